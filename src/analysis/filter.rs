@@ -1,0 +1,122 @@
+//! The global filters: a date window and attribute values, applied to the
+//! canonical frame before any analysis sees it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::day_start_ms;
+use crate::data::ORDER_TS;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Filters {
+    /// First day kept (inclusive).
+    pub from: Option<NaiveDate>,
+    /// Last day kept (inclusive).
+    pub until: Option<NaiveDate>,
+    /// Attribute column to the values kept; a column with no values is not filtered.
+    pub attributes: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl Filters {
+    pub fn is_active(&self) -> bool {
+        self.from.is_some()
+            || self.until.is_some()
+            || self.attributes.values().any(|v| !v.is_empty())
+    }
+
+    /// One line for chart captions and report headers.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        match (self.from, self.until) {
+            (Some(f), Some(u)) => parts.push(format!("orders {f} to {u}")),
+            (Some(f), None) => parts.push(format!("orders from {f}")),
+            (None, Some(u)) => parts.push(format!("orders until {u}")),
+            (None, None) => {}
+        }
+        for (column, values) in &self.attributes {
+            if !values.is_empty() {
+                let list: Vec<&str> = values.iter().map(String::as_str).collect();
+                parts.push(format!("{column} = {}", list.join(" or ")));
+            }
+        }
+        if parts.is_empty() {
+            "all orders".to_string()
+        } else {
+            parts.join(", ")
+        }
+    }
+}
+
+/// Keeps the orders that pass every filter. Filters on columns the frame
+/// does not have (after a remapping) are ignored.
+pub fn apply(orders: &DataFrame, filters: &Filters) -> PolarsResult<DataFrame> {
+    if !filters.is_active() {
+        return Ok(orders.clone());
+    }
+    let ts_ms = col(ORDER_TS).cast(DataType::Int64);
+    let mut keep = lit(true);
+    if let Some(from) = filters.from {
+        keep = keep.and(ts_ms.clone().gt_eq(lit(day_start_ms(from))));
+    }
+    if let Some(until) = filters.until.and_then(|u| u.succ_opt()) {
+        keep = keep.and(ts_ms.lt(lit(day_start_ms(until))));
+    }
+    let present: Vec<String> = orders
+        .get_column_names()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    for (column, values) in &filters.attributes {
+        if values.is_empty() || !present.contains(column) {
+            continue;
+        }
+        let any_of = values.iter().fold(lit(false), |acc, v| {
+            acc.or(col(column.as_str()).eq(lit(v.as_str())))
+        });
+        keep = keep.and(any_of);
+    }
+    orders.clone().lazy().filter(keep).collect()
+}
+
+/// Per attribute column, its values with row counts, or `None` when the
+/// column has too many distinct values to be a useful filter.
+pub type FilterChoices = Vec<(String, Option<Vec<(String, usize)>>)>;
+
+/// The values of an attribute column with their row counts, most frequent
+/// first; `None` when the column has more than `max_values` distinct values
+/// (an id or a free-text column is no useful filter).
+pub fn attribute_values(
+    orders: &DataFrame,
+    column: &str,
+    max_values: usize,
+) -> PolarsResult<Option<Vec<(String, usize)>>> {
+    let counts = orders
+        .clone()
+        .lazy()
+        .select([col(column).cast(DataType::String)])
+        .drop_nulls(None)
+        .group_by([col(column)])
+        .agg([len().alias("rows")])
+        .sort(
+            ["rows"],
+            SortMultipleOptions::default().with_order_descending(true),
+        )
+        .collect()?;
+    if counts.height() > max_values {
+        return Ok(None);
+    }
+    let names = counts.column(column)?.str()?.clone();
+    let rows = counts.column("rows")?.cast(&DataType::UInt64)?;
+    let rows = rows.u64()?;
+    Ok(Some(
+        names
+            .iter()
+            .zip(rows.iter())
+            .filter_map(|(n, r)| Some((n?.to_string(), r? as usize)))
+            .collect(),
+    ))
+}

@@ -1,0 +1,42 @@
+//! Calendar arithmetic shared by the analyses and the charts: months as
+//! plain indices (year × 12 + month − 1) and days as epoch milliseconds.
+
+use chrono::{Datelike, NaiveDate};
+
+/// The month a day falls in, as `year × 12 + month − 1`.
+pub fn month_index(day: NaiveDate) -> i32 {
+    day.year() * 12 + day.month0() as i32
+}
+
+/// The first day of the month with index `index`.
+pub fn month_start(index: i32) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(index.div_euclid(12), index.rem_euclid(12) as u32 + 1, 1)
+}
+
+/// Milliseconds since 1970 at the start of `day`, the unit of `order_ts`.
+pub fn day_start_ms(day: NaiveDate) -> i64 {
+    day.and_hms_opt(0, 0, 0)
+        .map_or(0, |d| d.and_utc().timestamp_millis())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_round_trip() {
+        let d = NaiveDate::from_ymd_opt(2024, 12, 31).unwrap();
+        assert_eq!(
+            month_start(month_index(d)),
+            NaiveDate::from_ymd_opt(2024, 12, 1)
+        );
+        assert_eq!(
+            month_start(month_index(d) + 1),
+            NaiveDate::from_ymd_opt(2025, 1, 1)
+        );
+        assert_eq!(
+            day_start_ms(NaiveDate::from_ymd_opt(1970, 1, 2).unwrap()),
+            86_400_000
+        );
+    }
+}

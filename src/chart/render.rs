@@ -1,0 +1,254 @@
+//! Draws a `ChartSpec` with plotters, at slide size, for SVG and PNG export.
+//! Text uses the embedded DejaVu Sans, so no system font is needed.
+
+use std::path::Path;
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+
+use super::spec::{ChartSpec, SeriesStyle};
+use super::ticks::ticks;
+use crate::export::{ExportError, write_atomically};
+
+/// 1920×1080: a full-HD slide.
+pub const SLIDE_SIZE: (u32, u32) = (1920, 1080);
+
+const FONT: &str = "sans-serif";
+/// DejaVu Sans (free licence, in assets/fonts): wide glyph coverage for
+/// chart text and the window's symbols (⚠ ✔ → €).
+pub static DEJAVU_SANS: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+static DEJAVU_SANS_BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImageFormat {
+    Svg,
+    Png,
+}
+
+impl ImageFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            ImageFormat::Svg => "svg",
+            ImageFormat::Png => "png",
+        }
+    }
+}
+
+fn register_fonts() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // Both fonts are valid TrueType files shipped in assets/; a failure
+        // here would only mean text is missing from exported charts.
+        let _ = plotters::style::register_font(FONT, FontStyle::Normal, DEJAVU_SANS);
+        let _ = plotters::style::register_font(FONT, FontStyle::Bold, DEJAVU_SANS_BOLD);
+    });
+}
+
+/// Renders `spec` into an SVG document.
+pub fn svg_string(spec: &ChartSpec) -> Result<String, String> {
+    register_fonts();
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, SLIDE_SIZE).into_drawing_area();
+        draw(spec, &root)?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(out)
+}
+
+/// Writes `spec` to `path` as SVG or PNG, atomically.
+pub fn write_chart(spec: &ChartSpec, format: ImageFormat, path: &Path) -> Result<(), ExportError> {
+    register_fonts();
+    match format {
+        ImageFormat::Svg => {
+            let svg = svg_string(spec).map_err(|e| ExportError::new(path, e))?;
+            crate::export::write_bytes(path, svg.as_bytes())
+        }
+        ImageFormat::Png => write_atomically(path, ".png", |temp_path, _| {
+            let root = BitMapBackend::new(temp_path, SLIDE_SIZE).into_drawing_area();
+            draw(spec, &root)?;
+            root.present().map_err(|e| e.to_string())
+        }),
+    }
+}
+
+fn rgb(c: [u8; 3]) -> RGBColor {
+    RGBColor(c[0], c[1], c[2])
+}
+
+fn draw<DB: DrawingBackend>(spec: &ChartSpec, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    root.fill(&WHITE).map_err(err)?;
+    let (width, height) = root.dim_in_pixel();
+    let caption_height = 110;
+    let (plot_area, caption_area) = root.split_vertically(height.saturating_sub(caption_height));
+
+    let title_style =
+        TextStyle::from((FONT, 46).into_font().style(FontStyle::Bold)).color(&RGBColor(30, 30, 30));
+    let (mut x_range, mut y_range) = spec.bounds().unwrap_or(([0.0, 1.0], [0.0, 1.0]));
+    if spec.series.iter().any(|s| s.style == SeriesStyle::Bars) {
+        x_range = [x_range[0] - 0.6, x_range[1] + 0.6];
+    }
+    if x_range[1] <= x_range[0] {
+        x_range = [x_range[0] - 1.0, x_range[0] + 1.0];
+    }
+    if y_range[1] <= y_range[0] {
+        y_range[1] = y_range[0] + 1.0;
+    }
+    y_range[1] += (y_range[1] - y_range[0]) * 0.05;
+    let x_ticks = ticks(spec.x.kind, x_range[0], x_range[1], 12);
+    let y_ticks = ticks(spec.y.kind, y_range[0], y_range[1], 8);
+
+    let mut chart = ChartBuilder::on(&plot_area)
+        .caption(&spec.title, title_style)
+        .margin_top(30)
+        .margin_left(40)
+        .margin_right(60)
+        .x_label_area_size(110)
+        .y_label_area_size(170)
+        .build_cartesian_2d(Ticked::new(x_range, x_ticks), Ticked::new(y_range, y_ticks))
+        .map_err(err)?;
+    let x_fmt = |v: &f64| spec.x.tick(*v);
+    let y_fmt = |v: &f64| spec.y.tick(*v);
+    chart
+        .configure_mesh()
+        .x_desc(spec.x.label.as_str())
+        .y_desc(spec.y.label.as_str())
+        .x_label_formatter(&x_fmt)
+        .y_label_formatter(&y_fmt)
+        .label_style((FONT, 26).into_font().color(&RGBColor(70, 70, 70)))
+        .axis_desc_style((FONT, 30).into_font().color(&RGBColor(40, 40, 40)))
+        .bold_line_style(RGBColor(225, 225, 225))
+        .light_line_style(TRANSPARENT)
+        .axis_style(RGBColor(150, 150, 150))
+        .draw()
+        .map_err(err)?;
+
+    let bar_series: Vec<usize> = (0..spec.series.len())
+        .filter(|i| spec.series[*i].style == SeriesStyle::Bars)
+        .collect();
+    let bar_width = 0.8 / bar_series.len().max(1) as f64;
+    for (index, series) in spec.series.iter().enumerate() {
+        let color = rgb(series.color);
+        let points = series.points.iter().map(|p| (p[0], p[1]));
+        let drawn = match series.style {
+            SeriesStyle::Bars => {
+                let slot = bar_series.iter().position(|i| *i == index).unwrap_or(0) as f64;
+                let offset = -0.4 + bar_width * slot;
+                chart
+                    .draw_series(points.map(|(x, y)| {
+                        Rectangle::new(
+                            [(x + offset, 0.0), (x + offset + bar_width * 0.95, y)],
+                            color.filled(),
+                        )
+                    }))
+                    .map_err(err)?
+            }
+            style => {
+                let stroke = match style {
+                    SeriesStyle::BoldLine => 6,
+                    SeriesStyle::ThinLine => 2,
+                    _ => 4,
+                };
+                let line_color = if style == SeriesStyle::ThinLine {
+                    color.mix(0.55)
+                } else {
+                    color.mix(1.0)
+                };
+                chart
+                    .draw_series(LineSeries::new(points, line_color.stroke_width(stroke)))
+                    .map_err(err)?
+            }
+        };
+        drawn
+            .label(series.name.as_str())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 8), (x + 36, y + 8)], color.filled()));
+    }
+    if spec.series.len() > 1 {
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .label_font((FONT, 26))
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(200, 200, 200))
+            .draw()
+            .map_err(err)?;
+    }
+
+    let caption_style = TextStyle::from((FONT, 24).into_font()).color(&RGBColor(90, 90, 90));
+    let max_chars = (width as usize / 13).max(40);
+    for (i, line) in wrap(&spec.caption, max_chars).iter().take(3).enumerate() {
+        caption_area
+            .draw_text(line, &caption_style, (60, 10 + 32 * i as i32))
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// A linear axis whose ticks are the ones `chart::ticks` chose, so the
+/// export shows the same grid as the window (month starts, round numbers).
+struct Ticked {
+    lo: f64,
+    hi: f64,
+    ticks: Vec<f64>,
+}
+
+impl Ticked {
+    fn new(range: [f64; 2], ticks: Vec<f64>) -> Ticked {
+        Ticked {
+            lo: range[0],
+            hi: range[1],
+            ticks,
+        }
+    }
+}
+
+impl Ranged for Ticked {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        let share = (value - self.lo) / (self.hi - self.lo);
+        limit.0 + ((limit.1 - limit.0) as f64 * share).round() as i32
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, _hint: Hint) -> Vec<f64> {
+        self.ticks.clone()
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.lo..self.hi
+    }
+}
+
+/// Breaks a caption into lines of at most `max_chars` characters at spaces.
+fn wrap(text: &str, max_chars: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + word.chars().count() + 1 > max_chars {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wraps_at_spaces() {
+        assert_eq!(wrap("aa bb cc", 5), vec!["aa bb", "cc"]);
+    }
+}

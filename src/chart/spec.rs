@@ -1,0 +1,232 @@
+//! What a chart shows, in data terms. The window draws a spec with egui_plot
+//! and the export draws the same spec with plotters, so a chart is never
+//! built twice by hand.
+
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+
+use crate::format::format_number;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Unit {
+    Count,
+    /// Stored as a fraction, shown as percent.
+    Percent,
+    Money,
+}
+
+impl Unit {
+    pub fn format(self, value: f64) -> String {
+        match self {
+            Unit::Count => format_number(value, 0),
+            Unit::Percent => format!("{} %", format_number(value * 100.0, 1)),
+            Unit::Money => format_number(value, 2),
+        }
+    }
+
+    /// Short form for axis ticks.
+    pub fn tick(self, value: f64) -> String {
+        match self {
+            Unit::Percent => format!("{} %", format_number(value * 100.0, 0)),
+            _ => compact(value),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum AxisKind {
+    /// Values are days since 1970-01-01; ticks show months.
+    Date,
+    Value(Unit),
+    /// Values are 0, 1, 2… naming the categories in order.
+    Category,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Axis {
+    pub label: String,
+    pub kind: AxisKind,
+    pub categories: Vec<String>,
+}
+
+impl Axis {
+    pub fn date(label: &str) -> Axis {
+        Axis {
+            label: label.to_string(),
+            kind: AxisKind::Date,
+            categories: Vec::new(),
+        }
+    }
+
+    pub fn value(label: &str, unit: Unit) -> Axis {
+        Axis {
+            label: label.to_string(),
+            kind: AxisKind::Value(unit),
+            categories: Vec::new(),
+        }
+    }
+
+    pub fn format(&self, value: f64) -> String {
+        match self.kind {
+            AxisKind::Date => day_label(value),
+            AxisKind::Value(unit) => unit.format(value),
+            AxisKind::Category => self.category(value),
+        }
+    }
+
+    pub fn tick(&self, value: f64) -> String {
+        match self.kind {
+            AxisKind::Date => month_label(value),
+            AxisKind::Value(unit) => unit.tick(value),
+            AxisKind::Category => self.category(value),
+        }
+    }
+
+    fn category(&self, value: f64) -> String {
+        let index = value.round();
+        if index < 0.0 || (index - value).abs() > 0.01 {
+            return String::new();
+        }
+        self.categories
+            .get(index as usize)
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum SeriesStyle {
+    Line,
+    /// Drawn heavier: an average or the series the chart is about.
+    BoldLine,
+    /// Drawn lighter: one of many (a cohort among cohorts).
+    ThinLine,
+    Bars,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Series {
+    pub name: String,
+    pub style: SeriesStyle,
+    pub color: [u8; 3],
+    pub points: Vec<[f64; 2]>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ChartSpec {
+    /// File stem for exports, e.g. `orders_per_month`.
+    pub id: String,
+    pub title: String,
+    /// The metric's definition and the data window, printed under the chart.
+    pub caption: String,
+    pub x: Axis,
+    pub y: Axis,
+    pub series: Vec<Series>,
+}
+
+impl ChartSpec {
+    pub fn is_empty(&self) -> bool {
+        self.series.iter().all(|s| s.points.is_empty())
+    }
+
+    /// The smallest box holding every point, with zero on the y axis.
+    pub fn bounds(&self) -> Option<([f64; 2], [f64; 2])> {
+        let points = self.series.iter().flat_map(|s| s.points.iter());
+        let mut x = [f64::INFINITY, f64::NEG_INFINITY];
+        let mut y = [0.0_f64, 0.0_f64];
+        let mut any = false;
+        for p in points.filter(|p| p[0].is_finite() && p[1].is_finite()) {
+            any = true;
+            x = [x[0].min(p[0]), x[1].max(p[0])];
+            y = [y[0].min(p[1]), y[1].max(p[1])];
+        }
+        any.then_some((x, y))
+    }
+}
+
+/// Slide-friendly colours, distinguishable in print and for most colour-blind readers.
+pub const PALETTE: [[u8; 3]; 10] = [
+    [31, 119, 180],
+    [255, 127, 14],
+    [44, 160, 44],
+    [214, 39, 40],
+    [148, 103, 189],
+    [140, 86, 75],
+    [227, 119, 194],
+    [127, 127, 127],
+    [188, 189, 34],
+    [23, 190, 207],
+];
+
+pub fn palette(index: usize) -> [u8; 3] {
+    PALETTE[index % PALETTE.len()]
+}
+
+pub fn days_since_epoch(day: NaiveDate) -> f64 {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    (day - epoch).num_days() as f64
+}
+
+pub fn day_from_epoch(days: f64) -> Option<NaiveDate> {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1)?;
+    if !days.is_finite() || days.abs() > 1e6 {
+        return None;
+    }
+    epoch.checked_add_signed(chrono::Duration::days(days.round() as i64))
+}
+
+fn day_label(days: f64) -> String {
+    day_from_epoch(days)
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+fn month_label(days: f64) -> String {
+    day_from_epoch(days)
+        .map(|d| {
+            if d.month() == 1 {
+                d.format("%b %Y").to_string()
+            } else {
+                d.format("%b").to_string()
+            }
+        })
+        .unwrap_or_default()
+}
+
+/// `12_500` as `12.5k`, for axis ticks.
+pub fn compact(value: f64) -> String {
+    let abs = value.abs();
+    if abs >= 1e6 {
+        format!("{}M", trim_zero(value / 1e6))
+    } else if abs >= 1e4 {
+        format!("{}k", trim_zero(value / 1e3))
+    } else if abs >= 100.0 || value.fract() == 0.0 {
+        format_number(value, 0)
+    } else {
+        format_number(value, 2)
+    }
+}
+
+fn trim_zero(v: f64) -> String {
+    let s = format!("{v:.1}");
+    s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_well() {
+        assert_eq!(Unit::Percent.format(0.75), "75.0 %");
+        assert_eq!(compact(12_500.0), "12.5k");
+        assert_eq!(compact(2_000_000.0), "2M");
+    }
+
+    #[test]
+    fn dates_round_trip() {
+        let d = NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
+        assert_eq!(day_from_epoch(days_since_epoch(d)), Some(d));
+        assert_eq!(month_label(days_since_epoch(d)), "Mar");
+    }
+}

@@ -1,0 +1,981 @@
+//! CSV and Parquet files into the canonical order frame, with the import
+//! report that says what was read, what was dropped and why.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::Cursor;
+use std::path::Path;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::dialect::{self, CsvDialect, DialectOverrides};
+use super::roles::{self, ColumnMapping, ColumnProfile, Role};
+use super::values::{DateFormat, DecimalEvidence, DecimalMark, parse_number};
+use crate::format::group_thousands;
+
+use super::{AMOUNT, CANONICAL_COLUMNS, CUSTOMER_ID, ORDER_ID, ORDER_TS, QUANTITY, Source};
+
+/// How a file is stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileFormat {
+    Csv,
+    Parquet,
+}
+
+/// What the user chose for a file; remembered per file and saved with analyses.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ImportOptions {
+    pub dialect: DialectOverrides,
+    /// Roles the user set by hand; `None` means "this role has no column".
+    pub roles: BTreeMap<Role, Option<String>>,
+    pub date_format: Option<DateFormat>,
+}
+
+/// Why a row could not be used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DropReason {
+    MissingCustomerId,
+    MissingDate,
+    UnreadableDate,
+    MissingAmount,
+    UnreadableAmount,
+}
+
+impl DropReason {
+    pub fn label(self) -> &'static str {
+        match self {
+            DropReason::MissingCustomerId => "no customer id",
+            DropReason::MissingDate => "no order date",
+            DropReason::UnreadableDate => "date not understood",
+            DropReason::MissingAmount => "no amount",
+            DropReason::UnreadableAmount => "amount is not a number",
+        }
+    }
+}
+
+/// A row of the input, numbered from 1 for the first data row (the header
+/// is not counted), with the value that was the problem.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RowExample {
+    pub row: usize,
+    pub value: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DroppedRows {
+    pub reason: DropReason,
+    pub message: String,
+    pub count: usize,
+    pub examples: Vec<RowExample>,
+}
+
+/// Everything a user needs to trust (or question) an import.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ImportReport {
+    pub source: String,
+    pub format: FileFormat,
+    pub dialect: Option<CsvDialect>,
+    /// Role key to the column that plays it (`null` when none does).
+    pub roles: BTreeMap<String, Option<String>>,
+    pub date_format: Option<String>,
+    pub attributes: Vec<String>,
+    pub rows_read: usize,
+    pub rows_used: usize,
+    pub rows_dropped: usize,
+    pub dropped: Vec<DroppedRows>,
+    pub refunds: usize,
+    pub refund_amount: Option<f64>,
+    pub customers: usize,
+    pub orders: usize,
+    pub first_date: Option<NaiveDate>,
+    pub last_date: Option<NaiveDate>,
+    pub total_amount: Option<f64>,
+    /// Guesses the user should check: ambiguous dates, delimiters, marks.
+    pub warnings: Vec<String>,
+}
+
+/// A file, read, understood and cleaned.
+#[derive(Clone, Debug)]
+pub struct Dataset {
+    pub source: Source,
+    /// The canonical frame: `customer_id`, `order_ts`, `amount`, `order_id`,
+    /// (`quantity`), then the attribute columns as text.
+    pub orders: DataFrame,
+    pub has_amount: bool,
+    pub attributes: Vec<String>,
+    /// The input's own column names, for the mapping panel.
+    pub input_columns: Vec<String>,
+    pub mapping: ColumnMapping,
+    pub report: ImportReport,
+}
+
+impl Dataset {
+    /// The as-of date by default: the day after the last order.
+    pub fn default_as_of(&self) -> Option<NaiveDate> {
+        self.report.last_date.and_then(|d| d.succ_opt())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("could not read '{name}': {reason}")]
+    Unreadable { name: String, reason: String },
+    #[error(
+        "'{name}' is empty: export the orders again and make sure the file has a header and rows"
+    )]
+    Empty { name: String },
+    #[error("'{name}' has a header but no data rows")]
+    HeaderOnly { name: String },
+    #[error(
+        "'{name}' is not a CSV or Parquet file (it holds binary data; an Excel workbook must first be saved as CSV)"
+    )]
+    Binary { name: String },
+    #[error("'{name}' could not be read as {format}: {reason}")]
+    Malformed {
+        name: String,
+        format: &'static str,
+        reason: String,
+    },
+    #[error("'{name}' has no {role} column: {hint}")]
+    MissingRole {
+        name: String,
+        role: &'static str,
+        hint: String,
+    },
+    #[error("the column '{column}' chosen as {role} is not in '{name}' (its columns: {available})")]
+    UnknownColumn {
+        name: String,
+        role: &'static str,
+        column: String,
+        available: String,
+    },
+    #[error("none of the {rows} rows of '{name}' could be used: {why}")]
+    NoUsableRows {
+        name: String,
+        rows: usize,
+        why: String,
+    },
+}
+
+/// Opens the file at `path` (read-only).
+pub fn load_path(path: &Path, options: &ImportOptions) -> Result<Dataset, ImportError> {
+    let name = file_name(path);
+    let bytes = std::fs::read(path).map_err(|e| ImportError::Unreadable {
+        name: name.clone(),
+        reason: e.to_string(),
+    })?;
+    load_bytes(Source::File(path.to_path_buf()), &bytes, options)
+}
+
+pub fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+/// Reads a file's bytes; the format comes from the content, not the name.
+pub fn load_bytes(
+    source: Source,
+    bytes: &[u8],
+    options: &ImportOptions,
+) -> Result<Dataset, ImportError> {
+    let name = source.display_name();
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(ImportError::Empty { name });
+    }
+    let raw = if bytes.starts_with(b"PAR1") {
+        read_parquet(&name, bytes)?
+    } else if bytes.iter().take(8192).any(|&b| b == 0) {
+        return Err(ImportError::Binary { name });
+    } else {
+        read_csv(&name, bytes, &options.dialect)?
+    };
+    if raw.frame.height() == 0 {
+        return Err(ImportError::HeaderOnly { name });
+    }
+    build_dataset(source, raw, options)
+}
+
+struct RawTable {
+    frame: DataFrame,
+    format: FileFormat,
+    dialect: Option<CsvDialect>,
+    warnings: Vec<String>,
+}
+
+fn read_parquet(name: &str, bytes: &[u8]) -> Result<RawTable, ImportError> {
+    let frame = ParquetReader::new(Cursor::new(bytes))
+        .finish()
+        .map_err(|e| ImportError::Malformed {
+            name: name.to_string(),
+            format: "Parquet",
+            reason: e.to_string(),
+        })?;
+    Ok(RawTable {
+        frame,
+        format: FileFormat::Parquet,
+        dialect: None,
+        warnings: Vec::new(),
+    })
+}
+
+fn read_csv(
+    name: &str,
+    bytes: &[u8],
+    overrides: &DialectOverrides,
+) -> Result<RawTable, ImportError> {
+    let (text, encoding) = dialect::decode(bytes, overrides.encoding);
+    let layout = dialect::sniff_layout(&text);
+    let delimiter = overrides.delimiter.unwrap_or(layout.delimiter);
+    let quote = overrides.quote.unwrap_or(layout.quote);
+    let has_header = overrides.has_header.unwrap_or(layout.has_header);
+    let mut warnings = Vec::new();
+    if let (Some(doubt), None) = (layout.delimiter_doubt, overrides.delimiter) {
+        warnings.push(doubt);
+    }
+    let parse = CsvParseOptions::default()
+        .with_separator(ascii_byte(delimiter, name)?)
+        .with_quote_char(quote.map(|q| ascii_byte(q, name)).transpose()?)
+        .with_missing_is_null(true)
+        .with_truncate_ragged_lines(true);
+    let frame = CsvReadOptions::default()
+        .with_has_header(has_header)
+        .with_infer_schema_length(Some(0))
+        .with_parse_options(parse)
+        .into_reader_with_file_handle(Cursor::new(text.into_bytes()))
+        .finish()
+        .map_err(|e| ImportError::Malformed {
+            name: name.to_string(),
+            format: "CSV",
+            reason: first_line(&e.to_string()),
+        })?;
+    let mut evidence = DecimalEvidence::default();
+    for column in frame.columns() {
+        if let Ok(values) = column.str() {
+            for v in values.iter().take(2000).flatten() {
+                evidence.observe(v);
+            }
+        }
+    }
+    let (sniffed_mark, decided) = evidence.decide();
+    let decimal_mark = overrides.decimal_mark.unwrap_or(sniffed_mark);
+    if !decided && overrides.decimal_mark.is_none() {
+        warnings.push(
+            "Numbers such as '1,234' could use either decimal mark; a decimal point was assumed. Check the amounts."
+                .to_string(),
+        );
+    }
+    Ok(RawTable {
+        frame,
+        format: FileFormat::Csv,
+        dialect: Some(CsvDialect {
+            delimiter,
+            quote,
+            has_header,
+            encoding,
+            decimal_mark,
+        }),
+        warnings,
+    })
+}
+
+fn ascii_byte(c: char, name: &str) -> Result<u8, ImportError> {
+    u8::try_from(c)
+        .ok()
+        .filter(u8::is_ascii)
+        .ok_or_else(|| ImportError::Malformed {
+            name: name.to_string(),
+            format: "CSV",
+            reason: format!("the delimiter or quote '{c}' must be a single plain character"),
+        })
+}
+
+fn first_line(message: &str) -> String {
+    message.lines().next().unwrap_or(message).trim().to_string()
+}
+
+const PROFILE_SAMPLE: usize = 2000;
+
+fn profile(column: &Column) -> ColumnProfile {
+    let dtype = column.dtype();
+    let native_temporal = matches!(dtype, DataType::Date | DataType::Datetime(_, _));
+    let native_numeric = dtype.is_primitive_numeric();
+    let head = column.head(Some(PROFILE_SAMPLE * 2));
+    let as_text = head.cast(&DataType::String).ok();
+    let sample = as_text
+        .as_ref()
+        .and_then(|c| c.str().ok())
+        .map(|s| {
+            s.iter()
+                .flatten()
+                .filter(|v| !v.trim().is_empty())
+                .take(PROFILE_SAMPLE)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    ColumnProfile {
+        name: column.name().to_string(),
+        sample,
+        native_numeric,
+        native_temporal,
+    }
+}
+
+/// The detected mapping with the user's choices on top.
+fn effective_mapping(detected: ColumnMapping, options: &ImportOptions) -> ColumnMapping {
+    let mut mapping = detected;
+    for (role, column) in &options.roles {
+        mapping.set(*role, column.clone());
+    }
+    if options.date_format.is_some() {
+        mapping.date_format = options.date_format;
+    }
+    mapping
+}
+
+fn build_dataset(
+    source: Source,
+    raw: RawTable,
+    options: &ImportOptions,
+) -> Result<Dataset, ImportError> {
+    let name = source.display_name();
+    let input_columns: Vec<String> = raw
+        .frame
+        .get_column_names()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let mark = raw
+        .dialect
+        .as_ref()
+        .map_or(DecimalMark::Dot, |d| d.decimal_mark);
+    let profiles: Vec<ColumnProfile> = raw.frame.columns().iter().map(profile).collect();
+    let mapping = effective_mapping(roles::detect(&profiles, mark), options);
+    for role in Role::ALL {
+        if let Some(column) = mapping.get(role)
+            && !input_columns.iter().any(|c| c == column)
+        {
+            return Err(ImportError::UnknownColumn {
+                name,
+                role: role.label(),
+                column: column.to_string(),
+                available: input_columns.join(", "),
+            });
+        }
+    }
+    mapping.customer_id.as_ref().ok_or_else(|| ImportError::MissingRole {
+        name: name.clone(),
+        role: "customer id",
+        hint: format!(
+            "no column is named like one (customer, Kunde, klant, client, e-mail…). Columns: {}. Choose one in the mapping panel or with --customer COLUMN",
+            input_columns.join(", ")
+        ),
+    })?;
+    let date_col = mapping.timestamp.clone().ok_or_else(|| ImportError::MissingRole {
+        name: name.clone(),
+        role: "order date",
+        hint: format!(
+            "none of the columns ({}) holds dates Kohorte can read. Choose one in the mapping panel or with --date COLUMN (and --date-format)",
+            input_columns.join(", ")
+        ),
+    })?;
+    let mut warnings = raw.warnings.clone();
+    let mut mapping = mapping;
+    let cleaned = {
+        let cleaner = Cleaner::new(&raw.frame, &mapping, mark, &name)?;
+        let (date_format, date_warning) =
+            cleaner.settle_date_format(&date_col, options.date_format)?;
+        warnings.extend(date_warning);
+        let cleaned = cleaner.clean(date_format);
+        mapping.date_format = date_format;
+        cleaned
+    };
+
+    let attributes: Vec<String> = input_columns
+        .iter()
+        .filter(|c| mapping.role_of(c).is_none())
+        .cloned()
+        .collect();
+    let rows_read = raw.frame.height();
+    let dropped = cleaned.dropped_rows();
+    let rows_used = cleaned.keep.iter().filter(|k| **k).count();
+    if rows_used == 0 {
+        let why = dropped
+            .iter()
+            .map(|d| {
+                let first = d
+                    .examples
+                    .first()
+                    .map(|e| format!(" (first: '{}' in row {})", e.value, group_thousands(e.row)))
+                    .unwrap_or_default();
+                format!("{} {}{first}", group_thousands(d.count), d.message)
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Err(ImportError::NoUsableRows {
+            name,
+            rows: rows_read,
+            why,
+        });
+    }
+    let has_amount = cleaned.amounts.is_some();
+    let orders = canonical_frame(
+        &raw.frame,
+        &cleaned,
+        &attributes,
+        mapping.quantity.as_deref(),
+        mark,
+    )
+    .map_err(|e| ImportError::Malformed {
+        name: name.clone(),
+        format: "a table",
+        reason: e.to_string(),
+    })?;
+    let canonical_attributes: Vec<String> = orders
+        .get_column_names()
+        .iter()
+        .map(|c| c.to_string())
+        .filter(|c| !CANONICAL_COLUMNS.contains(&c.as_str()))
+        .collect();
+    let report = summarise(
+        &orders,
+        ReportHead {
+            source: name,
+            format: raw.format,
+            dialect: raw.dialect.clone(),
+            mapping: &mapping,
+            attributes: canonical_attributes.clone(),
+            rows_read,
+            dropped,
+            has_amount,
+            warnings,
+        },
+    );
+    Ok(Dataset {
+        source,
+        orders,
+        has_amount,
+        attributes: canonical_attributes,
+        input_columns,
+        mapping,
+        report,
+    })
+}
+
+/// Rows of the input reduced to the canonical values, with drop reasons.
+struct Cleaned {
+    customers: Vec<Option<String>>,
+    timestamps_ms: Vec<Option<i64>>,
+    amounts: Option<Vec<Option<f64>>>,
+    order_ids: Vec<String>,
+    keep: Vec<bool>,
+    drops: BTreeMap<DropReason, (usize, Vec<RowExample>)>,
+}
+
+const EXAMPLES_PER_REASON: usize = 3;
+
+impl Cleaned {
+    fn drop_row(&mut self, row: usize, reason: DropReason, value: &str) {
+        self.keep[row] = false;
+        let entry = self.drops.entry(reason).or_insert((0, Vec::new()));
+        entry.0 += 1;
+        if entry.1.len() < EXAMPLES_PER_REASON {
+            entry.1.push(RowExample {
+                row: row + 1,
+                value: value.to_string(),
+            });
+        }
+    }
+
+    fn dropped_rows(&self) -> Vec<DroppedRows> {
+        self.drops
+            .iter()
+            .map(|(reason, (count, examples))| DroppedRows {
+                reason: *reason,
+                message: reason.label().to_string(),
+                count: *count,
+                examples: examples.clone(),
+            })
+            .collect()
+    }
+}
+
+/// The input columns a role reads from, as text or natively typed.
+struct Cleaner<'a> {
+    frame: &'a DataFrame,
+    mapping: &'a ColumnMapping,
+    mark: DecimalMark,
+    name: String,
+    /// For each order id, the first row that carries each order-level field,
+    /// so that exports writing them on an order's first line only still work.
+    order_first_rows: Option<OrderFirstRows>,
+}
+
+struct OrderFirstRows {
+    customer: HashMap<String, usize>,
+    date: HashMap<String, usize>,
+    amount: HashMap<String, usize>,
+}
+
+fn text_values(column: &Column) -> PolarsResult<StringChunked> {
+    Ok(column.cast(&DataType::String)?.str()?.clone())
+}
+
+impl<'a> Cleaner<'a> {
+    fn new(
+        frame: &'a DataFrame,
+        mapping: &'a ColumnMapping,
+        mark: DecimalMark,
+        name: &str,
+    ) -> Result<Self, ImportError> {
+        let mut cleaner = Cleaner {
+            frame,
+            mapping,
+            mark,
+            name: name.to_string(),
+            order_first_rows: None,
+        };
+        if let Some(order_col) = &mapping.order_id {
+            let orders = cleaner.text(order_col)?;
+            let first_rows = |role: Role| -> Result<HashMap<String, usize>, ImportError> {
+                let mut first = HashMap::new();
+                if let Some(col) = mapping.get(role) {
+                    let values = cleaner.text(col)?;
+                    for (row, (order, value)) in orders.iter().zip(values.iter()).enumerate() {
+                        if let (Some(order), Some(value)) = (order, value)
+                            && !value.trim().is_empty()
+                            && !first.contains_key(order)
+                        {
+                            first.insert(order.to_string(), row);
+                        }
+                    }
+                }
+                Ok(first)
+            };
+            cleaner.order_first_rows = Some(OrderFirstRows {
+                customer: first_rows(Role::CustomerId)?,
+                date: first_rows(Role::Timestamp)?,
+                amount: first_rows(Role::Amount)?,
+            });
+        }
+        Ok(cleaner)
+    }
+
+    fn column(&self, name: &str) -> Result<&'a Column, ImportError> {
+        self.frame.column(name).map_err(|e| self.malformed(e))
+    }
+
+    fn text(&self, name: &str) -> Result<StringChunked, ImportError> {
+        text_values(self.column(name)?).map_err(|e| self.malformed(e))
+    }
+
+    fn malformed(&self, e: PolarsError) -> ImportError {
+        ImportError::Malformed {
+            name: self.name.clone(),
+            format: "a table",
+            reason: first_line(&e.to_string()),
+        }
+    }
+
+    /// Decides the date format from the whole column; reports a tie.
+    fn settle_date_format(
+        &self,
+        date_col: &str,
+        user_format: Option<DateFormat>,
+    ) -> Result<(Option<DateFormat>, Option<String>), ImportError> {
+        let column = self.column(date_col)?;
+        if matches!(column.dtype(), DataType::Date | DataType::Datetime(_, _)) {
+            return Ok((None, None));
+        }
+        if let Some(format) = user_format {
+            return Ok((Some(format), None));
+        }
+        let text = self.text(date_col)?;
+        let distinct = text.unique().map_err(|e| self.malformed(e))?;
+        let values: Vec<&str> = distinct.iter().flatten().collect();
+        // The column already is the date column, so digit-only formats count.
+        let Some(guess) = roles::guess_date_format(values.iter().copied(), true) else {
+            let example = values
+                .first()
+                .map(|v| format!(" (e.g. '{v}')"))
+                .unwrap_or_default();
+            return Err(ImportError::MissingRole {
+                name: self.name.clone(),
+                role: "readable order date",
+                hint: format!(
+                    "the values of '{date_col}'{example} match no known date format. Choose the date column and its format in the mapping panel or with --date and --date-format"
+                ),
+            });
+        };
+        let warning = guess.rival.map(|rival| {
+            format!(
+                "Dates in '{date_col}' read as {} and as {} (no day is above 12). Kohorte used {}; change the date format in the mapping panel if that is wrong.",
+                guess.format.label(),
+                rival.label(),
+                guess.format.label()
+            )
+        });
+        Ok((Some(guess.format), warning))
+    }
+
+    fn clean(&self, date_format: Option<DateFormat>) -> Cleaned {
+        let height = self.frame.height();
+        let mut cleaned = Cleaned {
+            customers: vec![None; height],
+            timestamps_ms: vec![None; height],
+            amounts: None,
+            order_ids: Vec::with_capacity(height),
+            keep: vec![true; height],
+            drops: BTreeMap::new(),
+        };
+        let order_text = self
+            .mapping
+            .order_id
+            .as_deref()
+            .and_then(|c| self.text(c).ok());
+        let order_of = |row: usize| order_text.as_ref().and_then(|o| o.get(row));
+        for row in 0..height {
+            cleaned.order_ids.push(match order_of(row) {
+                Some(id) if !id.trim().is_empty() => id.to_string(),
+                _ => format!("row-{}", row + 1),
+            });
+        }
+        let filled =
+            |map: fn(&OrderFirstRows) -> &HashMap<String, usize>, row: usize| -> Option<usize> {
+                let first = self.order_first_rows.as_ref()?;
+                map(first).get(order_of(row)?).copied()
+            };
+
+        // Customer ids: text exactly as written.
+        if let Some(col) = &self.mapping.customer_id
+            && let Ok(ids) = self.text(col)
+        {
+            for row in 0..height {
+                let own = ids.get(row).filter(|v| !v.trim().is_empty());
+                let value = own.or_else(|| filled(|f| &f.customer, row).and_then(|r| ids.get(r)));
+                match value {
+                    Some(v) => cleaned.customers[row] = Some(v.to_string()),
+                    None => cleaned.drop_row(row, DropReason::MissingCustomerId, ""),
+                }
+            }
+        }
+
+        // Timestamps: native, or parsed with the settled format.
+        if let Some(col) = &self.mapping.timestamp
+            && let Ok(column) = self.column(col)
+        {
+            let native = native_millis(column);
+            let text = if native.is_none() {
+                self.text(col).ok()
+            } else {
+                None
+            };
+            for row in 0..height {
+                let parsed = match (&native, &text, date_format) {
+                    (Some(ms), _, _) => Ok(ms.get(row).copied().flatten()),
+                    (None, Some(text), Some(format)) => {
+                        let own = text.get(row).filter(|v| !v.trim().is_empty());
+                        let raw =
+                            own.or_else(|| filled(|f| &f.date, row).and_then(|r| text.get(r)));
+                        match raw {
+                            None => Ok(None),
+                            Some(v) => format.parse(v).map(|d| Some(millis(d))).ok_or(v),
+                        }
+                    }
+                    _ => Ok(None),
+                };
+                match parsed {
+                    Ok(Some(ms)) => cleaned.timestamps_ms[row] = Some(ms),
+                    Ok(None) => {
+                        if cleaned.keep[row] {
+                            cleaned.drop_row(row, DropReason::MissingDate, "");
+                        }
+                    }
+                    Err(value) => {
+                        if cleaned.keep[row] {
+                            cleaned.drop_row(row, DropReason::UnreadableDate, value);
+                        }
+                    }
+                }
+            }
+        }
+
+        cleaned.amounts = self.amounts(&mut cleaned, filled);
+        cleaned
+    }
+
+    fn number_column(&self, name: &str) -> Option<NumberColumn> {
+        let column = self.column(name).ok()?;
+        if column.dtype().is_primitive_numeric() {
+            let values = column.cast(&DataType::Float64).ok()?;
+            return Some(NumberColumn::Native(values.f64().ok()?.clone()));
+        }
+        Some(NumberColumn::Text(self.text(name).ok()?, self.mark))
+    }
+
+    fn amounts(
+        &self,
+        cleaned: &mut Cleaned,
+        filled: impl Fn(fn(&OrderFirstRows) -> &HashMap<String, usize>, usize) -> Option<usize>,
+    ) -> Option<Vec<Option<f64>>> {
+        let height = self.frame.height();
+        let mut out = vec![None; height];
+        if let Some(col) = &self.mapping.amount {
+            let numbers = self.number_column(col)?;
+            for (row, slot) in out.iter_mut().enumerate() {
+                match numbers.get(row) {
+                    Ok(Some(v)) => *slot = Some(v),
+                    Ok(None) => {
+                        // An order whose total sits on another of its rows.
+                        if filled(|f| &f.amount, row).is_some_and(|r| r != row) {
+                            *slot = Some(0.0);
+                        } else if cleaned.keep[row] {
+                            cleaned.drop_row(row, DropReason::MissingAmount, "");
+                        }
+                    }
+                    Err(v) => {
+                        if cleaned.keep[row] {
+                            cleaned.drop_row(row, DropReason::UnreadableAmount, &v);
+                        }
+                    }
+                }
+            }
+            return Some(out);
+        }
+        let (Some(price_col), Some(qty_col)) = (&self.mapping.unit_price, &self.mapping.quantity)
+        else {
+            return None;
+        };
+        let prices = self.number_column(price_col)?;
+        let quantities = self.number_column(qty_col)?;
+        for (row, slot) in out.iter_mut().enumerate() {
+            match (prices.get(row), quantities.get(row)) {
+                (Ok(Some(p)), Ok(Some(q))) => *slot = Some(p * q),
+                (Ok(None), _) | (_, Ok(None)) => {
+                    if cleaned.keep[row] {
+                        cleaned.drop_row(row, DropReason::MissingAmount, "");
+                    }
+                }
+                (Err(v), _) | (_, Err(v)) => {
+                    if cleaned.keep[row] {
+                        cleaned.drop_row(row, DropReason::UnreadableAmount, &v);
+                    }
+                }
+            }
+        }
+        Some(out)
+    }
+}
+
+enum NumberColumn {
+    Native(Float64Chunked),
+    Text(StringChunked, DecimalMark),
+}
+
+impl NumberColumn {
+    /// `Ok(None)` for an empty cell, `Err(text)` for a cell that is no number.
+    fn get(&self, row: usize) -> Result<Option<f64>, String> {
+        match self {
+            NumberColumn::Native(values) => Ok(values.get(row)),
+            NumberColumn::Text(values, mark) => match values.get(row).map(str::trim) {
+                None | Some("") => Ok(None),
+                Some(v) => parse_number(v, *mark)
+                    .map(Some)
+                    .ok_or_else(|| v.to_string()),
+            },
+        }
+    }
+}
+
+fn millis(d: NaiveDateTime) -> i64 {
+    d.and_utc().timestamp_millis()
+}
+
+/// Milliseconds of a natively temporal column (Parquet), else `None`.
+fn native_millis(column: &Column) -> Option<Vec<Option<i64>>> {
+    let target = DataType::Datetime(TimeUnit::Milliseconds, None);
+    match column.dtype() {
+        DataType::Date | DataType::Datetime(_, _) => {
+            let cast = column.cast(&target).ok()?;
+            let physical = cast.to_physical_repr();
+            let values = physical.i64().ok()?;
+            Some(values.iter().collect())
+        }
+        _ => None,
+    }
+}
+
+fn canonical_frame(
+    raw: &DataFrame,
+    cleaned: &Cleaned,
+    attributes: &[String],
+    quantity: Option<&str>,
+    mark: DecimalMark,
+) -> PolarsResult<DataFrame> {
+    let keep = BooleanChunked::from_slice("keep".into(), &cleaned.keep);
+    let customers: StringChunked = cleaned.customers.iter().map(|c| c.as_deref()).collect();
+    let timestamps =
+        Int64Chunked::from_iter_options("t".into(), cleaned.timestamps_ms.iter().copied())
+            .into_series()
+            .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))?;
+    let amounts = match &cleaned.amounts {
+        Some(values) => Float64Chunked::from_iter_options(AMOUNT.into(), values.iter().copied()),
+        None => Float64Chunked::full_null(AMOUNT.into(), raw.height()),
+    };
+    let order_ids = StringChunked::from_iter_values(
+        ORDER_ID.into(),
+        cleaned.order_ids.iter().map(String::as_str),
+    );
+    let mut columns = vec![
+        customers
+            .into_series()
+            .with_name(CUSTOMER_ID.into())
+            .into_column(),
+        timestamps.with_name(ORDER_TS.into()).into_column(),
+        amounts.into_series().into_column(),
+        order_ids.into_series().into_column(),
+    ];
+    if let Some(q) = quantity {
+        let numbers = match raw.column(q)?.dtype() {
+            dt if dt.is_primitive_numeric() => raw.column(q)?.cast(&DataType::Float64)?,
+            _ => {
+                let text = text_values(raw.column(q)?)?;
+                Float64Chunked::from_iter_options(
+                    QUANTITY.into(),
+                    text.iter().map(|v| v.and_then(|v| parse_number(v, mark))),
+                )
+                .into_series()
+                .into_column()
+            }
+        };
+        columns.push(numbers.with_name(QUANTITY.into()));
+    }
+    let mut used: HashSet<String> = columns.iter().map(|c| c.name().to_string()).collect();
+    for attribute in attributes {
+        let mut name = attribute.clone();
+        while used.contains(&name) {
+            name = format!("{name} (column)");
+        }
+        used.insert(name.clone());
+        let values = raw.column(attribute)?.cast(&DataType::String)?;
+        columns.push(values.with_name(name.into()));
+    }
+    let frame = DataFrame::new(raw.height(), columns)?;
+    frame.filter(&keep)
+}
+
+struct ReportHead<'a> {
+    source: String,
+    format: FileFormat,
+    dialect: Option<CsvDialect>,
+    mapping: &'a ColumnMapping,
+    attributes: Vec<String>,
+    rows_read: usize,
+    dropped: Vec<DroppedRows>,
+    has_amount: bool,
+    warnings: Vec<String>,
+}
+
+fn summarise(orders: &DataFrame, head: ReportHead<'_>) -> ImportReport {
+    let n_unique = |name: &str| {
+        orders
+            .column(name)
+            .ok()
+            .and_then(|c| c.n_unique().ok())
+            .unwrap_or(0)
+    };
+    let (first_date, last_date) = date_range(orders);
+    let amounts = orders
+        .column(AMOUNT)
+        .ok()
+        .and_then(|c| c.f64().ok().cloned());
+    let (refunds, refund_amount, total_amount) = match (&amounts, head.has_amount) {
+        (Some(a), true) => {
+            let refunds: Vec<f64> = a.iter().flatten().filter(|v| *v < 0.0).collect();
+            (
+                refunds.len(),
+                Some(round_cents(refunds.iter().sum())),
+                Some(round_cents(a.sum().unwrap_or(0.0))),
+            )
+        }
+        _ => (0, None, None),
+    };
+    let rows_dropped = head.dropped.iter().map(|d| d.count).sum();
+    ImportReport {
+        source: head.source,
+        format: head.format,
+        dialect: head.dialect,
+        roles: Role::ALL
+            .iter()
+            .map(|r| {
+                (
+                    r.key().to_string(),
+                    head.mapping.get(*r).map(str::to_string),
+                )
+            })
+            .collect(),
+        date_format: head.mapping.date_format.map(|f| f.label().to_string()),
+        attributes: head.attributes,
+        rows_read: head.rows_read,
+        rows_used: orders.height(),
+        rows_dropped,
+        dropped: head.dropped,
+        refunds,
+        refund_amount,
+        customers: n_unique(CUSTOMER_ID),
+        orders: n_unique(ORDER_ID),
+        first_date,
+        last_date,
+        total_amount,
+        warnings: head.warnings,
+    }
+}
+
+/// Sums are reported in cents so that the same file read from CSV and from
+/// Parquet gives the same number to the last digit.
+fn round_cents(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
+pub fn date_range(orders: &DataFrame) -> (Option<NaiveDate>, Option<NaiveDate>) {
+    let Ok(ts) = orders.column(ORDER_TS) else {
+        return (None, None);
+    };
+    let physical = ts.to_physical_repr();
+    let Ok(ms) = physical.i64() else {
+        return (None, None);
+    };
+    let day = |v: Option<i64>| {
+        v.and_then(DateTime::from_timestamp_millis)
+            .map(|d| d.date_naive())
+    };
+    (day(ms.min()), day(ms.max()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodings_do_not_change_counts() {
+        use crate::data::dialect::TextEncoding;
+        let utf8 = "Kunde;Datum;Umsatz (€)\n001;31.03.2024;1.234,56\n002;01.04.2024;-12,50\n";
+        let cp1252 = encoding_rs::WINDOWS_1252.encode(utf8).0;
+        let a = load_bytes(Source::Demo, utf8.as_bytes(), &ImportOptions::default()).unwrap();
+        let b = load_bytes(Source::Demo, &cp1252, &ImportOptions::default()).unwrap();
+        assert_eq!(a.report.rows_used, 2);
+        assert_eq!(a.report.total_amount, Some(1222.06));
+        assert_eq!(a.report.refunds, 1);
+        assert_eq!(
+            b.report.dialect.as_ref().unwrap().encoding,
+            TextEncoding::Windows1252
+        );
+        assert_eq!(a.report.total_amount, b.report.total_amount);
+        assert_eq!(b.report.roles["amount"].as_deref(), Some("Umsatz (€)"));
+    }
+}

@@ -1,0 +1,54 @@
+//! Getting a user's file into the canonical frame. Only this module knows
+//! about delimiters, encodings, header languages and date formats.
+
+pub mod dialect;
+pub mod load;
+pub mod roles;
+pub mod values;
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+pub use load::{Dataset, ImportError, ImportOptions, ImportReport};
+
+/// Canonical column names every analysis reads.
+pub const CUSTOMER_ID: &str = "customer_id";
+pub const ORDER_TS: &str = "order_ts";
+pub const AMOUNT: &str = "amount";
+pub const ORDER_ID: &str = "order_id";
+pub const QUANTITY: &str = "quantity";
+pub const CANONICAL_COLUMNS: [&str; 5] = [CUSTOMER_ID, ORDER_TS, AMOUNT, ORDER_ID, QUANTITY];
+
+/// The demo order log, built into the binary so the app has something to
+/// show on first start, wherever it was copied to.
+pub const DEMO_ORDERS_CSV: &[u8] = include_bytes!("../../assets/demo/orders.csv");
+
+/// Where a dataset comes from.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Source {
+    /// The built-in demo shop.
+    Demo,
+    File(PathBuf),
+}
+
+impl Source {
+    pub fn display_name(&self) -> String {
+        match self {
+            Source::Demo => "Demo shop (built-in demo data)".to_string(),
+            Source::File(path) => load::file_name(path),
+        }
+    }
+
+    pub fn is_demo(&self) -> bool {
+        matches!(self, Source::Demo)
+    }
+
+    /// Reads the source. Files are only ever read, never written.
+    pub fn load(&self, options: &ImportOptions) -> Result<Dataset, ImportError> {
+        match self {
+            Source::Demo => load::load_bytes(Source::Demo, DEMO_ORDERS_CSV, options),
+            Source::File(path) => load::load_path(path, options),
+        }
+    }
+}

@@ -1,0 +1,430 @@
+//! Reading single values the way shop systems and spreadsheets write them:
+//! numbers with either decimal mark and thousands separators, and the date
+//! formats seen in European and American exports.
+//!
+//! These parsers work on one cell at a time; the file itself is split into
+//! cells by polars' CSV reader.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
+use serde::{Deserialize, Serialize};
+
+/// Which character separates the integer part from the fraction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum DecimalMark {
+    /// `1,234.56`: English-speaking countries.
+    Dot,
+    /// `1.234,56`: Germany, the Netherlands, France and most of Europe.
+    Comma,
+}
+
+impl DecimalMark {
+    pub fn label(self) -> &'static str {
+        match self {
+            DecimalMark::Dot => "1,234.56 (decimal point)",
+            DecimalMark::Comma => "1.234,56 (decimal comma)",
+        }
+    }
+}
+
+/// A date or date-time layout found in order exports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum DateFormat {
+    /// `2024-03-31` or `2024-03-31 14:05[:09]`, `2024-03-31T14:05:09Z`, with an
+    /// optional offset that is ignored (the wall-clock time is kept).
+    Iso,
+    /// `31.03.2024` (German), optionally followed by a time.
+    DayMonthYearDot,
+    /// `31/03/2024` (British, French, Dutch), optionally followed by a time.
+    DayMonthYearSlash,
+    /// `03/31/2024` (American), optionally followed by a time.
+    MonthDayYearSlash,
+    /// `31-03-2024` (Dutch), optionally followed by a time.
+    DayMonthYearDash,
+    /// `20240331`.
+    YearMonthDayCompact,
+    /// Seconds since 1970-01-01 UTC.
+    UnixSeconds,
+    /// Milliseconds since 1970-01-01 UTC.
+    UnixMillis,
+}
+
+impl DateFormat {
+    pub const ALL: [DateFormat; 8] = [
+        DateFormat::Iso,
+        DateFormat::DayMonthYearDot,
+        DateFormat::DayMonthYearSlash,
+        DateFormat::MonthDayYearSlash,
+        DateFormat::DayMonthYearDash,
+        DateFormat::YearMonthDayCompact,
+        DateFormat::UnixSeconds,
+        DateFormat::UnixMillis,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            DateFormat::Iso => "yyyy-mm-dd",
+            DateFormat::DayMonthYearDot => "dd.mm.yyyy",
+            DateFormat::DayMonthYearSlash => "dd/mm/yyyy",
+            DateFormat::MonthDayYearSlash => "mm/dd/yyyy",
+            DateFormat::DayMonthYearDash => "dd-mm-yyyy",
+            DateFormat::YearMonthDayCompact => "yyyymmdd",
+            DateFormat::UnixSeconds => "unix seconds",
+            DateFormat::UnixMillis => "unix milliseconds",
+        }
+    }
+
+    /// Accepts the labels above and the usual strftime spellings, so that
+    /// `--date-format %d.%m.%Y` and `--date-format dd.mm.yyyy` both work.
+    pub fn from_user_text(text: &str) -> Option<DateFormat> {
+        let t = text.trim().to_lowercase();
+        let by_label = DateFormat::ALL.into_iter().find(|f| f.label() == t);
+        by_label.or(match t.as_str() {
+            "iso" | "%y-%m-%d" | "%y-%m-%d %h:%m:%s" => Some(DateFormat::Iso),
+            "%d.%m.%y" => Some(DateFormat::DayMonthYearDot),
+            "%d/%m/%y" => Some(DateFormat::DayMonthYearSlash),
+            "%m/%d/%y" => Some(DateFormat::MonthDayYearSlash),
+            "%d-%m-%y" => Some(DateFormat::DayMonthYearDash),
+            "%y%m%d" => Some(DateFormat::YearMonthDayCompact),
+            "unix" | "unix_seconds" | "seconds" => Some(DateFormat::UnixSeconds),
+            "unix_ms" | "unix_millis" | "milliseconds" => Some(DateFormat::UnixMillis),
+            _ => None,
+        })
+    }
+
+    /// Formats that only digits can satisfy; a column of plain numbers (an id,
+    /// a quantity) would match them by accident, so they are only considered
+    /// for a column whose header already says it holds dates.
+    pub fn needs_header_hint(self) -> bool {
+        matches!(
+            self,
+            DateFormat::YearMonthDayCompact | DateFormat::UnixSeconds | DateFormat::UnixMillis
+        )
+    }
+
+    pub fn parse(self, raw: &str) -> Option<NaiveDateTime> {
+        let text = raw.trim();
+        if text.is_empty() {
+            return None;
+        }
+        match self {
+            DateFormat::Iso => parse_with_time(text, |d| ymd(d, '-')),
+            DateFormat::DayMonthYearDot => parse_with_time(text, |d| dmy(d, '.')),
+            DateFormat::DayMonthYearSlash => parse_with_time(text, |d| dmy(d, '/')),
+            DateFormat::MonthDayYearSlash => parse_with_time(text, |d| mdy(d, '/')),
+            DateFormat::DayMonthYearDash => parse_with_time(text, |d| dmy(d, '-')),
+            DateFormat::YearMonthDayCompact => {
+                if text.len() != 8 || !text.bytes().all(|b| b.is_ascii_digit()) {
+                    return None;
+                }
+                let year = text.get(0..4)?.parse().ok()?;
+                let month = text.get(4..6)?.parse().ok()?;
+                let day = text.get(6..8)?.parse().ok()?;
+                plausible(NaiveDate::from_ymd_opt(year, month, day)?)
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+            }
+            DateFormat::UnixSeconds => {
+                let secs: i64 = integer(text)?;
+                // 1973 to 2286: keeps small ids and amounts out.
+                if !(100_000_000..=9_999_999_999).contains(&secs) {
+                    return None;
+                }
+                DateTime::from_timestamp(secs, 0).map(|d| d.naive_utc())
+            }
+            DateFormat::UnixMillis => {
+                let millis: i64 = integer(text)?;
+                if !(100_000_000_000..=9_999_999_999_999).contains(&millis) {
+                    return None;
+                }
+                DateTime::from_timestamp_millis(millis).map(|d| d.naive_utc())
+            }
+        }
+    }
+}
+
+fn integer(text: &str) -> Option<i64> {
+    let digits = text.strip_suffix(".0").unwrap_or(text);
+    digits.parse().ok()
+}
+
+/// Years outside this range are typos or placeholder dates (`01.01.0001`).
+fn plausible(date: NaiveDate) -> Option<NaiveDate> {
+    use chrono::Datelike;
+    (1900..=2200).contains(&date.year()).then_some(date)
+}
+
+fn three_numbers(text: &str, sep: char) -> Option<(u32, u32, u32, usize)> {
+    let mut parts = text.split(sep);
+    let a = parts.next()?;
+    let b = parts.next()?;
+    let c = parts.next()?;
+    if parts.next().is_some() {
+        return None;
+    }
+    let all_digits =
+        |s: &str| !s.is_empty() && s.len() <= 4 && s.bytes().all(|b| b.is_ascii_digit());
+    if !(all_digits(a) && all_digits(b) && all_digits(c)) {
+        return None;
+    }
+    Some((a.parse().ok()?, b.parse().ok()?, c.parse().ok()?, c.len()))
+}
+
+fn ymd(text: &str, sep: char) -> Option<NaiveDate> {
+    let (y, m, d, _) = three_numbers(text, sep)?;
+    if text.split(sep).next()?.len() != 4 {
+        return None;
+    }
+    plausible(NaiveDate::from_ymd_opt(y as i32, m, d)?)
+}
+
+fn dmy(text: &str, sep: char) -> Option<NaiveDate> {
+    let (d, m, y, year_len) = three_numbers(text, sep)?;
+    if year_len != 4 {
+        return None;
+    }
+    plausible(NaiveDate::from_ymd_opt(y as i32, m, d)?)
+}
+
+fn mdy(text: &str, sep: char) -> Option<NaiveDate> {
+    let (m, d, y, year_len) = three_numbers(text, sep)?;
+    if year_len != 4 {
+        return None;
+    }
+    plausible(NaiveDate::from_ymd_opt(y as i32, m, d)?)
+}
+
+/// Splits `date[ T]time[offset]` and parses both halves; the time is optional.
+fn parse_with_time(text: &str, date: impl Fn(&str) -> Option<NaiveDate>) -> Option<NaiveDateTime> {
+    let split_at = text.find([' ', 'T']);
+    let (date_part, time_part) = match split_at {
+        Some(i) => (&text[..i], text[i + 1..].trim()),
+        None => (text, ""),
+    };
+    let day = date(date_part)?;
+    if time_part.is_empty() {
+        return day.and_hms_opt(0, 0, 0);
+    }
+    Some(day.and_time(parse_time(time_part)?))
+}
+
+fn parse_time(text: &str) -> Option<NaiveTime> {
+    // Drop a trailing zone: `Z`, `+01:00`, `+0100`, ` UTC`, ` CET`.
+    let mut clock = text.trim_end_matches('Z').trim();
+    if let Some(i) = clock.rfind(['+', '-']) {
+        clock = clock[..i].trim();
+    }
+    if let Some((before, zone)) = clock.rsplit_once(' ')
+        && zone.chars().all(|c| c.is_ascii_alphabetic())
+    {
+        clock = before;
+    }
+    ["%H:%M:%S%.f", "%H:%M:%S", "%H:%M"]
+        .iter()
+        .find_map(|f| NaiveTime::parse_from_str(clock, f).ok())
+}
+
+/// Parses an amount as written in an export: `1.234,56 €`, `-12.50`,
+/// `(12.50)`, `EUR 99`, `1'234.00`. Returns `None` for anything else.
+pub fn parse_number(raw: &str, mark: DecimalMark) -> Option<f64> {
+    let mut text: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{a0}' && *c != '\u{202f}')
+        .collect();
+    for symbol in ["EUR", "USD", "GBP", "CHF", "€", "$", "£"] {
+        if let Some(rest) = text.strip_prefix(symbol) {
+            text = rest.to_string();
+        }
+        if let Some(rest) = text.strip_suffix(symbol) {
+            text = rest.to_string();
+        }
+    }
+    let mut negative = false;
+    if text.starts_with('(') && text.ends_with(')') && text.len() > 2 {
+        negative = true;
+        text = text[1..text.len() - 1].to_string();
+    }
+    if let Some(rest) = text.strip_suffix('-') {
+        negative = !negative;
+        text = rest.to_string();
+    }
+    let (thousands, decimal) = match mark {
+        DecimalMark::Dot => (',', '.'),
+        DecimalMark::Comma => ('.', ','),
+    };
+    let text = text.replace('\'', "");
+    let (int_part, frac_part) = match text.split_once(decimal) {
+        Some((i, f)) => (i, Some(f)),
+        None => (text.as_str(), None),
+    };
+    if !thousands_grouping_ok(int_part, thousands) {
+        return None;
+    }
+    let mut plain: String = int_part.chars().filter(|c| *c != thousands).collect();
+    if let Some(frac) = frac_part {
+        if !frac.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        plain.push('.');
+        plain.push_str(frac);
+    }
+    let body = plain.trim_start_matches(['+', '-']);
+    if body.is_empty() || !body.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return None;
+    }
+    let value: f64 = plain.parse().ok()?;
+    value
+        .is_finite()
+        .then_some(if negative { -value } else { value })
+}
+
+/// `1.234.567` is a number with thousands separators; `1.2.3` is not.
+fn thousands_grouping_ok(int_part: &str, sep: char) -> bool {
+    if !int_part.contains(sep) {
+        return true;
+    }
+    let digits = int_part.trim_start_matches(['+', '-']);
+    let mut groups = digits.split(sep);
+    let first_ok = groups
+        .next()
+        .is_some_and(|g| (1..=3).contains(&g.len()) && g.bytes().all(|b| b.is_ascii_digit()));
+    first_ok && groups.all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Evidence for one decimal mark, gathered from the values of a file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DecimalEvidence {
+    pub comma: usize,
+    pub dot: usize,
+    /// Values such as `1,234` that read as a thousand with either mark.
+    pub ambiguous: usize,
+}
+
+impl DecimalEvidence {
+    /// Weighs one cell. Dates and plain integers say nothing.
+    pub fn observe(&mut self, raw: &str) {
+        let text = raw.trim();
+        if text.is_empty() || text.len() > 24 {
+            return;
+        }
+        let numeric_chars = text.chars().all(|c| {
+            c.is_ascii_digit() || matches!(c, '.' | ',' | '-' | '+' | ' ' | '€' | '$' | '£')
+        });
+        if !numeric_chars || !text.chars().any(|c| c.is_ascii_digit()) {
+            return;
+        }
+        if DateFormat::ALL
+            .iter()
+            .filter(|f| !f.needs_header_hint())
+            .any(|f| f.parse(text).is_some())
+        {
+            return;
+        }
+        let last_sep = text.rfind(['.', ',']);
+        let Some(pos) = last_sep else { return };
+        let sep = text.as_bytes()[pos];
+        let digits_after = text[pos + 1..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        let seps = text.matches(['.', ',']).count();
+        let other_sep_before = text[..pos].contains(if sep == b'.' { ',' } else { '.' });
+        if digits_after == 3 && seps == 1 {
+            self.ambiguous += 1;
+        } else if sep == b',' && (digits_after != 3 || other_sep_before) {
+            self.comma += 1;
+        } else if sep == b'.' && (digits_after != 3 || other_sep_before) {
+            self.dot += 1;
+        }
+    }
+
+    /// The mark the evidence points to, and whether it is a real decision
+    /// (`false` when no value could tell the marks apart).
+    pub fn decide(&self) -> (DecimalMark, bool) {
+        if self.comma > self.dot {
+            (DecimalMark::Comma, true)
+        } else if self.dot > 0 {
+            (DecimalMark::Dot, true)
+        } else {
+            (DecimalMark::Dot, self.ambiguous == 0)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dt(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap()
+    }
+
+    #[test]
+    fn numbers_in_both_marks() {
+        assert_eq!(parse_number("1.234,56", DecimalMark::Comma), Some(1234.56));
+        assert_eq!(parse_number("1,234.56", DecimalMark::Dot), Some(1234.56));
+        assert_eq!(parse_number("-12,50 €", DecimalMark::Comma), Some(-12.5));
+        assert_eq!(parse_number("(12.50)", DecimalMark::Dot), Some(-12.5));
+        assert_eq!(parse_number("EUR 99", DecimalMark::Dot), Some(99.0));
+        assert_eq!(parse_number("1'234.00", DecimalMark::Dot), Some(1234.0));
+        assert_eq!(parse_number("12,5", DecimalMark::Dot), None);
+        assert_eq!(parse_number("1.2.3", DecimalMark::Comma), None);
+        assert_eq!(parse_number("abc", DecimalMark::Dot), None);
+        assert_eq!(parse_number("", DecimalMark::Dot), None);
+        assert_eq!(parse_number("-", DecimalMark::Dot), None);
+    }
+
+    #[test]
+    fn dates_in_every_format() {
+        let want = dt("2024-03-31 00:00:00");
+        assert_eq!(DateFormat::Iso.parse("2024-03-31"), Some(want));
+        assert_eq!(DateFormat::DayMonthYearDot.parse("31.03.2024"), Some(want));
+        assert_eq!(
+            DateFormat::DayMonthYearSlash.parse("31/03/2024"),
+            Some(want)
+        );
+        assert_eq!(
+            DateFormat::MonthDayYearSlash.parse("03/31/2024"),
+            Some(want)
+        );
+        assert_eq!(DateFormat::DayMonthYearDash.parse("31-03-2024"), Some(want));
+        assert_eq!(
+            DateFormat::YearMonthDayCompact.parse("20240331"),
+            Some(want)
+        );
+        assert_eq!(DateFormat::UnixSeconds.parse("1711843200"), Some(want));
+        assert_eq!(DateFormat::UnixMillis.parse("1711843200000"), Some(want));
+        assert_eq!(
+            DateFormat::Iso.parse("2024-03-31T14:05:09Z"),
+            Some(dt("2024-03-31 14:05:09"))
+        );
+        assert_eq!(
+            DateFormat::Iso.parse("2024-03-31 14:05:09 +0100"),
+            Some(dt("2024-03-31 14:05:09"))
+        );
+        assert_eq!(
+            DateFormat::DayMonthYearDot.parse("31.03.2024 14:05"),
+            Some(dt("2024-03-31 14:05:00"))
+        );
+        assert_eq!(DateFormat::DayMonthYearDot.parse("31.02.2024"), None);
+        assert_eq!(DateFormat::UnixSeconds.parse("42"), None);
+        assert_eq!(
+            DateFormat::from_user_text("%d.%m.%Y"),
+            Some(DateFormat::DayMonthYearDot)
+        );
+        assert_eq!(
+            DateFormat::from_user_text("mm/dd/yyyy"),
+            Some(DateFormat::MonthDayYearSlash)
+        );
+    }
+
+    #[test]
+    fn decimal_evidence() {
+        let mut german = DecimalEvidence::default();
+        for v in ["12,50", "1.234,56", "31.03.2024", "7"] {
+            german.observe(v);
+        }
+        assert_eq!(german.decide(), (DecimalMark::Comma, true));
+        let mut unclear = DecimalEvidence::default();
+        unclear.observe("1,234");
+        assert_eq!(unclear.decide(), (DecimalMark::Dot, false));
+    }
+}

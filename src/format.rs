@@ -1,0 +1,46 @@
+//! Numbers as people read them: thousands grouped, fixed decimals.
+
+/// `1234567.891` with 2 decimals as `1,234,567.89`.
+pub fn format_number(value: f64, decimals: usize) -> String {
+    if !value.is_finite() {
+        return "–".to_string();
+    }
+    let text = format!("{:.*}", decimals, value.abs());
+    let (int, frac) = match text.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (text.as_str(), None),
+    };
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let nonzero = text.chars().any(|c| c.is_ascii_digit() && c != '0');
+    let sign = if value < 0.0 && nonzero { "-" } else { "" };
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
+/// `12345` as `12,345`, for counts in messages and tables.
+pub fn group_thousands(n: usize) -> String {
+    format_number(n as f64, 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grouping() {
+        assert_eq!(format_number(1234567.891, 2), "1,234,567.89");
+        assert_eq!(format_number(-12.5, 1), "-12.5");
+        assert_eq!(format_number(-0.001, 1), "0.0");
+        assert_eq!(group_thousands(1877), "1,877");
+        assert_eq!(group_thousands(12), "12");
+        assert_eq!(group_thousands(1_000_000), "1,000,000");
+    }
+}

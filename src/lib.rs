@@ -1,0 +1,18 @@
+//! Kohorte: offline customer-retention analytics from a CSV or Parquet order log.
+
+/// Pure analyses: canonical frame and settings in, tables and chart specs out.
+pub mod analysis;
+/// Months as indices, days as epoch milliseconds.
+pub mod calendar;
+/// Chart descriptions and their SVG/PNG export.
+pub mod chart;
+/// Getting a user's file into the canonical frame, with the import report.
+pub mod data;
+/// Atomic file writing for every export.
+pub mod export;
+/// Numbers as people read them.
+pub mod format;
+/// The headless run: the same analyses written to files.
+pub mod report;
+/// The egui window.
+pub mod ui;

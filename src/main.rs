@@ -1,0 +1,168 @@
+//! `kohorte [FILE]` opens the window; `kohorte report FILE --out DIR` runs
+//! the analyses headless.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+use kohorte::data::ImportOptions;
+use kohorte::data::roles::Role;
+use kohorte::data::values::{DateFormat, DecimalMark};
+use kohorte::report::{Analysis, ReportRequest};
+
+#[derive(Parser)]
+#[command(
+    name = "kohorte",
+    version,
+    about = "Offline customer-retention analytics"
+)]
+#[command(args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// An order log (CSV, TSV, TXT or Parquet) to open; without it the demo opens.
+    file: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Read FILE and write the import report, tables and charts to --out.
+    Report(ReportArgs),
+}
+
+#[derive(clap::Args)]
+struct ReportArgs {
+    /// The order log to read (never written to).
+    file: PathBuf,
+    /// The folder to write into (created if missing).
+    #[arg(long)]
+    out: PathBuf,
+    /// Column holding the customer id.
+    #[arg(long)]
+    customer: Option<String>,
+    /// Column holding the order date.
+    #[arg(long)]
+    date: Option<String>,
+    /// Column holding the amount.
+    #[arg(long)]
+    amount: Option<String>,
+    /// Column holding the order id.
+    #[arg(long)]
+    order: Option<String>,
+    /// Field delimiter: , ; | or tab.
+    #[arg(long, value_parser = parse_delimiter)]
+    delimiter: Option<char>,
+    /// Numbers use a decimal comma (1.234,56).
+    #[arg(long)]
+    decimal_comma: bool,
+    /// Date format: yyyy-mm-dd, dd.mm.yyyy, dd/mm/yyyy, mm/dd/yyyy, dd-mm-yyyy,
+    /// yyyymmdd, unix seconds, unix milliseconds (or strftime such as %d.%m.%Y).
+    #[arg(long, value_parser = parse_date_format)]
+    date_format: Option<DateFormat>,
+    /// First day not covered by the analysis (default: the day after the last order).
+    #[arg(long, value_parser = parse_day)]
+    as_of: Option<NaiveDate>,
+    /// Comma-separated analyses to run (default: all).
+    #[arg(long, value_delimiter = ',', value_parser = Analysis::parse)]
+    only: Option<Vec<Analysis>>,
+}
+
+fn parse_delimiter(text: &str) -> Result<char, String> {
+    match text {
+        "tab" | "\\t" | "\t" => Ok('\t'),
+        "," | ";" | "|" => text
+            .chars()
+            .next()
+            .ok_or_else(|| "empty delimiter".to_string()),
+        other => Err(format!(
+            "'{other}' is not a delimiter Kohorte reads; use , ; | or tab"
+        )),
+    }
+}
+
+fn parse_date_format(text: &str) -> Result<DateFormat, String> {
+    DateFormat::from_user_text(text).ok_or_else(|| {
+        let known: Vec<&str> = DateFormat::ALL.iter().map(|f| f.label()).collect();
+        format!(
+            "unknown date format '{text}'; use one of: {}",
+            known.join(", ")
+        )
+    })
+}
+
+fn parse_day(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| format!("'{text}' is not a date written as YYYY-MM-DD"))
+}
+
+impl ReportArgs {
+    fn request(self) -> ReportRequest {
+        let mut options = ImportOptions::default();
+        for (role, column) in [
+            (Role::CustomerId, self.customer),
+            (Role::Timestamp, self.date),
+            (Role::Amount, self.amount),
+            (Role::OrderId, self.order),
+        ] {
+            if let Some(column) = column {
+                options.roles.insert(role, Some(column));
+            }
+        }
+        options.dialect.delimiter = self.delimiter;
+        if self.decimal_comma {
+            options.dialect.decimal_mark = Some(DecimalMark::Comma);
+        }
+        options.date_format = self.date_format;
+        ReportRequest {
+            file: self.file,
+            out: self.out,
+            options,
+            as_of: self.as_of,
+            only: self.only,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Report(args)) => report(args),
+        None => match kohorte::ui::run(kohorte::ui::Startup { file: cli.file }) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("kohorte: could not open the window: {e}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+/// Runs the report; any failure is one line on stderr and exit code 2.
+fn report(args: ReportArgs) -> ExitCode {
+    std::panic::set_hook(Box::new(|_| {}));
+    let request = args.request();
+    match std::panic::catch_unwind(|| kohorte::report::run(&request)) {
+        Ok(Ok(summary)) => {
+            println!(
+                "kohorte: wrote {} files to {} ({} rows, {} customers)",
+                summary.files.len(),
+                request.out.display(),
+                summary.rows_used,
+                summary.customers
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(Err(e)) => {
+            eprintln!("kohorte: {e}");
+            ExitCode::from(2)
+        }
+        Err(_) => {
+            eprintln!(
+                "kohorte: internal error while reading '{}'; please report this file's layout",
+                request.file.display()
+            );
+            ExitCode::from(2)
+        }
+    }
+}

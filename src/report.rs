@@ -1,0 +1,149 @@
+//! The headless run: reads a file, runs the analyses and writes their tables
+//! and charts to a folder. The window and this report use the same analysis
+//! code, so they never disagree.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::analysis::{Results, Settings};
+use crate::chart::ChartSpec;
+use crate::chart::render::{ImageFormat, write_chart};
+use crate::data::{ImportOptions, Source};
+use crate::export::{write_csv, write_json};
+
+/// The analyses the report can run, by the name `--only` takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Analysis {
+    /// Orders, customers and revenue per month.
+    Activity,
+}
+
+impl Analysis {
+    pub const ALL: [Analysis; 1] = [Analysis::Activity];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Analysis::Activity => "activity",
+        }
+    }
+
+    /// Reads one `--only` name; names of analyses this version does not
+    /// have yet get a message that says so.
+    pub fn parse(name: &str) -> Result<Analysis, String> {
+        let name = name.trim().to_lowercase();
+        if let Some(found) = Analysis::ALL.into_iter().find(|a| a.name() == name) {
+            return Ok(found);
+        }
+        let available: Vec<&str> = Analysis::ALL.iter().map(|a| a.name()).collect();
+        Err(format!(
+            "unknown analysis '{name}' in --only; this version has: {}",
+            available.join(", ")
+        ))
+    }
+}
+
+pub struct ReportRequest {
+    pub file: PathBuf,
+    pub out: PathBuf,
+    pub options: ImportOptions,
+    pub as_of: Option<NaiveDate>,
+    /// `None` runs every analysis.
+    pub only: Option<Vec<Analysis>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("{0}")]
+    Import(#[from] crate::data::ImportError),
+    #[error("{0}")]
+    Export(#[from] crate::export::ExportError),
+    #[error("could not create the output folder '{path}': {reason}")]
+    OutDir { path: String, reason: String },
+    #[error("the output folder would overwrite the input file '{0}'; choose another --out folder")]
+    WouldOverwriteInput(String),
+    #[error("{0}")]
+    Analysis(String),
+}
+
+/// What a report run wrote.
+#[derive(Debug, Serialize)]
+pub struct ReportSummary {
+    pub files: Vec<PathBuf>,
+    pub rows_used: usize,
+    pub customers: usize,
+}
+
+pub fn run(request: &ReportRequest) -> Result<ReportSummary, ReportError> {
+    let dataset = Source::File(request.file.clone()).load(&request.options)?;
+    std::fs::create_dir_all(&request.out).map_err(|e| ReportError::OutDir {
+        path: request.out.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    let mut writer = Writer {
+        out: &request.out,
+        input: request.file.canonicalize().ok(),
+        files: Vec::new(),
+    };
+    writer.json("import.json", &dataset.report)?;
+    let settings = Settings {
+        as_of: request.as_of,
+        ..Default::default()
+    };
+    let results =
+        Results::compute(&dataset, &settings).map_err(|e| ReportError::Analysis(e.to_string()))?;
+    let wanted = |a: Analysis| request.only.as_ref().is_none_or(|only| only.contains(&a));
+    if wanted(Analysis::Activity) {
+        writer.csv("activity.csv", &results.activity.table)?;
+        writer.chart(&results.activity.orders_chart)?;
+        if let Some(revenue) = &results.activity.revenue_chart {
+            writer.chart(revenue)?;
+        }
+    }
+    Ok(ReportSummary {
+        files: writer.files,
+        rows_used: dataset.report.rows_used,
+        customers: dataset.report.customers,
+    })
+}
+
+struct Writer<'a> {
+    out: &'a Path,
+    input: Option<PathBuf>,
+    files: Vec<PathBuf>,
+}
+
+impl Writer<'_> {
+    /// The path for `name`, refusing to ever replace the input file.
+    fn target(&mut self, name: &str) -> Result<PathBuf, ReportError> {
+        let path = self.out.join(name);
+        if let (Some(input), Ok(existing)) = (&self.input, path.canonicalize())
+            && *input == existing
+        {
+            return Err(ReportError::WouldOverwriteInput(
+                input.display().to_string(),
+            ));
+        }
+        self.files.push(path.clone());
+        Ok(path)
+    }
+
+    fn json(&mut self, name: &str, value: &impl Serialize) -> Result<(), ReportError> {
+        let path = self.target(name)?;
+        Ok(write_json(&path, value)?)
+    }
+
+    fn csv(&mut self, name: &str, frame: &polars::prelude::DataFrame) -> Result<(), ReportError> {
+        let path = self.target(name)?;
+        Ok(write_csv(&path, frame)?)
+    }
+
+    fn chart(&mut self, spec: &ChartSpec) -> Result<(), ReportError> {
+        for format in [ImageFormat::Svg, ImageFormat::Png] {
+            let path = self.target(&format!("{}.{}", spec.id, format.extension()))?;
+            write_chart(spec, format, &path)?;
+        }
+        Ok(())
+    }
+}

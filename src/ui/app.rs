@@ -1,0 +1,462 @@
+//! The App: persisted settings, the current dataset and results, and the
+//! worker that computes them.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use eframe::egui::{self, Key, KeyboardShortcut, Modifiers, RichText};
+use serde::{Deserialize, Serialize};
+
+use super::worker::{Reply, Request, Worker};
+use super::{data_tab, source_panel, theme};
+use crate::analysis::filter::FilterChoices;
+use crate::analysis::{Results, Settings};
+use crate::chart::ChartSpec;
+use crate::chart::render::{ImageFormat, write_chart};
+use crate::data::{Dataset, ImportOptions, Source};
+
+const RECENT_FILES: usize = 10;
+const STORAGE_KEY: &str = "kohorte-state";
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Tab {
+    #[default]
+    Data,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 1] = [Tab::Data];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Tab::Data => "Data",
+        }
+    }
+}
+
+/// What survives a restart.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Persisted {
+    pub recent_files: Vec<PathBuf>,
+    /// The import choices (dialect, mapping) the user made, per file path.
+    pub import_options: BTreeMap<String, ImportOptions>,
+    pub settings: Settings,
+    pub tab: Tab,
+}
+
+/// How the app was started.
+#[derive(Clone, Debug, Default)]
+pub struct Startup {
+    /// A file given on the command line; without one the demo opens.
+    pub file: Option<PathBuf>,
+}
+
+pub struct KohorteApp {
+    pub(crate) persisted: Persisted,
+    worker: Worker,
+    /// The source being opened or shown.
+    pub(crate) source: Option<Source>,
+    pub(crate) options: ImportOptions,
+    pub(crate) dataset: Option<Arc<Dataset>>,
+    pub(crate) results: Option<Arc<Results>>,
+    /// Per attribute column, its values and row counts, for the filters;
+    /// `None` for columns with too many values to filter on.
+    pub(crate) filter_choices: FilterChoices,
+    pub(crate) error: Option<String>,
+    pub(crate) notice: Option<String>,
+    pub(crate) show_about: bool,
+    pub(crate) last_compute_ms: Option<u128>,
+    pub(crate) date_inputs: source_panel::DateInputs,
+}
+
+impl KohorteApp {
+    pub fn new(cc: &eframe::CreationContext<'_>, startup: Startup) -> KohorteApp {
+        theme::apply(&cc.egui_ctx);
+        let persisted: Persisted = cc
+            .storage
+            .and_then(|s| eframe::get_value(s, STORAGE_KEY))
+            .unwrap_or_default();
+        let mut app = KohorteApp {
+            date_inputs: source_panel::DateInputs::from_settings(&persisted.settings),
+            persisted,
+            worker: Worker::spawn(cc.egui_ctx.clone()),
+            source: None,
+            options: ImportOptions::default(),
+            dataset: None,
+            results: None,
+            filter_choices: Vec::new(),
+            error: None,
+            notice: None,
+            show_about: false,
+            last_compute_ms: None,
+        };
+        app.open(startup.file.map_or(Source::Demo, Source::File));
+        app
+    }
+
+    /// The one way in: the Open dialog, drag and drop, the command line and
+    /// the recent-files list all end here.
+    pub fn open(&mut self, source: Source) {
+        self.options = match &source {
+            Source::File(path) => self
+                .persisted
+                .import_options
+                .get(&path_key(path))
+                .cloned()
+                .unwrap_or_default(),
+            Source::Demo => ImportOptions::default(),
+        };
+        self.error = None;
+        self.notice = None;
+        self.source = Some(source.clone());
+        self.worker.submit(Request::Open {
+            source,
+            options: self.options.clone(),
+        });
+    }
+
+    /// Re-reads the current source with changed import choices, and
+    /// remembers them for this file.
+    pub(crate) fn reimport(&mut self, options: ImportOptions) {
+        let Some(source) = self.dataset.as_ref().map(|d| d.source.clone()) else {
+            return;
+        };
+        if let Source::File(path) = &source {
+            self.persisted
+                .import_options
+                .insert(path_key(path), options.clone());
+        }
+        self.options = options.clone();
+        self.error = None;
+        self.source = Some(source.clone());
+        self.worker.submit(Request::Open { source, options });
+    }
+
+    /// Recomputes the analyses after a change of settings.
+    pub(crate) fn recompute(&mut self) {
+        if let Some(dataset) = &self.dataset {
+            self.worker.submit(Request::Analyse {
+                dataset: dataset.clone(),
+                settings: self.persisted.settings.clone(),
+            });
+        }
+    }
+
+    /// True while the worker has a request of the UI's in hand.
+    pub fn is_busy(&self) -> bool {
+        self.worker.busy().is_some()
+    }
+
+    pub fn dataset(&self) -> Option<&Dataset> {
+        self.dataset.as_deref()
+    }
+
+    pub fn results(&self) -> Option<&Results> {
+        self.results.as_deref()
+    }
+
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+
+    fn receive(&mut self) {
+        let Some(tagged) = self.worker.poll() else {
+            return;
+        };
+        self.last_compute_ms = Some(tagged.elapsed_ms);
+        match tagged.reply {
+            Reply::Opened(Ok(opened)) => {
+                if let Source::File(path) = &opened.dataset.source {
+                    remember_recent(&mut self.persisted.recent_files, path);
+                }
+                let columns = &opened.dataset.attributes;
+                self.persisted
+                    .settings
+                    .filters
+                    .attributes
+                    .retain(|column, _| columns.contains(column));
+                self.filter_choices = opened.filter_choices;
+                self.dataset = Some(opened.dataset);
+                self.results = None;
+                self.recompute();
+            }
+            Reply::Opened(Err(message)) => {
+                self.source = self.dataset.as_ref().map(|d| d.source.clone());
+                self.error = Some(message);
+            }
+            Reply::Analysed(Ok(results)) => self.results = Some(results),
+            Reply::Analysed(Err(message)) => self.error = Some(message),
+        }
+    }
+
+    fn handle_dropped_files(&mut self, ctx: &egui::Context) {
+        let dropped = ctx.input(|i| i.raw.dropped_files.clone());
+        if let Some(file) = dropped.first() {
+            self.open(Source::File(file.path().to_path_buf()));
+        }
+    }
+
+    fn handle_shortcuts(&mut self, ctx: &egui::Context) {
+        let open = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
+        let export = KeyboardShortcut::new(Modifiers::COMMAND, Key::E);
+        if ctx.input_mut(|i| i.consume_shortcut(&open)) {
+            self.open_dialog();
+        }
+        if ctx.input_mut(|i| i.consume_shortcut(&export))
+            && let Some(spec) = self.main_chart()
+        {
+            self.export_chart_dialog(&spec, ImageFormat::Png);
+        }
+    }
+
+    /// The chart Ctrl+E exports: the first chart of the current tab.
+    fn main_chart(&self) -> Option<ChartSpec> {
+        let results = self.results.as_ref()?;
+        match self.persisted.tab {
+            Tab::Data => Some(results.activity.orders_chart.clone()),
+        }
+    }
+
+    pub(crate) fn open_dialog(&mut self) {
+        let picked = rfd::FileDialog::new()
+            .set_title("Open an order log")
+            .add_filter(
+                "Order logs (CSV, TSV, TXT, Parquet)",
+                &["csv", "tsv", "txt", "parquet", "pq"],
+            )
+            .add_filter("All files", &["*"])
+            .pick_file();
+        // `None` is a cancelled dialog, or no dialog available: drag and
+        // drop and the command line still work.
+        if let Some(path) = picked {
+            self.open(Source::File(path));
+        }
+    }
+
+    pub(crate) fn export_chart_dialog(&mut self, spec: &ChartSpec, format: ImageFormat) {
+        let picked = rfd::FileDialog::new()
+            .set_title("Export chart")
+            .set_file_name(format!("{}.{}", spec.id, format.extension()))
+            .add_filter(format.extension().to_uppercase(), &[format.extension()])
+            .save_file();
+        if let Some(path) = picked {
+            self.finish_export(write_chart(spec, format, &path), &path);
+        }
+    }
+
+    pub(crate) fn export_table_dialog(&mut self, name: &str, frame: &polars::prelude::DataFrame) {
+        let picked = rfd::FileDialog::new()
+            .set_title("Export table")
+            .set_file_name(format!("{name}.csv"))
+            .add_filter("CSV", &["csv"])
+            .save_file();
+        if let Some(path) = picked {
+            self.finish_export(crate::export::write_csv(&path, frame), &path);
+        }
+    }
+
+    fn finish_export(&mut self, outcome: Result<(), crate::export::ExportError>, path: &Path) {
+        match outcome {
+            Ok(()) => self.notice = Some(format!("Saved {}", path.display())),
+            Err(e) => self.error = Some(e.to_string()),
+        }
+    }
+
+    fn top_bar_ui(&mut self, ui: &mut egui::Ui) {
+        egui::MenuBar::new().ui(ui, |ui| {
+            ui.menu_button("File", |ui| {
+                if ui.button("Open… (Ctrl+O)").clicked() {
+                    ui.close();
+                    self.open_dialog();
+                }
+                ui.menu_button("Open recent", |ui| {
+                    if self.persisted.recent_files.is_empty() {
+                        ui.label("No recent files yet");
+                    }
+                    let mut chosen = None;
+                    for path in &self.persisted.recent_files {
+                        if ui.button(path.display().to_string()).clicked() {
+                            chosen = Some(path.clone());
+                        }
+                    }
+                    if let Some(path) = chosen {
+                        ui.close();
+                        self.open(Source::File(path));
+                    }
+                });
+                if ui.button("Open the demo shop").clicked() {
+                    ui.close();
+                    self.open(Source::Demo);
+                }
+                ui.separator();
+                let chart = self.main_chart();
+                if ui
+                    .add_enabled(
+                        chart.is_some(),
+                        egui::Button::new("Export chart as PNG… (Ctrl+E)"),
+                    )
+                    .clicked()
+                    && let Some(spec) = chart
+                {
+                    ui.close();
+                    self.export_chart_dialog(&spec, ImageFormat::Png);
+                }
+            });
+            ui.menu_button("Help", |ui| {
+                if ui.button("About Kohorte").clicked() {
+                    ui.close();
+                    self.show_about = true;
+                }
+            });
+            ui.separator();
+            if ui
+                .button("Open…")
+                .on_hover_text("Open a CSV or Parquet order log (Ctrl+O)")
+                .clicked()
+            {
+                self.open_dialog();
+            }
+            if let Some(dataset) = &self.dataset {
+                let label = if dataset.source.is_demo() {
+                    RichText::new("DEMO DATA: a fictional shop")
+                        .color(theme::DEMO_BADGE)
+                        .strong()
+                } else {
+                    RichText::new(dataset.source.display_name()).strong()
+                };
+                ui.label(label);
+            }
+        });
+    }
+
+    fn status_bar_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            if let Some((stage, secs)) = self.worker.busy() {
+                ui.spinner();
+                ui.label(format!("{stage}… {secs:.1} s"));
+            } else if let Some(results) = &self.results {
+                ui.label(format!(
+                    "Ready · {} orders in view",
+                    crate::format::group_thousands(results.orders.height())
+                ));
+                if let Some(ms) = self.last_compute_ms {
+                    ui.label(RichText::new(format!("computed in {ms} ms")).weak());
+                }
+            }
+            if let Some(notice) = &self.notice {
+                ui.separator();
+                ui.label(notice);
+            }
+        });
+    }
+
+    fn error_banner_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(message) = self.error.clone() else {
+            return;
+        };
+        egui::Frame::new()
+            .fill(theme::ERROR_FILL)
+            .inner_margin(8.0)
+            .corner_radius(4.0)
+            .show(ui, |ui| {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(RichText::new(format!("⚠ {message}")).color(theme::ERROR_TEXT));
+                    if ui.small_button("Dismiss").clicked() {
+                        self.error = None;
+                    }
+                });
+            });
+        ui.add_space(6.0);
+    }
+
+    fn about_ui(&mut self, ctx: &egui::Context) {
+        let mut open = self.show_about;
+        egui::Window::new("About Kohorte")
+            .open(&mut open)
+            .collapsible(false)
+            .resizable(false)
+            .show(ctx, |ui| {
+                ui.heading("Kohorte");
+                ui.label(
+                    "Offline customer-retention analytics. Your data never leaves this computer.",
+                );
+                ui.add_space(6.0);
+                ui.label(format!("Version {}", env!("CARGO_PKG_VERSION")));
+                ui.label(format!("Commit {}", env!("KOHORTE_GIT_COMMIT")));
+                ui.label("MIT licence. Charts use the DejaVu Sans font.");
+            });
+        self.show_about = open;
+    }
+
+    fn central_ui(&mut self, ui: &mut egui::Ui) {
+        self.error_banner_ui(ui);
+        ui.horizontal(|ui| {
+            for tab in Tab::ALL {
+                ui.selectable_value(&mut self.persisted.tab, tab, tab.label());
+            }
+        });
+        ui.separator();
+        if self.dataset.is_none() {
+            ui.vertical_centered(|ui| {
+                ui.add_space(80.0);
+                if self.is_busy() {
+                    ui.spinner();
+                    ui.label("Reading the file…");
+                } else {
+                    ui.heading("No data open");
+                    ui.label("Open a CSV or Parquet order log with File → Open (Ctrl+O), drop a file onto this window, or open the demo shop.");
+                    if ui.button("Open the demo shop").clicked() {
+                        self.open(Source::Demo);
+                    }
+                }
+            });
+            return;
+        }
+        match self.persisted.tab {
+            Tab::Data => data_tab::ui(self, ui),
+        }
+    }
+}
+
+impl eframe::App for KohorteApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        self.receive();
+        self.handle_dropped_files(&ctx);
+        self.handle_shortcuts(&ctx);
+        if self.is_busy() {
+            // Keep the spinner turning; the worker also wakes us when done.
+            ctx.request_repaint_after(std::time::Duration::from_millis(100));
+        }
+        egui::Panel::top("top_bar").show(ui, |ui| self.top_bar_ui(ui));
+        egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar_ui(ui));
+        egui::Panel::left("source_panel")
+            .resizable(true)
+            .default_size(360.0)
+            .min_size(280.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| source_panel::ui(self, ui));
+            });
+        egui::CentralPanel::default().show(ui, |ui| self.central_ui(ui));
+        self.about_ui(&ctx);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, STORAGE_KEY, &self.persisted);
+    }
+}
+
+fn path_key(path: &Path) -> String {
+    path.canonicalize()
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string()
+}
+
+fn remember_recent(recent: &mut Vec<PathBuf>, path: &Path) {
+    recent.retain(|p| p != path);
+    recent.insert(0, path.to_path_buf());
+    recent.truncate(RECENT_FILES);
+}

@@ -1,0 +1,118 @@
+//! Draws a `ChartSpec` with egui_plot, with its title, caption and export
+//! buttons beside it.
+
+use eframe::egui::{self, Color32, RichText};
+use egui_plot::{
+    Bar, BarChart, GridInput, GridMark, HoverPosition, Legend, Line, Plot, PlotPoints,
+};
+
+use crate::chart::render::ImageFormat;
+use crate::chart::ticks::ticks;
+use crate::chart::{AxisKind, ChartSpec, SeriesStyle};
+
+/// Shows the chart; returns the export the user asked for, if any.
+pub fn chart_ui(ui: &mut egui::Ui, spec: &ChartSpec, height: f32) -> Option<ImageFormat> {
+    let mut export = None;
+    ui.horizontal(|ui| {
+        ui.heading(&spec.title).on_hover_text(&spec.caption);
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui
+                .button("Export SVG")
+                .on_hover_text("Save this chart as a scalable SVG, 1920×1080")
+                .clicked()
+            {
+                export = Some(ImageFormat::Svg);
+            }
+            if ui
+                .button("Export PNG")
+                .on_hover_text("Save this chart as a 1920×1080 PNG for slides (Ctrl+E)")
+                .clicked()
+            {
+                export = Some(ImageFormat::Png);
+            }
+        });
+    });
+    if spec.is_empty() {
+        ui.label("No data in this window: widen the date range or clear filters.");
+        return export;
+    }
+    let x_axis = spec.x.clone();
+    let y_axis = spec.y.clone();
+    let hover_x = spec.x.clone();
+    let hover_y = spec.y.clone();
+    let mut plot = Plot::new(format!("plot-{}", spec.id))
+        .height(height)
+        .legend(Legend::default())
+        .allow_scroll(false)
+        .x_axis_label(spec.x.label.clone())
+        .y_axis_label(spec.y.label.clone())
+        .x_axis_formatter(move |mark, _| x_axis.tick(mark.value))
+        .y_axis_formatter(move |mark, _| y_axis.tick(mark.value))
+        .include_y(0.0)
+        .label_formatter(move |hover: &HoverPosition<'_>| match hover {
+            HoverPosition::NearDataPoint {
+                plot_name,
+                position,
+                ..
+            } => Some(format!(
+                "{plot_name}\n{}: {}\n{}: {}",
+                hover_x.label,
+                hover_x.format(position.x),
+                hover_y.label,
+                hover_y.format(position.y)
+            )),
+            HoverPosition::Elsewhere { .. } => None,
+        });
+    let x_kind = spec.x.kind;
+    if x_kind != AxisKind::Value(crate::chart::Unit::Count) {
+        plot = plot.x_grid_spacer(move |input: GridInput| grid_marks(x_kind, input));
+    }
+    plot.show(ui, |plot_ui| {
+        for series in &spec.series {
+            let [r, g, b] = series.color;
+            let color = Color32::from_rgb(r, g, b);
+            match series.style {
+                SeriesStyle::Bars => {
+                    let bars = series
+                        .points
+                        .iter()
+                        .map(|p| Bar::new(p[0], p[1]).width(0.8))
+                        .collect();
+                    plot_ui.bar_chart(BarChart::new(series.name.clone(), bars).color(color));
+                }
+                style => {
+                    let (width, color) = match style {
+                        SeriesStyle::BoldLine => (3.5, color),
+                        SeriesStyle::ThinLine => (1.0, color.gamma_multiply(0.6)),
+                        _ => (2.0, color),
+                    };
+                    let points = PlotPoints::from(series.points.clone());
+                    plot_ui.line(
+                        Line::new(series.name.clone(), points)
+                            .color(color)
+                            .width(width),
+                    );
+                }
+            }
+        }
+    });
+    ui.label(RichText::new(&spec.caption).small().weak());
+    export
+}
+
+fn grid_marks(kind: AxisKind, input: GridInput) -> Vec<GridMark> {
+    let (lo, hi) = input.bounds;
+    let positions = ticks(kind, lo, hi, 12);
+    let step = positions
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .next()
+        .unwrap_or(1.0);
+    positions
+        .into_iter()
+        .map(|value| GridMark {
+            value,
+            step_size: step,
+        })
+        .collect()
+}

@@ -1,0 +1,28 @@
+//! The window: egui only. It draws results and edits settings; the worker
+//! computes.
+
+pub mod app;
+mod chart_view;
+mod data_tab;
+mod source_panel;
+mod theme;
+pub mod worker;
+
+pub use app::{KohorteApp, Startup};
+
+/// Opens the main window and blocks until it is closed.
+pub fn run(startup: Startup) -> eframe::Result {
+    let options = eframe::NativeOptions {
+        viewport: eframe::egui::ViewportBuilder::default()
+            .with_title("Kohorte")
+            .with_inner_size([1400.0, 900.0])
+            .with_min_inner_size([900.0, 600.0])
+            .with_drag_and_drop(true),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "Kohorte",
+        options,
+        Box::new(move |cc| Ok(Box::new(KohorteApp::new(cc, startup)))),
+    )
+}

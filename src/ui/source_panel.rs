@@ -1,0 +1,360 @@
+//! The left panel: the data source and its dialect, the import report, the
+//! column mapping and the global filters.
+
+use chrono::NaiveDate;
+use eframe::egui::{self, RichText};
+
+use super::app::KohorteApp;
+use super::theme;
+use crate::analysis::Settings;
+use crate::data::dialect::{DELIMITERS, TextEncoding, delimiter_label};
+use crate::data::load::FileFormat;
+use crate::data::roles::Role;
+use crate::data::values::{DateFormat, DecimalMark};
+use crate::data::{Dataset, ImportOptions};
+use crate::format::{format_number, group_thousands};
+
+/// The text of the date filter fields while the user types.
+#[derive(Clone, Debug, Default)]
+pub struct DateInputs {
+    pub from: String,
+    pub until: String,
+}
+
+impl DateInputs {
+    pub fn from_settings(settings: &Settings) -> DateInputs {
+        let text = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+        DateInputs {
+            from: text(settings.filters.from),
+            until: text(settings.filters.until),
+        }
+    }
+}
+
+pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
+    let Some(dataset) = app.dataset.clone() else {
+        ui.heading("Data source");
+        ui.label("Nothing open yet.");
+        return;
+    };
+    egui::CollapsingHeader::new(RichText::new("Data source").strong())
+        .default_open(true)
+        .show(ui, |ui| source_ui(app, ui, &dataset));
+    egui::CollapsingHeader::new(RichText::new("Import report").strong())
+        .default_open(true)
+        .show(ui, |ui| report_ui(ui, &dataset));
+    egui::CollapsingHeader::new(RichText::new("Column mapping").strong())
+        .default_open(true)
+        .show(ui, |ui| mapping_ui(app, ui, &dataset));
+    egui::CollapsingHeader::new(RichText::new("Filters").strong())
+        .default_open(true)
+        .show(ui, |ui| filters_ui(app, ui));
+}
+
+fn source_ui(app: &mut KohorteApp, ui: &mut egui::Ui, dataset: &Dataset) {
+    if dataset.source.is_demo() {
+        ui.label(
+            RichText::new("Demo data: a fictional online shop in DE, NL, AT and BE. Open your own file with File → Open or drop it here.")
+                .color(theme::DEMO_BADGE),
+        );
+    }
+    ui.label(RichText::new(dataset.source.display_name()).strong());
+    let report = &dataset.report;
+    let Some(dialect) = report.dialect.clone() else {
+        ui.label(match report.format {
+            FileFormat::Parquet => "Parquet file: types are taken from the file.",
+            FileFormat::Csv => "CSV file",
+        });
+        return;
+    };
+    let mut options = app.options.clone();
+    let before = options.clone();
+    egui::Grid::new("dialect_grid")
+        .num_columns(2)
+        .show(ui, |ui| {
+            ui.label("Delimiter");
+            egui::ComboBox::from_id_salt("delimiter")
+                .selected_text(delimiter_label(dialect.delimiter))
+                .show_ui(ui, |ui| {
+                    for d in DELIMITERS {
+                        if ui
+                            .selectable_label(dialect.delimiter == d, delimiter_label(d))
+                            .clicked()
+                        {
+                            options.dialect.delimiter = Some(d);
+                        }
+                    }
+                });
+            ui.end_row();
+            ui.label("Quote");
+            egui::ComboBox::from_id_salt("quote")
+                .selected_text(quote_label(dialect.quote))
+                .show_ui(ui, |ui| {
+                    for q in [Some('"'), Some('\''), None] {
+                        if ui
+                            .selectable_label(dialect.quote == q, quote_label(q))
+                            .clicked()
+                        {
+                            options.dialect.quote = Some(q);
+                        }
+                    }
+                });
+            ui.end_row();
+            ui.label("Encoding");
+            egui::ComboBox::from_id_salt("encoding")
+                .selected_text(dialect.encoding.label())
+                .show_ui(ui, |ui| {
+                    for e in TextEncoding::ALL {
+                        if ui
+                            .selectable_label(dialect.encoding == e, e.label())
+                            .clicked()
+                        {
+                            options.dialect.encoding = Some(e);
+                        }
+                    }
+                });
+            ui.end_row();
+            ui.label("Numbers");
+            egui::ComboBox::from_id_salt("decimal_mark")
+                .selected_text(dialect.decimal_mark.label())
+                .show_ui(ui, |ui| {
+                    for m in [DecimalMark::Dot, DecimalMark::Comma] {
+                        if ui
+                            .selectable_label(dialect.decimal_mark == m, m.label())
+                            .clicked()
+                        {
+                            options.dialect.decimal_mark = Some(m);
+                        }
+                    }
+                });
+            ui.end_row();
+        });
+    let mut header = dialect.has_header;
+    if ui
+        .checkbox(&mut header, "First row holds column names")
+        .changed()
+    {
+        options.dialect.has_header = Some(header);
+    }
+    if options != before {
+        app.reimport(options);
+    }
+}
+
+fn quote_label(quote: Option<char>) -> String {
+    match quote {
+        Some(q) => format!("{q}text{q}"),
+        None => "no quoting".to_string(),
+    }
+}
+
+fn report_ui(ui: &mut egui::Ui, dataset: &Dataset) {
+    let r = &dataset.report;
+    egui::Grid::new("report_grid")
+        .num_columns(2)
+        .striped(true)
+        .show(ui, |ui| {
+            let row = |ui: &mut egui::Ui, name: &str, value: String| {
+                ui.label(name);
+                ui.label(value);
+                ui.end_row();
+            };
+            row(ui, "Rows read", group_thousands(r.rows_read));
+            row(ui, "Rows used", group_thousands(r.rows_used));
+            row(ui, "Rows dropped", group_thousands(r.rows_dropped));
+            row(ui, "Customers", group_thousands(r.customers));
+            row(ui, "Orders", group_thousands(r.orders));
+            let day = |d: Option<NaiveDate>| d.map_or("–".to_string(), |d| d.to_string());
+            row(ui, "First order", day(r.first_date));
+            row(ui, "Last order", day(r.last_date));
+            if let Some(total) = r.total_amount {
+                row(ui, "Total amount", format_number(total, 2));
+                row(
+                    ui,
+                    "Refunds",
+                    format!(
+                        "{} rows, {}",
+                        group_thousands(r.refunds),
+                        format_number(r.refund_amount.unwrap_or(0.0), 2)
+                    ),
+                );
+            }
+        });
+    for dropped in &r.dropped {
+        let examples: Vec<String> = dropped
+            .examples
+            .iter()
+            .map(|e| {
+                if e.value.is_empty() {
+                    format!("row {}", group_thousands(e.row))
+                } else {
+                    format!("'{}' in row {}", e.value, group_thousands(e.row))
+                }
+            })
+            .collect();
+        ui.label(
+            RichText::new(format!(
+                "Dropped {} rows: {} (e.g. {})",
+                group_thousands(dropped.count),
+                dropped.message,
+                examples.join(", ")
+            ))
+            .color(theme::WARNING_TEXT),
+        );
+    }
+    for warning in &r.warnings {
+        ui.label(RichText::new(format!("⚠ {warning}")).color(theme::WARNING_TEXT));
+    }
+    if r.dropped.is_empty() && r.warnings.is_empty() {
+        ui.label(RichText::new("✔ Every row was used.").color(theme::OK_TEXT));
+    }
+}
+
+fn mapping_ui(app: &mut KohorteApp, ui: &mut egui::Ui, dataset: &Dataset) {
+    ui.label(
+        RichText::new("Which column is what. Change any of them; the analyses recompute.").weak(),
+    );
+    let mut options: ImportOptions = app.options.clone();
+    let before = options.clone();
+    egui::Grid::new("mapping_grid").num_columns(2).show(ui, |ui| {
+        for role in Role::ALL {
+            let current = dataset.mapping.get(role).map(str::to_string);
+            let name = if role.required() {
+                format!("{} *", role.label())
+            } else {
+                role.label().to_string()
+            };
+            let label = ui.label(name).on_hover_text(role.help());
+            let text = current.clone().unwrap_or_else(|| "(none)".to_string());
+            egui::ComboBox::from_id_salt(("role", role.key()))
+                .selected_text(text)
+                .width(170.0)
+                .show_ui(ui, |ui| {
+                    if !role.required() && ui.selectable_label(current.is_none(), "(none)").clicked() {
+                        options.roles.insert(role, None);
+                    }
+                    for column in &dataset.input_columns {
+                        let selected = current.as_deref() == Some(column.as_str());
+                        if ui.selectable_label(selected, column).clicked() {
+                            options.roles.insert(role, Some(column.clone()));
+                        }
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+            ui.end_row();
+        }
+        if dataset.mapping.date_format.is_some() || options.date_format.is_some() {
+            let label = ui
+                .label("Date format")
+                .on_hover_text("How the order date column is written. Kohorte decides it from the whole column.");
+            let current = dataset.mapping.date_format;
+            egui::ComboBox::from_id_salt("date_format")
+                .selected_text(current.map_or("native", |f| f.label()))
+                .width(170.0)
+                .show_ui(ui, |ui| {
+                    for format in DateFormat::ALL {
+                        if ui.selectable_label(current == Some(format), format.label()).clicked() {
+                            options.date_format = Some(format);
+                        }
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+            ui.end_row();
+        }
+    });
+    if !dataset.attributes.is_empty() {
+        ui.label(
+            RichText::new(format!(
+                "Kept as attributes: {}",
+                dataset.attributes.join(", ")
+            ))
+            .weak(),
+        );
+    }
+    if options != before {
+        app.reimport(options);
+    }
+}
+
+fn filters_ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
+    let mut changed = false;
+    let filters = &mut app.persisted.settings.filters;
+    egui::Grid::new("date_filter_grid")
+        .num_columns(2)
+        .show(ui, |ui| {
+            for (name, text, slot) in [
+                ("From", &mut app.date_inputs.from, &mut filters.from),
+                ("Until", &mut app.date_inputs.until, &mut filters.until),
+            ] {
+                let label = ui.label(name);
+                let response = ui
+                    .add(
+                        egui::TextEdit::singleline(text)
+                            .hint_text("YYYY-MM-DD")
+                            .desired_width(110.0),
+                    )
+                    .labelled_by(label.id);
+                let parsed = if text.trim().is_empty() {
+                    Some(None)
+                } else {
+                    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+                        .ok()
+                        .map(Some)
+                };
+                match parsed {
+                    Some(day) if response.changed() && *slot != day => {
+                        *slot = day;
+                        changed = true;
+                    }
+                    None if !text.trim().is_empty() => {
+                        ui.end_row();
+                        ui.label("");
+                        ui.label(
+                            RichText::new("Write the date as YYYY-MM-DD")
+                                .color(theme::WARNING_TEXT),
+                        );
+                    }
+                    _ => {}
+                }
+                ui.end_row();
+            }
+        });
+    for (column, choices) in &app.filter_choices {
+        let Some(values) = choices else { continue };
+        let selected = filters.attributes.entry(column.clone()).or_default();
+        let title = if selected.is_empty() {
+            format!("{column}: all")
+        } else {
+            format!("{column}: {} selected", selected.len())
+        };
+        egui::CollapsingHeader::new(title)
+            .id_salt(("filter", column))
+            .show(ui, |ui| {
+                for (value, rows) in values {
+                    let mut on = selected.contains(value);
+                    if ui
+                        .checkbox(&mut on, format!("{value} ({})", group_thousands(*rows)))
+                        .changed()
+                    {
+                        if on {
+                            selected.insert(value.clone());
+                        } else {
+                            selected.remove(value);
+                        }
+                        changed = true;
+                    }
+                }
+            });
+    }
+    filters.attributes.retain(|_, values| !values.is_empty());
+    if filters.is_active() && ui.button("Clear all filters").clicked() {
+        *filters = Default::default();
+        app.date_inputs = DateInputs::default();
+        changed = true;
+    }
+    if changed {
+        app.recompute();
+    }
+}

@@ -1,0 +1,175 @@
+//! The background worker: every polars query runs here, never on the UI
+//! thread. The UI sends a request and keeps drawing; the worker sends the
+//! result back and asks for a repaint. A newer request supersedes older ones
+//! that have not started yet, and their results are ignored if they finish.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::time::Instant;
+
+use eframe::egui;
+
+use crate::analysis::filter::{FilterChoices, attribute_values};
+use crate::analysis::{Results, Settings};
+use crate::data::{Dataset, ImportOptions, Source};
+
+/// Attribute columns with more distinct values are not offered as filters.
+const MAX_FILTER_VALUES: usize = 60;
+
+pub enum Request {
+    Open {
+        source: Source,
+        options: ImportOptions,
+    },
+    Analyse {
+        dataset: Arc<Dataset>,
+        settings: Settings,
+    },
+}
+
+impl Request {
+    fn stage(&self) -> &'static str {
+        match self {
+            Request::Open { .. } => "Reading the file",
+            Request::Analyse { .. } => "Computing",
+        }
+    }
+}
+
+/// A file read, with the values its attribute columns can be filtered on.
+pub struct Opened {
+    pub dataset: Arc<Dataset>,
+    pub filter_choices: FilterChoices,
+}
+
+pub enum Reply {
+    Opened(Result<Opened, String>),
+    Analysed(Result<Arc<Results>, String>),
+}
+
+/// A reply tagged with the id of the request that produced it.
+pub struct Tagged {
+    pub id: u64,
+    pub reply: Reply,
+    pub elapsed_ms: u128,
+}
+
+pub struct Worker {
+    requests: Sender<(u64, Request)>,
+    replies: Receiver<Tagged>,
+    latest: Arc<AtomicU64>,
+    next_id: u64,
+    /// The request whose reply the UI is waiting for, and what it does.
+    pending: Option<(u64, &'static str, Instant)>,
+}
+
+impl Worker {
+    pub fn spawn(ctx: egui::Context) -> Worker {
+        let (requests, inbox) = channel::<(u64, Request)>();
+        let (outbox, replies) = channel::<Tagged>();
+        let latest = Arc::new(AtomicU64::new(0));
+        let latest_seen = latest.clone();
+        let spawned = std::thread::Builder::new()
+            .name("kohorte-worker".into())
+            .spawn(move || {
+                while let Ok((id, request)) = inbox.recv() {
+                    // Skip requests that a newer one has replaced.
+                    if id < latest_seen.load(Ordering::SeqCst) {
+                        continue;
+                    }
+                    let started = Instant::now();
+                    let reply = run(request);
+                    if outbox
+                        .send(Tagged {
+                            id,
+                            reply,
+                            elapsed_ms: started.elapsed().as_millis(),
+                        })
+                        .is_err()
+                    {
+                        break;
+                    }
+                    ctx.request_repaint();
+                }
+            });
+        if let Err(e) = spawned {
+            eprintln!("kohorte: could not start the background worker: {e}");
+        }
+        Worker {
+            requests,
+            replies,
+            latest,
+            next_id: 1,
+            pending: None,
+        }
+    }
+
+    pub fn submit(&mut self, request: Request) {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.latest.store(id, Ordering::SeqCst);
+        self.pending = Some((id, request.stage(), Instant::now()));
+        // A closed channel means the worker thread is gone; `busy` stays set
+        // and the UI shows the stage, which is the honest state.
+        let _ = self.requests.send((id, request));
+    }
+
+    /// The reply to the latest request, if it has arrived.
+    pub fn poll(&mut self) -> Option<Tagged> {
+        let mut newest = None;
+        while let Ok(tagged) = self.replies.try_recv() {
+            if self.pending.is_some_and(|(id, _, _)| id == tagged.id) {
+                self.pending = None;
+                newest = Some(tagged);
+            }
+        }
+        newest
+    }
+
+    /// What the worker is doing for the UI, and for how long.
+    pub fn busy(&self) -> Option<(&'static str, f32)> {
+        self.pending
+            .map(|(_, stage, since)| (stage, since.elapsed().as_secs_f32()))
+    }
+}
+
+fn run(request: Request) -> Reply {
+    match request {
+        Request::Open { source, options } => Reply::Opened(guarded(|| {
+            let dataset = source.load(&options).map_err(|e| e.to_string())?;
+            let filter_choices = dataset
+                .attributes
+                .iter()
+                .map(|column| {
+                    let values = attribute_values(&dataset.orders, column, MAX_FILTER_VALUES)
+                        .ok()
+                        .flatten();
+                    (column.clone(), values)
+                })
+                .collect();
+            Ok(Opened {
+                dataset: Arc::new(dataset),
+                filter_choices,
+            })
+        })),
+        Request::Analyse { dataset, settings } => Reply::Analysed(guarded(|| {
+            Results::compute(&dataset, &settings)
+                .map(Arc::new)
+                .map_err(|e| format!("the analysis failed: {e}"))
+        })),
+    }
+}
+
+/// A panic inside a library must not take the worker down with it.
+fn guarded<T>(job: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    std::panic::catch_unwind(AssertUnwindSafe(job)).unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "unknown error".to_string());
+        Err(format!("internal error while working on the data: {what}"))
+    })
+}

@@ -1,0 +1,193 @@
+//! The headless report, run as a user would run it.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::fixture;
+use serde_json::Value;
+
+fn kohorte(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kohorte"))
+        .args(args)
+        .output()
+        .expect("run kohorte")
+}
+
+fn report(file: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "report",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    kohorte(&args)
+}
+
+fn import_json(out: &Path) -> Value {
+    let text = std::fs::read_to_string(out.join("import.json")).expect("import.json written");
+    serde_json::from_str(&text).expect("valid JSON")
+}
+
+#[test]
+fn writes_import_json_and_charts() {
+    let out = tempfile::tempdir().unwrap();
+    let run = report(&fixture("orders_plain.csv"), out.path(), &[]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let json = import_json(out.path());
+    assert_eq!(json["rows_read"], 10);
+    assert_eq!(json["rows_used"], 8);
+    assert_eq!(json["rows_dropped"], 2);
+    assert_eq!(json["customers"], 5);
+    assert_eq!(json["orders"], 8);
+    assert_eq!(json["first_date"], "2024-01-05");
+    assert_eq!(json["last_date"], "2024-04-01");
+    assert_eq!(json["total_amount"], 1619.31);
+    assert_eq!(json["roles"]["customer_id"], "customer_id");
+    assert_eq!(json["dialect"]["delimiter"], ",");
+    assert_eq!(json["dropped"][1]["reason"], "unreadable_date");
+    assert_eq!(json["dropped"][1]["examples"][0]["row"], 7);
+    for file in [
+        "activity.csv",
+        "orders_per_month.svg",
+        "orders_per_month.png",
+        "revenue_per_month.png",
+    ] {
+        let meta =
+            std::fs::metadata(out.path().join(file)).unwrap_or_else(|_| panic!("{file} missing"));
+        assert!(meta.len() > 100, "{file} is too small");
+    }
+    let png = std::fs::read(out.path().join("orders_per_month.png")).unwrap();
+    assert_eq!(&png[1..4], b"PNG");
+    let activity = std::fs::read_to_string(out.path().join("activity.csv")).unwrap();
+    assert_eq!(
+        activity.lines().next(),
+        Some("month,orders,customers,revenue")
+    );
+    assert_eq!(activity.lines().nth(1), Some("2024-01-01,3,3,1400.96"));
+}
+
+#[test]
+fn german_export_gives_the_same_counts_without_flags() {
+    let plain = tempfile::tempdir().unwrap();
+    let german = tempfile::tempdir().unwrap();
+    assert!(
+        report(&fixture("orders_plain.csv"), plain.path(), &[])
+            .status
+            .success()
+    );
+    assert!(
+        report(&fixture("orders_german.csv"), german.path(), &[])
+            .status
+            .success()
+    );
+    let (a, b) = (import_json(plain.path()), import_json(german.path()));
+    for key in [
+        "rows_read",
+        "rows_used",
+        "rows_dropped",
+        "customers",
+        "orders",
+        "refunds",
+        "first_date",
+        "last_date",
+        "total_amount",
+    ] {
+        assert_eq!(a[key], b[key], "{key}");
+    }
+    assert_eq!(b["roles"]["amount"], "Umsatz (€)");
+    assert_eq!(b["dialect"]["decimal_mark"], "Comma");
+    assert_eq!(b["dialect"]["encoding"], "Windows1252");
+}
+
+#[test]
+fn flags_override_detection() {
+    let out = tempfile::tempdir().unwrap();
+    let run = report(
+        &fixture("ambiguous_dates.csv"),
+        out.path(),
+        &[
+            "--date-format",
+            "mm/dd/yyyy",
+            "--customer",
+            "customer",
+            "--only",
+            "activity",
+        ],
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let json = import_json(out.path());
+    assert_eq!(json["date_format"], "mm/dd/yyyy");
+    assert_eq!(json["first_date"], "2024-01-02");
+    assert_eq!(json["warnings"].as_array().map(Vec::len), Some(0));
+}
+
+fn assert_fails_cleanly(file: &Path, expected: &str) {
+    let out = tempfile::tempdir().unwrap();
+    let before = std::fs::read(file).ok();
+    let run = report(file, out.path(), &[]);
+    assert_eq!(run.status.code(), Some(2), "{}", file.display());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(
+        stderr.trim_end().lines().count(),
+        1,
+        "one line expected: {stderr}"
+    );
+    assert!(stderr.contains(expected), "'{expected}' not in: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(std::fs::read(file).ok(), before, "input changed");
+}
+
+#[test]
+fn bad_files_exit_2_with_one_line() {
+    assert_fails_cleanly(&fixture("empty.csv"), "is empty");
+    assert_fails_cleanly(&fixture("header_only.csv"), "no data rows");
+    assert_fails_cleanly(&fixture("binary.csv"), "not a CSV or Parquet file");
+    assert_fails_cleanly(&fixture("no_dates.csv"), "no order date column");
+    assert_fails_cleanly(&fixture("does_not_exist.csv"), "could not read");
+}
+
+#[test]
+fn bad_flags_exit_2() {
+    let out = tempfile::tempdir().unwrap();
+    let run = report(
+        &fixture("orders_plain.csv"),
+        out.path(),
+        &["--only", "cohorts"],
+    );
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("this version has: activity"));
+    let run = report(
+        &fixture("orders_plain.csv"),
+        out.path(),
+        &["--as-of", "31.12.2024"],
+    );
+    assert_eq!(run.status.code(), Some(2));
+}
+
+#[test]
+fn input_files_are_never_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("orders.csv");
+    std::fs::copy(fixture("orders_plain.csv"), &input).unwrap();
+    let before = std::fs::read(&input).unwrap();
+    let run = report(&input, dir.path(), &[]);
+    assert!(run.status.success());
+    assert_eq!(std::fs::read(&input).unwrap(), before);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".kohorte-"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left behind");
+}

@@ -1,0 +1,104 @@
+//! The window, driven as a person would: no display, no GPU, no dialogs.
+
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use kohorte::ui::{KohorteApp, Startup};
+
+fn start(startup: Startup) -> Harness<'static, KohorteApp> {
+    let mut harness = Harness::builder()
+        .with_size(eframe::egui::vec2(1400.0, 1800.0))
+        .build_eframe(move |cc| KohorteApp::new(cc, startup));
+    settle(&mut harness);
+    harness
+}
+
+/// Steps the UI until the worker has answered; a spinner never settles, so
+/// `run()` cannot be used while the worker is busy.
+fn settle(harness: &mut Harness<'_, KohorteApp>) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        harness.run_steps(2);
+        let app = harness.state();
+        if !app.is_busy() && (app.results().is_some() || app.error().is_some()) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the worker did not answer in time"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    harness.run_steps(3);
+}
+
+fn rows_shown(harness: &Harness<'_, KohorteApp>) -> String {
+    let node = harness.get_by_label_contains("Showing ");
+    node.value()
+        .or_else(|| node.accesskit_node().label())
+        .unwrap_or_default()
+}
+
+#[test]
+fn starts_on_the_demo_with_report_and_mapping() {
+    let harness = start(Startup::default());
+    let app = harness.state();
+    assert!(app.dataset().unwrap().source.is_demo());
+    assert!(app.error().is_none());
+    harness.get_by_label_contains("DEMO DATA");
+    harness.get_by_label("Import report");
+    harness.get_by_label("Column mapping");
+    harness.get_by_label("Orders and active customers per month");
+    assert!(rows_shown(&harness).contains("of"));
+}
+
+#[test]
+fn changing_a_role_in_the_mapping_panel_recomputes() {
+    let mut harness = start(Startup::default());
+    assert!(harness.state().dataset().unwrap().has_amount);
+    harness.get_by_label("Revenue per month");
+    harness.get_by_label("Amount").click();
+    harness.run_steps(2);
+    harness.get_by_label("(none)").click();
+    harness.run_steps(1);
+    settle(&mut harness);
+    let app = harness.state();
+    let dataset = app.dataset().unwrap();
+    assert!(!dataset.has_amount);
+    assert_eq!(dataset.mapping.amount, None);
+    assert!(app.results().unwrap().activity.revenue_chart.is_none());
+    assert!(harness.query_by_label("Revenue per month").is_none());
+}
+
+#[test]
+fn a_country_filter_narrows_the_data_tab() {
+    let mut harness = start(Startup::default());
+    let before = harness.state().results().unwrap().orders.height();
+    harness.get_by_label("country: all").click();
+    harness.run_steps(2);
+    harness.get_by_label_contains("NL (").click();
+    harness.run_steps(1);
+    settle(&mut harness);
+    let after = harness.state().results().unwrap().orders.height();
+    assert!(after < before && after > 0, "{after} of {before}");
+    let shown = rows_shown(&harness);
+    assert!(
+        shown.starts_with(&format!(
+            "Showing {}",
+            kohorte::format::group_thousands(after)
+        )),
+        "{shown}"
+    );
+    assert!(harness.get_all_by_label_contains("country = NL").count() >= 1);
+}
+
+#[test]
+fn a_bad_file_on_the_command_line_shows_why() {
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/no_dates.csv");
+    let harness = start(Startup { file: Some(file) });
+    let message = harness.state().error().unwrap().to_string();
+    assert!(message.contains("no order date column"), "{message}");
+    harness.get_by_label_contains("no order date column");
+    harness.get_by_label("No data open");
+}
