@@ -6,6 +6,8 @@ use std::process::ExitCode;
 
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
+use kohorte::analysis::cohorts::CohortSettings;
+use kohorte::analysis::period::Granularity;
 use kohorte::data::ImportOptions;
 use kohorte::data::roles::Role;
 use kohorte::data::values::{DateFormat, DecimalMark};
@@ -63,6 +65,15 @@ struct ReportArgs {
     /// First day not covered by the analysis (default: the day after the last order).
     #[arg(long, value_parser = parse_day)]
     as_of: Option<NaiveDate>,
+    /// Cohort granularity: day, week, month or quarter.
+    #[arg(long, default_value = "month", value_parser = parse_granularity)]
+    cohort: Granularity,
+    /// W: months an order keeps a customer in the active base.
+    #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=120))]
+    active_window_months: u32,
+    /// Attribute column to split the cohorts by (value on each customer's first order).
+    #[arg(long)]
+    breakdown: Option<String>,
     /// Comma-separated analyses to run (default: all).
     #[arg(long, value_delimiter = ',', value_parser = Analysis::parse)]
     only: Option<Vec<Analysis>>,
@@ -88,6 +99,12 @@ fn parse_date_format(text: &str) -> Result<DateFormat, String> {
             "unknown date format '{text}'; use one of: {}",
             known.join(", ")
         )
+    })
+}
+
+fn parse_granularity(text: &str) -> Result<Granularity, String> {
+    Granularity::parse(text).ok_or_else(|| {
+        format!("'{text}' is not a cohort granularity; use day, week, month or quarter")
     })
 }
 
@@ -119,6 +136,12 @@ impl ReportArgs {
             out: self.out,
             options,
             as_of: self.as_of,
+            cohorts: CohortSettings {
+                granularity: self.cohort,
+                breakdown: self.breakdown,
+                ..Default::default()
+            },
+            active_window_months: self.active_window_months,
             only: self.only,
         }
     }

@@ -7,6 +7,11 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use serde_json::json;
+
+use crate::analysis::cohort_charts::{CellValue, heatmap_spec};
+use crate::analysis::cohorts::{CohortSettings, table_frame};
+use crate::analysis::kpis::{KpiSettings, Overview, period_name};
 use crate::analysis::{Results, Settings};
 use crate::chart::ChartSpec;
 use crate::chart::render::{ImageFormat, write_chart};
@@ -18,14 +23,20 @@ use crate::export::{write_csv, write_json};
 pub enum Analysis {
     /// Orders, customers and revenue per month.
     Activity,
+    /// The cohort table, heatmap and retention curves.
+    Cohorts,
+    /// The Overview KPIs of the last complete period.
+    Kpis,
 }
 
 impl Analysis {
-    pub const ALL: [Analysis; 1] = [Analysis::Activity];
+    pub const ALL: [Analysis; 3] = [Analysis::Activity, Analysis::Cohorts, Analysis::Kpis];
 
     pub fn name(self) -> &'static str {
         match self {
             Analysis::Activity => "activity",
+            Analysis::Cohorts => "cohorts",
+            Analysis::Kpis => "kpis",
         }
     }
 
@@ -49,6 +60,8 @@ pub struct ReportRequest {
     pub out: PathBuf,
     pub options: ImportOptions,
     pub as_of: Option<NaiveDate>,
+    pub cohorts: CohortSettings,
+    pub active_window_months: u32,
     /// `None` runs every analysis.
     pub only: Option<Vec<Analysis>>,
 }
@@ -87,8 +100,22 @@ pub fn run(request: &ReportRequest) -> Result<ReportSummary, ReportError> {
         files: Vec::new(),
     };
     writer.json("import.json", &dataset.report)?;
+    if let Some(column) = &request.cohorts.breakdown
+        && !dataset.attributes.contains(column)
+    {
+        return Err(ReportError::Analysis(format!(
+            "--breakdown '{column}' is not an attribute column of '{}' (attributes: {})",
+            dataset.report.source,
+            dataset.attributes.join(", ")
+        )));
+    }
     let settings = Settings {
         as_of: request.as_of,
+        cohorts: request.cohorts.clone(),
+        kpis: KpiSettings {
+            active_window_months: request.active_window_months,
+            ..Default::default()
+        },
         ..Default::default()
     };
     let results =
@@ -101,10 +128,105 @@ pub fn run(request: &ReportRequest) -> Result<ReportSummary, ReportError> {
             writer.chart(revenue)?;
         }
     }
+    let window = settings.filters.describe();
+    if wanted(Analysis::Cohorts) {
+        let cohorts = &results.cohorts;
+        writer.csv(
+            "cohorts.csv",
+            &table_frame(&cohorts.overall, None).map_err(analysis_error)?,
+        )?;
+        if let Some(column) = &cohorts.breakdown {
+            let mut frames = Vec::new();
+            for (group, table) in &cohorts.groups {
+                frames.push(table_frame(table, Some((column, group))).map_err(analysis_error)?);
+            }
+            if let Some(first) = frames.first().cloned() {
+                let mut all = first;
+                for frame in frames.iter().skip(1) {
+                    all.vstack_mut(frame).map_err(analysis_error)?;
+                }
+                writer.csv(&format!("cohorts_by_{}.csv", file_safe(column)), &all)?;
+            }
+        }
+        writer.chart(&cohorts.curves)?;
+        writer.chart(&heatmap_spec(
+            &cohorts.overall,
+            CellValue::Retention,
+            "",
+            &window,
+        ))?;
+    }
+    if wanted(Analysis::Kpis) {
+        let overview = results.overview.as_ref().ok_or_else(|| {
+            ReportError::Analysis(format!(
+                "no complete month lies before the as-of date {}; choose a later --as-of",
+                results.as_of
+            ))
+        })?;
+        writer.json("kpis.json", &kpis_json(overview, results.as_of))?;
+    }
     Ok(ReportSummary {
         files: writer.files,
         rows_used: dataset.report.rows_used,
         customers: dataset.report.customers,
+    })
+}
+
+fn analysis_error(e: polars::prelude::PolarsError) -> ReportError {
+    ReportError::Analysis(e.to_string())
+}
+
+/// A column name as part of a file name: letters, digits, `-` and `_`.
+fn file_safe(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// `kpis.json`: the period, then every KPI with its formula and inputs.
+fn kpis_json(overview: &Overview, as_of: NaiveDate) -> serde_json::Value {
+    let kpis: serde_json::Map<String, serde_json::Value> = overview
+        .kpis
+        .iter()
+        .map(|k| {
+            let inputs: serde_json::Map<String, serde_json::Value> = k
+                .inputs
+                .iter()
+                .map(|(n, v)| (n.clone(), json!(v)))
+                .collect();
+            (
+                k.key.to_string(),
+                json!({
+                    "name": k.name,
+                    "value": k.value,
+                    "unit": k.unit,
+                    "formula": k.formula,
+                    "inputs": inputs,
+                    "previous": k.previous,
+                    "context": k.context,
+                }),
+            )
+        })
+        .collect();
+    let current = &overview.current;
+    json!({
+        "as_of": as_of,
+        "period": {
+            "kind": overview.period,
+            "name": period_name(overview.period, current.window),
+            "start": current.window.start,
+            "end": current.window.end,
+        },
+        "active_window_months": overview.active_window_months,
+        "kpis": kpis,
+        "counts": current,
+        "simple_clv": overview.simple_clv,
     })
 }
 

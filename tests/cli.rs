@@ -163,10 +163,12 @@ fn bad_flags_exit_2() {
     let run = report(
         &fixture("orders_plain.csv"),
         out.path(),
-        &["--only", "cohorts"],
+        &["--only", "segments"],
     );
     assert_eq!(run.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&run.stderr).contains("this version has: activity"));
+    assert!(
+        String::from_utf8_lossy(&run.stderr).contains("this version has: activity, cohorts, kpis")
+    );
     let run = report(
         &fixture("orders_plain.csv"),
         out.path(),

@@ -33,6 +33,11 @@ fn settle(harness: &mut Harness<'_, KohorteApp>) {
     harness.run_steps(3);
 }
 
+fn open_tab(harness: &mut Harness<'_, KohorteApp>, tab: &str) {
+    harness.get_by_label(tab).click();
+    harness.run_steps(2);
+}
+
 fn rows_shown(harness: &Harness<'_, KohorteApp>) -> String {
     let node = harness.get_by_label_contains("Showing ");
     node.value()
@@ -42,7 +47,9 @@ fn rows_shown(harness: &Harness<'_, KohorteApp>) -> String {
 
 #[test]
 fn starts_on_the_demo_with_report_and_mapping() {
-    let harness = start(Startup::default());
+    let mut harness = start(Startup::default());
+    harness.get_by_label_contains("Retention rate");
+    open_tab(&mut harness, "Data");
     let app = harness.state();
     assert!(app.dataset().unwrap().source.is_demo());
     assert!(app.error().is_none());
@@ -56,6 +63,7 @@ fn starts_on_the_demo_with_report_and_mapping() {
 #[test]
 fn changing_a_role_in_the_mapping_panel_recomputes() {
     let mut harness = start(Startup::default());
+    open_tab(&mut harness, "Data");
     assert!(harness.state().dataset().unwrap().has_amount);
     harness.get_by_label("Revenue per month");
     harness.get_by_label("Amount").click();
@@ -74,6 +82,7 @@ fn changing_a_role_in_the_mapping_panel_recomputes() {
 #[test]
 fn a_country_filter_narrows_the_data_tab() {
     let mut harness = start(Startup::default());
+    open_tab(&mut harness, "Data");
     let before = harness.state().results().unwrap().orders.height();
     harness.get_by_label("country: all").click();
     harness.run_steps(2);
@@ -101,4 +110,46 @@ fn a_bad_file_on_the_command_line_shows_why() {
     assert!(message.contains("no order date column"), "{message}");
     harness.get_by_label_contains("no order date column");
     harness.get_by_label("No data open");
+}
+
+fn cohort_summary(harness: &Harness<'_, KohorteApp>) -> String {
+    let node = harness.get_by_label_contains(" cohorts · ");
+    node.value()
+        .or_else(|| node.accesskit_node().label())
+        .unwrap_or_default()
+}
+
+#[test]
+fn granularity_and_breakdown_change_the_cohort_table() {
+    let mut harness = start(Startup::default());
+    open_tab(&mut harness, "Cohorts");
+    let monthly = cohort_summary(&harness);
+    assert!(monthly.starts_with("27 cohorts"), "{monthly}");
+    harness.get_by_label("Week").click();
+    harness.run_steps(1);
+    settle(&mut harness);
+    let weekly = cohort_summary(&harness);
+    assert_ne!(weekly, monthly);
+    let table = &harness.state().results().unwrap().cohorts.overall;
+    assert_eq!(
+        table.granularity,
+        kohorte::analysis::period::Granularity::Week
+    );
+    assert!(table.rows.len() > 100, "{}", table.rows.len());
+
+    harness.get_by_label("Breakdown").click();
+    harness.run_steps(2);
+    harness.get_by_label("channel").click();
+    harness.run_steps(1);
+    settle(&mut harness);
+    let cohorts = &harness.state().results().unwrap().cohorts;
+    assert_eq!(cohorts.breakdown.as_deref(), Some("channel"));
+    assert_eq!(cohorts.groups.len(), 5);
+    harness.get_by_label("Retention curves by channel");
+    harness.get_by_label("Table for").click();
+    harness.run_steps(2);
+    harness.get_by_label("Newsletter").click();
+    harness.run_steps(3);
+    let newsletter = cohort_summary(&harness);
+    assert_ne!(newsletter, weekly);
 }

@@ -122,6 +122,7 @@ pub fn monthly_activity(
                 points: months.iter().map(|m| [x(m), m.customers as f64]).collect(),
             },
         ],
+        heatmap: None,
     };
     let revenue_chart = has_amount.then(|| ChartSpec {
         id: "revenue_per_month".into(),
@@ -137,6 +138,7 @@ pub fn monthly_activity(
             color: palette(2),
             points: months.iter().map(|m| [x(m), m.revenue]).collect(),
         }],
+        heatmap: None,
     });
     Ok(MonthlyActivity {
         table,

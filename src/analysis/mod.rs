@@ -3,7 +3,13 @@
 //! headless report always agree.
 
 pub mod activity;
+pub mod cohort_charts;
+pub mod cohorts;
 pub mod filter;
+pub mod history;
+pub mod kpis;
+pub mod metrics;
+pub mod period;
 
 use chrono::NaiveDate;
 use polars::prelude::*;
@@ -19,29 +25,82 @@ pub struct Settings {
     pub filters: Filters,
     /// The first day not covered; `None` means the day after the last order.
     pub as_of: Option<NaiveDate>,
+    pub cohorts: cohorts::CohortSettings,
+    pub kpis: kpis::KpiSettings,
+}
+
+/// The cohort tables and curves, overall and per breakdown group.
+#[derive(Clone, Debug)]
+pub struct CohortResults {
+    pub overall: cohorts::CohortTable,
+    pub breakdown: Option<String>,
+    pub groups: Vec<(String, cohorts::CohortTable)>,
+    pub curves: crate::chart::ChartSpec,
 }
 
 /// The filtered orders and what was computed from them.
 #[derive(Clone, Debug)]
 pub struct Results {
     pub orders: DataFrame,
-    pub as_of: Option<NaiveDate>,
+    pub as_of: NaiveDate,
     pub activity: activity::MonthlyActivity,
+    pub cohorts: CohortResults,
+    /// `None` when no complete period lies before the as-of date.
+    pub overview: Option<kpis::Overview>,
 }
 
 impl Results {
     pub fn compute(dataset: &Dataset, settings: &Settings) -> PolarsResult<Results> {
-        let mut orders = filter::apply(&dataset.orders, &settings.filters)?;
-        let as_of = settings.as_of.or_else(|| dataset.default_as_of());
-        if let Some(day) = settings.as_of {
-            orders = before(&orders, day)?;
-        }
+        let as_of = settings
+            .as_of
+            .or_else(|| dataset.default_as_of())
+            .unwrap_or_else(|| chrono::Utc::now().date_naive());
+        let mut orders = before(&filter::apply(&dataset.orders, &settings.filters)?, as_of)?;
+        orders.rechunk_mut();
         let window = settings.filters.describe();
         let activity = activity::monthly_activity(&orders, dataset.has_amount, &window)?;
+        let breakdown = settings
+            .cohorts
+            .breakdown
+            .clone()
+            .filter(|b| dataset.attributes.contains(b));
+        let history = history::build(
+            &orders,
+            dataset.has_amount,
+            dataset.mapping.order_id.is_none(),
+            breakdown.as_deref(),
+        )?;
+        let granularity = settings.cohorts.granularity;
+        let overall = cohorts::cohort_table(&history.customers, granularity, as_of);
+        let groups = match &breakdown {
+            Some(_) => cohorts::group_tables(
+                &history.customers,
+                granularity,
+                as_of,
+                settings.cohorts.max_groups,
+            ),
+            None => Vec::new(),
+        };
+        let curves = cohort_charts::curves_spec(&overall, &groups, breakdown.as_deref(), &window);
+        let first_day = history
+            .customers
+            .iter()
+            .filter_map(|c| c.first_purchase_day())
+            .min()
+            .map(period::day_from_number);
+        let overview =
+            first_day.and_then(|first| kpis::overview(&history, &settings.kpis, as_of, first));
         Ok(Results {
             orders,
             as_of,
             activity,
+            cohorts: CohortResults {
+                overall,
+                breakdown,
+                groups,
+                curves,
+            },
+            overview,
         })
     }
 }

@@ -8,9 +8,10 @@ use plotters::coord::Shift;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::prelude::*;
 use plotters::style::FontStyle;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::spec::{ChartSpec, SeriesStyle};
-use super::ticks::ticks;
+use super::spec::{ChartSpec, Heatmap, SeriesStyle};
+use super::ticks::axis_ticks;
 use crate::export::{ExportError, write_atomically};
 
 /// 1920×1080: a full-HD slide.
@@ -88,6 +89,10 @@ fn draw<DB: DrawingBackend>(spec: &ChartSpec, root: &DrawingArea<DB, Shift>) -> 
 
     let title_style =
         TextStyle::from((FONT, 46).into_font().style(FontStyle::Bold)).color(&RGBColor(30, 30, 30));
+    if let Some(heatmap) = &spec.heatmap {
+        draw_heatmap(spec, heatmap, &plot_area, title_style).map_err(err)?;
+        return draw_caption(spec, &caption_area, width).map_err(err);
+    }
     let (mut x_range, mut y_range) = spec.bounds().unwrap_or(([0.0, 1.0], [0.0, 1.0]));
     if spec.series.iter().any(|s| s.style == SeriesStyle::Bars) {
         x_range = [x_range[0] - 0.6, x_range[1] + 0.6];
@@ -98,9 +103,13 @@ fn draw<DB: DrawingBackend>(spec: &ChartSpec, root: &DrawingArea<DB, Shift>) -> 
     if y_range[1] <= y_range[0] {
         y_range[1] = y_range[0] + 1.0;
     }
-    y_range[1] += (y_range[1] - y_range[0]) * 0.05;
-    let x_ticks = ticks(spec.x.kind, x_range[0], x_range[1], 12);
-    let y_ticks = ticks(spec.y.kind, y_range[0], y_range[1], 8);
+    let headroom = (y_range[1] - y_range[0]) * 0.05;
+    y_range[1] += headroom;
+    if spec.y.log {
+        y_range[0] -= headroom;
+    }
+    let x_ticks = axis_ticks(&spec.x, x_range[0], x_range[1], 12);
+    let y_ticks = axis_ticks(&spec.y, y_range[0], y_range[1], 8);
 
     let mut chart = ChartBuilder::on(&plot_area)
         .caption(&spec.title, title_style)
@@ -133,7 +142,7 @@ fn draw<DB: DrawingBackend>(spec: &ChartSpec, root: &DrawingArea<DB, Shift>) -> 
     let bar_width = 0.8 / bar_series.len().max(1) as f64;
     for (index, series) in spec.series.iter().enumerate() {
         let color = rgb(series.color);
-        let points = series.points.iter().map(|p| (p[0], p[1]));
+        let points = spec.plotted(series).into_iter().map(|p| (p[0], p[1]));
         let drawn = match series.style {
             SeriesStyle::Bars => {
                 let slot = bar_series.iter().position(|i| *i == index).unwrap_or(0) as f64;
@@ -163,11 +172,20 @@ fn draw<DB: DrawingBackend>(spec: &ChartSpec, root: &DrawingArea<DB, Shift>) -> 
                     .map_err(err)?
             }
         };
-        drawn
-            .label(series.name.as_str())
-            .legend(move |(x, y)| Rectangle::new([(x, y - 8), (x + 36, y + 8)], color.filled()));
+        // One thin line per cohort would flood the legend; the caption says
+        // what they are.
+        if series.style != SeriesStyle::ThinLine {
+            drawn.label(series.name.as_str()).legend(move |(x, y)| {
+                Rectangle::new([(x, y - 6), (x + 18, y + 6)], color.filled())
+            });
+        }
     }
-    if spec.series.len() > 1 {
+    let labelled = spec
+        .series
+        .iter()
+        .filter(|s| s.style != SeriesStyle::ThinLine)
+        .count();
+    if labelled > 1 || labelled < spec.series.len() {
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperLeft)
@@ -178,12 +196,97 @@ fn draw<DB: DrawingBackend>(spec: &ChartSpec, root: &DrawingArea<DB, Shift>) -> 
             .map_err(err)?;
     }
 
-    let caption_style = TextStyle::from((FONT, 24).into_font()).color(&RGBColor(90, 90, 90));
-    let max_chars = (width as usize / 13).max(40);
-    for (i, line) in wrap(&spec.caption, max_chars).iter().take(3).enumerate() {
-        caption_area
-            .draw_text(line, &caption_style, (60, 10 + 32 * i as i32))
-            .map_err(err)?;
+    draw_caption(spec, &caption_area, width).map_err(err)
+}
+
+fn draw_caption<DB: DrawingBackend>(
+    spec: &ChartSpec,
+    area: &DrawingArea<DB, Shift>,
+    width: u32,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let caption_style = TextStyle::from((FONT, 21).into_font()).color(&RGBColor(90, 90, 90));
+    let max_chars = (width as usize / 11).max(40);
+    for (i, line) in wrap(&spec.caption, max_chars).iter().take(4).enumerate() {
+        area.draw_text(line, &caption_style, (60, 6 + 26 * i as i32))?;
+    }
+    Ok(())
+}
+
+/// Shade from white to the palette's blue; incomplete cells stay grey.
+pub fn heat_color(shade: f32, complete: bool) -> [u8; 3] {
+    if !complete {
+        return [238, 238, 238];
+    }
+    let t = shade.clamp(0.0, 1.0);
+    let mix = |from: f32, to: f32| (from + (to - from) * t).round() as u8;
+    [mix(247.0, 31.0), mix(251.0, 100.0), mix(255.0, 170.0)]
+}
+
+/// Text on a cell: white on dark shades, dark elsewhere.
+pub fn heat_text_color(shade: f32, complete: bool) -> [u8; 3] {
+    match (complete, shade > 0.55) {
+        (false, _) => [140, 140, 140],
+        (true, true) => [255, 255, 255],
+        (true, false) => [30, 30, 30],
+    }
+}
+
+fn draw_heatmap<DB: DrawingBackend>(
+    spec: &ChartSpec,
+    heatmap: &Heatmap,
+    area: &DrawingArea<DB, Shift>,
+    title_style: TextStyle,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let (width, height) = area.dim_in_pixel();
+    area.draw_text(&spec.title, &title_style, (60, 30))?;
+    let rows = heatmap.cells.len().max(1) as i32;
+    let columns = heatmap.column_labels.len().max(1) as i32;
+    let label_width = 300;
+    let top = 130;
+    let cell_w = ((width as i32 - label_width - 80) / columns).max(8);
+    let cell_h = ((height as i32 - top - 20) / (rows + 1)).clamp(8, 44);
+    let font = ((cell_h as f64 * 0.5).min(cell_w as f64 * 0.28)).clamp(8.0, 24.0);
+    let styled = |color: [u8; 3], bold: bool, h: HPos| TextStyle {
+        font: (FONT, font).into_font().style(if bold {
+            FontStyle::Bold
+        } else {
+            FontStyle::Normal
+        }),
+        color: rgb(color).to_backend_color(),
+        pos: Pos::new(h, VPos::Center),
+    };
+    let text = |color, bold| styled(color, bold, HPos::Center);
+    let left = |color, bold| styled(color, bold, HPos::Left);
+    let header_y = top - cell_h / 2;
+    area.draw_text(
+        &heatmap.corner_label,
+        &left([70, 70, 70], true),
+        (60, header_y),
+    )?;
+    for (j, label) in heatmap.column_labels.iter().enumerate() {
+        let x = label_width + cell_w * j as i32 + cell_w / 2;
+        area.draw_text(label, &text([70, 70, 70], true), (x, header_y))?;
+    }
+    for (i, row) in heatmap.cells.iter().enumerate() {
+        let y = top + cell_h * i as i32;
+        let summary = i < heatmap.summary_rows;
+        if let Some(label) = heatmap.row_labels.get(i) {
+            area.draw_text(label, &left([40, 40, 40], summary), (60, y + cell_h / 2))?;
+        }
+        for (j, cell) in row.iter().enumerate() {
+            let Some(cell) = cell else { continue };
+            let x = label_width + cell_w * j as i32;
+            area.draw(&Rectangle::new(
+                [(x + 1, y + 1), (x + cell_w - 1, y + cell_h - 1)],
+                rgb(heat_color(cell.shade, cell.complete)).filled(),
+            ))?;
+            let color = heat_text_color(cell.shade, cell.complete);
+            area.draw_text(
+                &cell.text,
+                &text(color, summary),
+                (x + cell_w / 2, y + cell_h / 2),
+            )?;
+        }
     }
     Ok(())
 }

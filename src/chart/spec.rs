@@ -47,6 +47,8 @@ pub struct Axis {
     pub label: String,
     pub kind: AxisKind,
     pub categories: Vec<String>,
+    /// Logarithmic scale: renderers plot log10 of the values.
+    pub log: bool,
 }
 
 impl Axis {
@@ -55,6 +57,7 @@ impl Axis {
             label: label.to_string(),
             kind: AxisKind::Date,
             categories: Vec::new(),
+            log: false,
         }
     }
 
@@ -63,10 +66,31 @@ impl Axis {
             label: label.to_string(),
             kind: AxisKind::Value(unit),
             categories: Vec::new(),
+            log: false,
         }
     }
 
-    pub fn format(&self, value: f64) -> String {
+    /// Where a value sits on this axis (log10 on a log axis); `None` for
+    /// values a log axis cannot show.
+    pub fn position(&self, value: f64) -> Option<f64> {
+        if !self.log {
+            return Some(value);
+        }
+        (value > 0.0).then(|| value.log10())
+    }
+
+    /// The value at a position: the inverse of `position`.
+    pub fn value_at(&self, position: f64) -> f64 {
+        if self.log {
+            10f64.powf(position)
+        } else {
+            position
+        }
+    }
+
+    /// Formats the value at plot position `position`.
+    pub fn format(&self, position: f64) -> String {
+        let value = self.value_at(position);
         match self.kind {
             AxisKind::Date => day_label(value),
             AxisKind::Value(unit) => unit.format(value),
@@ -74,7 +98,8 @@ impl Axis {
         }
     }
 
-    pub fn tick(&self, value: f64) -> String {
+    pub fn tick(&self, position: f64) -> String {
+        let value = self.value_at(position);
         match self.kind {
             AxisKind::Date => month_label(value),
             AxisKind::Value(unit) => unit.tick(value),
@@ -112,6 +137,28 @@ pub struct Series {
     pub points: Vec<[f64; 2]>,
 }
 
+/// A table of coloured cells, such as the cohort heatmap.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Heatmap {
+    pub row_labels: Vec<String>,
+    pub column_labels: Vec<String>,
+    /// Row by row; `None` where a row has no such column.
+    pub cells: Vec<Vec<Option<HeatCell>>>,
+    /// The first rows are summaries (a weighted average) and drawn bold.
+    pub summary_rows: usize,
+    pub corner_label: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct HeatCell {
+    pub text: String,
+    /// Colour strength from 0 to 1.
+    pub shade: f32,
+    /// Incomplete periods are drawn hatched-light, never as a drop.
+    pub complete: bool,
+    pub tooltip: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ChartSpec {
     /// File stem for exports, e.g. `orders_per_month`.
@@ -122,20 +169,39 @@ pub struct ChartSpec {
     pub x: Axis,
     pub y: Axis,
     pub series: Vec<Series>,
+    /// Set for heatmap charts, which have no series.
+    pub heatmap: Option<Heatmap>,
 }
 
 impl ChartSpec {
     pub fn is_empty(&self) -> bool {
-        self.series.iter().all(|s| s.points.is_empty())
+        match &self.heatmap {
+            Some(h) => h.cells.is_empty(),
+            None => self.series.iter().all(|s| s.points.is_empty()),
+        }
     }
 
-    /// The smallest box holding every point, with zero on the y axis.
+    /// A series' points where the renderers plot them (log10 on log axes).
+    pub fn plotted(&self, series: &Series) -> Vec<[f64; 2]> {
+        series
+            .points
+            .iter()
+            .filter_map(|p| Some([p[0], self.y.position(p[1])?]))
+            .filter(|p| p[0].is_finite() && p[1].is_finite())
+            .collect()
+    }
+
+    /// The smallest box holding every plotted point; a linear y axis
+    /// always includes zero.
     pub fn bounds(&self) -> Option<([f64; 2], [f64; 2])> {
-        let points = self.series.iter().flat_map(|s| s.points.iter());
         let mut x = [f64::INFINITY, f64::NEG_INFINITY];
-        let mut y = [0.0_f64, 0.0_f64];
+        let mut y = if self.y.log {
+            [f64::INFINITY, f64::NEG_INFINITY]
+        } else {
+            [0.0, 0.0]
+        };
         let mut any = false;
-        for p in points.filter(|p| p[0].is_finite() && p[1].is_finite()) {
+        for p in self.series.iter().flat_map(|s| self.plotted(s)) {
             any = true;
             x = [x[0].min(p[0]), x[1].max(p[0])];
             y = [y[0].min(p[1]), y[1].max(p[1])];

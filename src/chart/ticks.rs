@@ -5,7 +5,33 @@ use chrono::Datelike;
 
 use crate::calendar::{month_index, month_start};
 
-use super::spec::{AxisKind, day_from_epoch, days_since_epoch};
+use super::spec::{Axis, AxisKind, Unit, day_from_epoch, days_since_epoch};
+
+/// At most about `max_ticks` positions between `lo` and `hi` (positions
+/// are log10 values on a log axis).
+pub fn axis_ticks(axis: &Axis, lo: f64, hi: f64, max_ticks: usize) -> Vec<f64> {
+    if axis.log {
+        return log_ticks(lo, hi);
+    }
+    ticks(axis.kind, lo, hi, max_ticks)
+}
+
+/// 1, 2 and 5 times powers of ten between the log10 positions `lo` and `hi`.
+fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    if !(lo.is_finite() && hi.is_finite()) || hi < lo {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for decade in (lo.floor() as i32)..=(hi.ceil() as i32) {
+        for m in [1.0, 2.0, 5.0] {
+            let position = (m * 10f64.powi(decade)).log10();
+            if position >= lo - 1e-9 && position <= hi + 1e-9 {
+                out.push(position);
+            }
+        }
+    }
+    out
+}
 
 /// At most about `max_ticks` positions between `lo` and `hi`.
 pub fn ticks(kind: AxisKind, lo: f64, hi: f64, max_ticks: usize) -> Vec<f64> {
@@ -20,12 +46,14 @@ pub fn ticks(kind: AxisKind, lo: f64, hi: f64, max_ticks: usize) -> Vec<f64> {
                 .map(|v| v as f64)
                 .collect()
         }
-        AxisKind::Value(_) => nice_ticks(lo, hi, max_ticks),
+        AxisKind::Value(Unit::Count) => nice_ticks(lo, hi, max_ticks, true),
+        AxisKind::Value(_) => nice_ticks(lo, hi, max_ticks, false),
     }
 }
 
-/// Round-number ticks (1, 2, 2.5 or 5 times a power of ten).
-pub fn nice_ticks(lo: f64, hi: f64, max_ticks: usize) -> Vec<f64> {
+/// Round-number ticks (1, 2, 2.5 or 5 times a power of ten); counts get
+/// whole-number steps only.
+pub fn nice_ticks(lo: f64, hi: f64, max_ticks: usize, whole: bool) -> Vec<f64> {
     if !(lo.is_finite() && hi.is_finite()) || hi <= lo || max_ticks == 0 {
         return vec![lo];
     }
@@ -34,8 +62,13 @@ pub fn nice_ticks(lo: f64, hi: f64, max_ticks: usize) -> Vec<f64> {
     let step = [1.0, 2.0, 2.5, 5.0, 10.0]
         .iter()
         .map(|m| m * magnitude)
+        .filter(|s| !whole || (*s >= 1.0 && s.fract() == 0.0))
         .find(|s| (hi - lo) / s <= max_ticks as f64)
-        .unwrap_or(10.0 * magnitude);
+        .unwrap_or(if whole {
+            (10.0 * magnitude).max(1.0)
+        } else {
+            10.0 * magnitude
+        });
     let start = (lo / step).ceil() as i64;
     let end = (hi / step).floor() as i64;
     (start..=end).map(|i| i as f64 * step).collect()
@@ -73,10 +106,28 @@ mod tests {
     #[test]
     fn round_numbers() {
         assert_eq!(
-            nice_ticks(0.0, 100.0, 5),
+            nice_ticks(0.0, 100.0, 5, false),
             vec![0.0, 20.0, 40.0, 60.0, 80.0, 100.0]
         );
-        assert_eq!(nice_ticks(0.0, 1.0, 4), vec![0.0, 0.25, 0.5, 0.75, 1.0]);
+        assert_eq!(
+            nice_ticks(0.0, 1.0, 4, false),
+            vec![0.0, 0.25, 0.5, 0.75, 1.0]
+        );
+        assert_eq!(
+            nice_ticks(0.0, 26.0, 12, true),
+            vec![0.0, 5.0, 10.0, 15.0, 20.0, 25.0]
+        );
+        assert_eq!(nice_ticks(0.0, 3.0, 12, true), vec![0.0, 1.0, 2.0, 3.0]);
+    }
+
+    #[test]
+    fn log_ticks_at_one_two_five() {
+        let ticks = log_ticks(0.01f64.log10(), 1.0f64.log10());
+        let values: Vec<f64> = ticks
+            .iter()
+            .map(|t| (10f64.powf(*t) * 100.0).round() / 100.0)
+            .collect();
+        assert_eq!(values, vec![0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0]);
     }
 
     #[test]

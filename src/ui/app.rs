@@ -9,7 +9,8 @@ use eframe::egui::{self, Key, KeyboardShortcut, Modifiers, RichText};
 use serde::{Deserialize, Serialize};
 
 use super::worker::{Reply, Request, Worker};
-use super::{data_tab, source_panel, theme};
+use super::{cohorts_tab, data_tab, overview_tab, source_panel, theme};
+use crate::analysis::cohort_charts::CellValue;
 use crate::analysis::filter::FilterChoices;
 use crate::analysis::{Results, Settings};
 use crate::chart::ChartSpec;
@@ -22,17 +23,31 @@ const STORAGE_KEY: &str = "kohorte-state";
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Tab {
     #[default]
+    Overview,
+    Cohorts,
     Data,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 1] = [Tab::Data];
+    pub const ALL: [Tab; 3] = [Tab::Overview, Tab::Cohorts, Tab::Data];
 
     pub fn label(self) -> &'static str {
         match self {
+            Tab::Overview => "Overview",
+            Tab::Cohorts => "Cohorts",
             Tab::Data => "Data",
         }
     }
+}
+
+/// How the tabs show their results; changing these recomputes nothing.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ViewPrefs {
+    pub cell_value: CellValue,
+    /// The breakdown group whose cohort table is shown; `None` is everyone.
+    pub cohort_group: Option<String>,
+    pub log_scale: bool,
 }
 
 /// What survives a restart.
@@ -43,6 +58,7 @@ pub struct Persisted {
     /// The import choices (dialect, mapping) the user made, per file path.
     pub import_options: BTreeMap<String, ImportOptions>,
     pub settings: Settings,
+    pub view: ViewPrefs,
     pub tab: Tab,
 }
 
@@ -69,6 +85,8 @@ pub struct KohorteApp {
     pub(crate) show_about: bool,
     pub(crate) last_compute_ms: Option<u128>,
     pub(crate) date_inputs: source_panel::DateInputs,
+    pub(crate) kpi_inputs: source_panel::DateInputs,
+    pub(crate) heatmap_cache: Option<cohorts_tab::HeatmapCache>,
 }
 
 impl KohorteApp {
@@ -80,6 +98,8 @@ impl KohorteApp {
             .unwrap_or_default();
         let mut app = KohorteApp {
             date_inputs: source_panel::DateInputs::from_settings(&persisted.settings),
+            kpi_inputs: source_panel::DateInputs::from_kpis(&persisted.settings.kpis),
+            heatmap_cache: None,
             persisted,
             worker: Worker::spawn(cc.egui_ctx.clone()),
             source: None,
@@ -215,7 +235,8 @@ impl KohorteApp {
     fn main_chart(&self) -> Option<ChartSpec> {
         let results = self.results.as_ref()?;
         match self.persisted.tab {
-            Tab::Data => Some(results.activity.orders_chart.clone()),
+            Tab::Overview | Tab::Data => Some(results.activity.orders_chart.clone()),
+            Tab::Cohorts => Some(results.cohorts.curves.clone()),
         }
     }
 
@@ -415,6 +436,8 @@ impl KohorteApp {
             return;
         }
         match self.persisted.tab {
+            Tab::Overview => overview_tab::ui(self, ui),
+            Tab::Cohorts => cohorts_tab::ui(self, ui),
             Tab::Data => data_tab::ui(self, ui),
         }
     }

@@ -63,9 +63,12 @@ pub fn chart_ui(ui: &mut egui::Ui, spec: &ChartSpec, height: f32) -> Option<Imag
             )),
             HoverPosition::Elsewhere { .. } => None,
         });
+    // egui_plot hides tick labels closer than 60 points, so place no more
+    // ticks than the width holds.
     let x_kind = spec.x.kind;
-    if x_kind != AxisKind::Value(crate::chart::Unit::Count) {
-        plot = plot.x_grid_spacer(move |input: GridInput| grid_marks(x_kind, input));
+    let max_x_ticks = ((ui.available_width() / 90.0) as usize).clamp(2, 12);
+    if !matches!(x_kind, AxisKind::Value(_)) {
+        plot = plot.x_grid_spacer(move |input: GridInput| grid_marks(x_kind, input, max_x_ticks));
     }
     plot.show(ui, |plot_ui| {
         for series in &spec.series {
@@ -100,9 +103,9 @@ pub fn chart_ui(ui: &mut egui::Ui, spec: &ChartSpec, height: f32) -> Option<Imag
     export
 }
 
-fn grid_marks(kind: AxisKind, input: GridInput) -> Vec<GridMark> {
+fn grid_marks(kind: AxisKind, input: GridInput, max_ticks: usize) -> Vec<GridMark> {
     let (lo, hi) = input.bounds;
-    let positions = ticks(kind, lo, hi, 12);
+    let positions = ticks(kind, lo, hi, max_ticks);
     let step = positions
         .windows(2)
         .map(|w| w[1] - w[0])

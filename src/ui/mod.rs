@@ -3,7 +3,10 @@
 
 pub mod app;
 mod chart_view;
+mod cohorts_tab;
 mod data_tab;
+mod heatmap_view;
+mod overview_tab;
 mod source_panel;
 mod theme;
 pub mod worker;

@@ -7,6 +7,7 @@ use eframe::egui::{self, RichText};
 use super::app::KohorteApp;
 use super::theme;
 use crate::analysis::Settings;
+use crate::analysis::kpis::KpiSettings;
 use crate::data::dialect::{DELIMITERS, TextEncoding, delimiter_label};
 use crate::data::load::FileFormat;
 use crate::data::roles::Role;
@@ -21,12 +22,22 @@ pub struct DateInputs {
     pub until: String,
 }
 
+fn day_text(day: Option<NaiveDate>) -> String {
+    day.map(|d| d.to_string()).unwrap_or_default()
+}
+
 impl DateInputs {
     pub fn from_settings(settings: &Settings) -> DateInputs {
-        let text = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
         DateInputs {
-            from: text(settings.filters.from),
-            until: text(settings.filters.until),
+            from: day_text(settings.filters.from),
+            until: day_text(settings.filters.until),
+        }
+    }
+
+    pub fn from_kpis(settings: &KpiSettings) -> DateInputs {
+        DateInputs {
+            from: day_text(settings.custom_from),
+            until: day_text(settings.custom_until),
         }
     }
 }

@@ -1,0 +1,262 @@
+//! The cohort table as charts: the heatmap (any of its values) and the
+//! retention curves, split by a breakdown when there is one.
+
+use serde::{Deserialize, Serialize};
+
+use super::cohorts::{CohortCell, CohortTable};
+use crate::chart::spec::{HeatCell, Heatmap, compact, palette};
+use crate::chart::{Axis, ChartSpec, Series, SeriesStyle, Unit};
+use crate::format::{format_number, group_thousands};
+
+/// What the heatmap's cells show.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CellValue {
+    #[default]
+    Retention,
+    Active,
+    RetentionUnbounded,
+    Revenue,
+    CumulativeRevenuePerCustomer,
+}
+
+impl CellValue {
+    pub const ALL: [CellValue; 5] = [
+        CellValue::Retention,
+        CellValue::Active,
+        CellValue::RetentionUnbounded,
+        CellValue::Revenue,
+        CellValue::CumulativeRevenuePerCustomer,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            CellValue::Retention => "Retention %",
+            CellValue::Active => "Active customers",
+            CellValue::RetentionUnbounded => "Retention on or after %",
+            CellValue::Revenue => "Revenue",
+            CellValue::CumulativeRevenuePerCustomer => "Cumulative revenue per customer",
+        }
+    }
+
+    pub fn definition(self) -> &'static str {
+        match self {
+            CellValue::Retention => RETENTION_DEFINITION,
+            CellValue::Active => {
+                "Active customers(k): customers of the cohort with at least one order in period k."
+            }
+            CellValue::RetentionUnbounded => {
+                "Retention on or after (unbounded), period k: customers of the cohort with an order in period k or any later period ÷ cohort size."
+            }
+            CellValue::Revenue => {
+                "Revenue(k): the cohort's order amounts in period k; refunds subtract."
+            }
+            CellValue::CumulativeRevenuePerCustomer => {
+                "Cumulative revenue per customer(k): the cohort's revenue in periods 0 to k ÷ cohort size."
+            }
+        }
+    }
+
+    fn value(self, cell: &CohortCell) -> f64 {
+        match self {
+            CellValue::Retention => cell.retention,
+            CellValue::Active => cell.active as f64,
+            CellValue::RetentionUnbounded => cell.retention_unbounded,
+            CellValue::Revenue => cell.revenue,
+            CellValue::CumulativeRevenuePerCustomer => cell.cumulative_revenue_per_customer,
+        }
+    }
+
+    fn text(self, value: f64) -> String {
+        match self {
+            CellValue::Retention | CellValue::RetentionUnbounded => {
+                format!("{} %", format_number(value * 100.0, 0))
+            }
+            CellValue::Active => format_number(value, 0),
+            CellValue::Revenue => compact(value),
+            CellValue::CumulativeRevenuePerCustomer => format_number(value, 2),
+        }
+    }
+}
+
+pub const RETENTION_DEFINITION: &str = "Customer retention rate, period k: customers of the cohort with at least one order in period k ÷ customers in the cohort. A cohort is the customers whose first order fell in the same period; period 0 is that period. Incomplete periods (ending after the as-of date) are greyed, never shown as a drop.";
+
+/// Day cohorts over years would make a table no one can read.
+const HEATMAP_COHORTS: usize = 60;
+const HEATMAP_PERIODS: usize = 60;
+
+/// The heatmap of one value: cohorts as rows (label and size), periods as
+/// columns, the weighted average on top.
+pub fn heatmap_spec(table: &CohortTable, value: CellValue, scope: &str, window: &str) -> ChartSpec {
+    let g = table.granularity;
+    let width = (table.max_period() + 1).min(HEATMAP_PERIODS);
+    let shown = &table.rows[table.rows.len().saturating_sub(HEATMAP_COHORTS)..];
+    let cut = if shown.len() < table.rows.len() || width <= table.max_period() {
+        format!(
+            " Showing the latest {HEATMAP_COHORTS} cohorts and the first {HEATMAP_PERIODS} periods; the CSV export has all."
+        )
+    } else {
+        String::new()
+    };
+    // Colour against the largest value past period 0: period-0 retention is
+    // 100 % by definition and would wash out every other cell.
+    let scale = table
+        .rows
+        .iter()
+        .flat_map(|r| {
+            r.cells
+                .iter()
+                .filter(|c| c.complete && (c.period > 0 || width == 1))
+        })
+        .map(|c| value.value(c).abs())
+        .fold(0.0_f64, f64::max)
+        .max(f64::MIN_POSITIVE);
+    let mut row_labels = vec!["Weighted average".to_string()];
+    let mut cells: Vec<Vec<Option<HeatCell>>> = Vec::new();
+    let average: Vec<Option<HeatCell>> = (0..width)
+        .map(|k| {
+            let avg = table.average.iter().find(|a| a.period == k)?;
+            let v = match value {
+                CellValue::Retention => avg.retention,
+                CellValue::Active => avg.active as f64,
+                CellValue::RetentionUnbounded => avg.retention_unbounded,
+                CellValue::Revenue => return None,
+                CellValue::CumulativeRevenuePerCustomer => avg.cumulative_revenue_per_customer,
+            };
+            Some(HeatCell {
+                text: value.text(v),
+                shade: if value == CellValue::Active { 0.0 } else { (v.abs() / scale).min(1.0) as f32 },
+                complete: true,
+                tooltip: format!(
+                    "Weighted average, period {k}: {} over the {} customers of cohorts that completed period {k} ({} active)",
+                    value.text(v),
+                    group_thousands(avg.customers as usize),
+                    group_thousands(avg.active as usize)
+                ),
+            })
+        })
+        .collect();
+    cells.push(average);
+    for row in shown {
+        row_labels.push(format!(
+            "{} · {}",
+            row.label,
+            group_thousands(row.size as usize)
+        ));
+        cells.push(
+            (0..width)
+                .map(|k| {
+                    let cell = row.cells.get(k)?;
+                    let v = value.value(cell);
+                    let period_label = g.label_of(row.index + k as i32);
+                    let status = if cell.complete { "" } else { " (incomplete: the period ends after the as-of date)" };
+                    Some(HeatCell {
+                        text: value.text(v),
+                        shade: (v.abs() / scale).min(1.0) as f32,
+                        complete: cell.complete,
+                        tooltip: format!(
+                            "Cohort {} ({} customers), period {k} = {period_label}{status}\nActive customers: {}\nRetention: {} %\nOn or after: {} %\nRevenue: {}\nCumulative revenue per customer: {}",
+                            row.label,
+                            group_thousands(row.size as usize),
+                            group_thousands(cell.active as usize),
+                            format_number(cell.retention * 100.0, 1),
+                            format_number(cell.retention_unbounded * 100.0, 1),
+                            format_number(cell.revenue, 2),
+                            format_number(cell.cumulative_revenue_per_customer, 2),
+                        ),
+                    })
+                })
+                .collect(),
+        );
+    }
+    ChartSpec {
+        id: "cohort_heatmap".into(),
+        title: format!("Cohort table: {}{scope}", value.label().to_lowercase()),
+        caption: format!(
+            "{} Rows: {} cohorts by first order, with size. Columns: {} since the first order. As of {}. Data: {window}.{cut}",
+            value.definition(),
+            g.label().to_lowercase(),
+            g.plural().to_lowercase(),
+            table.as_of
+        ),
+        x: Axis::value(&format!("{} since first order", g.plural()), Unit::Count),
+        y: Axis::value("Cohort", Unit::Count),
+        series: Vec::new(),
+        heatmap: Some(Heatmap {
+            row_labels,
+            column_labels: (0..width).map(|k| k.to_string()).collect(),
+            cells,
+            summary_rows: 1,
+            corner_label: "Cohort · customers".into(),
+        }),
+    }
+}
+
+/// Most recent cohorts drawn as thin lines; older ones stay in the average.
+const CURVE_COHORTS: usize = 36;
+
+/// Retention curves: a thin line per cohort and the bold weighted average,
+/// or, with a breakdown, one line per group and the bold overall average.
+pub fn curves_spec(
+    table: &CohortTable,
+    groups: &[(String, CohortTable)],
+    breakdown: Option<&str>,
+    window: &str,
+) -> ChartSpec {
+    let g = table.granularity;
+    let average_points = |t: &CohortTable| -> Vec<[f64; 2]> {
+        t.average
+            .iter()
+            .map(|a| [a.period as f64, a.retention])
+            .collect()
+    };
+    let mut series = Vec::new();
+    if groups.is_empty() {
+        let skip = table.rows.len().saturating_sub(CURVE_COHORTS);
+        for (i, row) in table.rows.iter().enumerate().skip(skip) {
+            series.push(Series {
+                name: row.label.clone(),
+                style: SeriesStyle::ThinLine,
+                color: palette(i),
+                points: row
+                    .cells
+                    .iter()
+                    .filter(|c| c.complete)
+                    .map(|c| [c.period as f64, c.retention])
+                    .collect(),
+            });
+        }
+    } else {
+        for (i, (name, group)) in groups.iter().enumerate() {
+            series.push(Series {
+                name: format!("{name} ({})", group_thousands(group.customers() as usize)),
+                style: SeriesStyle::Line,
+                color: palette(i + 1),
+                points: average_points(group),
+            });
+        }
+    }
+    series.push(Series {
+        name: "Weighted average".into(),
+        style: SeriesStyle::BoldLine,
+        color: [20, 20, 20],
+        points: average_points(table),
+    });
+    let split = breakdown.map(|b| format!(" by {b}")).unwrap_or_default();
+    let lines = if groups.is_empty() {
+        "Thin lines: one per cohort (the latest 36); bold: the weighted average over the cohorts that completed each period."
+    } else {
+        "One line per group (its customers' value on their first order), each the weighted average of its cohorts; bold: all customers."
+    };
+    ChartSpec {
+        id: "retention_curves".into(),
+        title: format!("Retention curves{split}"),
+        caption: format!(
+            "{lines} {RETENTION_DEFINITION} As of {}. Data: {window}.",
+            table.as_of
+        ),
+        x: Axis::value(&format!("{} since first order", g.plural()), Unit::Count),
+        y: Axis::value("Customers active", Unit::Percent),
+        series,
+        heatmap: None,
+    }
+}

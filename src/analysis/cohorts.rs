@@ -1,0 +1,359 @@
+//! The cohort table: customers grouped by the period of their first
+//! purchase, followed period by period.
+//!
+//! Definitions (shown in the app on hover):
+//! - a customer's cohort is the period of their first purchase;
+//! - period k of a cohort is the k-th calendar period after the cohort's own;
+//! - active_customers(k): cohort customers with a purchase in period k;
+//!   retention(k) = active_customers(k) / cohort size;
+//! - retention_unbounded(k): cohort customers with a purchase in period k or
+//!   later, / cohort size;
+//! - revenue(k): the cohort's order amounts in period k (refunds subtract);
+//!   cumulative_revenue_per_customer(k) = revenue(0..=k) / cohort size;
+//! - a period is complete when it ends on or before the as-of date (the first
+//!   day not covered); every period that starts before the as-of date has a
+//!   cell, zeros included.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::history::CustomerHistory;
+use super::period::{Granularity, day_number};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CohortSettings {
+    pub granularity: Granularity,
+    /// Attribute column to split by (its value on each customer's first purchase).
+    pub breakdown: Option<String>,
+    /// Groups shown by name; the rest are pooled as "Other".
+    pub max_groups: usize,
+}
+
+impl Default for CohortSettings {
+    fn default() -> Self {
+        CohortSettings {
+            granularity: Granularity::Month,
+            breakdown: None,
+            max_groups: 6,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CohortCell {
+    /// k: periods since the cohort's own.
+    pub period: usize,
+    pub active: u64,
+    pub retention: f64,
+    pub retention_unbounded: f64,
+    pub revenue: f64,
+    pub cumulative_revenue_per_customer: f64,
+    pub complete: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CohortRow {
+    pub index: i32,
+    pub start: NaiveDate,
+    pub label: String,
+    pub size: u64,
+    pub cells: Vec<CohortCell>,
+}
+
+/// Period k averaged over the cohorts whose period k is complete, each
+/// weighted by its size.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AverageCell {
+    pub period: usize,
+    /// Customers of the cohorts that reached period k.
+    pub customers: u64,
+    pub active: u64,
+    pub retention: f64,
+    pub retention_unbounded: f64,
+    pub cumulative_revenue_per_customer: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CohortTable {
+    pub granularity: Granularity,
+    pub as_of: NaiveDate,
+    pub rows: Vec<CohortRow>,
+    pub average: Vec<AverageCell>,
+}
+
+impl CohortTable {
+    pub fn customers(&self) -> u64 {
+        self.rows.iter().map(|r| r.size).sum()
+    }
+
+    pub fn max_period(&self) -> usize {
+        self.rows
+            .iter()
+            .map(|r| r.cells.len())
+            .max()
+            .unwrap_or(0)
+            .saturating_sub(1)
+    }
+}
+
+#[derive(Default)]
+struct RowAcc {
+    size: u64,
+    active: Vec<u64>,
+    revenue: Vec<f64>,
+    /// Customers whose last purchase is in period k.
+    last: Vec<u64>,
+}
+
+/// Builds the cohort table of `customers`, counting orders before `as_of`.
+pub fn cohort_table<'a>(
+    customers: impl IntoIterator<Item = &'a CustomerHistory>,
+    granularity: Granularity,
+    as_of: NaiveDate,
+) -> CohortTable {
+    let as_of_day = day_number(as_of);
+    let last_index = granularity.index_of(as_of_day - 1);
+    let mut rows: BTreeMap<i32, RowAcc> = BTreeMap::new();
+    let mut periods: Vec<i32> = Vec::new();
+    for customer in customers {
+        let Some(first_day) = customer.purchases().map(|o| o.day).find(|d| *d < as_of_day) else {
+            continue;
+        };
+        let cohort = granularity.index_of(first_day);
+        let width = (last_index - cohort + 1).max(1) as usize;
+        let acc = rows.entry(cohort).or_insert_with(|| RowAcc {
+            size: 0,
+            active: vec![0; width],
+            revenue: vec![0.0; width],
+            last: vec![0; width],
+        });
+        acc.size += 1;
+        periods.clear();
+        for order in customer.orders.iter().filter(|o| o.day < as_of_day) {
+            let k = granularity.index_of(order.day) - cohort;
+            if k < 0 {
+                continue;
+            }
+            let k = k as usize;
+            if let Some(revenue) = acc.revenue.get_mut(k) {
+                *revenue += order.amount;
+            }
+            if order.purchase && periods.last() != Some(&(k as i32)) {
+                periods.push(k as i32);
+            }
+        }
+        for k in &periods {
+            if let Some(active) = acc.active.get_mut(*k as usize) {
+                *active += 1;
+            }
+        }
+        if let Some(last) = periods.last().and_then(|k| acc.last.get_mut(*k as usize)) {
+            *last += 1;
+        }
+    }
+    let rows: Vec<CohortRow> = rows
+        .into_iter()
+        .map(|(index, acc)| finish_row(index, acc, granularity, as_of))
+        .collect();
+    let average = weighted_average(&rows);
+    CohortTable {
+        granularity,
+        as_of,
+        rows,
+        average,
+    }
+}
+
+fn finish_row(index: i32, acc: RowAcc, granularity: Granularity, as_of: NaiveDate) -> CohortRow {
+    let size = acc.size as f64;
+    let mut still_to_come: u64 = acc.last.iter().sum();
+    let mut cumulative = 0.0;
+    let cells = (0..acc.active.len())
+        .map(|k| {
+            cumulative += acc.revenue[k];
+            let cell = CohortCell {
+                period: k,
+                active: acc.active[k],
+                retention: acc.active[k] as f64 / size,
+                retention_unbounded: still_to_come as f64 / size,
+                revenue: acc.revenue[k],
+                cumulative_revenue_per_customer: cumulative / size,
+                complete: granularity.end(index + k as i32) <= as_of,
+            };
+            still_to_come -= acc.last[k];
+            cell
+        })
+        .collect();
+    CohortRow {
+        index,
+        start: granularity.start(index),
+        label: granularity.label_of(index),
+        size: acc.size,
+        cells,
+    }
+}
+
+fn weighted_average(rows: &[CohortRow]) -> Vec<AverageCell> {
+    let width = rows.iter().map(|r| r.cells.len()).max().unwrap_or(0);
+    (0..width)
+        .filter_map(|k| {
+            let complete: Vec<(&CohortRow, &CohortCell)> = rows
+                .iter()
+                .filter_map(|r| r.cells.get(k).filter(|c| c.complete).map(|c| (r, c)))
+                .collect();
+            let customers: u64 = complete.iter().map(|(r, _)| r.size).sum();
+            if customers == 0 {
+                return None;
+            }
+            let n = customers as f64;
+            let active: u64 = complete.iter().map(|(_, c)| c.active).sum();
+            let weighted = |f: fn(&CohortCell) -> f64| {
+                complete
+                    .iter()
+                    .map(|(r, c)| f(c) * r.size as f64)
+                    .sum::<f64>()
+                    / n
+            };
+            Some(AverageCell {
+                period: k,
+                customers,
+                active,
+                retention: active as f64 / n,
+                retention_unbounded: weighted(|c| c.retention_unbounded),
+                cumulative_revenue_per_customer: weighted(|c| c.cumulative_revenue_per_customer),
+            })
+        })
+        .collect()
+}
+
+/// One cohort table per breakdown value: the most common values by name,
+/// the rest pooled as "Other", customers without a value as "(empty)".
+pub fn group_tables(
+    customers: &[CustomerHistory],
+    granularity: Granularity,
+    as_of: NaiveDate,
+    max_groups: usize,
+) -> Vec<(String, CohortTable)> {
+    const OTHER: &str = "Other";
+    const EMPTY: &str = "(empty)";
+    let name = |c: &CustomerHistory| {
+        c.group
+            .clone()
+            .filter(|g| !g.trim().is_empty())
+            .unwrap_or_else(|| EMPTY.to_string())
+    };
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for customer in customers
+        .iter()
+        .filter(|c| c.first_purchase_day().is_some())
+    {
+        *counts.entry(name(customer)).or_insert(0) += 1;
+    }
+    let mut ranked: Vec<(String, usize)> = counts.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let pooled = ranked.len() > max_groups;
+    let named: Vec<String> = ranked
+        .iter()
+        .take(if pooled {
+            max_groups.saturating_sub(1)
+        } else {
+            max_groups
+        })
+        .map(|(g, _)| g.clone())
+        .collect();
+    let mut members: BTreeMap<String, Vec<&CustomerHistory>> = BTreeMap::new();
+    for customer in customers {
+        let group = name(customer);
+        let key = if named.contains(&group) {
+            group
+        } else {
+            OTHER.to_string()
+        };
+        members.entry(key).or_default().push(customer);
+    }
+    let mut order: Vec<String> = named;
+    if pooled {
+        order.push(OTHER.to_string());
+    }
+    order
+        .into_iter()
+        .filter_map(|group| {
+            let people = members.remove(&group)?;
+            Some((group, cohort_table(people, granularity, as_of)))
+        })
+        .collect()
+}
+
+/// Sums of many amounts carry float noise (`28877.450000000008`); files get cents.
+fn round_to(value: f64, decimals: i32) -> f64 {
+    let scale = 10f64.powi(decimals);
+    (value * scale).round() / scale
+}
+
+/// `cohorts.csv`: one row per cohort and period, cohorts as their first day.
+pub fn table_frame(table: &CohortTable, group: Option<(&str, &str)>) -> PolarsResult<DataFrame> {
+    let cells: Vec<(&CohortRow, &CohortCell)> = table
+        .rows
+        .iter()
+        .flat_map(|r| r.cells.iter().map(move |c| (r, c)))
+        .collect();
+    let mut columns = Vec::new();
+    if let Some((column, value)) = group {
+        columns.push(Column::new(column.into(), vec![value; cells.len()]));
+    }
+    columns.extend([
+        Column::new(
+            "cohort".into(),
+            cells.iter().map(|(r, _)| r.start).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "cohort_size".into(),
+            cells.iter().map(|(r, _)| r.size).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "period".into(),
+            cells
+                .iter()
+                .map(|(_, c)| c.period as u32)
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "active_customers".into(),
+            cells.iter().map(|(_, c)| c.active).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "retention".into(),
+            cells.iter().map(|(_, c)| c.retention).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "retention_unbounded".into(),
+            cells
+                .iter()
+                .map(|(_, c)| c.retention_unbounded)
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "revenue".into(),
+            cells
+                .iter()
+                .map(|(_, c)| round_to(c.revenue, 2))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "cumulative_revenue_per_customer".into(),
+            cells
+                .iter()
+                .map(|(_, c)| round_to(c.cumulative_revenue_per_customer, 4))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "complete".into(),
+            cells.iter().map(|(_, c)| c.complete).collect::<Vec<_>>(),
+        ),
+    ]);
+    DataFrame::new(cells.len(), columns)
+}

@@ -1,0 +1,145 @@
+//! Every customer's orders, grouped and sorted once, so the cohort table and
+//! the KPIs are exact counts over one compact structure.
+//!
+//! An order is a distinct order id (or a row, when no order id is mapped);
+//! its day is its earliest row's day and its amount the sum of its rows. An
+//! order whose amount is negative is a refund: it reduces revenue but is no
+//! purchase, so it never makes a customer active or defines a cohort.
+
+use std::collections::HashMap;
+
+use polars::prelude::*;
+
+use crate::data::{AMOUNT, CUSTOMER_ID, ORDER_ID, ORDER_TS};
+
+const MS_PER_DAY: i64 = 86_400_000;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Order {
+    /// Days since 1970-01-01.
+    pub day: i32,
+    pub amount: f64,
+    pub purchase: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct CustomerHistory {
+    pub id: String,
+    /// Sorted by day.
+    pub orders: Vec<Order>,
+    /// The breakdown attribute's value on the customer's first purchase.
+    pub group: Option<String>,
+}
+
+impl CustomerHistory {
+    pub fn purchases(&self) -> impl Iterator<Item = &Order> {
+        self.orders.iter().filter(|o| o.purchase)
+    }
+
+    pub fn first_purchase_day(&self) -> Option<i32> {
+        self.purchases().next().map(|o| o.day)
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct History {
+    pub customers: Vec<CustomerHistory>,
+    pub has_amount: bool,
+}
+
+impl History {
+    /// The day of the last order of anyone.
+    pub fn last_day(&self) -> Option<i32> {
+        self.customers
+            .iter()
+            .filter_map(|c| c.orders.last().map(|o| o.day))
+            .max()
+    }
+}
+
+/// Groups the canonical frame into customers and orders. `group_by` names
+/// the attribute whose first-purchase value each customer gets;
+/// `orders_are_rows` skips grouping when there is no order id column.
+pub fn build(
+    orders: &DataFrame,
+    has_amount: bool,
+    orders_are_rows: bool,
+    group_by: Option<&str>,
+) -> PolarsResult<History> {
+    let mut aggregated = if orders_are_rows {
+        let mut columns = vec![
+            col(CUSTOMER_ID),
+            col(ORDER_TS).alias("ts"),
+            col(AMOUNT).alias("amount"),
+        ];
+        if let Some(column) = group_by {
+            columns.push(col(column).cast(DataType::String).alias("group"));
+        }
+        orders.clone().lazy().select(columns).collect()?
+    } else {
+        let mut aggs = vec![
+            col(ORDER_TS).min().alias("ts"),
+            col(AMOUNT).sum().alias("amount"),
+        ];
+        if let Some(column) = group_by {
+            aggs.push(col(column).cast(DataType::String).first().alias("group"));
+        }
+        orders
+            .clone()
+            .lazy()
+            .group_by([col(CUSTOMER_ID), col(ORDER_ID)])
+            .agg(aggs)
+            .collect()?
+    };
+    aggregated.rechunk_mut();
+    let ids = aggregated.column(CUSTOMER_ID)?.str()?.clone();
+    let ts = aggregated.column("ts")?.to_physical_repr();
+    let ts = ts.i64()?;
+    let amounts = aggregated.column("amount")?.cast(&DataType::Float64)?;
+    let amounts = amounts.f64()?;
+    let groups = match aggregated.column("group") {
+        Ok(c) => Some(c.str()?.clone()),
+        Err(_) => None,
+    };
+
+    let mut index_of: HashMap<&str, usize> = HashMap::new();
+    let mut customers: Vec<CustomerHistory> = Vec::new();
+    let mut first_group: Vec<Option<(i32, Option<String>)>> = Vec::new();
+    for row in 0..aggregated.height() {
+        let (Some(id), Some(ms)) = (ids.get(row), ts.get(row)) else {
+            continue;
+        };
+        let amount = amounts.get(row).unwrap_or(0.0);
+        let order = Order {
+            day: ms.div_euclid(MS_PER_DAY) as i32,
+            amount,
+            purchase: !has_amount || amount >= 0.0,
+        };
+        let index = *index_of.entry(id).or_insert_with(|| {
+            customers.push(CustomerHistory {
+                id: id.to_string(),
+                orders: Vec::new(),
+                group: None,
+            });
+            first_group.push(None);
+            customers.len() - 1
+        });
+        customers[index].orders.push(order);
+        if order.purchase
+            && let Some(groups) = &groups
+            && first_group[index]
+                .as_ref()
+                .is_none_or(|(day, _)| order.day < *day)
+        {
+            first_group[index] = Some((order.day, groups.get(row).map(str::to_string)));
+        }
+    }
+    for (customer, group) in customers.iter_mut().zip(first_group) {
+        customer.orders.sort_by_key(|o| o.day);
+        customer.group = group.and_then(|(_, g)| g);
+    }
+    Ok(History {
+        customers,
+        has_amount,
+    })
+}

@@ -1,0 +1,541 @@
+//! The retention KPIs of a period, with their inputs, the previous period
+//! and a trend, as the Overview tab and `kpis.json` show them.
+//!
+//! Definitions: the active customer base at a date d is the customers with
+//! an order in [d − W, d), W = 12 calendar months by default. For a period
+//! [start, end): CS = active base at start, CE = active base at end, CN =
+//! customers whose first order ever is in the period. Lost = customers in CS
+//! not in CE; resurrected = customers in CE who are neither in CS nor new
+//! (they came back after more than W without orders), so that
+//! CE = CS − lost + CN + resurrected.
+
+use chrono::{Datelike, Months, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use super::history::{CustomerHistory, History};
+use super::metrics::{
+    churn_rate, lifetime_years, product_retention_rate, purchase_clv, repeat_purchase_rate,
+};
+use super::period::{Granularity, day_number};
+use crate::chart::Unit;
+use crate::chart::spec::days_since_epoch;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PeriodKind {
+    #[default]
+    Month,
+    Quarter,
+    Year,
+    Custom,
+}
+
+impl PeriodKind {
+    pub const ALL: [PeriodKind; 4] = [
+        PeriodKind::Month,
+        PeriodKind::Quarter,
+        PeriodKind::Year,
+        PeriodKind::Custom,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PeriodKind::Month => "Month",
+            PeriodKind::Quarter => "Quarter",
+            PeriodKind::Year => "Year",
+            PeriodKind::Custom => "Custom",
+        }
+    }
+
+    fn index_of(self, day: NaiveDate) -> i32 {
+        match self {
+            PeriodKind::Month | PeriodKind::Custom => Granularity::Month.index_of_day(day),
+            PeriodKind::Quarter => Granularity::Quarter.index_of_day(day),
+            PeriodKind::Year => day.year(),
+        }
+    }
+
+    fn window(self, index: i32) -> Window {
+        match self {
+            PeriodKind::Month | PeriodKind::Custom => Window::of(Granularity::Month, index),
+            PeriodKind::Quarter => Window::of(Granularity::Quarter, index),
+            PeriodKind::Year => Window {
+                start: NaiveDate::from_ymd_opt(index, 1, 1).unwrap_or_default(),
+                end: NaiveDate::from_ymd_opt(index + 1, 1, 1).unwrap_or_default(),
+            },
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct KpiSettings {
+    pub period: PeriodKind,
+    /// First day of the chosen month, quarter or year; `None` is the last
+    /// complete one before the as-of date.
+    pub period_start: Option<NaiveDate>,
+    /// Custom period, first and last day (inclusive).
+    pub custom_from: Option<NaiveDate>,
+    pub custom_until: Option<NaiveDate>,
+    /// W: how far back an order keeps a customer in the active base.
+    pub active_window_months: u32,
+}
+
+impl Default for KpiSettings {
+    fn default() -> Self {
+        KpiSettings {
+            period: PeriodKind::Month,
+            period_start: None,
+            custom_from: None,
+            custom_until: None,
+            active_window_months: 12,
+        }
+    }
+}
+
+/// A half-open span of days, [start, end).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Window {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+}
+
+impl Window {
+    fn of(granularity: Granularity, index: i32) -> Window {
+        Window {
+            start: granularity.start(index),
+            end: granularity.end(index),
+        }
+    }
+
+    pub fn label(&self) -> String {
+        let last = self.end.pred_opt().unwrap_or(self.end);
+        format!("{} to {}", self.start, last)
+    }
+
+    fn before(&self) -> Window {
+        let length = self.end - self.start;
+        Window {
+            start: self.start - length,
+            end: self.start,
+        }
+    }
+}
+
+/// The KPIs of one period, every input kept.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PeriodKpis {
+    pub window: Window,
+    pub customers_at_start: u64,
+    pub customers_at_end: u64,
+    pub new_customers: u64,
+    pub retained: u64,
+    pub lost: u64,
+    pub resurrected: u64,
+    pub product_retention_rate: Option<f64>,
+    pub churn_rate: Option<f64>,
+    pub active_customers: u64,
+    pub repeat_customers: u64,
+    pub repeat_purchase_rate: Option<f64>,
+    pub orders: u64,
+    pub revenue: f64,
+    pub average_order_value: Option<f64>,
+    pub purchase_frequency: Option<f64>,
+    pub arpu: Option<f64>,
+}
+
+fn months_before(day: NaiveDate, months: u32) -> NaiveDate {
+    day.checked_sub_months(Months::new(months)).unwrap_or(day)
+}
+
+/// Whether the customer has a purchase on a day in [from, to).
+fn purchased_between(customer: &CustomerHistory, from: i32, to: i32) -> bool {
+    let orders = &customer.orders;
+    let first = orders.partition_point(|o| o.day < from);
+    orders[first..]
+        .iter()
+        .take_while(|o| o.day < to)
+        .any(|o| o.purchase)
+}
+
+pub fn period_kpis(history: &History, window: Window, active_window_months: u32) -> PeriodKpis {
+    let start = day_number(window.start);
+    let end = day_number(window.end);
+    let base_from_start = day_number(months_before(window.start, active_window_months));
+    let base_from_end = day_number(months_before(window.end, active_window_months));
+    let mut k = PeriodKpis {
+        window,
+        customers_at_start: 0,
+        customers_at_end: 0,
+        new_customers: 0,
+        retained: 0,
+        lost: 0,
+        resurrected: 0,
+        product_retention_rate: None,
+        churn_rate: None,
+        active_customers: 0,
+        repeat_customers: 0,
+        repeat_purchase_rate: None,
+        orders: 0,
+        revenue: 0.0,
+        average_order_value: None,
+        purchase_frequency: None,
+        arpu: None,
+    };
+    for customer in &history.customers {
+        let Some(first) = customer.first_purchase_day() else {
+            continue;
+        };
+        if first >= end {
+            continue;
+        }
+        let at_start = purchased_between(customer, base_from_start, start);
+        let at_end = purchased_between(customer, base_from_end, end);
+        let new = first >= start;
+        k.customers_at_start += at_start as u64;
+        k.customers_at_end += at_end as u64;
+        k.new_customers += new as u64;
+        k.retained += (at_start && at_end) as u64;
+        k.lost += (at_start && !at_end) as u64;
+        k.resurrected += (at_end && !at_start && !new) as u64;
+        let from = customer.orders.partition_point(|o| o.day < start);
+        let mut purchases = 0u64;
+        for order in customer.orders[from..].iter().take_while(|o| o.day < end) {
+            k.revenue += order.amount;
+            purchases += order.purchase as u64;
+        }
+        k.orders += purchases;
+        k.active_customers += (purchases > 0) as u64;
+        k.repeat_customers += (purchases > 1) as u64;
+    }
+    k.product_retention_rate =
+        product_retention_rate(k.customers_at_start, k.customers_at_end, k.new_customers);
+    k.churn_rate = churn_rate(k.lost, k.customers_at_start);
+    k.repeat_purchase_rate = repeat_purchase_rate(k.repeat_customers, k.active_customers);
+    let per = |n: f64, d: u64| (d > 0).then(|| n / d as f64);
+    k.average_order_value = per(k.revenue, k.orders);
+    k.purchase_frequency = per(k.orders as f64, k.active_customers);
+    k.arpu = per(k.revenue, k.active_customers);
+    k
+}
+
+/// APV × APF × ACL over the 12 months before the as-of date.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SimpleClv {
+    pub window: Window,
+    pub average_purchase_value: Option<f64>,
+    pub purchases_per_year: Option<f64>,
+    pub annual_churn: Option<f64>,
+    pub lifetime_years: f64,
+    pub clv: Option<f64>,
+}
+
+pub const LIFETIME_CAP_YEARS: f64 = 10.0;
+
+pub fn simple_clv(history: &History, as_of: NaiveDate, active_window_months: u32) -> SimpleClv {
+    let window = Window {
+        start: months_before(as_of, 12),
+        end: as_of,
+    };
+    let year = period_kpis(history, window, active_window_months);
+    let lifetime = lifetime_years(year.churn_rate, LIFETIME_CAP_YEARS);
+    let clv = match (year.average_order_value, year.purchase_frequency) {
+        (Some(apv), Some(apf)) => Some(purchase_clv(apv, apf, lifetime)),
+        _ => None,
+    };
+    SimpleClv {
+        window,
+        average_purchase_value: year.average_order_value,
+        purchases_per_year: year.purchase_frequency,
+        annual_churn: year.churn_rate,
+        lifetime_years: lifetime,
+        clv,
+    }
+}
+
+/// A KPI as shown on a card and written to kpis.json.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Kpi {
+    pub key: &'static str,
+    pub name: &'static str,
+    pub value: Option<f64>,
+    pub unit: Unit,
+    pub formula: String,
+    pub inputs: Vec<(String, f64)>,
+    pub previous: Option<f64>,
+    /// Period start (days since 1970) and value, oldest first.
+    #[serde(skip)]
+    pub trend: Vec<[f64; 2]>,
+    pub context: Option<&'static str>,
+}
+
+impl Kpi {
+    pub fn is_rate(&self) -> bool {
+        self.unit == Unit::Percent
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Overview {
+    pub period: PeriodKind,
+    pub current: PeriodKpis,
+    pub previous: Option<PeriodKpis>,
+    #[serde(skip)]
+    pub trend: Vec<PeriodKpis>,
+    pub active_window_months: u32,
+    pub simple_clv: SimpleClv,
+    pub kpis: Vec<Kpi>,
+    /// Periods the user can pick (first day, label), newest first.
+    #[serde(skip)]
+    pub choices: Vec<(NaiveDate, String)>,
+}
+
+const TREND_PERIODS: i32 = 12;
+
+/// The Overview for the chosen period; `None` when no period fits before
+/// the as-of date.
+pub fn overview(
+    history: &History,
+    settings: &KpiSettings,
+    as_of: NaiveDate,
+    first_day: NaiveDate,
+) -> Option<Overview> {
+    let w = settings.active_window_months.max(1);
+    let kind = settings.period;
+    let (current, previous_windows, choices) = if kind == PeriodKind::Custom {
+        let start = settings.custom_from?;
+        let end = settings.custom_until?.succ_opt()?;
+        if end <= start {
+            return None;
+        }
+        let window = Window { start, end };
+        (window, vec![window.before()], Vec::new())
+    } else {
+        let last_complete = kind.index_of(as_of) - 1;
+        let first = kind.index_of(first_day);
+        let chosen = settings
+            .period_start
+            .map(|d| kind.index_of(d))
+            .filter(|i| (first..=last_complete).contains(i))
+            .unwrap_or(last_complete);
+        if chosen < first {
+            return None;
+        }
+        let previous: Vec<Window> = (1..TREND_PERIODS)
+            .rev()
+            .map(|back| chosen - back)
+            .filter(|i| *i >= first)
+            .map(|i| kind.window(i))
+            .collect();
+        let choices = (first..=last_complete)
+            .rev()
+            .map(|i| {
+                let window = kind.window(i);
+                (window.start, period_name(kind, window))
+            })
+            .collect();
+        (kind.window(chosen), previous, choices)
+    };
+    let mut trend: Vec<PeriodKpis> = previous_windows
+        .iter()
+        .map(|w_| period_kpis(history, *w_, w))
+        .collect();
+    let current_kpis = period_kpis(history, current, w);
+    let previous = trend.last().cloned();
+    trend.push(current_kpis.clone());
+    let simple_clv = simple_clv(history, as_of, w);
+    let kpis = cards(&current_kpis, previous.as_ref(), &trend, w);
+    Some(Overview {
+        period: kind,
+        current: current_kpis,
+        previous,
+        trend,
+        active_window_months: w,
+        simple_clv,
+        kpis,
+        choices,
+    })
+}
+
+pub fn period_name(kind: PeriodKind, window: Window) -> String {
+    match kind {
+        PeriodKind::Month => window.start.format("%B %Y").to_string(),
+        PeriodKind::Quarter => {
+            format!("Q{} {}", window.start.month0() / 3 + 1, window.start.year())
+        }
+        PeriodKind::Year => window.start.year().to_string(),
+        PeriodKind::Custom => window.label(),
+    }
+}
+
+pub const RETENTION_CONTEXT: &str = "Context, not truth: 85 % or more is strong for SaaS; 40–60 % is good for e-commerce, depending on the purchase cycle.";
+pub const CHURN_CONTEXT: &str =
+    "A churn rate of 25 % means a quarter of the customer base is gone.";
+
+type Getter = fn(&PeriodKpis) -> Option<f64>;
+
+/// key, name, unit, formula, value, inputs, context.
+struct CardSpec(
+    &'static str,
+    &'static str,
+    Unit,
+    String,
+    Getter,
+    Vec<(&'static str, Getter)>,
+    Option<&'static str>,
+);
+
+fn cards(
+    current: &PeriodKpis,
+    previous: Option<&PeriodKpis>,
+    trend: &[PeriodKpis],
+    w: u32,
+) -> Vec<Kpi> {
+    let base = format!("customers with an order in the {w} months before");
+    let specs: Vec<CardSpec> = vec![
+        CardSpec(
+            "customers_at_start",
+            "Customers at start (CS)",
+            Unit::Count,
+            format!("Active base at the period start: {base} it"),
+            |k| Some(k.customers_at_start as f64),
+            vec![],
+            None,
+        ),
+        CardSpec(
+            "customers_at_end",
+            "Customers at end (CE)",
+            Unit::Count,
+            format!("Active base at the period end: {base} it"),
+            |k| Some(k.customers_at_end as f64),
+            vec![],
+            None,
+        ),
+        CardSpec(
+            "new_customers",
+            "New customers (CN)",
+            Unit::Count,
+            "Customers whose first order ever falls in the period".into(),
+            |k| Some(k.new_customers as f64),
+            vec![],
+            None,
+        ),
+        CardSpec(
+            "product_retention_rate",
+            "Retention rate",
+            Unit::Percent,
+            "(CE − CN) ÷ CS".into(),
+            |k| k.product_retention_rate,
+            vec![
+                ("CS", |k| Some(k.customers_at_start as f64)),
+                ("CE", |k| Some(k.customers_at_end as f64)),
+                ("CN", |k| Some(k.new_customers as f64)),
+            ],
+            Some(RETENTION_CONTEXT),
+        ),
+        CardSpec(
+            "churn_rate",
+            "Churn rate",
+            Unit::Percent,
+            "Lost ÷ CS, where lost = customers in CS who are not in CE".into(),
+            |k| k.churn_rate,
+            vec![("lost", |k| Some(k.lost as f64)), ("CS", |k| Some(k.customers_at_start as f64))],
+            Some(CHURN_CONTEXT),
+        ),
+        CardSpec(
+            "resurrected",
+            "Resurrected",
+            Unit::Count,
+            format!(
+                "Customers in CE who are neither in CS nor new: back after more than {w} months without orders. CE = CS − lost + CN + resurrected"
+            ),
+            |k| Some(k.resurrected as f64),
+            vec![
+                ("CS", |k| Some(k.customers_at_start as f64)),
+                ("lost", |k| Some(k.lost as f64)),
+                ("CN", |k| Some(k.new_customers as f64)),
+                ("CE", |k| Some(k.customers_at_end as f64)),
+            ],
+            None,
+        ),
+        CardSpec(
+            "repeat_purchase_rate",
+            "Repeat purchase rate",
+            Unit::Percent,
+            "Customers with more than one order in the period ÷ customers with at least one".into(),
+            |k| k.repeat_purchase_rate,
+            vec![
+                ("repeat customers", |k| Some(k.repeat_customers as f64)),
+                ("customers", |k| Some(k.active_customers as f64)),
+            ],
+            None,
+        ),
+        CardSpec(
+            "revenue",
+            "Revenue",
+            Unit::Money,
+            "Sum of order amounts in the period; refunds subtract".into(),
+            |k| Some(k.revenue),
+            vec![],
+            None,
+        ),
+        CardSpec(
+            "orders",
+            "Orders",
+            Unit::Count,
+            "Distinct orders in the period (an order id, or a row without one); refunds are not orders".into(),
+            |k| Some(k.orders as f64),
+            vec![],
+            None,
+        ),
+        CardSpec(
+            "average_order_value",
+            "Average order value (APV)",
+            Unit::Money,
+            "Revenue ÷ orders".into(),
+            |k| k.average_order_value,
+            vec![("revenue", |k| Some(k.revenue)), ("orders", |k| Some(k.orders as f64))],
+            None,
+        ),
+        CardSpec(
+            "purchase_frequency",
+            "Purchase frequency",
+            Unit::Count,
+            "Orders ÷ customers with an order in the period".into(),
+            |k| k.purchase_frequency,
+            vec![("orders", |k| Some(k.orders as f64)), ("customers", |k| Some(k.active_customers as f64))],
+            None,
+        ),
+        CardSpec(
+            "arpu",
+            "Revenue per customer (ARPU)",
+            Unit::Money,
+            "Revenue ÷ customers with an order in the period".into(),
+            |k| k.arpu,
+            vec![("revenue", |k| Some(k.revenue)), ("customers", |k| Some(k.active_customers as f64))],
+            None,
+        ),
+    ];
+    specs
+        .into_iter()
+        .map(
+            |CardSpec(key, name, unit, formula, get, inputs, context)| Kpi {
+                key,
+                name,
+                value: get(current),
+                unit,
+                formula,
+                inputs: inputs
+                    .into_iter()
+                    .filter_map(|(n, f)| Some((n.to_string(), f(current)?)))
+                    .collect(),
+                previous: previous.and_then(get),
+                trend: trend
+                    .iter()
+                    .filter_map(|k| Some([days_since_epoch(k.window.start), get(k)?]))
+                    .collect(),
+                context,
+            },
+        )
+        .collect()
+}

@@ -1,0 +1,158 @@
+//! Calendar periods as integer indices: days, ISO weeks (Monday start),
+//! calendar months and quarters. Period k of a cohort is simply
+//! `index − cohort index`, so months count calendar months.
+
+use chrono::{Datelike, Duration, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use crate::calendar::{month_index, month_start};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Granularity {
+    Day,
+    Week,
+    #[default]
+    Month,
+    Quarter,
+}
+
+/// 1970-01-01, day 0 of the day numbers used throughout the analyses.
+pub fn epoch() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()
+}
+
+pub fn day_number(day: NaiveDate) -> i32 {
+    (day - epoch()).num_days() as i32
+}
+
+pub fn day_from_number(number: i32) -> NaiveDate {
+    epoch() + Duration::days(number as i64)
+}
+
+impl Granularity {
+    pub const ALL: [Granularity; 4] = [
+        Granularity::Day,
+        Granularity::Week,
+        Granularity::Month,
+        Granularity::Quarter,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Granularity::Day => "Day",
+            Granularity::Week => "Week",
+            Granularity::Month => "Month",
+            Granularity::Quarter => "Quarter",
+        }
+    }
+
+    /// The plural noun for axis titles ("Months since first order").
+    pub fn plural(self) -> &'static str {
+        match self {
+            Granularity::Day => "Days",
+            Granularity::Week => "Weeks",
+            Granularity::Month => "Months",
+            Granularity::Quarter => "Quarters",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Granularity> {
+        match text.trim().to_lowercase().as_str() {
+            "day" | "daily" => Some(Granularity::Day),
+            "week" | "weekly" => Some(Granularity::Week),
+            "month" | "monthly" => Some(Granularity::Month),
+            "quarter" | "quarterly" => Some(Granularity::Quarter),
+            _ => None,
+        }
+    }
+
+    /// The index of the period holding `day`.
+    pub fn index_of_day(self, day: NaiveDate) -> i32 {
+        match self {
+            Granularity::Day => day_number(day),
+            // 1970-01-01 was a Thursday: shifting by 3 puts Mondays on multiples of 7.
+            Granularity::Week => (day_number(day) + 3).div_euclid(7),
+            Granularity::Month => month_index(day),
+            Granularity::Quarter => day.year() * 4 + day.month0() as i32 / 3,
+        }
+    }
+
+    pub fn index_of(self, day_number: i32) -> i32 {
+        match self {
+            Granularity::Day => day_number,
+            Granularity::Week => (day_number + 3).div_euclid(7),
+            _ => self.index_of_day(day_from_number(day_number)),
+        }
+    }
+
+    /// The first day of period `index`.
+    pub fn start(self, index: i32) -> NaiveDate {
+        match self {
+            Granularity::Day => day_from_number(index),
+            Granularity::Week => day_from_number(index * 7 - 3),
+            Granularity::Month => month_start(index).unwrap_or_default(),
+            Granularity::Quarter => {
+                month_start(index.div_euclid(4) * 12 + index.rem_euclid(4) * 3).unwrap_or_default()
+            }
+        }
+    }
+
+    /// The first day after period `index`.
+    pub fn end(self, index: i32) -> NaiveDate {
+        self.start(index + 1)
+    }
+
+    /// How a period is named in tables: `2024-03-05`, `2024-W10`, `2024-03`, `2024-Q1`.
+    pub fn label_of(self, index: i32) -> String {
+        let start = self.start(index);
+        match self {
+            Granularity::Day => start.format("%Y-%m-%d").to_string(),
+            Granularity::Week => {
+                let week = start.iso_week();
+                format!("{}-W{:02}", week.year(), week.week())
+            }
+            Granularity::Month => start.format("%Y-%m").to_string(),
+            Granularity::Quarter => format!("{}-Q{}", start.year(), start.month0() / 3 + 1),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn weeks_start_on_monday() {
+        let g = Granularity::Week;
+        let monday = d(2024, 3, 4);
+        let sunday = d(2024, 3, 10);
+        assert_eq!(g.index_of_day(monday), g.index_of_day(sunday));
+        assert_eq!(g.index_of_day(sunday) + 1, g.index_of_day(d(2024, 3, 11)));
+        assert_eq!(g.start(g.index_of_day(sunday)), monday);
+        assert_eq!(g.label_of(g.index_of_day(monday)), "2024-W10");
+        assert_eq!(g.label_of(g.index_of_day(d(2021, 1, 3))), "2020-W53");
+    }
+
+    #[test]
+    fn months_and_quarters() {
+        let m = Granularity::Month;
+        assert_eq!(
+            m.index_of_day(d(2024, 2, 1)) - m.index_of_day(d(2024, 1, 31)),
+            1
+        );
+        assert_eq!(m.end(m.index_of_day(d(2024, 2, 10))), d(2024, 3, 1));
+        let q = Granularity::Quarter;
+        assert_eq!(q.start(q.index_of_day(d(2024, 8, 15))), d(2024, 7, 1));
+        assert_eq!(q.label_of(q.index_of_day(d(2024, 12, 31))), "2024-Q4");
+        assert_eq!(q.end(q.index_of_day(d(2024, 12, 31))), d(2025, 1, 1));
+        assert_eq!(
+            Granularity::Day.index_of(day_number(d(2024, 1, 1))),
+            day_number(d(2024, 1, 1))
+        );
+    }
+}

@@ -1,0 +1,208 @@
+//! The Cohorts tab: the cohort table as a heatmap and the retention curves,
+//! with granularity, value, breakdown and scale beside them.
+
+use std::sync::Arc;
+
+use eframe::egui::{self, RichText};
+
+use super::app::KohorteApp;
+use super::chart_view::chart_ui;
+use super::heatmap_view::heatmap_ui;
+use crate::analysis::Results;
+use crate::analysis::cohort_charts::{CellValue, RETENTION_DEFINITION, heatmap_spec};
+use crate::analysis::cohorts::{CohortTable, table_frame};
+use crate::analysis::period::Granularity;
+use crate::chart::ChartSpec;
+use crate::format::group_thousands;
+
+/// The heatmap spec last built, and what it was built from.
+pub struct HeatmapCache {
+    key: (usize, Option<String>, CellValue),
+    spec: Arc<ChartSpec>,
+}
+
+pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
+    let Some(results) = app.results.clone() else {
+        ui.spinner();
+        return;
+    };
+    controls_ui(app, ui, &results);
+    let cohorts = &results.cohorts;
+    let group = app
+        .persisted
+        .view
+        .cohort_group
+        .clone()
+        .filter(|g| cohorts.groups.iter().any(|(name, _)| name == g));
+    let table: &CohortTable = match &group {
+        Some(g) => cohorts
+            .groups
+            .iter()
+            .find(|(n, _)| n == g)
+            .map_or(&cohorts.overall, |(_, t)| t),
+        None => &cohorts.overall,
+    };
+    if table.rows.is_empty() {
+        ui.add_space(30.0);
+        ui.label("No customers with a purchase before the as-of date: widen the date range or clear filters.");
+        return;
+    }
+    ui.label(
+        RichText::new(format!(
+            "{} cohorts · {} customers · as of {}",
+            group_thousands(table.rows.len()),
+            group_thousands(table.customers() as usize),
+            table.as_of
+        ))
+        .strong(),
+    )
+    .on_hover_text(RETENTION_DEFINITION);
+    let value = app.persisted.view.cell_value;
+    let spec = heatmap(app, &results, table, group.clone(), value);
+    let mut export = None;
+    ui.horizontal(|ui| {
+        ui.heading(&spec.title).on_hover_text(&spec.caption);
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui
+                .button("Export CSV")
+                .on_hover_text("The whole cohort table as cohorts.csv")
+                .clicked()
+            {
+                export = Some("csv");
+            }
+            if ui.button("Export SVG").clicked() {
+                export = Some("svg");
+            }
+            if ui
+                .button("Export PNG")
+                .on_hover_text("1920×1080 for slides")
+                .clicked()
+            {
+                export = Some("png");
+            }
+        });
+    });
+    if let Some(heatmap) = &spec.heatmap {
+        heatmap_ui(ui, heatmap, (ui.available_height() * 0.5).max(200.0));
+    }
+    ui.label(RichText::new(&spec.caption).small().weak());
+    match export {
+        Some("csv") => {
+            let scope = group
+                .as_deref()
+                .zip(cohorts.breakdown.as_deref())
+                .map(|(g, b)| (b, g));
+            match table_frame(table, scope) {
+                Ok(frame) => app.export_table_dialog("cohorts", &frame),
+                Err(e) => app.error = Some(format!("could not build the table: {e}")),
+            }
+        }
+        Some("svg") => app.export_chart_dialog(&spec, crate::chart::render::ImageFormat::Svg),
+        Some("png") => app.export_chart_dialog(&spec, crate::chart::render::ImageFormat::Png),
+        _ => {}
+    }
+    ui.add_space(8.0);
+    let mut curves = cohorts.curves.clone();
+    curves.y.log = app.persisted.view.log_scale;
+    if let Some(format) = chart_ui(ui, &curves, (ui.available_height() - 40.0).max(220.0)) {
+        app.export_chart_dialog(&curves, format);
+    }
+}
+
+fn heatmap(
+    app: &mut KohorteApp,
+    results: &Arc<Results>,
+    table: &CohortTable,
+    group: Option<String>,
+    value: CellValue,
+) -> Arc<ChartSpec> {
+    let key = (Arc::as_ptr(results) as usize, group.clone(), value);
+    if let Some(cache) = &app.heatmap_cache
+        && cache.key == key
+    {
+        return cache.spec.clone();
+    }
+    let scope = group.map(|g| format!(" ({g})")).unwrap_or_default();
+    let spec = Arc::new(heatmap_spec(
+        table,
+        value,
+        &scope,
+        &app.persisted.settings.filters.describe(),
+    ));
+    app.heatmap_cache = Some(HeatmapCache {
+        key,
+        spec: spec.clone(),
+    });
+    spec
+}
+
+fn controls_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
+    let mut changed = false;
+    let attributes = app
+        .dataset
+        .as_ref()
+        .map(|d| d.attributes.clone())
+        .unwrap_or_default();
+    ui.horizontal_wrapped(|ui| {
+        let settings = &mut app.persisted.settings.cohorts;
+        ui.label("Cohorts by");
+        for g in Granularity::ALL {
+            if ui.selectable_label(settings.granularity == g, g.label()).clicked() && settings.granularity != g {
+                settings.granularity = g;
+                changed = true;
+            }
+        }
+        ui.separator();
+        let label = ui.label("Show");
+        let view = &mut app.persisted.view;
+        egui::ComboBox::from_id_salt("cell_value")
+            .selected_text(view.cell_value.label())
+            .show_ui(ui, |ui| {
+                for v in CellValue::ALL {
+                    ui.selectable_value(&mut view.cell_value, v, v.label()).on_hover_text(v.definition());
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        ui.separator();
+        let label = ui.label("Breakdown");
+        let current = settings.breakdown.clone();
+        egui::ComboBox::from_id_salt("breakdown")
+            .selected_text(current.clone().unwrap_or_else(|| "none".into()))
+            .show_ui(ui, |ui| {
+                if ui.selectable_label(current.is_none(), "none").clicked() && current.is_some() {
+                    settings.breakdown = None;
+                    changed = true;
+                }
+                for a in &attributes {
+                    if ui.selectable_label(current.as_deref() == Some(a), a).clicked() && current.as_deref() != Some(a) {
+                        settings.breakdown = Some(a.clone());
+                        changed = true;
+                    }
+                }
+            })
+            .response
+            .labelled_by(label.id)
+            .on_hover_text("Split the curves and the table by an attribute: each customer counts under their value on their first order.");
+        if !results.cohorts.groups.is_empty() {
+            let label = ui.label("Table for");
+            egui::ComboBox::from_id_salt("cohort_group")
+                .selected_text(view.cohort_group.clone().unwrap_or_else(|| "all customers".into()))
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut view.cohort_group, None, "all customers");
+                    for (name, _) in &results.cohorts.groups {
+                        ui.selectable_value(&mut view.cohort_group, Some(name.clone()), name);
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+        }
+        ui.separator();
+        ui.checkbox(&mut view.log_scale, "Log scale")
+            .on_hover_text("Logarithmic y axis for the retention curves: shows the tail of small percentages.");
+    });
+    if changed {
+        app.persisted.view.cohort_group = None;
+        app.recompute();
+    }
+}

@@ -1,0 +1,263 @@
+//! The Overview tab: the retention KPIs of a period, each with its change
+//! against the previous period, a 12-period trend, and its formula and
+//! inputs on hover; the simple CLV beside them.
+
+use chrono::NaiveDate;
+use eframe::egui::{self, Color32, RichText};
+use egui_plot::{Line, Plot, PlotPoints};
+
+use super::app::KohorteApp;
+use super::theme;
+use crate::analysis::kpis::{Kpi, Overview, PeriodKind, period_name};
+use crate::chart::Unit;
+use crate::format::{format_number, group_thousands};
+
+const CARD_WIDTH: f32 = 240.0;
+
+pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
+    let Some(results) = app.results.clone() else {
+        ui.spinner();
+        return;
+    };
+    controls_ui(app, ui, results.overview.as_ref());
+    let Some(overview) = &results.overview else {
+        ui.add_space(30.0);
+        ui.label("No complete period before the as-of date yet: choose a shorter period or a custom range.");
+        return;
+    };
+    ui.add_space(4.0);
+    let k = &overview.current;
+    ui.label(
+        RichText::new(format!(
+            "{} ({}) · active base: customers with an order in the previous {} months",
+            period_name(overview.period, k.window),
+            k.window.label(),
+            overview.active_window_months
+        ))
+        .strong(),
+    );
+    ui.label(
+        RichText::new(format!(
+            "Reconciliation: CS {} − lost {} + new {} + resurrected {} = CE {}",
+            group_thousands(k.customers_at_start as usize),
+            group_thousands(k.lost as usize),
+            group_thousands(k.new_customers as usize),
+            group_thousands(k.resurrected as usize),
+            group_thousands(k.customers_at_end as usize),
+        ))
+        .weak(),
+    );
+    ui.add_space(6.0);
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        let per_row = ((ui.available_width() / (CARD_WIDTH + 12.0)) as usize).max(1);
+        for chunk in overview.kpis.chunks(per_row) {
+            ui.horizontal(|ui| {
+                for kpi in chunk {
+                    card_ui(ui, kpi);
+                }
+            });
+            ui.add_space(6.0);
+        }
+        clv_ui(ui, overview);
+    });
+}
+
+fn controls_ui(app: &mut KohorteApp, ui: &mut egui::Ui, overview: Option<&Overview>) {
+    let mut changed = false;
+    let settings = &mut app.persisted.settings.kpis;
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Period");
+        for kind in PeriodKind::ALL {
+            if ui.selectable_label(settings.period == kind, kind.label()).clicked() && settings.period != kind {
+                settings.period = kind;
+                settings.period_start = None;
+                changed = true;
+            }
+        }
+        ui.separator();
+        if settings.period == PeriodKind::Custom {
+            for (name, text, slot) in [
+                ("From", &mut app.kpi_inputs.from, &mut settings.custom_from),
+                ("Until", &mut app.kpi_inputs.until, &mut settings.custom_until),
+            ] {
+                let label = ui.label(name);
+                let response = ui
+                    .add(egui::TextEdit::singleline(text).hint_text("YYYY-MM-DD").desired_width(100.0))
+                    .labelled_by(label.id);
+                if response.changed()
+                    && let Ok(day) = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+                    && *slot != Some(day)
+                {
+                    *slot = Some(day);
+                    changed = true;
+                }
+            }
+            if settings.custom_from.is_none() || settings.custom_until.is_none() {
+                ui.label(RichText::new("Enter both days as YYYY-MM-DD").color(theme::WARNING_TEXT));
+            }
+        } else if let Some(overview) = overview.filter(|o| !o.choices.is_empty()) {
+            let current = overview.current.window.start;
+            let label = ui.label("Which");
+            egui::ComboBox::from_id_salt("kpi_period")
+                .selected_text(period_name(overview.period, overview.current.window))
+                .show_ui(ui, |ui| {
+                    for (start, name) in &overview.choices {
+                        if ui.selectable_label(*start == current, name).clicked() && *start != current {
+                            settings.period_start = Some(*start);
+                            changed = true;
+                        }
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+        }
+        ui.separator();
+        let label = ui.label("Active window (months)");
+        let response = ui
+            .add(egui::DragValue::new(&mut settings.active_window_months).range(1..=36))
+            .labelled_by(label.id)
+            .on_hover_text("W: a customer belongs to the active base at a date when they ordered in the W months before it.");
+        changed |= response.changed();
+    });
+    if changed {
+        app.recompute();
+    }
+}
+
+fn value_text(unit: Unit, value: Option<f64>) -> String {
+    match value {
+        None => "–".into(),
+        Some(v) => match unit {
+            Unit::Count if v.fract() != 0.0 => format_number(v, 2),
+            unit => unit.format(v),
+        },
+    }
+}
+
+fn change_text(kpi: &Kpi) -> Option<(String, Color32)> {
+    let (now, before) = (kpi.value?, kpi.previous?);
+    let delta = now - before;
+    let arrow = if delta > 0.0 {
+        "▲"
+    } else if delta < 0.0 {
+        "▼"
+    } else {
+        "="
+    };
+    // Churn going up is bad news; everything else going up is good.
+    let good = if kpi.key == "churn_rate" {
+        delta < 0.0
+    } else {
+        delta > 0.0
+    };
+    let color = if delta == 0.0 {
+        Color32::GRAY
+    } else if good {
+        theme::OK_TEXT
+    } else {
+        theme::ERROR_TEXT
+    };
+    let text = if kpi.is_rate() {
+        format!("{arrow} {} pp vs previous", format_number(delta * 100.0, 1))
+    } else if before != 0.0 {
+        format!(
+            "{arrow} {} % vs previous",
+            format_number(delta / before.abs() * 100.0, 1)
+        )
+    } else {
+        format!("{arrow} vs previous")
+    };
+    Some((text, color))
+}
+
+fn card_ui(ui: &mut egui::Ui, kpi: &Kpi) {
+    let frame = egui::Frame::group(ui.style())
+        .inner_margin(8.0)
+        .corner_radius(6.0);
+    frame.show(ui, |ui| {
+        ui.set_width(CARD_WIDTH);
+        ui.vertical(|ui| {
+            let mut hover = format!("{}\n= {}", kpi.name, kpi.formula);
+            for (name, value) in &kpi.inputs {
+                hover.push_str(&format!(
+                    "\n{name}: {}",
+                    format_number(*value, if value.fract() == 0.0 { 0 } else { 2 })
+                ));
+            }
+            if let Some(context) = kpi.context {
+                hover.push_str(&format!("\n\n{context}"));
+            }
+            ui.label(RichText::new(kpi.name).weak())
+                .on_hover_text(&hover);
+            ui.label(
+                RichText::new(value_text(kpi.unit, kpi.value))
+                    .size(24.0)
+                    .strong(),
+            )
+            .on_hover_text(&hover);
+            match change_text(kpi) {
+                Some((text, color)) => ui.label(RichText::new(text).color(color).small()),
+                None => ui.label(RichText::new("no previous period").weak().small()),
+            };
+            if kpi.trend.len() > 1 {
+                Plot::new(("spark", kpi.key))
+                    .height(36.0)
+                    .show_axes(false)
+                    .show_grid(false)
+                    .allow_drag(false)
+                    .allow_zoom(false)
+                    .allow_scroll(false)
+                    .allow_boxed_zoom(false)
+                    .show_x(false)
+                    .show_y(false)
+                    .show(ui, |plot| {
+                        plot.line(
+                            Line::new(kpi.name, PlotPoints::from(kpi.trend.clone()))
+                                .color(Color32::from_rgb(31, 119, 180))
+                                .width(1.5),
+                        );
+                    });
+            }
+            if let Some(context) = kpi.context {
+                ui.label(RichText::new(context).small().weak());
+            }
+        });
+    });
+}
+
+fn clv_ui(ui: &mut egui::Ui, overview: &Overview) {
+    let clv = &overview.simple_clv;
+    ui.add_space(6.0);
+    ui.heading("Simple customer lifetime value");
+    ui.label(format!(
+        "CLV = average purchase value × purchases per year × expected lifetime, over {}",
+        clv.window.label()
+    ));
+    egui::Grid::new("simple_clv")
+        .num_columns(2)
+        .striped(true)
+        .show(ui, |ui| {
+            let money = |v: Option<f64>| v.map_or("–".into(), |v| format_number(v, 2));
+            ui.label("Average purchase value (APV)");
+            ui.label(money(clv.average_purchase_value));
+            ui.end_row();
+            ui.label("Purchases per customer per year (APF)");
+            ui.label(
+                clv.purchases_per_year
+                    .map_or("–".into(), |v| format_number(v, 2)),
+            );
+            ui.end_row();
+            ui.label("Annual churn");
+            ui.label(
+                clv.annual_churn
+                    .map_or("–".into(), |v| Unit::Percent.format(v)),
+            );
+            ui.end_row();
+            ui.label("Expected lifetime (ACL = 1 ÷ annual churn, at most 10 years)");
+            ui.label(format!("{} years", format_number(clv.lifetime_years, 1)));
+            ui.end_row();
+            ui.label(RichText::new("Simple CLV").strong());
+            ui.label(RichText::new(money(clv.clv)).strong());
+            ui.end_row();
+        });
+}

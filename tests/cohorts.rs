@@ -1,0 +1,301 @@
+//! Cohort tables and retention KPIs against hand calculations, read through
+//! the same import path a user's file takes.
+
+use chrono::NaiveDate;
+use kohorte::analysis::cohort_charts::{CellValue, heatmap_spec};
+use kohorte::analysis::cohorts::{CohortSettings, CohortTable};
+use kohorte::analysis::kpis::{KpiSettings, PeriodKind};
+use kohorte::analysis::period::Granularity;
+use kohorte::analysis::{Results, Settings};
+use kohorte::data::load::load_bytes;
+use kohorte::data::{Dataset, ImportOptions, Source};
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn dataset(csv: &str) -> Dataset {
+    load_bytes(
+        Source::File("test.csv".into()),
+        csv.as_bytes(),
+        &ImportOptions::default(),
+    )
+    .unwrap()
+}
+
+/// Five customers, written out below with the cohort table they give.
+/// A orders twice in January (one cohort month, counted once), then on
+/// 1 February at midnight (period 1, not 0); B orders on 31 January at
+/// 23:59 (January cohort); D's March row is a refund, which is no activity.
+const LOG: &str = "order_id,customer,date,amount,channel
+1,A,2024-01-05 10:00:00,10,Newsletter
+2,A,2024-01-20 10:00:00,20,Newsletter
+3,B,2024-01-31 23:59:00,50,Paid social
+4,A,2024-02-01 00:00:00,30,Newsletter
+5,C,2024-02-10 12:00:00,70,Paid social
+6,D,2024-02-28 12:00:00,80,Newsletter
+7,D,2024-03-05 12:00:00,-20,Newsletter
+8,B,2024-03-15 12:00:00,60,Paid social
+9,A,2024-04-10 12:00:00,40,Newsletter
+10,E,2024-04-30 12:00:00,90,Direct
+";
+
+fn compute(data: &Dataset, settings: Settings) -> Results {
+    Results::compute(data, &settings).unwrap()
+}
+
+fn monthly(as_of: NaiveDate) -> Settings {
+    Settings {
+        as_of: Some(as_of),
+        ..Default::default()
+    }
+}
+
+/// Per cohort: label, size, and (active, retention) per period.
+type RetentionRows = Vec<(String, u64, Vec<(u64, f64)>)>;
+
+fn retention(table: &CohortTable) -> RetentionRows {
+    table
+        .rows
+        .iter()
+        .map(|r| {
+            (
+                r.label.clone(),
+                r.size,
+                r.cells.iter().map(|c| (c.active, c.retention)).collect(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn monthly_cohort_table_by_hand() {
+    let results = compute(&dataset(LOG), monthly(day(2024, 5, 1)));
+    let table = &results.cohorts.overall;
+    assert_eq!(
+        retention(table),
+        vec![
+            (
+                "2024-01".into(),
+                2,
+                vec![(2, 1.0), (1, 0.5), (1, 0.5), (1, 0.5)]
+            ),
+            ("2024-02".into(), 2, vec![(2, 1.0), (0, 0.0), (0, 0.0)]),
+            ("2024-04".into(), 1, vec![(1, 1.0)]),
+        ]
+    );
+    let january = &table.rows[0];
+    let unbounded: Vec<f64> = january
+        .cells
+        .iter()
+        .map(|c| c.retention_unbounded)
+        .collect();
+    assert_eq!(unbounded, vec![1.0, 1.0, 1.0, 0.5]);
+    let revenue: Vec<f64> = january.cells.iter().map(|c| c.revenue).collect();
+    assert_eq!(revenue, vec![80.0, 30.0, 60.0, 40.0]);
+    let cumulative: Vec<f64> = january
+        .cells
+        .iter()
+        .map(|c| c.cumulative_revenue_per_customer)
+        .collect();
+    assert_eq!(cumulative, vec![40.0, 55.0, 85.0, 105.0]);
+    let february = &table.rows[1];
+    assert_eq!(
+        february.cells[1].revenue, -20.0,
+        "the refund lowers revenue"
+    );
+    assert_eq!(february.cells[1].retention_unbounded, 0.0);
+    assert!(
+        table
+            .rows
+            .iter()
+            .all(|r| r.cells.iter().all(|c| c.complete))
+    );
+    let average: Vec<(usize, u64, f64)> = table
+        .average
+        .iter()
+        .map(|a| (a.period, a.customers, a.retention))
+        .collect();
+    assert_eq!(
+        average,
+        vec![(0, 5, 1.0), (1, 4, 0.25), (2, 4, 0.25), (3, 2, 0.5)]
+    );
+}
+
+#[test]
+fn incomplete_last_period_is_marked_not_dropped() {
+    let results = compute(&dataset(LOG), monthly(day(2024, 4, 15)));
+    let table = &results.cohorts.overall;
+    // E ordered after the as-of date: no April cohort.
+    assert_eq!(table.rows.len(), 2);
+    let january = &table.rows[0];
+    assert_eq!(
+        january.cells.len(),
+        4,
+        "every period that starts before the as-of date has a cell"
+    );
+    let april = &january.cells[3];
+    assert_eq!((april.active, april.complete), (1, false));
+    assert!(january.cells[..3].iter().all(|c| c.complete));
+    assert!(
+        table.average.iter().all(|a| a.period < 3),
+        "incomplete cells stay out of the average"
+    );
+    let spec = heatmap_spec(table, CellValue::Retention, "", "all orders");
+    let cell = spec.heatmap.unwrap().cells[1][3].clone().unwrap();
+    assert!(!cell.complete && cell.tooltip.contains("incomplete"));
+}
+
+#[test]
+fn weekly_cohorts_start_on_monday() {
+    let mut settings = monthly(day(2024, 5, 1));
+    settings.cohorts.granularity = Granularity::Week;
+    let results = compute(&dataset(LOG), settings);
+    let labels: Vec<(&str, u64)> = results
+        .cohorts
+        .overall
+        .rows
+        .iter()
+        .map(|r| (r.label.as_str(), r.size))
+        .collect();
+    // A: Friday 5 January (W01); B: Wednesday 31 January (W05, from Monday 29th);
+    // C: Saturday 10 February (W06); D: 28 February (W09); E: 30 April (W18).
+    assert_eq!(
+        labels,
+        vec![
+            ("2024-W01", 1),
+            ("2024-W05", 1),
+            ("2024-W06", 1),
+            ("2024-W09", 1),
+            ("2024-W18", 1)
+        ]
+    );
+    assert_eq!(results.cohorts.overall.rows[1].start, day(2024, 1, 29));
+}
+
+#[test]
+fn breakdown_uses_the_first_order_value() {
+    let mut settings = monthly(day(2024, 5, 1));
+    settings.cohorts = CohortSettings {
+        breakdown: Some("channel".into()),
+        ..Default::default()
+    };
+    let results = compute(&dataset(LOG), settings);
+    let groups: Vec<(&str, u64)> = results
+        .cohorts
+        .groups
+        .iter()
+        .map(|(g, t)| (g.as_str(), t.customers()))
+        .collect();
+    assert_eq!(
+        groups,
+        vec![("Newsletter", 2), ("Paid social", 2), ("Direct", 1)]
+    );
+    assert_eq!(
+        results.cohorts.curves.series.len(),
+        4,
+        "three groups and the average"
+    );
+}
+
+#[test]
+fn kpis_by_hand_with_a_one_month_window() {
+    let mut settings = monthly(day(2024, 5, 1));
+    settings.kpis = KpiSettings {
+        period: PeriodKind::Month,
+        period_start: Some(day(2024, 3, 1)),
+        active_window_months: 1,
+        ..Default::default()
+    };
+    let results = compute(&dataset(LOG), settings);
+    let k = results.overview.unwrap().current;
+    assert_eq!(k.window.start, day(2024, 3, 1));
+    // CS: A, C, D ordered in February. CE: only B orders in March (D's
+    // refund is no order). B is back after January: resurrected.
+    assert_eq!(
+        (k.customers_at_start, k.customers_at_end, k.new_customers),
+        (3, 1, 0)
+    );
+    assert_eq!((k.retained, k.lost, k.resurrected), (0, 3, 1));
+    assert_eq!(k.product_retention_rate, Some(1.0 / 3.0));
+    assert_eq!(k.churn_rate, Some(1.0));
+    assert_eq!(
+        (k.active_customers, k.repeat_customers, k.orders),
+        (1, 0, 1)
+    );
+    assert_eq!(k.repeat_purchase_rate, Some(0.0));
+    assert_eq!(k.revenue, 40.0);
+    assert_eq!(k.average_order_value, Some(40.0));
+    assert_eq!(
+        k.customers_at_start - k.lost + k.new_customers + k.resurrected,
+        k.customers_at_end
+    );
+}
+
+#[test]
+fn default_kpi_period_is_the_last_complete_month() {
+    let results = compute(&dataset(LOG), monthly(day(2024, 4, 15)));
+    let overview = results.overview.unwrap();
+    assert_eq!(overview.current.window.start, day(2024, 3, 1));
+    assert_eq!(overview.trend.len(), 3, "January to March");
+    let repeat = overview
+        .kpis
+        .iter()
+        .find(|k| k.key == "repeat_purchase_rate")
+        .unwrap();
+    assert_eq!(repeat.trend.len(), 3);
+}
+
+/// Writes `rows` of (customer, date) with amount 10 as an order log.
+fn log(rows: &[(String, &str)]) -> String {
+    let mut text = String::from("customer,date,amount\n");
+    for (customer, date) in rows {
+        text.push_str(&format!("{customer},{date},10\n"));
+    }
+    text
+}
+
+#[test]
+fn catalogue_retention_example_100_start_75_active() {
+    let mut rows = Vec::new();
+    for i in 0..100 {
+        rows.push((format!("c{i}"), "2024-01-10"));
+        if i < 75 {
+            rows.push((format!("c{i}"), "2024-02-10"));
+        }
+    }
+    let results = compute(&dataset(&log(&rows)), monthly(day(2024, 3, 1)));
+    let january = &results.cohorts.overall.rows[0];
+    assert_eq!((january.size, january.cells[1].active), (100, 75));
+    assert_eq!(january.cells[1].retention, 0.75);
+}
+
+#[test]
+fn catalogue_product_retention_and_repeat_examples() {
+    // 200 customers active in February; 180 of them order in March, 40 of
+    // those twice; 30 new customers join in March.
+    let mut rows = Vec::new();
+    for i in 0..200 {
+        rows.push((format!("old{i}"), "2024-02-10"));
+        if i < 180 {
+            rows.push((format!("old{i}"), "2024-03-10"));
+        }
+        if i < 40 {
+            rows.push((format!("old{i}"), "2024-03-20"));
+        }
+    }
+    for i in 0..30 {
+        rows.push((format!("new{i}"), "2024-03-15"));
+    }
+    let mut settings = monthly(day(2024, 4, 1));
+    settings.kpis.active_window_months = 1;
+    let results = compute(&dataset(&log(&rows)), settings);
+    let k = results.overview.unwrap().current;
+    assert_eq!(
+        (k.customers_at_start, k.customers_at_end, k.new_customers),
+        (200, 210, 30)
+    );
+    assert_eq!(k.product_retention_rate, Some(0.9));
+    assert_eq!((k.lost, k.churn_rate), (20, Some(0.1)));
+    assert_eq!((k.repeat_customers, k.active_customers), (40, 210));
+}
