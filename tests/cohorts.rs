@@ -17,7 +17,7 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
 fn dataset(csv: &str) -> Dataset {
     load_bytes(
         Source::File("test.csv".into()),
-        csv.as_bytes(),
+        csv.as_bytes().to_vec(),
         &ImportOptions::default(),
     )
     .unwrap()
@@ -298,4 +298,100 @@ fn catalogue_product_retention_and_repeat_examples() {
     assert_eq!(k.product_retention_rate, Some(0.9));
     assert_eq!((k.lost, k.churn_rate), (20, Some(0.1)));
     assert_eq!((k.repeat_customers, k.active_customers), (40, 210));
+}
+
+/// (cohort first day, period, active customers) rows of an expected_*.csv.
+fn expected_cells(name: &str) -> Vec<(NaiveDate, usize, u64)> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/cdnow")
+        .join(name);
+    let text = std::fs::read_to_string(path).unwrap();
+    text.lines()
+        .skip(1)
+        .map(|line| {
+            let f: Vec<&str> = line.split(',').collect();
+            (
+                NaiveDate::parse_from_str(f[0], "%Y-%m-%d").unwrap(),
+                f[1].parse().unwrap(),
+                f[2].parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn cdnow() -> Dataset {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/cdnow/cdnow_sample.csv");
+    kohorte::data::load::load_path(&path, &ImportOptions::default()).unwrap()
+}
+
+/// The real CDNOW order log against DuckDB's independent SQL
+/// (tests/fixtures/cdnow/make_expected.py), every cell.
+#[test]
+fn cdnow_cohorts_equal_independent_sql() {
+    let data = cdnow();
+    assert_eq!(data.report.customers, 2357);
+    for (granularity, file) in [
+        (Granularity::Month, "expected_month.csv"),
+        (Granularity::Week, "expected_week.csv"),
+    ] {
+        let mut settings = Settings::default();
+        settings.cohorts.granularity = granularity;
+        let results = compute(&data, settings);
+        let ours: Vec<(NaiveDate, usize, u64)> = results
+            .cohorts
+            .overall
+            .rows
+            .iter()
+            .flat_map(|r| {
+                r.cells
+                    .iter()
+                    .filter(|c| c.active > 0)
+                    .map(move |c| (r.start, c.period, c.active))
+            })
+            .collect();
+        let expected = expected_cells(file);
+        assert_eq!(ours.len(), expected.len(), "{granularity:?}");
+        assert_eq!(ours, expected, "{granularity:?}");
+    }
+}
+
+#[test]
+fn cdnow_kpis_equal_independent_sql() {
+    let mut settings = Settings::default();
+    settings.kpis = KpiSettings {
+        period: PeriodKind::Month,
+        period_start: Some(day(1998, 3, 1)),
+        active_window_months: 3,
+        ..Default::default()
+    };
+    let k = compute(&cdnow(), settings).overview.unwrap().current;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/cdnow/expected_kpis_1998_03.csv");
+    let text = std::fs::read_to_string(path).unwrap();
+    let values: Vec<u64> = text
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .map(|v| v.parse().unwrap())
+        .collect();
+    let ours = vec![
+        k.customers_at_start,
+        k.customers_at_end,
+        k.new_customers,
+        k.lost,
+        k.resurrected,
+        k.active_customers,
+        k.repeat_customers,
+        k.orders,
+    ];
+    assert_eq!(ours, values);
+    let (cs, ce, cn) = (values[0] as f64, values[1] as f64, values[2] as f64);
+    assert_eq!(k.product_retention_rate, Some((ce - cn) / cs));
+    assert_eq!(k.churn_rate, Some(values[3] as f64 / cs));
+    assert_eq!(
+        k.repeat_purchase_rate,
+        Some(values[6] as f64 / values[5] as f64)
+    );
 }

@@ -184,7 +184,7 @@ fn parquet_reads_like_the_plain_file() {
     let plain = load("orders_plain.csv");
     let parquet = load_bytes(
         Source::File("orders.parquet".into()),
-        &plain_as_parquet(),
+        plain_as_parquet(),
         &ImportOptions::default(),
     )
     .unwrap();

@@ -108,6 +108,10 @@ impl Results {
 /// Orders strictly before `day`: the as-of date is the first day not covered.
 fn before(orders: &DataFrame, day: NaiveDate) -> PolarsResult<DataFrame> {
     let limit_ms = crate::calendar::day_start_ms(day);
+    let latest_ms = orders.column(ORDER_TS)?.to_physical_repr().i64()?.max();
+    if latest_ms.is_none_or(|latest| latest < limit_ms) {
+        return Ok(orders.clone());
+    }
     orders
         .clone()
         .lazy()

@@ -73,30 +73,43 @@ pub fn delimiter_label(delimiter: char) -> String {
     }
 }
 
-/// Turns the file's bytes into text. A byte-order mark means UTF-8; bytes
+/// Turns the file's bytes into UTF-8. A byte-order mark means UTF-8; bytes
 /// that are not valid UTF-8 are read as Windows-1252, which maps every byte.
-pub fn decode(bytes: &[u8], forced: Option<TextEncoding>) -> (String, TextEncoding) {
+/// UTF-8 input is passed through without a copy.
+pub fn decode(mut bytes: Vec<u8>, forced: Option<TextEncoding>) -> (Vec<u8>, TextEncoding) {
     const BOM: &[u8] = b"\xEF\xBB\xBF";
     let has_bom = bytes.starts_with(BOM);
-    let sniffed = if has_bom {
-        TextEncoding::Utf8Bom
-    } else if std::str::from_utf8(bytes).is_ok() {
-        TextEncoding::Utf8
-    } else {
-        TextEncoding::Windows1252
+    let valid_utf8 = std::str::from_utf8(&bytes).is_ok();
+    let sniffed = match (has_bom, valid_utf8) {
+        (true, _) => TextEncoding::Utf8Bom,
+        (false, true) => TextEncoding::Utf8,
+        (false, false) => TextEncoding::Windows1252,
     };
     let encoding = forced.unwrap_or(sniffed);
     let text = match encoding {
         TextEncoding::Windows1252 => encoding_rs::WINDOWS_1252
-            .decode_without_bom_handling(bytes)
+            .decode_without_bom_handling(&bytes)
             .0
-            .into_owned(),
+            .into_owned()
+            .into_bytes(),
         TextEncoding::Utf8 | TextEncoding::Utf8Bom => {
-            let body = bytes.strip_prefix(BOM).unwrap_or(bytes);
-            String::from_utf8_lossy(body).into_owned()
+            if has_bom {
+                bytes.drain(..BOM.len());
+            }
+            if valid_utf8 {
+                bytes
+            } else {
+                String::from_utf8_lossy(&bytes).into_owned().into_bytes()
+            }
         }
     };
     (text, encoding)
+}
+
+/// The start of a decoded file as text, for sniffing.
+pub fn head(text: &[u8]) -> std::borrow::Cow<'_, str> {
+    const SNIFF_BYTES: usize = 256 * 1024;
+    String::from_utf8_lossy(&text[..text.len().min(SNIFF_BYTES)])
 }
 
 /// What sniffing the first lines found.
@@ -297,11 +310,11 @@ mod tests {
     #[test]
     fn windows_1252_bytes() {
         let bytes = b"Umsatz (\x80)\n12,50\n";
-        let (text, enc) = decode(bytes, None);
+        let (text, enc) = decode(bytes.to_vec(), None);
         assert_eq!(enc, TextEncoding::Windows1252);
-        assert!(text.starts_with("Umsatz (€)"));
-        let (text, enc) = decode(b"\xEF\xBB\xBFa,b\n", None);
+        assert!(String::from_utf8(text).unwrap().starts_with("Umsatz (€)"));
+        let (text, enc) = decode(b"\xEF\xBB\xBFa,b\n".to_vec(), None);
         assert_eq!(enc, TextEncoding::Utf8Bom);
-        assert_eq!(text, "a,b\n");
+        assert_eq!(text, b"a,b\n");
     }
 }

@@ -164,11 +164,27 @@ pub enum ImportError {
 /// Opens the file at `path` (read-only).
 pub fn load_path(path: &Path, options: &ImportOptions) -> Result<Dataset, ImportError> {
     let name = file_name(path);
-    let bytes = std::fs::read(path).map_err(|e| ImportError::Unreadable {
+    let unreadable = |e: std::io::Error| ImportError::Unreadable {
         name: name.clone(),
         reason: e.to_string(),
-    })?;
-    load_bytes(Source::File(path.to_path_buf()), &bytes, options)
+    };
+    // Parquet is read straight from the file (memory-mapped by polars);
+    // text files are read whole, since they must be decoded first.
+    let mut magic = [0u8; 4];
+    let is_parquet = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+        .is_ok()
+        && magic == PARQUET_MAGIC;
+    if is_parquet {
+        let file = std::fs::File::open(path).map_err(unreadable)?;
+        let raw = read_parquet(&name, file)?;
+        if raw.frame.height() == 0 {
+            return Err(ImportError::HeaderOnly { name });
+        }
+        return build_dataset(Source::File(path.to_path_buf()), raw, options);
+    }
+    let bytes = std::fs::read(path).map_err(unreadable)?;
+    load_bytes(Source::File(path.to_path_buf()), bytes, options)
 }
 
 pub fn file_name(path: &Path) -> String {
@@ -180,15 +196,15 @@ pub fn file_name(path: &Path) -> String {
 /// Reads a file's bytes; the format comes from the content, not the name.
 pub fn load_bytes(
     source: Source,
-    bytes: &[u8],
+    bytes: Vec<u8>,
     options: &ImportOptions,
 ) -> Result<Dataset, ImportError> {
     let name = source.display_name();
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(ImportError::Empty { name });
     }
-    let raw = if bytes.starts_with(b"PAR1") {
-        read_parquet(&name, bytes)?
+    let raw = if bytes.starts_with(PARQUET_MAGIC) {
+        read_parquet(&name, Cursor::new(bytes))?
     } else if bytes.iter().take(8192).any(|&b| b == 0) {
         return Err(ImportError::Binary { name });
     } else {
@@ -207,8 +223,13 @@ struct RawTable {
     warnings: Vec<String>,
 }
 
-fn read_parquet(name: &str, bytes: &[u8]) -> Result<RawTable, ImportError> {
-    let frame = ParquetReader::new(Cursor::new(bytes))
+const PARQUET_MAGIC: &[u8] = b"PAR1";
+
+fn read_parquet(
+    name: &str,
+    reader: impl polars::io::mmap::MmapBytesReader,
+) -> Result<RawTable, ImportError> {
+    let frame = ParquetReader::new(reader)
         .finish()
         .map_err(|e| ImportError::Malformed {
             name: name.to_string(),
@@ -225,11 +246,11 @@ fn read_parquet(name: &str, bytes: &[u8]) -> Result<RawTable, ImportError> {
 
 fn read_csv(
     name: &str,
-    bytes: &[u8],
+    bytes: Vec<u8>,
     overrides: &DialectOverrides,
 ) -> Result<RawTable, ImportError> {
     let (text, encoding) = dialect::decode(bytes, overrides.encoding);
-    let layout = dialect::sniff_layout(&text);
+    let layout = dialect::sniff_layout(&dialect::head(&text));
     let delimiter = overrides.delimiter.unwrap_or(layout.delimiter);
     let quote = overrides.quote.unwrap_or(layout.quote);
     let has_header = overrides.has_header.unwrap_or(layout.has_header);
@@ -246,7 +267,7 @@ fn read_csv(
         .with_has_header(has_header)
         .with_infer_schema_length(Some(0))
         .with_parse_options(parse)
-        .into_reader_with_file_handle(Cursor::new(text.into_bytes()))
+        .into_reader_with_file_handle(Cursor::new(text))
         .finish()
         .map_err(|e| ImportError::Malformed {
             name: name.to_string(),
@@ -469,10 +490,10 @@ fn build_dataset(
 
 /// Rows of the input reduced to the canonical values, with drop reasons.
 struct Cleaned {
-    customers: Vec<Option<String>>,
+    customers: StringChunked,
     timestamps_ms: Vec<Option<i64>>,
     amounts: Option<Vec<Option<f64>>>,
-    order_ids: Vec<String>,
+    order_ids: StringChunked,
     keep: Vec<bool>,
     drops: BTreeMap<DropReason, (usize, Vec<RowExample>)>,
 }
@@ -542,17 +563,31 @@ impl<'a> Cleaner<'a> {
         };
         if let Some(order_col) = &mapping.order_id {
             let orders = cleaner.text(order_col)?;
+            // Only orders with an empty field need a first row to fill it
+            // from, so a clean file costs one pass and no map.
             let first_rows = |role: Role| -> Result<HashMap<String, usize>, ImportError> {
                 let mut first = HashMap::new();
-                if let Some(col) = mapping.get(role) {
-                    let values = cleaner.text(col)?;
-                    for (row, (order, value)) in orders.iter().zip(values.iter()).enumerate() {
-                        if let (Some(order), Some(value)) = (order, value)
-                            && !value.trim().is_empty()
-                            && !first.contains_key(order)
-                        {
-                            first.insert(order.to_string(), row);
-                        }
+                let Some(col) = mapping.get(role) else {
+                    return Ok(first);
+                };
+                let values = cleaner.text(col)?;
+                let empty = |v: Option<&str>| v.is_none_or(|v| v.trim().is_empty());
+                let needy: HashSet<&str> = orders
+                    .iter()
+                    .zip(values.iter())
+                    .filter(|(_, value)| empty(*value))
+                    .filter_map(|(order, _)| order)
+                    .collect();
+                if needy.is_empty() {
+                    return Ok(first);
+                }
+                for (row, (order, value)) in orders.iter().zip(values.iter()).enumerate() {
+                    if let Some(order) = order
+                        && !empty(value)
+                        && needy.contains(order)
+                        && !first.contains_key(order)
+                    {
+                        first.insert(order.to_string(), row);
                     }
                 }
                 Ok(first)
@@ -625,26 +660,39 @@ impl<'a> Cleaner<'a> {
 
     fn clean(&self, date_format: Option<DateFormat>) -> Cleaned {
         let height = self.frame.height();
-        let mut cleaned = Cleaned {
-            customers: vec![None; height],
-            timestamps_ms: vec![None; height],
-            amounts: None,
-            order_ids: Vec::with_capacity(height),
-            keep: vec![true; height],
-            drops: BTreeMap::new(),
-        };
         let order_text = self
             .mapping
             .order_id
             .as_deref()
             .and_then(|c| self.text(c).ok());
         let order_of = |row: usize| order_text.as_ref().and_then(|o| o.get(row));
-        for row in 0..height {
-            cleaned.order_ids.push(match order_of(row) {
-                Some(id) if !id.trim().is_empty() => id.to_string(),
-                _ => format!("row-{}", row + 1),
-            });
-        }
+        let order_ids = match &order_text {
+            Some(ids) if ids.null_count() == 0 => ids.clone(),
+            _ => {
+                let mut builder = StringChunkedBuilder::new(ORDER_ID.into(), height);
+                let mut synthetic = String::new();
+                for row in 0..height {
+                    match order_of(row).filter(|id| !id.trim().is_empty()) {
+                        Some(id) => builder.append_value(id),
+                        None => {
+                            synthetic.clear();
+                            synthetic.push_str("row-");
+                            synthetic.push_str(&(row + 1).to_string());
+                            builder.append_value(&synthetic);
+                        }
+                    }
+                }
+                builder.finish()
+            }
+        };
+        let mut cleaned = Cleaned {
+            customers: StringChunked::full_null(CUSTOMER_ID.into(), height),
+            timestamps_ms: vec![None; height],
+            amounts: None,
+            order_ids,
+            keep: vec![true; height],
+            drops: BTreeMap::new(),
+        };
         let filled =
             |map: fn(&OrderFirstRows) -> &HashMap<String, usize>, row: usize| -> Option<usize> {
                 let first = self.order_first_rows.as_ref()?;
@@ -655,14 +703,17 @@ impl<'a> Cleaner<'a> {
         if let Some(col) = &self.mapping.customer_id
             && let Ok(ids) = self.text(col)
         {
+            let mut values: Vec<Option<&str>> = Vec::with_capacity(height);
             for row in 0..height {
                 let own = ids.get(row).filter(|v| !v.trim().is_empty());
                 let value = own.or_else(|| filled(|f| &f.customer, row).and_then(|r| ids.get(r)));
-                match value {
-                    Some(v) => cleaned.customers[row] = Some(v.to_string()),
-                    None => cleaned.drop_row(row, DropReason::MissingCustomerId, ""),
+                if value.is_none() {
+                    cleaned.drop_row(row, DropReason::MissingCustomerId, "");
                 }
+                values.push(value);
             }
+            cleaned.customers =
+                StringChunked::from_iter_options(CUSTOMER_ID.into(), values.into_iter());
         }
 
         // Timestamps: native, or parsed with the settled format.
@@ -817,8 +868,7 @@ fn canonical_frame(
     quantity: Option<&str>,
     mark: DecimalMark,
 ) -> PolarsResult<DataFrame> {
-    let keep = BooleanChunked::from_slice("keep".into(), &cleaned.keep);
-    let customers: StringChunked = cleaned.customers.iter().map(|c| c.as_deref()).collect();
+    let customers = cleaned.customers.clone();
     let timestamps =
         Int64Chunked::from_iter_options("t".into(), cleaned.timestamps_ms.iter().copied())
             .into_series()
@@ -827,10 +877,7 @@ fn canonical_frame(
         Some(values) => Float64Chunked::from_iter_options(AMOUNT.into(), values.iter().copied()),
         None => Float64Chunked::full_null(AMOUNT.into(), raw.height()),
     };
-    let order_ids = StringChunked::from_iter_values(
-        ORDER_ID.into(),
-        cleaned.order_ids.iter().map(String::as_str),
-    );
+    let order_ids = cleaned.order_ids.clone().with_name(ORDER_ID.into());
     let mut columns = vec![
         customers
             .into_series()
@@ -866,7 +913,10 @@ fn canonical_frame(
         columns.push(values.with_name(name.into()));
     }
     let frame = DataFrame::new(raw.height(), columns)?;
-    frame.filter(&keep)
+    if cleaned.keep.iter().all(|k| *k) {
+        return Ok(frame);
+    }
+    frame.filter(&BooleanChunked::from_slice("keep".into(), &cleaned.keep))
 }
 
 struct ReportHead<'a> {
@@ -966,8 +1016,13 @@ mod tests {
         use crate::data::dialect::TextEncoding;
         let utf8 = "Kunde;Datum;Umsatz (€)\n001;31.03.2024;1.234,56\n002;01.04.2024;-12,50\n";
         let cp1252 = encoding_rs::WINDOWS_1252.encode(utf8).0;
-        let a = load_bytes(Source::Demo, utf8.as_bytes(), &ImportOptions::default()).unwrap();
-        let b = load_bytes(Source::Demo, &cp1252, &ImportOptions::default()).unwrap();
+        let a = load_bytes(
+            Source::Demo,
+            utf8.as_bytes().to_vec(),
+            &ImportOptions::default(),
+        )
+        .unwrap();
+        let b = load_bytes(Source::Demo, cp1252.to_vec(), &ImportOptions::default()).unwrap();
         assert_eq!(a.report.rows_used, 2);
         assert_eq!(a.report.total_amount, Some(1222.06));
         assert_eq!(a.report.refunds, 1);

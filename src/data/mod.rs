@@ -47,7 +47,7 @@ impl Source {
     /// Reads the source. Files are only ever read, never written.
     pub fn load(&self, options: &ImportOptions) -> Result<Dataset, ImportError> {
         match self {
-            Source::Demo => load::load_bytes(Source::Demo, DEMO_ORDERS_CSV, options),
+            Source::Demo => load::load_bytes(Source::Demo, DEMO_ORDERS_CSV.to_vec(), options),
             Source::File(path) => load::load_path(path, options),
         }
     }

@@ -217,9 +217,31 @@ fn parse_time(text: &str) -> Option<NaiveTime> {
     {
         clock = before;
     }
-    ["%H:%M:%S%.f", "%H:%M:%S", "%H:%M"]
-        .iter()
-        .find_map(|f| NaiveTime::parse_from_str(clock, f).ok())
+    let mut parts = clock.splitn(3, ':');
+    let hour = small_number(parts.next()?)?;
+    let minute = small_number(parts.next()?)?;
+    let (second, nanos) = match parts.next() {
+        None => (0, 0),
+        Some(rest) => {
+            let (whole, fraction) = rest.split_once(['.', ',']).unwrap_or((rest, ""));
+            let digits = fraction.len().min(9);
+            let nanos = if digits == 0 {
+                0
+            } else {
+                fraction[..digits].parse::<u32>().ok()? * 10u32.pow(9 - digits as u32)
+            };
+            (small_number(whole)?, nanos)
+        }
+    };
+    NaiveTime::from_hms_nano_opt(hour, minute, second, nanos)
+}
+
+/// One or two ASCII digits.
+fn small_number(text: &str) -> Option<u32> {
+    if text.is_empty() || text.len() > 2 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
 }
 
 /// Parses an amount as written in an export: `1.234,56 €`, `-12.50`,
