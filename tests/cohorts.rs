@@ -358,11 +358,13 @@ fn cdnow_cohorts_equal_independent_sql() {
 
 #[test]
 fn cdnow_kpis_equal_independent_sql() {
-    let mut settings = Settings::default();
-    settings.kpis = KpiSettings {
-        period: PeriodKind::Month,
-        period_start: Some(day(1998, 3, 1)),
-        active_window_months: 3,
+    let settings = Settings {
+        kpis: KpiSettings {
+            period: PeriodKind::Month,
+            period_start: Some(day(1998, 3, 1)),
+            active_window_months: 3,
+            ..Default::default()
+        },
         ..Default::default()
     };
     let k = compute(&cdnow(), settings).overview.unwrap().current;
