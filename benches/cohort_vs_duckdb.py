@@ -39,6 +39,7 @@ import duckdb
 path, sql = sys.argv[1], sys.argv[2]
 reader = f"read_parquet('{path}')" if path.endswith('.parquet') else f"read_csv('{path}')"
 con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
 start = time.perf_counter()
 rows = con.execute(sql.format(reader=reader)).fetchall()
 seconds = time.perf_counter() - start
@@ -70,7 +71,7 @@ def generate(rows, customers, folder):
                TIMESTAMP '2022-01-01' + to_seconds(CAST(hash(i * 7 + 1) % (3 * 365 * 86400) AS BIGINT)) AS order_ts,
                round(5 + (hash(i * 13 + 2) % 20000) / 100.0, 2)
                    * CASE WHEN hash(i * 17 + 3) % 100 = 0 THEN -1 ELSE 1 END AS amount,
-               ['Organic search', 'Paid social', 'Newsletter'][1 + hash(i * 19 + 4) % 3] AS channel
+               ['Organic search', 'Paid social', 'Newsletter'][CAST(1 + hash(i * 19 + 4) % 3 AS BIGINT)] AS channel
         FROM range({rows}) t(i)
         """
     )

@@ -159,6 +159,15 @@ fn purchased_between(customer: &CustomerHistory, from: i32, to: i32) -> bool {
 }
 
 pub fn period_kpis(history: &History, window: Window, active_window_months: u32) -> PeriodKpis {
+    period_kpis_of(&history.customers, window, active_window_months)
+}
+
+/// The KPIs of some customers only (a segment).
+pub fn period_kpis_of<'a>(
+    customers: impl IntoIterator<Item = &'a CustomerHistory>,
+    window: Window,
+    active_window_months: u32,
+) -> PeriodKpis {
     let start = day_number(window.start);
     let end = day_number(window.end);
     let base_from_start = day_number(months_before(window.start, active_window_months));
@@ -182,7 +191,7 @@ pub fn period_kpis(history: &History, window: Window, active_window_months: u32)
         purchase_frequency: None,
         arpu: None,
     };
-    for customer in &history.customers {
+    for customer in customers {
         let Some(first) = customer.first_purchase_day() else {
             continue;
         };

@@ -8,8 +8,11 @@ pub mod cohorts;
 pub mod filter;
 pub mod history;
 pub mod kpis;
+pub mod lifecycle;
 pub mod metrics;
 pub mod period;
+pub mod segment_charts;
+pub mod segments;
 
 use chrono::NaiveDate;
 use polars::prelude::*;
@@ -27,6 +30,54 @@ pub struct Settings {
     pub as_of: Option<NaiveDate>,
     pub cohorts: cohorts::CohortSettings,
     pub kpis: kpis::KpiSettings,
+    pub segments: SegmentSettings,
+}
+
+/// The names of the per-customer columns that filters and breakdowns can use
+/// like attribute columns.
+pub const RFM_SEGMENT: &str = "RFM segment";
+pub const STATUS: &str = "Status";
+pub const SEGMENT_COLUMNS: [&str; 2] = [RFM_SEGMENT, STATUS];
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SegmentSettings {
+    pub grid: segments::SegmentGrid,
+    pub lifecycle_period: period::Granularity,
+    /// An attribute column whose values are shown as segments too.
+    pub attribute: Option<String>,
+}
+
+impl Default for SegmentSettings {
+    fn default() -> Self {
+        SegmentSettings {
+            grid: segments::SegmentGrid::default(),
+            lifecycle_period: period::Granularity::Month,
+            attribute: None,
+        }
+    }
+}
+
+/// Customers, their segments and the charts of the Segments tab.
+#[derive(Clone, Debug)]
+pub struct SegmentResults {
+    /// Scored on all orders before the as-of date, then narrowed to the
+    /// customers the filters keep.
+    pub customers: segments::Customers,
+    /// `customer_id` and the attribute values of each customer's first purchase.
+    pub first_attributes: DataFrame,
+    pub rfm_table: Vec<segments::SegmentSummary>,
+    pub status_table: Vec<segments::SegmentSummary>,
+    pub attribute_table: Option<(String, Vec<segments::SegmentSummary>)>,
+    pub rfm_grid: crate::chart::ChartSpec,
+    pub rfm_sizes: crate::chart::ChartSpec,
+    pub attribute_sizes: Option<crate::chart::ChartSpec>,
+    pub lifecycle: Vec<lifecycle::LifecycleRow>,
+    pub lifecycle_chart: crate::chart::ChartSpec,
+    /// The Overview period's KPIs per RFM segment.
+    pub segment_kpis: Vec<(String, kpis::PeriodKpis)>,
+    /// Retention curves, one line per RFM segment.
+    pub segment_curves: crate::chart::ChartSpec,
 }
 
 /// The cohort tables and curves, overall and per breakdown group.
@@ -47,6 +98,7 @@ pub struct Results {
     pub cohorts: CohortResults,
     /// `None` when no complete period lies before the as-of date.
     pub overview: Option<kpis::Overview>,
+    pub segments: SegmentResults,
 }
 
 impl Results {
@@ -55,30 +107,35 @@ impl Results {
             .as_of
             .or_else(|| dataset.default_as_of())
             .unwrap_or_else(|| chrono::Utc::now().date_naive());
-        let mut orders = before(&filter::apply(&dataset.orders, &settings.filters)?, as_of)?;
+        let orders_are_rows = dataset.mapping.order_id.is_none();
+        let all_orders = before(&dataset.orders, as_of)?;
+        // Segments are scored on every order before the as-of date, so a
+        // customer's segment does not change with the filters.
+        let everyone = history::build(&all_orders, dataset.has_amount, orders_are_rows, None)?;
+        let scored = segments::customers(&everyone, as_of, &settings.segments.grid);
+        let breakdown = settings.cohorts.breakdown.clone().filter(|b| {
+            dataset.attributes.contains(b) || SEGMENT_COLUMNS.contains(&b.as_str())
+        });
+        let uses_segments = breakdown.as_deref().is_some_and(|b| SEGMENT_COLUMNS.contains(&b))
+            || settings.filters.attributes.keys().any(|k| SEGMENT_COLUMNS.contains(&k.as_str()));
+        let mut orders = if uses_segments {
+            with_segment_columns(&all_orders, &scored)?
+        } else {
+            all_orders
+        };
+        orders = filter::apply(&orders, &settings.filters)?;
         orders.rechunk_mut();
         let window = settings.filters.describe();
         let activity = activity::monthly_activity(&orders, dataset.has_amount, &window)?;
-        let breakdown = settings
-            .cohorts
-            .breakdown
-            .clone()
-            .filter(|b| dataset.attributes.contains(b));
-        let history = history::build(
-            &orders,
-            dataset.has_amount,
-            dataset.mapping.order_id.is_none(),
-            breakdown.as_deref(),
-        )?;
+        let history = if settings.filters.is_active() || breakdown.is_some() {
+            history::build(&orders, dataset.has_amount, orders_are_rows, breakdown.as_deref())?
+        } else {
+            everyone
+        };
         let granularity = settings.cohorts.granularity;
         let overall = cohorts::cohort_table(&history.customers, granularity, as_of);
         let groups = match &breakdown {
-            Some(_) => cohorts::group_tables(
-                &history.customers,
-                granularity,
-                as_of,
-                settings.cohorts.max_groups,
-            ),
+            Some(_) => cohorts::group_tables(&history.customers, granularity, as_of, settings.cohorts.max_groups),
             None => Vec::new(),
         };
         let curves = cohort_charts::curves_spec(&overall, &groups, breakdown.as_deref(), &window);
@@ -88,8 +145,8 @@ impl Results {
             .filter_map(|c| c.first_purchase_day())
             .min()
             .map(period::day_from_number);
-        let overview =
-            first_day.and_then(|first| kpis::overview(&history, &settings.kpis, as_of, first));
+        let overview = first_day.and_then(|first| kpis::overview(&history, &settings.kpis, as_of, first));
+        let segments = segment_results(dataset, settings, &orders, &history, scored, overview.as_ref(), &overall, &window)?;
         Ok(Results {
             orders,
             as_of,
@@ -101,8 +158,140 @@ impl Results {
                 curves,
             },
             overview,
+            segments,
         })
     }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn segment_results(
+    dataset: &Dataset,
+    settings: &Settings,
+    orders: &DataFrame,
+    history: &history::History,
+    mut scored: segments::Customers,
+    overview: Option<&kpis::Overview>,
+    overall: &cohorts::CohortTable,
+    window: &str,
+) -> PolarsResult<SegmentResults> {
+    let kept: std::collections::HashSet<&str> = history.customers.iter().map(|c| c.id.as_str()).collect();
+    scored.rows.retain(|r| kept.contains(r.customer_id.as_str()));
+    let rows: Vec<&segments::CustomerRow> = scored.rows.iter().collect();
+    let grid = &settings.segments.grid;
+    let rfm_table = segments::summarise(&rows, |r| r.rfm_segment.clone(), &grid.segment_names());
+    let status_order: Vec<String> = ["active", "at risk", "lapsed"].map(String::from).to_vec();
+    let status_table = segments::summarise(&rows, |r| r.status.label().to_string(), &status_order);
+    let first_attributes = first_purchase_attributes(orders, &dataset.attributes, dataset.has_amount)?;
+    let attribute = settings.segments.attribute.clone().filter(|a| dataset.attributes.contains(a));
+    let attribute_table = match &attribute {
+        Some(column) => {
+            let values = first_attributes.column(column)?.cast(&DataType::String)?;
+            let values = values.str()?;
+            let ids = first_attributes.column(crate::data::CUSTOMER_ID)?.str()?;
+            let value_of: std::collections::HashMap<&str, &str> =
+                ids.iter().zip(values.iter()).filter_map(|(i, v)| Some((i?, v.unwrap_or("(empty)")))).collect();
+            let table = segments::summarise(
+                &rows,
+                |r| value_of.get(r.customer_id.as_str()).unwrap_or(&"(empty)").to_string(),
+                &[],
+            );
+            Some((column.clone(), table))
+        }
+        None => None,
+    };
+    let attribute_sizes = attribute_table.as_ref().map(|(column, table)| {
+        segment_charts::sizes_spec("attribute_segments", &format!("Customers and revenue by {column}"), table, window)
+    });
+    let lifecycle_rows = lifecycle::lifecycle(history, settings.segments.lifecycle_period, scored.as_of);
+    let lifecycle_chart = segment_charts::lifecycle_spec(
+        &lifecycle_rows,
+        &settings.segments.lifecycle_period.label().to_lowercase(),
+        window,
+    );
+    let segment_of: std::collections::HashMap<&str, &str> =
+        rows.iter().map(|r| (r.customer_id.as_str(), r.rfm_segment.as_str())).collect();
+    let segment_kpis = match overview {
+        Some(o) => rfm_table
+            .iter()
+            .map(|s| {
+                let members = history
+                    .customers
+                    .iter()
+                    .filter(|c| segment_of.get(c.id.as_str()) == Some(&s.segment.as_str()));
+                (s.segment.clone(), kpis::period_kpis_of(members, o.current.window, o.active_window_months))
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let mut by_segment: Vec<history::CustomerHistory> = history.customers.clone();
+    for c in &mut by_segment {
+        c.group = segment_of.get(c.id.as_str()).map(|s| s.to_string());
+    }
+    let groups = cohorts::group_tables(&by_segment, overall.granularity, overall.as_of, usize::MAX);
+    let segment_curves = cohort_charts::curves_spec(overall, &groups, Some(RFM_SEGMENT), window);
+    Ok(SegmentResults {
+        rfm_grid: segment_charts::rfm_grid_spec(&rows, grid, window),
+        rfm_sizes: segment_charts::sizes_spec("rfm_segments", "Customers and revenue by RFM segment", &rfm_table, window),
+        customers: scored.clone(),
+        first_attributes,
+        rfm_table,
+        status_table,
+        attribute_table,
+        attribute_sizes,
+        lifecycle: lifecycle_rows,
+        lifecycle_chart,
+        segment_kpis,
+        segment_curves,
+    })
+}
+
+/// Adds each order's customer's RFM segment and status as columns.
+fn with_segment_columns(orders: &DataFrame, scored: &segments::Customers) -> PolarsResult<DataFrame> {
+    let ids: Vec<&str> = scored.rows.iter().map(|r| r.customer_id.as_str()).collect();
+    let names: Vec<&str> = scored.rows.iter().map(|r| r.rfm_segment.as_str()).collect();
+    let statuses: Vec<&str> = scored.rows.iter().map(|r| r.status.label()).collect();
+    let map = DataFrame::new(
+        ids.len(),
+        vec![
+            Column::new(crate::data::CUSTOMER_ID.into(), ids),
+            Column::new(RFM_SEGMENT.into(), names),
+            Column::new(STATUS.into(), statuses),
+        ],
+    )?;
+    orders.clone().lazy().join(
+        map.lazy(),
+        [col(crate::data::CUSTOMER_ID)],
+        [col(crate::data::CUSTOMER_ID)],
+        JoinArgs::new(JoinType::Left),
+    ).collect()
+}
+
+/// Each customer's attribute values on their first purchase.
+fn first_purchase_attributes(orders: &DataFrame, attributes: &[String], has_amount: bool) -> PolarsResult<DataFrame> {
+    let purchase = if has_amount {
+        col(crate::data::AMOUNT).gt_eq(lit(0.0)).or(col(crate::data::AMOUNT).is_null())
+    } else {
+        lit(true)
+    };
+    let firsts: Vec<Expr> = attributes
+        .iter()
+        .map(|a| {
+            col(a.as_str())
+                .sort_by([col(ORDER_TS)], SortMultipleOptions::default())
+                .first()
+                .alias(a.as_str())
+        })
+        .collect();
+    if firsts.is_empty() {
+        return orders.clone().lazy().filter(purchase).select([col(crate::data::CUSTOMER_ID)]).unique(None, UniqueKeepStrategy::First).collect();
+    }
+    orders
+        .clone()
+        .lazy()
+        .filter(purchase)
+        .group_by([col(crate::data::CUSTOMER_ID)])
+        .agg(firsts)
+        .collect()
 }
 
 /// Orders strictly before `day`: the as-of date is the first day not covered.

@@ -94,8 +94,10 @@ fn draw<DB: DrawingBackend>(spec: &ChartSpec, root: &DrawingArea<DB, Shift>) -> 
         return draw_caption(spec, &caption_area, width).map_err(err);
     }
     let (mut x_range, mut y_range) = spec.bounds().unwrap_or(([0.0, 1.0], [0.0, 1.0]));
-    if spec.series.iter().any(|s| s.style == SeriesStyle::Bars) {
-        x_range = [x_range[0] - 0.6, x_range[1] + 0.6];
+    let bars = spec.bar_rects();
+    if !bars.is_empty() {
+        let pad = (x_range[1] - x_range[0]).max(1.0) * 0.02;
+        x_range = [x_range[0] - pad, x_range[1] + pad];
     }
     if x_range[1] <= x_range[0] {
         x_range = [x_range[0] - 1.0, x_range[0] + 1.0];
@@ -136,26 +138,17 @@ fn draw<DB: DrawingBackend>(spec: &ChartSpec, root: &DrawingArea<DB, Shift>) -> 
         .draw()
         .map_err(err)?;
 
-    let bar_series: Vec<usize> = (0..spec.series.len())
-        .filter(|i| spec.series[*i].style == SeriesStyle::Bars)
-        .collect();
-    let bar_width = 0.8 / bar_series.len().max(1) as f64;
     for (index, series) in spec.series.iter().enumerate() {
         let color = rgb(series.color);
         let points = spec.plotted(series).into_iter().map(|p| (p[0], p[1]));
         let drawn = match series.style {
-            SeriesStyle::Bars => {
-                let slot = bar_series.iter().position(|i| *i == index).unwrap_or(0) as f64;
-                let offset = -0.4 + bar_width * slot;
-                chart
-                    .draw_series(points.map(|(x, y)| {
-                        Rectangle::new(
-                            [(x + offset, 0.0), (x + offset + bar_width * 0.95, y)],
-                            color.filled(),
-                        )
-                    }))
-                    .map_err(err)?
-            }
+            SeriesStyle::Bars | SeriesStyle::StackedBars => chart
+                .draw_series(
+                    bars.iter()
+                        .filter(|b| b.series == index)
+                        .map(|b| Rectangle::new([(b.x[0], b.y[0]), (b.x[1], b.y[1])], color.filled())),
+                )
+                .map_err(err)?,
             style => {
                 let stroke = match style {
                     SeriesStyle::BoldLine => 6,

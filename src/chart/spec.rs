@@ -126,7 +126,25 @@ pub enum SeriesStyle {
     BoldLine,
     /// Drawn lighter: one of many (a cohort among cohorts).
     ThinLine,
+    /// Bars side by side with the other `Bars` series.
     Bars,
+    /// Bars stacked on the other `StackedBars` series: positive values
+    /// upwards, negative ones downwards from zero.
+    StackedBars,
+}
+
+impl SeriesStyle {
+    pub fn is_bars(self) -> bool {
+        matches!(self, SeriesStyle::Bars | SeriesStyle::StackedBars)
+    }
+}
+
+/// A bar as both renderers draw it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BarRect {
+    pub series: usize,
+    pub x: [f64; 2],
+    pub y: [f64; 2],
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -191,22 +209,70 @@ impl ChartSpec {
             .collect()
     }
 
-    /// The smallest box holding every plotted point; a linear y axis
-    /// always includes zero.
+    /// The smallest box holding every plotted point and bar; a linear y
+    /// axis always includes zero.
     pub fn bounds(&self) -> Option<([f64; 2], [f64; 2])> {
         let mut x = [f64::INFINITY, f64::NEG_INFINITY];
-        let mut y = if self.y.log {
-            [f64::INFINITY, f64::NEG_INFINITY]
-        } else {
-            [0.0, 0.0]
-        };
+        let mut y = if self.y.log { [f64::INFINITY, f64::NEG_INFINITY] } else { [0.0, 0.0] };
         let mut any = false;
-        for p in self.series.iter().flat_map(|s| self.plotted(s)) {
+        let lines = self.series.iter().filter(|s| !s.style.is_bars());
+        for p in lines.flat_map(|s| self.plotted(s)) {
             any = true;
             x = [x[0].min(p[0]), x[1].max(p[0])];
             y = [y[0].min(p[1]), y[1].max(p[1])];
         }
+        for bar in self.bar_rects() {
+            any = true;
+            x = [x[0].min(bar.x[0]), x[1].max(bar.x[1])];
+            y = [y[0].min(bar.y[0]), y[1].max(bar.y[1])];
+        }
         any.then_some((x, y))
+    }
+
+    /// Where every bar goes: 80 % of the smallest gap between x values,
+    /// shared by side-by-side series, stacked for stacked series.
+    pub fn bar_rects(&self) -> Vec<BarRect> {
+        let mut xs: Vec<f64> = self
+            .series
+            .iter()
+            .filter(|s| s.style.is_bars())
+            .flat_map(|s| s.points.iter().map(|p| p[0]))
+            .collect();
+        xs.sort_by(f64::total_cmp);
+        xs.dedup();
+        let unit = xs.windows(2).map(|w| w[1] - w[0]).fold(f64::INFINITY, f64::min);
+        let unit = if unit.is_finite() && unit > 0.0 { unit } else { 1.0 };
+        let grouped: Vec<usize> =
+            (0..self.series.len()).filter(|i| self.series[*i].style == SeriesStyle::Bars).collect();
+        let slot = 0.8 * unit / grouped.len().max(1) as f64;
+        let mut stack_up: std::collections::HashMap<i64, f64> = std::collections::HashMap::new();
+        let mut stack_down: std::collections::HashMap<i64, f64> = std::collections::HashMap::new();
+        let mut out = Vec::new();
+        for (index, series) in self.series.iter().enumerate() {
+            for p in series.points.iter().filter(|p| p[0].is_finite() && p[1].is_finite()) {
+                match series.style {
+                    SeriesStyle::Bars => {
+                        let k = grouped.iter().position(|i| *i == index).unwrap_or(0) as f64;
+                        let left = p[0] - 0.4 * unit + slot * k;
+                        out.push(BarRect { series: index, x: [left, left + slot * 0.95], y: [0.0, p[1]] });
+                    }
+                    SeriesStyle::StackedBars => {
+                        let key = (p[0] * 1000.0).round() as i64;
+                        let stack = if p[1] >= 0.0 { &mut stack_up } else { &mut stack_down };
+                        let base = stack.entry(key).or_insert(0.0);
+                        let top = *base + p[1];
+                        out.push(BarRect {
+                            series: index,
+                            x: [p[0] - 0.4 * unit, p[0] + 0.4 * unit],
+                            y: [base.min(top), base.max(top)],
+                        });
+                        *base = top;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        out
     }
 }
 

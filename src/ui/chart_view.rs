@@ -10,6 +10,8 @@ use crate::chart::render::ImageFormat;
 use crate::chart::ticks::ticks;
 use crate::chart::{AxisKind, ChartSpec, SeriesStyle};
 
+const THIN_LINES_LEGEND: &str = "Cohorts (one line each)";
+
 /// Shows the chart; returns the export the user asked for, if any.
 pub fn chart_ui(ui: &mut egui::Ui, spec: &ChartSpec, height: f32) -> Option<ImageFormat> {
     let mut export = None;
@@ -70,18 +72,31 @@ pub fn chart_ui(ui: &mut egui::Ui, spec: &ChartSpec, height: f32) -> Option<Imag
     if !matches!(x_kind, AxisKind::Value(_)) {
         plot = plot.x_grid_spacer(move |input: GridInput| grid_marks(x_kind, input, max_x_ticks));
     }
+    if spec.y.log {
+        let y_axis = spec.y.clone();
+        plot = plot.y_grid_spacer(move |input: GridInput| {
+            let (lo, hi) = input.bounds;
+            let positions = crate::chart::ticks::axis_ticks(&y_axis, lo, hi, 8);
+            positions.into_iter().map(|value| GridMark { value, step_size: 1.0 }).collect()
+        });
+    }
+    let bars = spec.bar_rects();
     plot.show(ui, |plot_ui| {
-        for series in &spec.series {
+        for (index, series) in spec.series.iter().enumerate() {
             let [r, g, b] = series.color;
             let color = Color32::from_rgb(r, g, b);
             match series.style {
-                SeriesStyle::Bars => {
-                    let bars = series
-                        .points
+                SeriesStyle::Bars | SeriesStyle::StackedBars => {
+                    let mine = bars
                         .iter()
-                        .map(|p| Bar::new(p[0], p[1]).width(0.8))
+                        .filter(|b| b.series == index)
+                        .map(|b| {
+                            Bar::new((b.x[0] + b.x[1]) / 2.0, b.y[1] - b.y[0])
+                                .width(b.x[1] - b.x[0])
+                                .base_offset(b.y[0])
+                        })
                         .collect();
-                    plot_ui.bar_chart(BarChart::new(series.name.clone(), bars).color(color));
+                    plot_ui.bar_chart(BarChart::new(series.name.clone(), mine).color(color));
                 }
                 style => {
                     let (width, color) = match style {
@@ -89,9 +104,16 @@ pub fn chart_ui(ui: &mut egui::Ui, spec: &ChartSpec, height: f32) -> Option<Imag
                         SeriesStyle::ThinLine => (1.0, color.gamma_multiply(0.6)),
                         _ => (2.0, color),
                     };
-                    let points = PlotPoints::from(series.points.clone());
+                    // Thin lines (one per cohort) share one legend entry,
+                    // which toggles them together.
+                    let name = if style == SeriesStyle::ThinLine {
+                        THIN_LINES_LEGEND.to_string()
+                    } else {
+                        series.name.clone()
+                    };
+                    let points = PlotPoints::from(spec.plotted(series));
                     plot_ui.line(
-                        Line::new(series.name.clone(), points)
+                        Line::new(name, points)
                             .color(color)
                             .width(width),
                     );
