@@ -74,3 +74,17 @@ pub fn write_csv(path: &Path, frame: &DataFrame) -> Result<(), ExportError> {
             .map_err(|e| e.to_string())
     })
 }
+
+/// Writes a table as an Excel workbook (one sheet, columns fitted), for
+/// e-mail and ads tools that want .xlsx.
+pub fn write_xlsx(path: &Path, frame: &DataFrame) -> Result<(), ExportError> {
+    let mut workbook = polars_excel_writer::PolarsExcelWriter::new();
+    workbook.set_autofit(true);
+    workbook
+        .write_dataframe(frame)
+        .map_err(|e| ExportError::new(path, e))?;
+    let bytes = workbook
+        .save_to_buffer()
+        .map_err(|e| ExportError::new(path, e))?;
+    write_bytes(path, &bytes)
+}

@@ -71,9 +71,13 @@ struct ReportArgs {
     /// W: months an order keeps a customer in the active base.
     #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=120))]
     active_window_months: u32,
-    /// Attribute column to split the cohorts by (value on each customer's first order).
+    /// Attribute column to split the cohorts by (value on each customer's
+    /// first order), or "RFM segment" or "Status".
     #[arg(long)]
     breakdown: Option<String>,
+    /// Lifecycle period for lifecycle.csv: day, week, month or quarter.
+    #[arg(long, default_value = "month", value_parser = parse_granularity)]
+    lifecycle_period: Granularity,
     /// Comma-separated analyses to run (default: all).
     #[arg(long, value_delimiter = ',', value_parser = Analysis::parse)]
     only: Option<Vec<Analysis>>,
@@ -142,6 +146,7 @@ impl ReportArgs {
                 ..Default::default()
             },
             active_window_months: self.active_window_months,
+            lifecycle_period: self.lifecycle_period,
             only: self.only,
         }
     }

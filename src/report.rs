@@ -9,9 +9,13 @@ use serde::Serialize;
 
 use serde_json::json;
 
+use crate::analysis::SegmentSettings;
 use crate::analysis::cohort_charts::{CellValue, heatmap_spec};
 use crate::analysis::cohorts::{CohortSettings, table_frame};
 use crate::analysis::kpis::{KpiSettings, Overview, period_name};
+use crate::analysis::lifecycle::lifecycle_frame;
+use crate::analysis::period::Granularity;
+use crate::analysis::segments::{CustomerRow, customer_list, summary_frame};
 use crate::analysis::{Results, Settings};
 use crate::chart::ChartSpec;
 use crate::chart::render::{ImageFormat, write_chart};
@@ -27,16 +31,24 @@ pub enum Analysis {
     Cohorts,
     /// The Overview KPIs of the last complete period.
     Kpis,
+    /// Customers with RFM scores, segments, status; segment table; lifecycle.
+    Segments,
 }
 
 impl Analysis {
-    pub const ALL: [Analysis; 3] = [Analysis::Activity, Analysis::Cohorts, Analysis::Kpis];
+    pub const ALL: [Analysis; 4] = [
+        Analysis::Activity,
+        Analysis::Cohorts,
+        Analysis::Kpis,
+        Analysis::Segments,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Analysis::Activity => "activity",
             Analysis::Cohorts => "cohorts",
             Analysis::Kpis => "kpis",
+            Analysis::Segments => "segments",
         }
     }
 
@@ -62,6 +74,7 @@ pub struct ReportRequest {
     pub as_of: Option<NaiveDate>,
     pub cohorts: CohortSettings,
     pub active_window_months: u32,
+    pub lifecycle_period: Granularity,
     /// `None` runs every analysis.
     pub only: Option<Vec<Analysis>>,
 }
@@ -102,6 +115,7 @@ pub fn run(request: &ReportRequest) -> Result<ReportSummary, ReportError> {
     writer.json("import.json", &dataset.report)?;
     if let Some(column) = &request.cohorts.breakdown
         && !dataset.attributes.contains(column)
+        && !crate::analysis::SEGMENT_COLUMNS.contains(&column.as_str())
     {
         return Err(ReportError::Analysis(format!(
             "--breakdown '{column}' is not an attribute column of '{}' (attributes: {})",
@@ -114,6 +128,10 @@ pub fn run(request: &ReportRequest) -> Result<ReportSummary, ReportError> {
         cohorts: request.cohorts.clone(),
         kpis: KpiSettings {
             active_window_months: request.active_window_months,
+            ..Default::default()
+        },
+        segments: SegmentSettings {
+            lifecycle_period: request.lifecycle_period,
             ..Default::default()
         },
         ..Default::default()
@@ -164,6 +182,26 @@ pub fn run(request: &ReportRequest) -> Result<ReportSummary, ReportError> {
             ))
         })?;
         writer.json("kpis.json", &kpis_json(overview, results.as_of))?;
+    }
+    if wanted(Analysis::Segments) {
+        let s = &results.segments;
+        let rows: Vec<&CustomerRow> = s.customers.rows.iter().collect();
+        writer.csv(
+            "customers.csv",
+            &customer_list(&rows, &s.first_attributes).map_err(analysis_error)?,
+        )?;
+        let mut table = summary_frame("rfm", &s.rfm_table).map_err(analysis_error)?;
+        table
+            .vstack_mut(&summary_frame("status", &s.status_table).map_err(analysis_error)?)
+            .map_err(analysis_error)?;
+        writer.csv("segments.csv", &table)?;
+        writer.csv(
+            "lifecycle.csv",
+            &lifecycle_frame(&s.lifecycle).map_err(analysis_error)?,
+        )?;
+        writer.chart(&s.rfm_grid)?;
+        writer.chart(&s.rfm_sizes)?;
+        writer.chart(&s.lifecycle_chart)?;
     }
     Ok(ReportSummary {
         files: writer.files,

@@ -153,3 +153,35 @@ fn granularity_and_breakdown_change_the_cohort_table() {
     let newsletter = cohort_summary(&harness);
     assert_ne!(newsletter, weekly);
 }
+
+#[test]
+fn filtering_the_app_to_at_risk_changes_the_cohort_table() {
+    let mut harness = start(Startup::default());
+    open_tab(&mut harness, "Segments");
+    let (before, at_risk, index) = {
+        let results = harness.state().results().unwrap();
+        let table = &results.segments.rfm_table;
+        let index = table.iter().position(|s| s.segment == "At risk").unwrap();
+        (
+            results.cohorts.overall.customers(),
+            table[index].customers,
+            index,
+        )
+    };
+    let buttons: Vec<_> = harness.get_all_by_label("Filter to this").collect();
+    buttons[index].click();
+    harness.run_steps(1);
+    settle(&mut harness);
+    let results = harness.state().results().unwrap();
+    assert_eq!(results.cohorts.overall.customers(), at_risk);
+    assert!(at_risk < before);
+    open_tab(&mut harness, "Cohorts");
+    let summary = cohort_summary(&harness);
+    assert!(
+        summary.contains(&format!(
+            "{} customers",
+            kohorte::format::group_thousands(at_risk as usize)
+        )),
+        "{summary}"
+    );
+}

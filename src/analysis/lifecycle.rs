@@ -25,7 +25,11 @@ pub struct LifecycleRow {
 
 /// One row per period from the first purchase to the last period that
 /// starts before `as_of`.
-pub fn lifecycle(history: &History, granularity: Granularity, as_of: NaiveDate) -> Vec<LifecycleRow> {
+pub fn lifecycle(
+    history: &History,
+    granularity: Granularity,
+    as_of: NaiveDate,
+) -> Vec<LifecycleRow> {
     let as_of_day = day_number(as_of);
     let last_index = granularity.index_of(as_of_day - 1);
     let mut counts: BTreeMap<i32, LifecycleRow> = BTreeMap::new();
@@ -71,7 +75,10 @@ pub fn lifecycle_frame(rows: &[LifecycleRow]) -> PolarsResult<DataFrame> {
     DataFrame::new(
         rows.len(),
         vec![
-            Column::new("period".into(), rows.iter().map(|r| r.start).collect::<Vec<_>>()),
+            Column::new(
+                "period".into(),
+                rows.iter().map(|r| r.start).collect::<Vec<_>>(),
+            ),
             Column::new("new".into(), counts(|r| r.new)),
             Column::new("returning".into(), counts(|r| r.returning)),
             Column::new("resurrected".into(), counts(|r| r.resurrected)),

@@ -113,11 +113,18 @@ impl Results {
         // customer's segment does not change with the filters.
         let everyone = history::build(&all_orders, dataset.has_amount, orders_are_rows, None)?;
         let scored = segments::customers(&everyone, as_of, &settings.segments.grid);
-        let breakdown = settings.cohorts.breakdown.clone().filter(|b| {
-            dataset.attributes.contains(b) || SEGMENT_COLUMNS.contains(&b.as_str())
-        });
-        let uses_segments = breakdown.as_deref().is_some_and(|b| SEGMENT_COLUMNS.contains(&b))
-            || settings.filters.attributes.keys().any(|k| SEGMENT_COLUMNS.contains(&k.as_str()));
+        let breakdown =
+            settings.cohorts.breakdown.clone().filter(|b| {
+                dataset.attributes.contains(b) || SEGMENT_COLUMNS.contains(&b.as_str())
+            });
+        let uses_segments = breakdown
+            .as_deref()
+            .is_some_and(|b| SEGMENT_COLUMNS.contains(&b))
+            || settings
+                .filters
+                .attributes
+                .keys()
+                .any(|k| SEGMENT_COLUMNS.contains(&k.as_str()));
         let mut orders = if uses_segments {
             with_segment_columns(&all_orders, &scored)?
         } else {
@@ -128,14 +135,24 @@ impl Results {
         let window = settings.filters.describe();
         let activity = activity::monthly_activity(&orders, dataset.has_amount, &window)?;
         let history = if settings.filters.is_active() || breakdown.is_some() {
-            history::build(&orders, dataset.has_amount, orders_are_rows, breakdown.as_deref())?
+            history::build(
+                &orders,
+                dataset.has_amount,
+                orders_are_rows,
+                breakdown.as_deref(),
+            )?
         } else {
             everyone
         };
         let granularity = settings.cohorts.granularity;
         let overall = cohorts::cohort_table(&history.customers, granularity, as_of);
         let groups = match &breakdown {
-            Some(_) => cohorts::group_tables(&history.customers, granularity, as_of, settings.cohorts.max_groups),
+            Some(_) => cohorts::group_tables(
+                &history.customers,
+                granularity,
+                as_of,
+                settings.cohorts.max_groups,
+            ),
             None => Vec::new(),
         };
         let curves = cohort_charts::curves_spec(&overall, &groups, breakdown.as_deref(), &window);
@@ -145,8 +162,18 @@ impl Results {
             .filter_map(|c| c.first_purchase_day())
             .min()
             .map(period::day_from_number);
-        let overview = first_day.and_then(|first| kpis::overview(&history, &settings.kpis, as_of, first));
-        let segments = segment_results(dataset, settings, &orders, &history, scored, overview.as_ref(), &overall, &window)?;
+        let overview =
+            first_day.and_then(|first| kpis::overview(&history, &settings.kpis, as_of, first));
+        let segments = segment_results(
+            dataset,
+            settings,
+            &orders,
+            &history,
+            scored,
+            overview.as_ref(),
+            &overall,
+            &window,
+        )?;
         Ok(Results {
             orders,
             as_of,
@@ -174,25 +201,41 @@ fn segment_results(
     overall: &cohorts::CohortTable,
     window: &str,
 ) -> PolarsResult<SegmentResults> {
-    let kept: std::collections::HashSet<&str> = history.customers.iter().map(|c| c.id.as_str()).collect();
-    scored.rows.retain(|r| kept.contains(r.customer_id.as_str()));
+    let kept: std::collections::HashSet<&str> =
+        history.customers.iter().map(|c| c.id.as_str()).collect();
+    scored
+        .rows
+        .retain(|r| kept.contains(r.customer_id.as_str()));
     let rows: Vec<&segments::CustomerRow> = scored.rows.iter().collect();
     let grid = &settings.segments.grid;
     let rfm_table = segments::summarise(&rows, |r| r.rfm_segment.clone(), &grid.segment_names());
     let status_order: Vec<String> = ["active", "at risk", "lapsed"].map(String::from).to_vec();
     let status_table = segments::summarise(&rows, |r| r.status.label().to_string(), &status_order);
-    let first_attributes = first_purchase_attributes(orders, &dataset.attributes, dataset.has_amount)?;
-    let attribute = settings.segments.attribute.clone().filter(|a| dataset.attributes.contains(a));
+    let first_attributes =
+        first_purchase_attributes(orders, &dataset.attributes, dataset.has_amount)?;
+    let attribute = settings
+        .segments
+        .attribute
+        .clone()
+        .filter(|a| dataset.attributes.contains(a));
     let attribute_table = match &attribute {
         Some(column) => {
             let values = first_attributes.column(column)?.cast(&DataType::String)?;
             let values = values.str()?;
             let ids = first_attributes.column(crate::data::CUSTOMER_ID)?.str()?;
-            let value_of: std::collections::HashMap<&str, &str> =
-                ids.iter().zip(values.iter()).filter_map(|(i, v)| Some((i?, v.unwrap_or("(empty)")))).collect();
+            let value_of: std::collections::HashMap<&str, &str> = ids
+                .iter()
+                .zip(values.iter())
+                .filter_map(|(i, v)| Some((i?, v.unwrap_or("(empty)"))))
+                .collect();
             let table = segments::summarise(
                 &rows,
-                |r| value_of.get(r.customer_id.as_str()).unwrap_or(&"(empty)").to_string(),
+                |r| {
+                    value_of
+                        .get(r.customer_id.as_str())
+                        .unwrap_or(&"(empty)")
+                        .to_string()
+                },
                 &[],
             );
             Some((column.clone(), table))
@@ -200,16 +243,24 @@ fn segment_results(
         None => None,
     };
     let attribute_sizes = attribute_table.as_ref().map(|(column, table)| {
-        segment_charts::sizes_spec("attribute_segments", &format!("Customers and revenue by {column}"), table, window)
+        segment_charts::sizes_spec(
+            "attribute_segments",
+            &format!("Customers and revenue by {column}"),
+            table,
+            window,
+        )
     });
-    let lifecycle_rows = lifecycle::lifecycle(history, settings.segments.lifecycle_period, scored.as_of);
+    let lifecycle_rows =
+        lifecycle::lifecycle(history, settings.segments.lifecycle_period, scored.as_of);
     let lifecycle_chart = segment_charts::lifecycle_spec(
         &lifecycle_rows,
         &settings.segments.lifecycle_period.label().to_lowercase(),
         window,
     );
-    let segment_of: std::collections::HashMap<&str, &str> =
-        rows.iter().map(|r| (r.customer_id.as_str(), r.rfm_segment.as_str())).collect();
+    let segment_of: std::collections::HashMap<&str, &str> = rows
+        .iter()
+        .map(|r| (r.customer_id.as_str(), r.rfm_segment.as_str()))
+        .collect();
     let segment_kpis = match overview {
         Some(o) => rfm_table
             .iter()
@@ -218,7 +269,10 @@ fn segment_results(
                     .customers
                     .iter()
                     .filter(|c| segment_of.get(c.id.as_str()) == Some(&s.segment.as_str()));
-                (s.segment.clone(), kpis::period_kpis_of(members, o.current.window, o.active_window_months))
+                (
+                    s.segment.clone(),
+                    kpis::period_kpis_of(members, o.current.window, o.active_window_months),
+                )
             })
             .collect(),
         None => Vec::new(),
@@ -231,7 +285,12 @@ fn segment_results(
     let segment_curves = cohort_charts::curves_spec(overall, &groups, Some(RFM_SEGMENT), window);
     Ok(SegmentResults {
         rfm_grid: segment_charts::rfm_grid_spec(&rows, grid, window),
-        rfm_sizes: segment_charts::sizes_spec("rfm_segments", "Customers and revenue by RFM segment", &rfm_table, window),
+        rfm_sizes: segment_charts::sizes_spec(
+            "rfm_segments",
+            "Customers and revenue by RFM segment",
+            &rfm_table,
+            window,
+        ),
         customers: scored.clone(),
         first_attributes,
         rfm_table,
@@ -246,7 +305,10 @@ fn segment_results(
 }
 
 /// Adds each order's customer's RFM segment and status as columns.
-fn with_segment_columns(orders: &DataFrame, scored: &segments::Customers) -> PolarsResult<DataFrame> {
+fn with_segment_columns(
+    orders: &DataFrame,
+    scored: &segments::Customers,
+) -> PolarsResult<DataFrame> {
     let ids: Vec<&str> = scored.rows.iter().map(|r| r.customer_id.as_str()).collect();
     let names: Vec<&str> = scored.rows.iter().map(|r| r.rfm_segment.as_str()).collect();
     let statuses: Vec<&str> = scored.rows.iter().map(|r| r.status.label()).collect();
@@ -258,18 +320,28 @@ fn with_segment_columns(orders: &DataFrame, scored: &segments::Customers) -> Pol
             Column::new(STATUS.into(), statuses),
         ],
     )?;
-    orders.clone().lazy().join(
-        map.lazy(),
-        [col(crate::data::CUSTOMER_ID)],
-        [col(crate::data::CUSTOMER_ID)],
-        JoinArgs::new(JoinType::Left),
-    ).collect()
+    orders
+        .clone()
+        .lazy()
+        .join(
+            map.lazy(),
+            [col(crate::data::CUSTOMER_ID)],
+            [col(crate::data::CUSTOMER_ID)],
+            JoinArgs::new(JoinType::Left),
+        )
+        .collect()
 }
 
 /// Each customer's attribute values on their first purchase.
-fn first_purchase_attributes(orders: &DataFrame, attributes: &[String], has_amount: bool) -> PolarsResult<DataFrame> {
+fn first_purchase_attributes(
+    orders: &DataFrame,
+    attributes: &[String],
+    has_amount: bool,
+) -> PolarsResult<DataFrame> {
     let purchase = if has_amount {
-        col(crate::data::AMOUNT).gt_eq(lit(0.0)).or(col(crate::data::AMOUNT).is_null())
+        col(crate::data::AMOUNT)
+            .gt_eq(lit(0.0))
+            .or(col(crate::data::AMOUNT).is_null())
     } else {
         lit(true)
     };
@@ -283,7 +355,13 @@ fn first_purchase_attributes(orders: &DataFrame, attributes: &[String], has_amou
         })
         .collect();
     if firsts.is_empty() {
-        return orders.clone().lazy().filter(purchase).select([col(crate::data::CUSTOMER_ID)]).unique(None, UniqueKeepStrategy::First).collect();
+        return orders
+            .clone()
+            .lazy()
+            .filter(purchase)
+            .select([col(crate::data::CUSTOMER_ID)])
+            .unique(None, UniqueKeepStrategy::First)
+            .collect();
     }
     orders
         .clone()

@@ -14,11 +14,20 @@ pub fn rfm_grid_spec(rows: &[&CustomerRow], grid: &SegmentGrid, window: &str) ->
     let mut customers = [[0u64; 5]; 5];
     let mut revenue = [[0f64; 5]; 5];
     for row in rows {
-        let (r, f) = (row.r.clamp(1, 5) as usize - 1, row.f.clamp(1, 5) as usize - 1);
+        let (r, f) = (
+            row.r.clamp(1, 5) as usize - 1,
+            row.f.clamp(1, 5) as usize - 1,
+        );
         customers[r][f] += 1;
         revenue[r][f] += row.revenue;
     }
-    let largest = customers.iter().flatten().copied().max().unwrap_or(1).max(1) as f32;
+    let largest = customers
+        .iter()
+        .flatten()
+        .copied()
+        .max()
+        .unwrap_or(1)
+        .max(1) as f32;
     let cells = (0..5)
         .rev()
         .map(|r| {
@@ -27,7 +36,11 @@ pub fn rfm_grid_spec(rows: &[&CustomerRow], grid: &SegmentGrid, window: &str) ->
                     let n = customers[r][f];
                     let average = if n > 0 { revenue[r][f] / n as f64 } else { 0.0 };
                     Some(HeatCell {
-                        text: format!("{} · {}", group_thousands(n as usize), format_number(average, 0)),
+                        text: format!(
+                            "{} · {}",
+                            group_thousands(n as usize),
+                            format_number(average, 0)
+                        ),
                         shade: n as f32 / largest,
                         complete: true,
                         tooltip: format!(
@@ -46,7 +59,9 @@ pub fn rfm_grid_spec(rows: &[&CustomerRow], grid: &SegmentGrid, window: &str) ->
     ChartSpec {
         id: "rfm_grid".into(),
         title: "RFM grid: customers · average revenue".into(),
-        caption: format!("{RFM_RULE} Rows: recency score, columns: frequency score. Data: {window}."),
+        caption: format!(
+            "{RFM_RULE} Rows: recency score, columns: frequency score. Data: {window}."
+        ),
         x: Axis::value("Frequency score", Unit::Count),
         y: Axis::value("Recency score", Unit::Count),
         series: Vec::new(),
@@ -63,7 +78,11 @@ pub fn rfm_grid_spec(rows: &[&CustomerRow], grid: &SegmentGrid, window: &str) ->
 /// Share of customers against share of revenue, per segment.
 pub fn sizes_spec(id: &str, title: &str, summaries: &[SegmentSummary], window: &str) -> ChartSpec {
     let bars = |f: fn(&SegmentSummary) -> f64| -> Vec<[f64; 2]> {
-        summaries.iter().enumerate().map(|(i, s)| [i as f64, f(s)]).collect()
+        summaries
+            .iter()
+            .enumerate()
+            .map(|(i, s)| [i as f64, f(s)])
+            .collect()
     };
     ChartSpec {
         id: id.into(),
@@ -103,7 +122,10 @@ pub fn lifecycle_spec(rows: &[LifecycleRow], period: &str, window: &str) -> Char
         name: name.into(),
         style: SeriesStyle::StackedBars,
         color,
-        points: rows.iter().map(|r| [days_since_epoch(r.start), f(r)]).collect(),
+        points: rows
+            .iter()
+            .map(|r| [days_since_epoch(r.start), f(r)])
+            .collect(),
     };
     ChartSpec {
         id: "lifecycle".into(),

@@ -46,7 +46,9 @@ impl Default for SegmentGrid {
             }
         };
         SegmentGrid {
-            names: std::array::from_fn(|r| std::array::from_fn(|f| cell(r as u8 + 1, f as u8 + 1).to_string())),
+            names: std::array::from_fn(|r| {
+                std::array::from_fn(|f| cell(r as u8 + 1, f as u8 + 1).to_string())
+            }),
         }
     }
 }
@@ -203,7 +205,11 @@ pub fn customers(history: &History, as_of: NaiveDate, grid: &SegmentGrid) -> Cus
     let recency: Vec<f64> = raw.iter().map(|r| -((as_of_day - r.last) as f64)).collect();
     let frequency: Vec<f64> = raw.iter().map(|r| r.orders as f64).collect();
     let monetary: Vec<f64> = raw.iter().map(|r| r.revenue).collect();
-    let (rs, fs, ms) = (quintile_scores(&recency), quintile_scores(&frequency), quintile_scores(&monetary));
+    let (rs, fs, ms) = (
+        quintile_scores(&recency),
+        quintile_scores(&frequency),
+        quintile_scores(&monetary),
+    );
     let rows = buyers
         .iter()
         .zip(raw)
@@ -249,15 +255,27 @@ pub struct SegmentSummary {
 }
 
 /// The segment table, one row per value of `segment_of`, in `order` first.
-pub fn summarise(rows: &[&CustomerRow], segment_of: impl Fn(&CustomerRow) -> String, order: &[String]) -> Vec<SegmentSummary> {
+pub fn summarise(
+    rows: &[&CustomerRow],
+    segment_of: impl Fn(&CustomerRow) -> String,
+    order: &[String],
+) -> Vec<SegmentSummary> {
     let total_customers = rows.len() as f64;
     let total_revenue: f64 = rows.iter().map(|r| r.revenue).sum();
     let mut groups: BTreeMap<String, Vec<&CustomerRow>> = BTreeMap::new();
     for row in rows {
         groups.entry(segment_of(row)).or_default().push(row);
     }
-    let mut names: Vec<String> = order.iter().filter(|n| groups.contains_key(*n)).cloned().collect();
-    let mut rest: Vec<String> = groups.keys().filter(|k| !names.contains(k)).cloned().collect();
+    let mut names: Vec<String> = order
+        .iter()
+        .filter(|n| groups.contains_key(*n))
+        .cloned()
+        .collect();
+    let mut rest: Vec<String> = groups
+        .keys()
+        .filter(|k| !names.contains(k))
+        .cloned()
+        .collect();
     rest.sort_by_key(|k| std::cmp::Reverse(groups[k].len()));
     names.extend(rest);
     names
@@ -271,7 +289,11 @@ pub fn summarise(rows: &[&CustomerRow], segment_of: impl Fn(&CustomerRow) -> Str
                 customers: members.len() as u64,
                 share: n / total_customers.max(1.0),
                 revenue,
-                share_of_revenue: if total_revenue != 0.0 { revenue / total_revenue } else { 0.0 },
+                share_of_revenue: if total_revenue != 0.0 {
+                    revenue / total_revenue
+                } else {
+                    0.0
+                },
                 average_recency_days: mean(|r| r.recency_days as f64),
                 average_frequency: mean(|r| r.orders as f64),
                 average_monetary: mean(|r| r.revenue),
@@ -285,10 +307,18 @@ pub fn summarise(rows: &[&CustomerRow], segment_of: impl Fn(&CustomerRow) -> Str
 /// `customers.csv` without the attribute columns.
 pub fn customers_frame(rows: &[&CustomerRow]) -> PolarsResult<DataFrame> {
     let col = |name: &str, values: Column| values.with_name(name.into());
-    let strings = |f: fn(&CustomerRow) -> &str| Column::new("".into(), rows.iter().map(|r| f(r)).collect::<Vec<_>>());
-    let dates = |f: fn(&CustomerRow) -> NaiveDate| Column::new("".into(), rows.iter().map(|r| f(r)).collect::<Vec<_>>());
-    let ints = |f: fn(&CustomerRow) -> i64| Column::new("".into(), rows.iter().map(|r| f(r)).collect::<Vec<_>>());
-    let floats = |f: fn(&CustomerRow) -> f64| Column::new("".into(), rows.iter().map(|r| f(r)).collect::<Vec<_>>());
+    let strings = |f: fn(&CustomerRow) -> &str| {
+        Column::new("".into(), rows.iter().map(|r| f(r)).collect::<Vec<_>>())
+    };
+    let dates = |f: fn(&CustomerRow) -> NaiveDate| {
+        Column::new("".into(), rows.iter().map(|r| f(r)).collect::<Vec<_>>())
+    };
+    let ints = |f: fn(&CustomerRow) -> i64| {
+        Column::new("".into(), rows.iter().map(|r| f(r)).collect::<Vec<_>>())
+    };
+    let floats = |f: fn(&CustomerRow) -> f64| {
+        Column::new("".into(), rows.iter().map(|r| f(r)).collect::<Vec<_>>())
+    };
     let cents = |v: f64| (v * 100.0).round() / 100.0;
     DataFrame::new(
         rows.len(),
@@ -297,19 +327,54 @@ pub fn customers_frame(rows: &[&CustomerRow]) -> PolarsResult<DataFrame> {
             col("first_order", dates(|r| r.first_order)),
             col("last_order", dates(|r| r.last_order)),
             col("orders", ints(|r| r.orders as i64)),
-            col("revenue", Column::new("".into(), rows.iter().map(|r| cents(r.revenue)).collect::<Vec<_>>())),
+            col(
+                "revenue",
+                Column::new(
+                    "".into(),
+                    rows.iter().map(|r| cents(r.revenue)).collect::<Vec<_>>(),
+                ),
+            ),
             col("recency_days", ints(|r| r.recency_days)),
             col("frequency", ints(|r| r.orders as i64)),
-            col("monetary", Column::new("".into(), rows.iter().map(|r| cents(r.revenue)).collect::<Vec<_>>())),
+            col(
+                "monetary",
+                Column::new(
+                    "".into(),
+                    rows.iter().map(|r| cents(r.revenue)).collect::<Vec<_>>(),
+                ),
+            ),
             col("r", ints(|r| r.r as i64)),
             col("f", ints(|r| r.f as i64)),
             col("m", ints(|r| r.m as i64)),
             col("rfm_segment", strings(|r| &r.rfm_segment)),
             col("status", strings(|r| r.status.label())),
-            col("average_order_value", floats(|r| (r.average_order_value * 100.0).round() / 100.0)),
+            col(
+                "average_order_value",
+                floats(|r| (r.average_order_value * 100.0).round() / 100.0),
+            ),
             col("tenure_days", ints(|r| r.tenure_days)),
         ],
     )
+}
+
+/// A customer list for campaign tools: the metrics and scores of `rows`
+/// plus the attribute values of each customer's first purchase.
+pub fn customer_list(
+    rows: &[&CustomerRow],
+    first_attributes: &DataFrame,
+) -> PolarsResult<DataFrame> {
+    let ids = crate::data::CUSTOMER_ID;
+    let mut list = customers_frame(rows)?
+        .lazy()
+        .join(
+            first_attributes.clone().lazy(),
+            [col(ids)],
+            [col(ids)],
+            JoinArgs::new(JoinType::Left),
+        )
+        .collect()?;
+    list.rechunk_mut();
+    Ok(list)
 }
 
 /// `segments.csv`.
@@ -319,12 +384,27 @@ pub fn summary_frame(kind: &str, summaries: &[SegmentSummary]) -> PolarsResult<D
         summaries.len(),
         vec![
             Column::new("kind".into(), vec![kind; summaries.len()]),
-            Column::new("segment".into(), summaries.iter().map(|s| s.segment.as_str()).collect::<Vec<_>>()),
-            Column::new("customers".into(), summaries.iter().map(|s| s.customers).collect::<Vec<_>>()),
+            Column::new(
+                "segment".into(),
+                summaries
+                    .iter()
+                    .map(|s| s.segment.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "customers".into(),
+                summaries.iter().map(|s| s.customers).collect::<Vec<_>>(),
+            ),
             Column::new("share".into(), floats(|s| s.share)),
-            Column::new("revenue".into(), floats(|s| (s.revenue * 100.0).round() / 100.0)),
+            Column::new(
+                "revenue".into(),
+                floats(|s| (s.revenue * 100.0).round() / 100.0),
+            ),
             Column::new("share_of_revenue".into(), floats(|s| s.share_of_revenue)),
-            Column::new("average_recency_days".into(), floats(|s| s.average_recency_days)),
+            Column::new(
+                "average_recency_days".into(),
+                floats(|s| s.average_recency_days),
+            ),
             Column::new("average_frequency".into(), floats(|s| s.average_frequency)),
             Column::new("average_monetary".into(), floats(|s| s.average_monetary)),
             Column::new("repeat_rate".into(), floats(|s| s.repeat_rate)),
@@ -350,15 +430,49 @@ mod tests {
     fn every_grid_cell_is_named() {
         let grid = SegmentGrid::default();
         let expected = [
-            ["Hibernating", "Hibernating", "At risk", "At risk", "Can't lose them"],
-            ["Hibernating", "Hibernating", "At risk", "At risk", "Can't lose them"],
-            ["About to sleep", "About to sleep", "Need attention", "Loyal customers", "Loyal customers"],
-            ["Promising", "Potential loyalists", "Potential loyalists", "Loyal customers", "Loyal customers"],
-            ["New customers", "Potential loyalists", "Potential loyalists", "Champions", "Champions"],
+            [
+                "Hibernating",
+                "Hibernating",
+                "At risk",
+                "At risk",
+                "Can't lose them",
+            ],
+            [
+                "Hibernating",
+                "Hibernating",
+                "At risk",
+                "At risk",
+                "Can't lose them",
+            ],
+            [
+                "About to sleep",
+                "About to sleep",
+                "Need attention",
+                "Loyal customers",
+                "Loyal customers",
+            ],
+            [
+                "Promising",
+                "Potential loyalists",
+                "Potential loyalists",
+                "Loyal customers",
+                "Loyal customers",
+            ],
+            [
+                "New customers",
+                "Potential loyalists",
+                "Potential loyalists",
+                "Champions",
+                "Champions",
+            ],
         ];
         for r in 1..=5u8 {
             for f in 1..=5u8 {
-                assert_eq!(grid.name(r, f), expected[r as usize - 1][f as usize - 1], "R{r} F{f}");
+                assert_eq!(
+                    grid.name(r, f),
+                    expected[r as usize - 1][f as usize - 1],
+                    "R{r} F{f}"
+                );
             }
         }
         assert_eq!(grid.segment_names().len(), 10);

@@ -141,30 +141,29 @@ fn draw<DB: DrawingBackend>(spec: &ChartSpec, root: &DrawingArea<DB, Shift>) -> 
     for (index, series) in spec.series.iter().enumerate() {
         let color = rgb(series.color);
         let points = spec.plotted(series).into_iter().map(|p| (p[0], p[1]));
-        let drawn = match series.style {
-            SeriesStyle::Bars | SeriesStyle::StackedBars => chart
-                .draw_series(
-                    bars.iter()
-                        .filter(|b| b.series == index)
-                        .map(|b| Rectangle::new([(b.x[0], b.y[0]), (b.x[1], b.y[1])], color.filled())),
-                )
-                .map_err(err)?,
-            style => {
-                let stroke = match style {
-                    SeriesStyle::BoldLine => 6,
-                    SeriesStyle::ThinLine => 2,
-                    _ => 4,
-                };
-                let line_color = if style == SeriesStyle::ThinLine {
-                    color.mix(0.55)
-                } else {
-                    color.mix(1.0)
-                };
-                chart
-                    .draw_series(LineSeries::new(points, line_color.stroke_width(stroke)))
-                    .map_err(err)?
-            }
-        };
+        let drawn =
+            match series.style {
+                SeriesStyle::Bars | SeriesStyle::StackedBars => chart
+                    .draw_series(bars.iter().filter(|b| b.series == index).map(|b| {
+                        Rectangle::new([(b.x[0], b.y[0]), (b.x[1], b.y[1])], color.filled())
+                    }))
+                    .map_err(err)?,
+                style => {
+                    let stroke = match style {
+                        SeriesStyle::BoldLine => 6,
+                        SeriesStyle::ThinLine => 2,
+                        _ => 4,
+                    };
+                    let line_color = if style == SeriesStyle::ThinLine {
+                        color.mix(0.55)
+                    } else {
+                        color.mix(1.0)
+                    };
+                    chart
+                        .draw_series(LineSeries::new(points, line_color.stroke_width(stroke)))
+                        .map_err(err)?
+                }
+            };
         // One thin line per cohort would flood the legend; the caption says
         // what they are.
         if series.style != SeriesStyle::ThinLine {

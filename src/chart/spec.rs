@@ -213,7 +213,11 @@ impl ChartSpec {
     /// axis always includes zero.
     pub fn bounds(&self) -> Option<([f64; 2], [f64; 2])> {
         let mut x = [f64::INFINITY, f64::NEG_INFINITY];
-        let mut y = if self.y.log { [f64::INFINITY, f64::NEG_INFINITY] } else { [0.0, 0.0] };
+        let mut y = if self.y.log {
+            [f64::INFINITY, f64::NEG_INFINITY]
+        } else {
+            [0.0, 0.0]
+        };
         let mut any = false;
         let lines = self.series.iter().filter(|s| !s.style.is_bars());
         for p in lines.flat_map(|s| self.plotted(s)) {
@@ -240,25 +244,45 @@ impl ChartSpec {
             .collect();
         xs.sort_by(f64::total_cmp);
         xs.dedup();
-        let unit = xs.windows(2).map(|w| w[1] - w[0]).fold(f64::INFINITY, f64::min);
-        let unit = if unit.is_finite() && unit > 0.0 { unit } else { 1.0 };
-        let grouped: Vec<usize> =
-            (0..self.series.len()).filter(|i| self.series[*i].style == SeriesStyle::Bars).collect();
+        let unit = xs
+            .windows(2)
+            .map(|w| w[1] - w[0])
+            .fold(f64::INFINITY, f64::min);
+        let unit = if unit.is_finite() && unit > 0.0 {
+            unit
+        } else {
+            1.0
+        };
+        let grouped: Vec<usize> = (0..self.series.len())
+            .filter(|i| self.series[*i].style == SeriesStyle::Bars)
+            .collect();
         let slot = 0.8 * unit / grouped.len().max(1) as f64;
         let mut stack_up: std::collections::HashMap<i64, f64> = std::collections::HashMap::new();
         let mut stack_down: std::collections::HashMap<i64, f64> = std::collections::HashMap::new();
         let mut out = Vec::new();
         for (index, series) in self.series.iter().enumerate() {
-            for p in series.points.iter().filter(|p| p[0].is_finite() && p[1].is_finite()) {
+            for p in series
+                .points
+                .iter()
+                .filter(|p| p[0].is_finite() && p[1].is_finite())
+            {
                 match series.style {
                     SeriesStyle::Bars => {
                         let k = grouped.iter().position(|i| *i == index).unwrap_or(0) as f64;
                         let left = p[0] - 0.4 * unit + slot * k;
-                        out.push(BarRect { series: index, x: [left, left + slot * 0.95], y: [0.0, p[1]] });
+                        out.push(BarRect {
+                            series: index,
+                            x: [left, left + slot * 0.95],
+                            y: [0.0, p[1]],
+                        });
                     }
                     SeriesStyle::StackedBars => {
                         let key = (p[0] * 1000.0).round() as i64;
-                        let stack = if p[1] >= 0.0 { &mut stack_up } else { &mut stack_down };
+                        let stack = if p[1] >= 0.0 {
+                            &mut stack_up
+                        } else {
+                            &mut stack_down
+                        };
                         let base = stack.entry(key).or_insert(0.0);
                         let top = *base + p[1];
                         out.push(BarRect {

@@ -9,7 +9,7 @@ use eframe::egui::{self, Key, KeyboardShortcut, Modifiers, RichText};
 use serde::{Deserialize, Serialize};
 
 use super::worker::{Reply, Request, Worker};
-use super::{cohorts_tab, data_tab, overview_tab, source_panel, theme};
+use super::{cohorts_tab, data_tab, overview_tab, segments_tab, source_panel, theme};
 use crate::analysis::cohort_charts::CellValue;
 use crate::analysis::filter::FilterChoices;
 use crate::analysis::{Results, Settings};
@@ -25,16 +25,18 @@ pub enum Tab {
     #[default]
     Overview,
     Cohorts,
+    Segments,
     Data,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 3] = [Tab::Overview, Tab::Cohorts, Tab::Data];
+    pub const ALL: [Tab; 4] = [Tab::Overview, Tab::Cohorts, Tab::Segments, Tab::Data];
 
     pub fn label(self) -> &'static str {
         match self {
             Tab::Overview => "Overview",
             Tab::Cohorts => "Cohorts",
+            Tab::Segments => "Segments",
             Tab::Data => "Data",
         }
     }
@@ -48,6 +50,9 @@ pub struct ViewPrefs {
     /// The breakdown group whose cohort table is shown; `None` is everyone.
     pub cohort_group: Option<String>,
     pub log_scale: bool,
+    pub segment_view: segments_tab::SegmentView,
+    /// RFM segments ticked for the side-by-side comparison.
+    pub compared: Vec<String>,
 }
 
 /// What survives a restart.
@@ -159,7 +164,7 @@ impl KohorteApp {
         if let Some(dataset) = &self.dataset {
             self.worker.submit(Request::Analyse {
                 dataset: dataset.clone(),
-                settings: self.persisted.settings.clone(),
+                settings: Box::new(self.persisted.settings.clone()),
             });
         }
     }
@@ -237,6 +242,7 @@ impl KohorteApp {
         match self.persisted.tab {
             Tab::Overview | Tab::Data => Some(results.activity.orders_chart.clone()),
             Tab::Cohorts => Some(results.cohorts.curves.clone()),
+            Tab::Segments => Some(results.segments.rfm_sizes.clone()),
         }
     }
 
@@ -276,6 +282,53 @@ impl KohorteApp {
         if let Some(path) = picked {
             self.finish_export(crate::export::write_csv(&path, frame), &path);
         }
+    }
+
+    pub(crate) fn export_customer_list_dialog(
+        &mut self,
+        segment: &str,
+        list: &polars::prelude::DataFrame,
+        excel: bool,
+    ) {
+        let extension = if excel { "xlsx" } else { "csv" };
+        let stem: String = segment
+            .chars()
+            .map(|c| {
+                if c.is_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let picked = rfd::FileDialog::new()
+            .set_title("Export customer list")
+            .set_file_name(format!("customers_{stem}.{extension}"))
+            .add_filter(extension.to_uppercase(), &[extension])
+            .save_file();
+        if let Some(path) = picked {
+            let outcome = if excel {
+                crate::export::write_xlsx(&path, list)
+            } else {
+                crate::export::write_csv(&path, list)
+            };
+            self.finish_export(outcome, &path);
+        }
+    }
+
+    /// Narrows every tab to one value of a column (an RFM segment, a status
+    /// or an attribute value).
+    pub(crate) fn filter_to(&mut self, column: &str, value: &str) {
+        let values = std::iter::once(value.to_string()).collect();
+        self.persisted
+            .settings
+            .filters
+            .attributes
+            .insert(column.to_string(), values);
+        self.notice = Some(format!(
+            "Filtered to {column} = {value}; clear it under Filters"
+        ));
+        self.recompute();
     }
 
     fn finish_export(&mut self, outcome: Result<(), crate::export::ExportError>, path: &Path) {
@@ -438,6 +491,7 @@ impl KohorteApp {
         match self.persisted.tab {
             Tab::Overview => overview_tab::ui(self, ui),
             Tab::Cohorts => cohorts_tab::ui(self, ui),
+            Tab::Segments => segments_tab::ui(self, ui),
             Tab::Data => data_tab::ui(self, ui),
         }
     }

@@ -77,7 +77,13 @@ pub fn chart_ui(ui: &mut egui::Ui, spec: &ChartSpec, height: f32) -> Option<Imag
         plot = plot.y_grid_spacer(move |input: GridInput| {
             let (lo, hi) = input.bounds;
             let positions = crate::chart::ticks::axis_ticks(&y_axis, lo, hi, 8);
-            positions.into_iter().map(|value| GridMark { value, step_size: 1.0 }).collect()
+            positions
+                .into_iter()
+                .map(|value| GridMark {
+                    value,
+                    step_size: 1.0,
+                })
+                .collect()
         });
     }
     let bars = spec.bar_rects();
@@ -112,11 +118,7 @@ pub fn chart_ui(ui: &mut egui::Ui, spec: &ChartSpec, height: f32) -> Option<Imag
                         series.name.clone()
                     };
                     let points = PlotPoints::from(spec.plotted(series));
-                    plot_ui.line(
-                        Line::new(name, points)
-                            .color(color)
-                            .width(width),
-                    );
+                    plot_ui.line(Line::new(name, points).color(color).width(width));
                 }
             }
         }

@@ -138,11 +138,16 @@ fn heatmap(
 
 fn controls_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
     let mut changed = false;
-    let attributes = app
-        .dataset
-        .as_ref()
-        .map(|d| d.attributes.clone())
-        .unwrap_or_default();
+    let mut attributes: Vec<String> = crate::analysis::SEGMENT_COLUMNS
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    attributes.extend(
+        app.dataset
+            .as_ref()
+            .map(|d| d.attributes.clone())
+            .unwrap_or_default(),
+    );
     ui.horizontal_wrapped(|ui| {
         let settings = &mut app.persisted.settings.cohorts;
         ui.label("Cohorts by");

@@ -7,6 +7,7 @@ mod cohorts_tab;
 mod data_tab;
 mod heatmap_view;
 mod overview_tab;
+mod segments_tab;
 mod source_panel;
 mod theme;
 pub mod worker;

@@ -332,7 +332,30 @@ fn filters_ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
                 ui.end_row();
             }
         });
-    for (column, choices) in &app.filter_choices {
+    let segment_choices: crate::analysis::filter::FilterChoices = app
+        .results
+        .as_ref()
+        .map(|r| {
+            let counts = |t: &[crate::analysis::segments::SegmentSummary]| {
+                Some(
+                    t.iter()
+                        .map(|s| (s.segment.clone(), s.customers as usize))
+                        .collect(),
+                )
+            };
+            vec![
+                (
+                    crate::analysis::RFM_SEGMENT.to_string(),
+                    counts(&r.segments.rfm_table),
+                ),
+                (
+                    crate::analysis::STATUS.to_string(),
+                    counts(&r.segments.status_table),
+                ),
+            ]
+        })
+        .unwrap_or_default();
+    for (column, choices) in segment_choices.iter().chain(app.filter_choices.iter()) {
         let Some(values) = choices else { continue };
         let selected = filters.attributes.entry(column.clone()).or_default();
         let title = if selected.is_empty() {

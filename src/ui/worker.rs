@@ -25,7 +25,7 @@ pub enum Request {
     },
     Analyse {
         dataset: Arc<Dataset>,
-        settings: Settings,
+        settings: Box<Settings>,
     },
 }
 

@@ -1,0 +1,218 @@
+//! Customers, RFM scores, named segments, lifecycle and customer lists.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use calamine::{Reader, Xlsx, open_workbook};
+use chrono::NaiveDate;
+use kohorte::analysis::lifecycle::lifecycle_frame;
+use kohorte::analysis::segments::{SegmentGrid, Status, customer_list};
+use kohorte::analysis::{Results, STATUS, Settings};
+use kohorte::data::load::{load_bytes, load_path};
+use kohorte::data::{Dataset, ImportOptions, Source};
+use polars::prelude::SerWriter;
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn cdnow() -> Dataset {
+    load_path(
+        &fixture("cdnow/cdnow_sample.csv"),
+        &ImportOptions::default(),
+    )
+    .unwrap()
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+/// The written rule, computed the slow and obvious way.
+fn score(value: f64, all: &[f64]) -> u8 {
+    let below = all.iter().filter(|v| **v < value).count();
+    (1 + 5 * below / all.len()).min(5) as u8
+}
+
+#[test]
+fn cdnow_customers_follow_the_written_rules() {
+    let data = cdnow();
+    let results = Results::compute(&data, &Settings::default()).unwrap();
+    let customers = &results.segments.customers;
+    assert_eq!(customers.as_of, day(1998, 7, 1));
+    let rows = &customers.rows;
+    assert_eq!(rows.len(), 2357, "one row per customer");
+    let input_ids: HashSet<String> = std::fs::read_to_string(fixture("cdnow/cdnow_sample.csv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().to_string())
+        .collect();
+    let ids: HashSet<String> = rows.iter().map(|r| r.customer_id.clone()).collect();
+    assert_eq!(
+        ids, input_ids,
+        "ids exactly as in the input, leading zeros kept"
+    );
+
+    let recency: Vec<f64> = rows.iter().map(|r| -(r.recency_days as f64)).collect();
+    let frequency: Vec<f64> = rows.iter().map(|r| r.orders as f64).collect();
+    let monetary: Vec<f64> = rows.iter().map(|r| r.revenue).collect();
+    let grid = SegmentGrid::default();
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(row.r, score(recency[i], &recency), "{}", row.customer_id);
+        assert_eq!(
+            row.f,
+            score(frequency[i], &frequency),
+            "{}",
+            row.customer_id
+        );
+        assert_eq!(row.m, score(monetary[i], &monetary), "{}", row.customer_id);
+        assert_eq!(row.rfm_segment, grid.name(row.r, row.f));
+        assert_eq!(
+            row.recency_days,
+            (customers.as_of - row.last_order).num_days()
+        );
+        assert_eq!(
+            row.tenure_days,
+            (customers.as_of - row.first_order).num_days()
+        );
+    }
+    // The most recent buyers score 5 on recency.
+    let freshest = rows.iter().min_by_key(|r| r.recency_days).unwrap();
+    assert_eq!(freshest.r, 5);
+}
+
+#[test]
+fn cdnow_lifecycle_equals_independent_sql() {
+    let results = Results::compute(&cdnow(), &Settings::default()).unwrap();
+    let mut frame = lifecycle_frame(&results.segments.lifecycle).unwrap();
+    let mut written = Vec::new();
+    polars::prelude::CsvWriter::new(&mut written)
+        .with_date_format(Some("%Y-%m-%d".into()))
+        .finish(&mut frame)
+        .unwrap();
+    let expected = std::fs::read_to_string(fixture("cdnow/expected_lifecycle_month.csv")).unwrap();
+    assert_eq!(String::from_utf8(written).unwrap(), expected);
+}
+
+const LOG: &str = "customer,date,amount
+A,2024-01-10,10
+A,2024-02-10,10
+A,2024-04-10,10
+B,2024-02-05,10
+C,2024-03-01,10
+C,2024-03-20,10
+";
+
+#[test]
+fn lifecycle_by_hand() {
+    let data = load_bytes(
+        Source::File("t.csv".into()),
+        LOG.as_bytes().to_vec(),
+        &ImportOptions::default(),
+    )
+    .unwrap();
+    let settings = Settings {
+        as_of: Some(day(2024, 5, 1)),
+        ..Default::default()
+    };
+    let results = Results::compute(&data, &settings).unwrap();
+    let rows: Vec<(NaiveDate, u64, u64, u64, u64)> = results
+        .segments
+        .lifecycle
+        .iter()
+        .map(|r| (r.start, r.new, r.returning, r.resurrected, r.dormant))
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            // A new.
+            (day(2024, 1, 1), 1, 0, 0, 0),
+            // A returning, B new.
+            (day(2024, 2, 1), 1, 1, 0, 0),
+            // C new; A and B dormant.
+            (day(2024, 3, 1), 1, 0, 0, 2),
+            // A resurrected; C dormant.
+            (day(2024, 4, 1), 0, 0, 1, 1),
+        ]
+    );
+    let statuses: Vec<Status> = results
+        .segments
+        .customers
+        .rows
+        .iter()
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(statuses.len(), 3);
+}
+
+#[test]
+fn customer_list_reads_back_from_excel() {
+    let results = Results::compute(&cdnow(), &Settings::default()).unwrap();
+    let segments = &results.segments;
+    let at_risk: Vec<_> = segments
+        .customers
+        .rows
+        .iter()
+        .filter(|r| r.rfm_segment == "At risk")
+        .collect();
+    assert!(!at_risk.is_empty());
+    let list = customer_list(&at_risk, &segments.first_attributes).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("at_risk.xlsx");
+    kohorte::export::write_xlsx(&path, &list).unwrap();
+    let mut workbook: Xlsx<_> = open_workbook(&path).unwrap();
+    let sheet = workbook.worksheet_range_at(0).unwrap().unwrap();
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(
+        rows.len(),
+        at_risk.len() + 1,
+        "a header and one row per customer"
+    );
+    assert_eq!(rows[0][0], "customer_id");
+    assert!(rows[0].contains(&"rfm_segment".to_string()));
+    let ids: HashSet<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
+    for customer in &at_risk {
+        assert!(
+            ids.contains(customer.customer_id.as_str()),
+            "{}",
+            customer.customer_id
+        );
+    }
+    let segment_column = rows[0].iter().position(|c| c == "rfm_segment").unwrap();
+    assert!(rows[1..].iter().all(|r| r[segment_column] == "At risk"));
+}
+
+#[test]
+fn filtering_to_a_segment_narrows_the_cohort_table() {
+    let data = cdnow();
+    let all = Results::compute(&data, &Settings::default()).unwrap();
+    let lapsed = all
+        .segments
+        .status_table
+        .iter()
+        .find(|s| s.segment == "lapsed")
+        .unwrap()
+        .customers;
+    let mut settings = Settings::default();
+    settings.filters.attributes.insert(
+        STATUS.to_string(),
+        std::iter::once("lapsed".to_string()).collect(),
+    );
+    let narrowed = Results::compute(&data, &settings).unwrap();
+    assert_eq!(narrowed.cohorts.overall.customers(), lapsed);
+    assert!(narrowed.cohorts.overall.customers() < all.cohorts.overall.customers());
+    assert!(
+        narrowed
+            .segments
+            .customers
+            .rows
+            .iter()
+            .all(|r| r.status == Status::Lapsed)
+    );
+}
