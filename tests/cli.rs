@@ -163,11 +163,11 @@ fn bad_flags_exit_2() {
     let run = report(
         &fixture("orders_plain.csv"),
         out.path(),
-        &["--only", "segments"],
+        &["--only", "clv"],
     );
     assert_eq!(run.status.code(), Some(2));
     assert!(
-        String::from_utf8_lossy(&run.stderr).contains("this version has: activity, cohorts, kpis")
+        String::from_utf8_lossy(&run.stderr).contains("this version has: activity, cohorts, kpis, segments")
     );
     let run = report(
         &fixture("orders_plain.csv"),
