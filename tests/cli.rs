@@ -160,14 +160,11 @@ fn bad_files_exit_2_with_one_line() {
 #[test]
 fn bad_flags_exit_2() {
     let out = tempfile::tempdir().unwrap();
-    let run = report(
-        &fixture("orders_plain.csv"),
-        out.path(),
-        &["--only", "clv"],
-    );
+    let run = report(&fixture("orders_plain.csv"), out.path(), &["--only", "clv"]);
     assert_eq!(run.status.code(), Some(2));
     assert!(
-        String::from_utf8_lossy(&run.stderr).contains("this version has: activity, cohorts, kpis, segments")
+        String::from_utf8_lossy(&run.stderr)
+            .contains("this version has: activity, cohorts, kpis, segments")
     );
     let run = report(
         &fixture("orders_plain.csv"),

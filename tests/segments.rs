@@ -216,3 +216,28 @@ fn filtering_to_a_segment_narrows_the_cohort_table() {
             .all(|r| r.status == Status::Lapsed)
     );
 }
+
+#[test]
+fn an_edited_grid_renames_its_cells() {
+    let mut settings = Settings::default();
+    settings.segments.grid.names[4][4] = "VIP".into();
+    let results = Results::compute(&cdnow(), &settings).unwrap();
+    let rows = &results.segments.customers.rows;
+    assert!(
+        rows.iter()
+            .filter(|r| r.r == 5 && r.f == 5)
+            .all(|r| r.rfm_segment == "VIP")
+    );
+    assert!(
+        rows.iter()
+            .filter(|r| r.r == 5 && r.f == 4)
+            .all(|r| r.rfm_segment == "Champions")
+    );
+    assert!(
+        results
+            .segments
+            .rfm_table
+            .iter()
+            .any(|s| s.segment == "VIP")
+    );
+}

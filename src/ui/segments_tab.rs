@@ -9,7 +9,9 @@ use super::chart_view::chart_ui;
 use super::heatmap_view::heatmap_ui;
 use crate::analysis::period::Granularity;
 use crate::analysis::segment_charts::{LIFECYCLE_DEFINITION, RFM_RULE};
-use crate::analysis::segments::{CustomerRow, SegmentSummary, customer_list};
+use crate::analysis::segments::{
+    CustomerRow, SegmentGrid, SegmentSummary, customer_list, summary_frame,
+};
 use crate::analysis::{RFM_SEGMENT, Results, STATUS};
 use crate::chart::Unit;
 use crate::chart::spec::ChartSpec;
@@ -50,7 +52,9 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
         .on_hover_text(format!("{RFM_RULE}\n\n{STATUS_RULE}"));
         ui.columns(2, |columns| {
             let grid = &segments.rfm_grid;
-            columns[0].heading(&grid.title).on_hover_text(&grid.caption);
+            if let Some(format) = heatmap_header_ui(&mut columns[0], grid) {
+                app.export_chart_dialog(grid, format);
+            }
             if let Some(heatmap) = &grid.heatmap {
                 heatmap_ui(&mut columns[0], heatmap, 160.0);
             }
@@ -68,6 +72,8 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
         });
         ui.add_space(8.0);
         table_ui(app, ui, &results);
+        ui.add_space(4.0);
+        grid_editor_ui(app, ui);
         ui.add_space(8.0);
         let lifecycle = &segments.lifecycle_chart;
         if let Some(format) = chart_ui(ui, lifecycle, 240.0) {
@@ -207,6 +213,7 @@ fn members<'a>(
 
 enum Action {
     Export(String, bool),
+    ExportTable,
     Focus(String),
 }
 
@@ -214,8 +221,19 @@ fn table_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
     let Some((table, column)) = current_table(app, results) else {
         return;
     };
-    ui.heading("Segments");
     let mut action = None;
+    ui.horizontal(|ui| {
+        ui.heading("Segments");
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui
+                .button("Export CSV")
+                .on_hover_text("The segment table as CSV")
+                .clicked()
+            {
+                action = Some(Action::ExportTable);
+            }
+        });
+    });
     egui::Grid::new("segment_table")
         .striped(true)
         .num_columns(11)
@@ -287,7 +305,71 @@ fn table_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
             }
         }
         Some(Action::Focus(segment)) => app.filter_to(&column, &segment),
+        Some(Action::ExportTable) => match summary_frame(&column, table) {
+            Ok(frame) => app.export_table_dialog("segments", &frame),
+            Err(e) => app.error = Some(format!("could not build the table: {e}")),
+        },
         None => {}
+    }
+}
+
+/// Title, caption on hover and export buttons of a heatmap chart.
+fn heatmap_header_ui(
+    ui: &mut egui::Ui,
+    spec: &ChartSpec,
+) -> Option<crate::chart::render::ImageFormat> {
+    let mut export = None;
+    ui.horizontal(|ui| {
+        ui.heading(&spec.title).on_hover_text(&spec.caption);
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui.button("Export SVG").clicked() {
+                export = Some(crate::chart::render::ImageFormat::Svg);
+            }
+            if ui.button("Export PNG").clicked() {
+                export = Some(crate::chart::render::ImageFormat::Png);
+            }
+        });
+    });
+    export
+}
+
+/// The segment names of the R × F grid, one field per cell; renaming a cell
+/// moves its customers to the named segment.
+fn grid_editor_ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
+    let mut changed = false;
+    egui::CollapsingHeader::new("Edit segment names and grid").show(ui, |ui| {
+        ui.label(
+            RichText::new(
+                "Each cell names the segment of the customers with that recency (row) and frequency (column) score. Cells with the same name form one segment. Press Enter to apply.",
+            )
+            .weak(),
+        );
+        let grid = &mut app.persisted.settings.segments.grid;
+        egui::Grid::new("segment_grid_editor").num_columns(6).show(ui, |ui| {
+            ui.label("");
+            for f in 1..=5 {
+                ui.label(RichText::new(format!("F {f}")).strong());
+            }
+            ui.end_row();
+            for r in (1..=5usize).rev() {
+                let label = ui.label(RichText::new(format!("R {r}")).strong());
+                for f in 1..=5usize {
+                    let response = ui
+                        .add(egui::TextEdit::singleline(&mut grid.names[r - 1][f - 1]).desired_width(120.0))
+                        .labelled_by(label.id)
+                        .on_hover_text(format!("R {r}, F {f}"));
+                    changed |= response.lost_focus();
+                }
+                ui.end_row();
+            }
+        });
+        if ui.button("Reset to the standard grid").clicked() {
+            *grid = SegmentGrid::default();
+            changed = true;
+        }
+    });
+    if changed {
+        app.recompute();
     }
 }
 
