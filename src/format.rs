@@ -25,6 +25,13 @@ pub fn format_number(value: f64, decimals: usize) -> String {
     }
 }
 
+/// Rounds to `decimals` places: sums of many amounts carry float noise
+/// (`28877.450000000008`), and files should show cents.
+pub fn round_to(value: f64, decimals: i32) -> f64 {
+    let scale = 10f64.powi(decimals);
+    (value * scale).round() / scale
+}
+
 /// `12345` as `12,345`, for counts in messages and tables.
 pub fn group_thousands(n: usize) -> String {
     format_number(n as f64, 0)

@@ -38,11 +38,14 @@ fn open_tab(harness: &mut Harness<'_, KohorteApp>, tab: &str) {
     harness.run_steps(2);
 }
 
+/// The text of the one label containing `part`.
+fn label_text(harness: &Harness<'_, KohorteApp>, part: &str) -> String {
+    let node = harness.get_by_label_contains(part);
+    node.value().or_else(|| node.accesskit_node().label()).unwrap_or_default()
+}
+
 fn rows_shown(harness: &Harness<'_, KohorteApp>) -> String {
-    let node = harness.get_by_label_contains("Showing ");
-    node.value()
-        .or_else(|| node.accesskit_node().label())
-        .unwrap_or_default()
+    label_text(harness, "Showing ")
 }
 
 #[test]
@@ -113,10 +116,7 @@ fn a_bad_file_on_the_command_line_shows_why() {
 }
 
 fn cohort_summary(harness: &Harness<'_, KohorteApp>) -> String {
-    let node = harness.get_by_label_contains(" cohorts · ");
-    node.value()
-        .or_else(|| node.accesskit_node().label())
-        .unwrap_or_default()
+    label_text(harness, " cohorts · ")
 }
 
 #[test]

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use super::history::CustomerHistory;
 use super::period::{Granularity, day_number};
+use crate::format::round_to;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -286,12 +287,6 @@ pub fn group_tables(
             Some((group, cohort_table(people, granularity, as_of)))
         })
         .collect()
-}
-
-/// Sums of many amounts carry float noise (`28877.450000000008`); files get cents.
-fn round_to(value: f64, decimals: i32) -> f64 {
-    let scale = 10f64.powi(decimals);
-    (value * scale).round() / scale
 }
 
 /// `cohorts.csv`: one row per cohort and period, cohorts as their first day.

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::history::{CustomerHistory, History};
 use super::period::{day_from_number, day_number};
+use crate::format::round_to;
 
 /// Segment names by R score (rows, 1–5) and F score (columns, 1–5).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -319,7 +320,6 @@ pub fn customers_frame(rows: &[&CustomerRow]) -> PolarsResult<DataFrame> {
     let floats = |f: fn(&CustomerRow) -> f64| {
         Column::new("".into(), rows.iter().map(|r| f(r)).collect::<Vec<_>>())
     };
-    let cents = |v: f64| (v * 100.0).round() / 100.0;
     DataFrame::new(
         rows.len(),
         vec![
@@ -327,22 +327,10 @@ pub fn customers_frame(rows: &[&CustomerRow]) -> PolarsResult<DataFrame> {
             col("first_order", dates(|r| r.first_order)),
             col("last_order", dates(|r| r.last_order)),
             col("orders", ints(|r| r.orders as i64)),
-            col(
-                "revenue",
-                Column::new(
-                    "".into(),
-                    rows.iter().map(|r| cents(r.revenue)).collect::<Vec<_>>(),
-                ),
-            ),
+            col("revenue", floats(|r| round_to(r.revenue, 2))),
             col("recency_days", ints(|r| r.recency_days)),
             col("frequency", ints(|r| r.orders as i64)),
-            col(
-                "monetary",
-                Column::new(
-                    "".into(),
-                    rows.iter().map(|r| cents(r.revenue)).collect::<Vec<_>>(),
-                ),
-            ),
+            col("monetary", floats(|r| round_to(r.revenue, 2))),
             col("r", ints(|r| r.r as i64)),
             col("f", ints(|r| r.f as i64)),
             col("m", ints(|r| r.m as i64)),
@@ -350,7 +338,7 @@ pub fn customers_frame(rows: &[&CustomerRow]) -> PolarsResult<DataFrame> {
             col("status", strings(|r| r.status.label())),
             col(
                 "average_order_value",
-                floats(|r| (r.average_order_value * 100.0).round() / 100.0),
+                floats(|r| round_to(r.average_order_value, 2)),
             ),
             col("tenure_days", ints(|r| r.tenure_days)),
         ],
@@ -396,10 +384,7 @@ pub fn summary_frame(kind: &str, summaries: &[SegmentSummary]) -> PolarsResult<D
                 summaries.iter().map(|s| s.customers).collect::<Vec<_>>(),
             ),
             Column::new("share".into(), floats(|s| s.share)),
-            Column::new(
-                "revenue".into(),
-                floats(|s| (s.revenue * 100.0).round() / 100.0),
-            ),
+            Column::new("revenue".into(), floats(|s| round_to(s.revenue, 2))),
             Column::new("share_of_revenue".into(), floats(|s| s.share_of_revenue)),
             Column::new(
                 "average_recency_days".into(),

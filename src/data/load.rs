@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::dialect::{self, CsvDialect, DialectOverrides};
 use super::roles::{self, ColumnMapping, ColumnProfile, Role};
 use super::values::{DateFormat, DecimalEvidence, DecimalMark, parse_number};
-use crate::format::group_thousands;
+use crate::format::{group_thousands, round_to};
 
 use super::{AMOUNT, CANONICAL_COLUMNS, CUSTOMER_ID, ORDER_ID, ORDER_TS, QUANTITY, Source};
 
@@ -949,8 +949,8 @@ fn summarise(orders: &DataFrame, head: ReportHead<'_>) -> ImportReport {
             let refunds: Vec<f64> = a.iter().flatten().filter(|v| *v < 0.0).collect();
             (
                 refunds.len(),
-                Some(round_cents(refunds.iter().sum())),
-                Some(round_cents(a.sum().unwrap_or(0.0))),
+                Some(round_to(refunds.iter().sum(), 2)),
+                Some(round_to(a.sum().unwrap_or(0.0), 2)),
             )
         }
         _ => (0, None, None),
@@ -984,12 +984,6 @@ fn summarise(orders: &DataFrame, head: ReportHead<'_>) -> ImportReport {
         total_amount,
         warnings: head.warnings,
     }
-}
-
-/// Sums are reported in cents so that the same file read from CSV and from
-/// Parquet gives the same number to the last digit.
-fn round_cents(v: f64) -> f64 {
-    (v * 100.0).round() / 100.0
 }
 
 pub fn date_range(orders: &DataFrame) -> (Option<NaiveDate>, Option<NaiveDate>) {

@@ -12,28 +12,55 @@ use crate::chart::{AxisKind, ChartSpec, SeriesStyle};
 
 const THIN_LINES_LEGEND: &str = "Cohorts (one line each)";
 
-/// Shows the chart; returns the export the user asked for, if any.
-pub fn chart_ui(ui: &mut egui::Ui, spec: &ChartSpec, height: f32) -> Option<ImageFormat> {
+/// What a chart's header buttons ask for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Export {
+    Image(ImageFormat),
+    /// The table behind the chart.
+    Csv,
+}
+
+/// The chart's title (caption on hover) and its export buttons; `csv_hint`
+/// adds an Export CSV button for the table behind the chart.
+pub fn chart_header_ui(
+    ui: &mut egui::Ui,
+    spec: &ChartSpec,
+    csv_hint: Option<&str>,
+) -> Option<Export> {
     let mut export = None;
     ui.horizontal(|ui| {
         ui.heading(&spec.title).on_hover_text(&spec.caption);
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if let Some(hint) = csv_hint
+                && ui.button("Export CSV").on_hover_text(hint).clicked()
+            {
+                export = Some(Export::Csv);
+            }
             if ui
                 .button("Export SVG")
                 .on_hover_text("Save this chart as a scalable SVG, 1920×1080")
                 .clicked()
             {
-                export = Some(ImageFormat::Svg);
+                export = Some(Export::Image(ImageFormat::Svg));
             }
             if ui
                 .button("Export PNG")
                 .on_hover_text("Save this chart as a 1920×1080 PNG for slides (Ctrl+E)")
                 .clicked()
             {
-                export = Some(ImageFormat::Png);
+                export = Some(Export::Image(ImageFormat::Png));
             }
         });
     });
+    export
+}
+
+/// Shows the chart; returns the export the user asked for, if any.
+pub fn chart_ui(ui: &mut egui::Ui, spec: &ChartSpec, height: f32) -> Option<ImageFormat> {
+    let export = match chart_header_ui(ui, spec, None) {
+        Some(Export::Image(format)) => Some(format),
+        _ => None,
+    };
     if spec.is_empty() {
         ui.label("No data in this window: widen the date range or clear filters.");
         return export;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use eframe::egui::{self, RichText};
 
 use super::app::KohorteApp;
-use super::chart_view::chart_ui;
+use super::chart_view::{Export, chart_header_ui, chart_ui};
 use super::heatmap_view::heatmap_ui;
 use crate::analysis::Results;
 use crate::analysis::cohort_charts::{CellValue, RETENTION_DEFINITION, heatmap_spec};
@@ -59,35 +59,13 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
     .on_hover_text(RETENTION_DEFINITION);
     let value = app.persisted.view.cell_value;
     let spec = heatmap(app, &results, table, group.clone(), value);
-    let mut export = None;
-    ui.horizontal(|ui| {
-        ui.heading(&spec.title).on_hover_text(&spec.caption);
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            if ui
-                .button("Export CSV")
-                .on_hover_text("The whole cohort table as cohorts.csv")
-                .clicked()
-            {
-                export = Some("csv");
-            }
-            if ui.button("Export SVG").clicked() {
-                export = Some("svg");
-            }
-            if ui
-                .button("Export PNG")
-                .on_hover_text("1920×1080 for slides")
-                .clicked()
-            {
-                export = Some("png");
-            }
-        });
-    });
+    let export = chart_header_ui(ui, &spec, Some("The whole cohort table as cohorts.csv"));
     if let Some(heatmap) = &spec.heatmap {
         heatmap_ui(ui, heatmap, (ui.available_height() * 0.5).max(200.0));
     }
     ui.label(RichText::new(&spec.caption).small().weak());
     match export {
-        Some("csv") => {
+        Some(Export::Csv) => {
             let scope = group
                 .as_deref()
                 .zip(cohorts.breakdown.as_deref())
@@ -97,9 +75,8 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
                 Err(e) => app.error = Some(format!("could not build the table: {e}")),
             }
         }
-        Some("svg") => app.export_chart_dialog(&spec, crate::chart::render::ImageFormat::Svg),
-        Some("png") => app.export_chart_dialog(&spec, crate::chart::render::ImageFormat::Png),
-        _ => {}
+        Some(Export::Image(format)) => app.export_chart_dialog(&spec, format),
+        None => {}
     }
     ui.add_space(8.0);
     let mut curves = cohorts.curves.clone();

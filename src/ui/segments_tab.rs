@@ -5,7 +5,7 @@
 use eframe::egui::{self, RichText};
 
 use super::app::KohorteApp;
-use super::chart_view::chart_ui;
+use super::chart_view::{Export, chart_header_ui, chart_ui};
 use super::heatmap_view::heatmap_ui;
 use crate::analysis::period::Granularity;
 use crate::analysis::segment_charts::{LIFECYCLE_DEFINITION, RFM_RULE};
@@ -52,7 +52,7 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
         .on_hover_text(format!("{RFM_RULE}\n\n{STATUS_RULE}"));
         ui.columns(2, |columns| {
             let grid = &segments.rfm_grid;
-            if let Some(format) = heatmap_header_ui(&mut columns[0], grid) {
+            if let Some(Export::Image(format)) = chart_header_ui(&mut columns[0], grid, None) {
                 app.export_chart_dialog(grid, format);
             }
             if let Some(heatmap) = &grid.heatmap {
@@ -311,26 +311,6 @@ fn table_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
         },
         None => {}
     }
-}
-
-/// Title, caption on hover and export buttons of a heatmap chart.
-fn heatmap_header_ui(
-    ui: &mut egui::Ui,
-    spec: &ChartSpec,
-) -> Option<crate::chart::render::ImageFormat> {
-    let mut export = None;
-    ui.horizontal(|ui| {
-        ui.heading(&spec.title).on_hover_text(&spec.caption);
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            if ui.button("Export SVG").clicked() {
-                export = Some(crate::chart::render::ImageFormat::Svg);
-            }
-            if ui.button("Export PNG").clicked() {
-                export = Some(crate::chart::render::ImageFormat::Png);
-            }
-        });
-    });
-    export
 }
 
 /// The segment names of the R × F grid, one field per cell; renaming a cell
