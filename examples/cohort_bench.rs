@@ -30,7 +30,7 @@ fn main() {
     };
     let loaded_s = started.elapsed().as_secs_f64();
     let as_of = dataset.default_as_of().unwrap_or_default();
-    let orders_are_rows = dataset.mapping.order_id.is_none();
+    let orders_are_rows = dataset.orders_are_rows;
     let history = history::build(&dataset.orders, dataset.has_amount, orders_are_rows, None)
         .unwrap_or_else(|e| {
             eprintln!("cohort_bench: {e}");

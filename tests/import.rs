@@ -382,3 +382,17 @@ fn the_demo_is_big_and_clean() {
         assert!(d.attributes.contains(&column.to_string()), "{column}");
     }
 }
+
+#[test]
+fn order_ts_and_typed_columns_are_recognised() {
+    let csv = "order_id,customer_id,order_ts,amount\nO1,0001,2024-02-21 08:52:32,19.90\nO2,0002,2024-03-01 10:00:00,5.00\n";
+    let d = load_bytes(
+        Source::File("t.csv".into()),
+        csv.as_bytes().to_vec(),
+        &ImportOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(d.mapping.timestamp.as_deref(), Some("order_ts"));
+    assert_eq!(d.mapping.order_id.as_deref(), Some("order_id"));
+    assert_eq!(d.report.rows_used, 2);
+}

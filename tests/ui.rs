@@ -41,7 +41,9 @@ fn open_tab(harness: &mut Harness<'_, KohorteApp>, tab: &str) {
 /// The text of the one label containing `part`.
 fn label_text(harness: &Harness<'_, KohorteApp>, part: &str) -> String {
     let node = harness.get_by_label_contains(part);
-    node.value().or_else(|| node.accesskit_node().label()).unwrap_or_default()
+    node.value()
+        .or_else(|| node.accesskit_node().label())
+        .unwrap_or_default()
 }
 
 fn rows_shown(harness: &Harness<'_, KohorteApp>) -> String {

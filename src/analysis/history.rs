@@ -6,8 +6,6 @@
 //! order whose amount is negative is a refund: it reduces revenue but is no
 //! purchase, so it never makes a customer active or defines a cohort.
 
-use std::collections::HashMap;
-
 use polars::prelude::*;
 
 use crate::data::{AMOUNT, CUSTOMER_ID, ORDER_ID, ORDER_TS};
@@ -102,37 +100,50 @@ pub fn build(
         Err(_) => None,
     };
 
-    let mut index_of: HashMap<&str, usize> = HashMap::new();
-    let mut customers: Vec<CustomerHistory> = Vec::new();
-    let mut first_group: Vec<Option<(i32, Option<String>)>> = Vec::new();
-    for row in 0..aggregated.height() {
-        let (Some(id), Some(ms)) = (ids.get(row), ts.get(row)) else {
+    // Polars finds each customer's rows (a parallel hash group-by); the
+    // loop below only gathers them.
+    let by_customer = aggregated.group_by([CUSTOMER_ID])?;
+    let ms: Vec<Option<i64>> = ts.iter().collect();
+    let amounts: Vec<f64> = amounts.iter().map(|a| a.unwrap_or(0.0)).collect();
+    let mut customers: Vec<CustomerHistory> = Vec::with_capacity(by_customer.get_groups().len());
+    let mut first_group: Vec<Option<(i32, Option<String>)>> =
+        Vec::with_capacity(customers.capacity());
+    let mut rows: Vec<usize> = Vec::new();
+    for indicator in by_customer.get_groups().iter() {
+        rows.clear();
+        match indicator {
+            GroupsIndicator::Idx((_, idx)) => rows.extend(idx.iter().map(|i| *i as usize)),
+            GroupsIndicator::Slice([first, len]) => {
+                rows.extend(first as usize..(first + len) as usize)
+            }
+        }
+        let Some(id) = rows.first().and_then(|r| ids.get(*r)) else {
             continue;
         };
-        let amount = amounts.get(row).unwrap_or(0.0);
-        let order = Order {
-            day: ms.div_euclid(MS_PER_DAY) as i32,
-            amount,
-            purchase: !has_amount || amount >= 0.0,
-        };
-        let index = *index_of.entry(id).or_insert_with(|| {
-            customers.push(CustomerHistory {
-                id: id.to_string(),
-                orders: Vec::new(),
-                group: None,
-            });
-            first_group.push(None);
-            customers.len() - 1
-        });
-        customers[index].orders.push(order);
-        if order.purchase
-            && let Some(groups) = &groups
-            && first_group[index]
-                .as_ref()
-                .is_none_or(|(day, _)| order.day < *day)
-        {
-            first_group[index] = Some((order.day, groups.get(row).map(str::to_string)));
+        let mut orders = Vec::with_capacity(rows.len());
+        let mut first: Option<(i32, Option<String>)> = None;
+        for &row in &rows {
+            let Some(ms) = ms[row] else { continue };
+            let amount = amounts[row];
+            let order = Order {
+                day: ms.div_euclid(MS_PER_DAY) as i32,
+                amount,
+                purchase: !has_amount || amount >= 0.0,
+            };
+            orders.push(order);
+            if order.purchase
+                && let Some(groups) = &groups
+                && first.as_ref().is_none_or(|(day, _)| order.day < *day)
+            {
+                first = Some((order.day, groups.get(row).map(str::to_string)));
+            }
         }
+        customers.push(CustomerHistory {
+            id: id.to_string(),
+            orders,
+            group: None,
+        });
+        first_group.push(first);
     }
     for (customer, group) in customers.iter_mut().zip(first_group) {
         customer.orders.sort_by_key(|o| o.day);

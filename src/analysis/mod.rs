@@ -107,7 +107,7 @@ impl Results {
             .as_of
             .or_else(|| dataset.default_as_of())
             .unwrap_or_else(|| chrono::Utc::now().date_naive());
-        let orders_are_rows = dataset.mapping.order_id.is_none();
+        let orders_are_rows = dataset.orders_are_rows;
         let all_orders = before(&dataset.orders, as_of)?;
         // Segments are scored on every order before the as-of date, so a
         // customer's segment does not change with the filters.

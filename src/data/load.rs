@@ -106,6 +106,9 @@ pub struct Dataset {
     /// (`quantity`), then the attribute columns as text.
     pub orders: DataFrame,
     pub has_amount: bool,
+    /// Every row is its own order (no order id column, or unique ids), so
+    /// the analyses need not group rows into orders.
+    pub orders_are_rows: bool,
     pub attributes: Vec<String>,
     /// The input's own column names, for the mapping panel.
     pub input_columns: Vec<String>,
@@ -274,6 +277,9 @@ fn read_csv(
             format: "CSV",
             reason: first_line(&e.to_string()),
         })?;
+    // One chunk per column: the cleaning below reads rows by index.
+    let mut frame = frame;
+    frame.rechunk_mut();
     let mut evidence = DecimalEvidence::default();
     for column in frame.columns() {
         if let Ok(values) = column.str() {
@@ -479,6 +485,7 @@ fn build_dataset(
     );
     Ok(Dataset {
         source,
+        orders_are_rows: report.orders == report.rows_used,
         orders,
         has_amount,
         attributes: canonical_attributes,
@@ -570,6 +577,9 @@ impl<'a> Cleaner<'a> {
                 let Some(col) = mapping.get(role) else {
                     return Ok(first);
                 };
+                if cleaner.column(col)?.null_count() == 0 {
+                    return Ok(first);
+                }
                 let values = cleaner.text(col)?;
                 let empty = |v: Option<&str>| v.is_none_or(|v| v.trim().is_empty());
                 let needy: HashSet<&str> = orders
@@ -703,8 +713,14 @@ impl<'a> Cleaner<'a> {
         if let Some(col) = &self.mapping.customer_id
             && let Ok(ids) = self.text(col)
         {
-            let mut values: Vec<Option<&str>> = Vec::with_capacity(height);
-            for row in 0..height {
+            let complete = ids.null_count() == 0
+                && !ids.iter().any(|v| v.is_some_and(|v| v.trim().is_empty()));
+            if complete {
+                cleaned.customers = ids.clone();
+            }
+            let mut values: Vec<Option<&str>> =
+                Vec::with_capacity(if complete { 0 } else { height });
+            for row in (0..height).filter(|_| !complete) {
                 let own = ids.get(row).filter(|v| !v.trim().is_empty());
                 let value = own.or_else(|| filled(|f| &f.customer, row).and_then(|r| ids.get(r)));
                 if value.is_none() {
@@ -712,8 +728,10 @@ impl<'a> Cleaner<'a> {
                 }
                 values.push(value);
             }
-            cleaned.customers =
-                StringChunked::from_iter_options(CUSTOMER_ID.into(), values.into_iter());
+            if !complete {
+                cleaned.customers =
+                    StringChunked::from_iter_options(CUSTOMER_ID.into(), values.into_iter());
+            }
         }
 
         // Timestamps: native, or parsed with the settled format.

@@ -110,6 +110,9 @@ impl Role {
             ],
             Role::Timestamp => &[
                 "orderdate",
+                "orderts",
+                "ordertimestamp",
+                "ordertime",
                 "date",
                 "datum",
                 "bestelldatum",
@@ -453,12 +456,12 @@ pub fn detect(columns: &[ColumnProfile], mark: DecimalMark) -> ColumnMapping {
             .filter(|(score, c)| *score > 0 && fits(c))
             .max_by_key(|(score, _)| *score)
             .map(|(_, c)| c);
-        // A column whose header names another role (a unit price, say) is
-        // never taken for this one on its content alone.
+        // A column whose header exactly names another role (a unit price,
+        // say) is never taken for this one on its content alone.
         let names_other_role = |c: &ColumnProfile| {
             Role::ALL
                 .iter()
-                .any(|other| *other != role && header_score(*other, &c.name) > 0)
+                .any(|other| *other != role && header_score(*other, &c.name) == 3)
         };
         let by_content = || {
             columns

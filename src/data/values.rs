@@ -247,6 +247,9 @@ fn small_number(text: &str) -> Option<u32> {
 /// Parses an amount as written in an export: `1.234,56 €`, `-12.50`,
 /// `(12.50)`, `EUR 99`, `1'234.00`. Returns `None` for anything else.
 pub fn parse_number(raw: &str, mark: DecimalMark) -> Option<f64> {
+    if let Some(value) = plain_number(raw, mark) {
+        return Some(value);
+    }
     let mut text: String = raw
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '\u{a0}' && *c != '\u{202f}')
@@ -296,6 +299,43 @@ pub fn parse_number(raw: &str, mark: DecimalMark) -> Option<f64> {
     value
         .is_finite()
         .then_some(if negative { -value } else { value })
+}
+
+/// The common case without allocating: `-1234.56` (or `-1234,56` with a
+/// decimal comma), digits and at most one decimal mark.
+fn plain_number(raw: &str, mark: DecimalMark) -> Option<f64> {
+    let decimal = match mark {
+        DecimalMark::Dot => b'.',
+        DecimalMark::Comma => b',',
+    };
+    let bytes = raw.as_bytes();
+    let body = bytes.strip_prefix(b"-").unwrap_or(bytes);
+    if body.is_empty() || !body[0].is_ascii_digit() {
+        return None;
+    }
+    let mut marks = 0;
+    for &b in body {
+        if b == decimal {
+            marks += 1;
+        } else if !b.is_ascii_digit() {
+            return None;
+        }
+    }
+    if marks > 1 || body.last() == Some(&decimal) {
+        return None;
+    }
+    if decimal == b'.' {
+        return raw.parse().ok();
+    }
+    let mut buffer = [0u8; 40];
+    let target = buffer.get_mut(..bytes.len())?;
+    target.copy_from_slice(bytes);
+    for b in target.iter_mut() {
+        if *b == b',' {
+            *b = b'.';
+        }
+    }
+    std::str::from_utf8(target).ok()?.parse().ok()
 }
 
 /// `1.234.567` is a number with thousands separators; `1.2.3` is not.
