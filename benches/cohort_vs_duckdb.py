@@ -101,7 +101,12 @@ def main():
     parser.add_argument("--customers", type=int, default=1_000_000)
     args = parser.parse_args()
     ensure_duckdb()
-    subprocess.run(["cargo", "build", "--release", "--example", "cohort_bench"], cwd=ROOT, check=True)
+    subprocess.run(
+        ["cargo", "build", "--release", "--example", "cohort_bench"],
+        cwd=ROOT,
+        check=True,
+        env={**os.environ, "CARGO_TARGET_DIR": str(TARGET)},
+    )
     binary = TARGET / "release" / "examples" / "cohort_bench"
     csv_path, parquet_path = generate(args.rows, args.customers, TARGET / "bench-data")
     print(f"{'file':<10}{'kohorte s':>11}{'duckdb s':>10}{'ratio':>8}{'kohorte MiB':>13}{'duckdb MiB':>12}")
