@@ -187,3 +187,26 @@ fn filtering_the_app_to_at_risk_changes_the_cohort_table() {
         "{summary}"
     );
 }
+
+#[test]
+fn unmappable_columns_can_be_mapped_by_hand() {
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/unnamed_compact_dates.csv");
+    let mut harness = start(Startup { file: Some(file) });
+    assert!(harness.state().dataset().is_none());
+    harness.get_by_label("Map the columns");
+    harness.get_by_label("Order date").click();
+    harness.run_steps(2);
+    harness.get_by_label("Zeit").click();
+    harness.run_steps(2);
+    harness
+        .get_by_label("Read the file with these columns")
+        .click();
+    harness.run_steps(1);
+    settle(&mut harness);
+    let app = harness.state();
+    assert!(app.error().is_none(), "{:?}", app.error());
+    let dataset = app.dataset().unwrap();
+    assert_eq!(dataset.mapping.timestamp.as_deref(), Some("Zeit"));
+    assert_eq!(dataset.report.rows_used, 3);
+}

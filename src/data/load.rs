@@ -148,6 +148,8 @@ pub enum ImportError {
         name: String,
         role: &'static str,
         hint: String,
+        /// The file's columns, for a mapping panel to offer.
+        columns: Vec<String>,
     },
     #[error("the column '{column}' chosen as {role} is not in '{name}' (its columns: {available})")]
     UnknownColumn {
@@ -155,6 +157,7 @@ pub enum ImportError {
         role: &'static str,
         column: String,
         available: String,
+        columns: Vec<String>,
     },
     #[error("none of the {rows} rows of '{name}' could be used: {why}")]
     NoUsableRows {
@@ -162,6 +165,18 @@ pub enum ImportError {
         rows: usize,
         why: String,
     },
+}
+
+impl ImportError {
+    /// The file's columns when the file was read but its columns could not
+    /// be mapped, so the user can map them by hand.
+    pub fn input_columns(&self) -> Option<&[String]> {
+        match self {
+            ImportError::MissingRole { columns, .. }
+            | ImportError::UnknownColumn { columns, .. } => Some(columns),
+            _ => None,
+        }
+    }
 }
 
 /// Opens the file at `path` (read-only).
@@ -392,6 +407,7 @@ fn build_dataset(
                 role: role.label(),
                 column: column.to_string(),
                 available: input_columns.join(", "),
+                columns: input_columns.clone(),
             });
         }
     }
@@ -402,6 +418,7 @@ fn build_dataset(
             "no column is named like one (customer, Kunde, klant, client, e-mail…). Columns: {}. Choose one in the mapping panel or with --customer COLUMN",
             input_columns.join(", ")
         ),
+        columns: input_columns.clone(),
     })?;
     let date_col = mapping.timestamp.clone().ok_or_else(|| ImportError::MissingRole {
         name: name.clone(),
@@ -410,6 +427,7 @@ fn build_dataset(
             "none of the columns ({}) holds dates Kohorte can read. Choose one in the mapping panel or with --date COLUMN (and --date-format)",
             input_columns.join(", ")
         ),
+        columns: input_columns.clone(),
     })?;
     let mut warnings = raw.warnings.clone();
     let mut mapping = mapping;
@@ -655,6 +673,12 @@ impl<'a> Cleaner<'a> {
                 hint: format!(
                     "the values of '{date_col}'{example} match no known date format. Choose the date column and its format in the mapping panel or with --date and --date-format"
                 ),
+                columns: self
+                    .frame
+                    .get_column_names()
+                    .iter()
+                    .map(|c| c.to_string())
+                    .collect(),
             });
         };
         let warning = guess.rival.map(|rival| {

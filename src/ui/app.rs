@@ -92,6 +92,9 @@ pub struct KohorteApp {
     pub(crate) date_inputs: source_panel::DateInputs,
     pub(crate) kpi_inputs: source_panel::DateInputs,
     pub(crate) heatmap_cache: Option<cohorts_tab::HeatmapCache>,
+    /// A file that was read but whose columns could not be mapped, with its
+    /// columns, so the user can map them by hand.
+    pub(crate) unmapped: Option<(Source, Vec<String>)>,
 }
 
 impl KohorteApp {
@@ -105,6 +108,7 @@ impl KohorteApp {
             date_inputs: source_panel::DateInputs::from_settings(&persisted.settings),
             kpi_inputs: source_panel::DateInputs::from_kpis(&persisted.settings.kpis),
             heatmap_cache: None,
+            unmapped: None,
             persisted,
             worker: Worker::spawn(cc.egui_ctx.clone()),
             source: None,
@@ -145,8 +149,10 @@ impl KohorteApp {
     /// Re-reads the current source with changed import choices, and
     /// remembers them for this file.
     pub(crate) fn reimport(&mut self, options: ImportOptions) {
-        let Some(source) = self.dataset.as_ref().map(|d| d.source.clone()) else {
-            return;
+        let source = match (&self.unmapped, &self.dataset) {
+            (Some((source, _)), _) => source.clone(),
+            (None, Some(dataset)) => dataset.source.clone(),
+            (None, None) => return,
         };
         if let Source::File(path) = &source {
             self.persisted
@@ -203,13 +209,15 @@ impl KohorteApp {
                     .attributes
                     .retain(|column, _| columns.contains(column));
                 self.filter_choices = opened.filter_choices;
+                self.unmapped = None;
                 self.dataset = Some(opened.dataset);
                 self.results = None;
                 self.recompute();
             }
-            Reply::Opened(Err(message)) => {
+            Reply::Opened(Err(failure)) => {
                 self.source = self.dataset.as_ref().map(|d| d.source.clone());
-                self.error = Some(message);
+                self.error = Some(failure.message);
+                self.unmapped = failure.columns.map(|columns| (failure.source, columns));
             }
             Reply::Analysed(Ok(results)) => self.results = Some(results),
             Reply::Analysed(Err(message)) => self.error = Some(message),

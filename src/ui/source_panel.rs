@@ -43,6 +43,10 @@ impl DateInputs {
 }
 
 pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
+    if let Some((source, columns)) = app.unmapped.clone() {
+        unmapped_ui(app, ui, &source.display_name(), &columns);
+        ui.separator();
+    }
     let Some(dataset) = app.dataset.clone() else {
         ui.heading("Data source");
         ui.label("Nothing open yet.");
@@ -285,6 +289,70 @@ fn mapping_ui(app: &mut KohorteApp, ui: &mut egui::Ui, dataset: &Dataset) {
         );
     }
     if options != before {
+        app.reimport(options);
+    }
+}
+
+/// Maps the columns of a file that could not be read with the detected
+/// mapping: the two required roles and the optional ones, then reads again.
+fn unmapped_ui(app: &mut KohorteApp, ui: &mut egui::Ui, name: &str, columns: &[String]) {
+    ui.heading("Map the columns");
+    ui.label(format!("Kohorte could not tell which columns of '{name}' hold what. Choose them, then read the file again."));
+    let options = &mut app.options;
+    egui::Grid::new("unmapped_grid")
+        .num_columns(2)
+        .show(ui, |ui| {
+            for role in [
+                Role::CustomerId,
+                Role::Timestamp,
+                Role::Amount,
+                Role::OrderId,
+            ] {
+                let label = ui.label(role.label()).on_hover_text(role.help());
+                let current = options.roles.get(&role).cloned().flatten();
+                egui::ComboBox::from_id_salt(("unmapped", role.key()))
+                    .selected_text(current.clone().unwrap_or_else(|| "(detect)".into()))
+                    .width(170.0)
+                    .show_ui(ui, |ui| {
+                        if !role.required() && ui.selectable_label(false, "(none)").clicked() {
+                            options.roles.insert(role, None);
+                        }
+                        for column in columns {
+                            if ui
+                                .selectable_label(
+                                    current.as_deref() == Some(column.as_str()),
+                                    column,
+                                )
+                                .clicked()
+                            {
+                                options.roles.insert(role, Some(column.clone()));
+                            }
+                        }
+                    })
+                    .response
+                    .labelled_by(label.id);
+                ui.end_row();
+            }
+            let label = ui.label("Date format");
+            egui::ComboBox::from_id_salt("unmapped_date_format")
+                .selected_text(options.date_format.map_or("(detect)", |f| f.label()))
+                .width(170.0)
+                .show_ui(ui, |ui| {
+                    for format in DateFormat::ALL {
+                        if ui
+                            .selectable_label(options.date_format == Some(format), format.label())
+                            .clicked()
+                        {
+                            options.date_format = Some(format);
+                        }
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+            ui.end_row();
+        });
+    if ui.button("Read the file with these columns").clicked() {
+        let options = app.options.clone();
         app.reimport(options);
     }
 }

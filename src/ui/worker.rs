@@ -44,8 +44,16 @@ pub struct Opened {
     pub filter_choices: FilterChoices,
 }
 
+/// A file that could not be opened: why, and its columns when mapping them
+/// by hand could help.
+pub struct OpenFailure {
+    pub source: Source,
+    pub message: String,
+    pub columns: Option<Vec<String>>,
+}
+
 pub enum Reply {
-    Opened(Result<Opened, String>),
+    Opened(Result<Opened, OpenFailure>),
     Analysed(Result<Arc<Results>, String>),
 }
 
@@ -137,39 +145,62 @@ impl Worker {
 
 fn run(request: Request) -> Reply {
     match request {
-        Request::Open { source, options } => Reply::Opened(guarded(|| {
-            let dataset = source.load(&options).map_err(|e| e.to_string())?;
-            let filter_choices = dataset
-                .attributes
-                .iter()
-                .map(|column| {
-                    let values = attribute_values(&dataset.orders, column, MAX_FILTER_VALUES)
-                        .ok()
-                        .flatten();
-                    (column.clone(), values)
-                })
-                .collect();
-            Ok(Opened {
-                dataset: Arc::new(dataset),
-                filter_choices,
-            })
-        })),
-        Request::Analyse { dataset, settings } => Reply::Analysed(guarded(|| {
-            Results::compute(&dataset, &settings)
-                .map(Arc::new)
-                .map_err(|e| format!("the analysis failed: {e}"))
-        })),
+        Request::Open { source, options } => {
+            let failed = source.clone();
+            Reply::Opened(guarded(
+                || {
+                    let dataset = source.load(&options).map_err(|e| OpenFailure {
+                        source: source.clone(),
+                        message: e.to_string(),
+                        columns: e.input_columns().map(<[String]>::to_vec),
+                    })?;
+                    let filter_choices = dataset
+                        .attributes
+                        .iter()
+                        .map(|column| {
+                            let values =
+                                attribute_values(&dataset.orders, column, MAX_FILTER_VALUES)
+                                    .ok()
+                                    .flatten();
+                            (column.clone(), values)
+                        })
+                        .collect();
+                    Ok(Opened {
+                        dataset: Arc::new(dataset),
+                        filter_choices,
+                    })
+                },
+                |message| OpenFailure {
+                    source: failed,
+                    message,
+                    columns: None,
+                },
+            ))
+        }
+        Request::Analyse { dataset, settings } => Reply::Analysed(guarded(
+            || {
+                Results::compute(&dataset, &settings)
+                    .map(Arc::new)
+                    .map_err(|e| format!("the analysis failed: {e}"))
+            },
+            |message| message,
+        )),
     }
 }
 
 /// A panic inside a library must not take the worker down with it.
-fn guarded<T>(job: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+fn guarded<T, E>(
+    job: impl FnOnce() -> Result<T, E>,
+    on_panic: impl FnOnce(String) -> E,
+) -> Result<T, E> {
     std::panic::catch_unwind(AssertUnwindSafe(job)).unwrap_or_else(|panic| {
         let what = panic
             .downcast_ref::<String>()
             .cloned()
             .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
             .unwrap_or_else(|| "unknown error".to_string());
-        Err(format!("internal error while working on the data: {what}"))
+        Err(on_panic(format!(
+            "internal error while working on the data: {what}"
+        )))
     })
 }
