@@ -16,9 +16,12 @@ pub use app::{KohorteApp, Startup};
 
 /// Opens the main window and blocks until it is closed.
 pub fn run(startup: Startup) -> eframe::Result {
+    // Our own asset; a broken icon would only mean the default one.
+    let icon = eframe::icon_data::from_png_bytes(include_bytes!("../../assets/icon.png")).unwrap_or_default();
     let options = eframe::NativeOptions {
         viewport: eframe::egui::ViewportBuilder::default()
             .with_title("Kohorte")
+            .with_icon(icon)
             .with_inner_size([1400.0, 900.0])
             .with_min_inner_size([900.0, 600.0])
             .with_drag_and_drop(true),
