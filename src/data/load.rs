@@ -7,6 +7,7 @@ use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use polars::prelude::*;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::dialect::{self, CsvDialect, DialectOverrides};
@@ -768,9 +769,21 @@ impl<'a> Cleaner<'a> {
             } else {
                 None
             };
+            // Parsing is the costly part of a large text file: done on all
+            // cores first; the loop below only handles gaps and failures.
+            let parsed_ms: Vec<Option<i64>> = match (&text, date_format) {
+                (Some(text), Some(format)) => (0..height)
+                    .into_par_iter()
+                    .map(|row| text.get(row).and_then(|v| format.parse(v)).map(millis))
+                    .collect(),
+                _ => Vec::new(),
+            };
             for row in 0..height {
                 let parsed = match (&native, &text, date_format) {
                     (Some(ms), _, _) => Ok(ms.get(row).copied().flatten()),
+                    (None, Some(_), Some(_)) if parsed_ms.get(row).is_some_and(Option::is_some) => {
+                        Ok(parsed_ms[row])
+                    }
                     (None, Some(text), Some(format)) => {
                         let own = text.get(row).filter(|v| !v.trim().is_empty());
                         let raw =
@@ -974,12 +987,22 @@ struct ReportHead<'a> {
 }
 
 fn summarise(orders: &DataFrame, head: ReportHead<'_>) -> ImportReport {
+    // Both distinct counts in one query, so polars runs them side by side.
+    let distinct = orders
+        .clone()
+        .lazy()
+        .select([
+            col(CUSTOMER_ID).n_unique().alias(CUSTOMER_ID),
+            col(ORDER_ID).n_unique().alias(ORDER_ID),
+        ])
+        .collect()
+        .ok();
     let n_unique = |name: &str| {
-        orders
-            .column(name)
-            .ok()
-            .and_then(|c| c.n_unique().ok())
-            .unwrap_or(0)
+        distinct
+            .as_ref()
+            .and_then(|d| d.column(name).ok()?.cast(&DataType::UInt64).ok())
+            .and_then(|c| c.u64().ok()?.get(0))
+            .unwrap_or(0) as usize
     };
     let (first_date, last_date) = date_range(orders);
     let amounts = orders
