@@ -722,7 +722,7 @@ impl<'a> Cleaner<'a> {
         };
         let mut cleaned = Cleaned {
             customers: StringChunked::full_null(CUSTOMER_ID.into(), height),
-            timestamps_ms: vec![None; height],
+            timestamps_ms: Vec::new(),
             amounts: None,
             order_ids,
             keep: vec![true; height],
@@ -771,20 +771,20 @@ impl<'a> Cleaner<'a> {
             };
             // Parsing is the costly part of a large text file: done on all
             // cores first; the loop below only handles gaps and failures.
-            let parsed_ms: Vec<Option<i64>> = match (&text, date_format) {
-                (Some(text), Some(format)) => (0..height)
+            let mut stamps: Vec<Option<i64>> = match (native, &text, date_format) {
+                (Some(ms), _, _) => ms,
+                (None, Some(text), Some(format)) => (0..height)
                     .into_par_iter()
                     .map(|row| text.get(row).and_then(|v| format.parse(v)).map(millis))
                     .collect(),
-                _ => Vec::new(),
+                _ => vec![None; height],
             };
-            for row in 0..height {
-                let parsed = match (&native, &text, date_format) {
-                    (Some(ms), _, _) => Ok(ms.get(row).copied().flatten()),
-                    (None, Some(_), Some(_)) if parsed_ms.get(row).is_some_and(Option::is_some) => {
-                        Ok(parsed_ms[row])
-                    }
-                    (None, Some(text), Some(format)) => {
+            for (row, stamp) in stamps.iter_mut().enumerate() {
+                if stamp.is_some() {
+                    continue;
+                }
+                let parsed = match (&text, date_format) {
+                    (Some(text), Some(format)) => {
                         let own = text.get(row).filter(|v| !v.trim().is_empty());
                         let raw =
                             own.or_else(|| filled(|f| &f.date, row).and_then(|r| text.get(r)));
@@ -796,7 +796,7 @@ impl<'a> Cleaner<'a> {
                     _ => Ok(None),
                 };
                 match parsed {
-                    Ok(Some(ms)) => cleaned.timestamps_ms[row] = Some(ms),
+                    Ok(Some(ms)) => *stamp = Some(ms),
                     Ok(None) => {
                         if cleaned.keep[row] {
                             cleaned.drop_row(row, DropReason::MissingDate, "");
@@ -809,6 +809,7 @@ impl<'a> Cleaner<'a> {
                     }
                 }
             }
+            cleaned.timestamps_ms = stamps;
         }
 
         cleaned.amounts = self.amounts(&mut cleaned, filled);
@@ -987,22 +988,12 @@ struct ReportHead<'a> {
 }
 
 fn summarise(orders: &DataFrame, head: ReportHead<'_>) -> ImportReport {
-    // Both distinct counts in one query, so polars runs them side by side.
-    let distinct = orders
-        .clone()
-        .lazy()
-        .select([
-            col(CUSTOMER_ID).n_unique().alias(CUSTOMER_ID),
-            col(ORDER_ID).n_unique().alias(ORDER_ID),
-        ])
-        .collect()
-        .ok();
     let n_unique = |name: &str| {
-        distinct
-            .as_ref()
-            .and_then(|d| d.column(name).ok()?.cast(&DataType::UInt64).ok())
-            .and_then(|c| c.u64().ok()?.get(0))
-            .unwrap_or(0) as usize
+        orders
+            .column(name)
+            .ok()
+            .and_then(|c| c.n_unique().ok())
+            .unwrap_or(0)
     };
     let (first_date, last_date) = date_range(orders);
     let amounts = orders

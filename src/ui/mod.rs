@@ -17,7 +17,8 @@ pub use app::{KohorteApp, Startup};
 /// Opens the main window and blocks until it is closed.
 pub fn run(startup: Startup) -> eframe::Result {
     // Our own asset; a broken icon would only mean the default one.
-    let icon = eframe::icon_data::from_png_bytes(include_bytes!("../../assets/icon.png")).unwrap_or_default();
+    let icon = eframe::icon_data::from_png_bytes(include_bytes!("../../assets/icon.png"))
+        .unwrap_or_default();
     let options = eframe::NativeOptions {
         viewport: eframe::egui::ViewportBuilder::default()
             .with_title("Kohorte")
