@@ -397,3 +397,26 @@ fn cdnow_kpis_equal_independent_sql() {
         Some(values[6] as f64 / values[5] as f64)
     );
 }
+
+#[test]
+fn overview_exports_as_a_table() {
+    let results = compute(&dataset(LOG), monthly(day(2024, 5, 1)));
+    let overview = results.overview.unwrap();
+    let frame = kohorte::analysis::kpis::overview_frame(&overview).unwrap();
+    assert_eq!(frame.height(), overview.kpis.len() + 5);
+    let keys = frame.column("key").unwrap().str().unwrap().clone();
+    assert_eq!(keys.get(0), Some("customers_at_start"));
+    assert!(keys.iter().flatten().any(|k| k == "simple_clv"));
+    let compared = vec![("all".to_string(), overview.current.clone())];
+    let frame = kohorte::analysis::kpis::compared_frame(&compared).unwrap();
+    assert_eq!(frame.height(), 1);
+    assert_eq!(
+        frame
+            .column("customers_at_start")
+            .unwrap()
+            .u64()
+            .unwrap()
+            .get(0),
+        Some(overview.current.customers_at_start)
+    );
+}

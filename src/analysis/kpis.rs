@@ -548,3 +548,142 @@ fn cards(
         )
         .collect()
 }
+
+/// key, name, value, previous value, formula with inputs.
+type OverviewRow = (String, String, Option<f64>, Option<f64>, String);
+
+/// The Overview as a table: one row per KPI, then the simple CLV and its
+/// inputs, for Export CSV.
+pub fn overview_frame(
+    overview: &Overview,
+) -> polars::prelude::PolarsResult<polars::prelude::DataFrame> {
+    use polars::prelude::{Column, DataFrame};
+    let clv = &overview.simple_clv;
+    let mut rows: Vec<OverviewRow> = overview
+        .kpis
+        .iter()
+        .map(|k| {
+            let inputs: Vec<String> = k.inputs.iter().map(|(n, v)| format!("{n} = {v}")).collect();
+            let formula = if inputs.is_empty() {
+                k.formula.clone()
+            } else {
+                format!("{} ({})", k.formula, inputs.join(", "))
+            };
+            (
+                k.key.to_string(),
+                k.name.to_string(),
+                k.value,
+                k.previous,
+                formula,
+            )
+        })
+        .collect();
+    let window = clv.window.label();
+    rows.extend([
+        (
+            "simple_clv".to_string(),
+            "Simple CLV".to_string(),
+            clv.clv,
+            None,
+            format!("APV × APF × ACL over {window}"),
+        ),
+        (
+            "clv_average_purchase_value".into(),
+            "APV".into(),
+            clv.average_purchase_value,
+            None,
+            "Revenue ÷ orders".into(),
+        ),
+        (
+            "clv_purchases_per_year".into(),
+            "APF".into(),
+            clv.purchases_per_year,
+            None,
+            "Orders ÷ customers".into(),
+        ),
+        (
+            "clv_annual_churn".into(),
+            "Annual churn".into(),
+            clv.annual_churn,
+            None,
+            "Lost ÷ CS over the year".into(),
+        ),
+        (
+            "clv_lifetime_years".into(),
+            "ACL".into(),
+            Some(clv.lifetime_years),
+            None,
+            "1 ÷ annual churn, at most 10 years".into(),
+        ),
+    ]);
+    let period = period_name(overview.period, overview.current.window);
+    DataFrame::new(
+        rows.len(),
+        vec![
+            Column::new("period".into(), vec![period; rows.len()]),
+            Column::new(
+                "key".into(),
+                rows.iter().map(|r| r.0.clone()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "name".into(),
+                rows.iter().map(|r| r.1.clone()).collect::<Vec<_>>(),
+            ),
+            Column::new("value".into(), rows.iter().map(|r| r.2).collect::<Vec<_>>()),
+            Column::new(
+                "previous".into(),
+                rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "formula".into(),
+                rows.iter().map(|r| r.4.clone()).collect::<Vec<_>>(),
+            ),
+        ],
+    )
+}
+
+/// Several groups' KPIs side by side (segments), for Export CSV.
+pub fn compared_frame(
+    rows: &[(String, PeriodKpis)],
+) -> polars::prelude::PolarsResult<polars::prelude::DataFrame> {
+    use polars::prelude::{Column, DataFrame};
+    let counts = |f: fn(&PeriodKpis) -> u64| rows.iter().map(|(_, k)| f(k)).collect::<Vec<_>>();
+    let rates =
+        |f: fn(&PeriodKpis) -> Option<f64>| rows.iter().map(|(_, k)| f(k)).collect::<Vec<_>>();
+    DataFrame::new(
+        rows.len(),
+        vec![
+            Column::new(
+                "segment".into(),
+                rows.iter().map(|(s, _)| s.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "period_start".into(),
+                rows.iter().map(|(_, k)| k.window.start).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "customers_at_start".into(),
+                counts(|k| k.customers_at_start),
+            ),
+            Column::new("customers_at_end".into(), counts(|k| k.customers_at_end)),
+            Column::new("new_customers".into(), counts(|k| k.new_customers)),
+            Column::new("lost".into(), counts(|k| k.lost)),
+            Column::new("resurrected".into(), counts(|k| k.resurrected)),
+            Column::new(
+                "product_retention_rate".into(),
+                rates(|k| k.product_retention_rate),
+            ),
+            Column::new("churn_rate".into(), rates(|k| k.churn_rate)),
+            Column::new(
+                "repeat_purchase_rate".into(),
+                rates(|k| k.repeat_purchase_rate),
+            ),
+            Column::new("revenue".into(), rates(|k| Some(k.revenue))),
+            Column::new(
+                "average_order_value".into(),
+                rates(|k| k.average_order_value),
+            ),
+            Column::new("arpu".into(), rates(|k| k.arpu)),
+        ],
+    )
+}

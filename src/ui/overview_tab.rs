@@ -8,7 +8,7 @@ use egui_plot::{Line, Plot, PlotPoints};
 
 use super::app::KohorteApp;
 use super::theme;
-use crate::analysis::kpis::{Kpi, Overview, PeriodKind, period_name};
+use crate::analysis::kpis::{Kpi, Overview, PeriodKind, overview_frame, period_name};
 use crate::chart::Unit;
 use crate::format::{format_number, group_thousands};
 
@@ -47,6 +47,16 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
         ))
         .weak(),
     );
+    if ui
+        .button("Export CSV")
+        .on_hover_text("These KPIs with their inputs and the simple CLV as CSV")
+        .clicked()
+    {
+        match overview_frame(overview) {
+            Ok(frame) => app.export_table_dialog("kpis", &frame),
+            Err(e) => app.error = Some(format!("could not build the table: {e}")),
+        }
+    }
     ui.add_space(6.0);
     egui::ScrollArea::vertical().show(ui, |ui| {
         let per_row = ((ui.available_width() / (CARD_WIDTH + 12.0)) as usize).max(1);

@@ -389,7 +389,25 @@ fn compare_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
     let Some(overview) = &results.overview else {
         return;
     };
-    ui.label(RichText::new(format!("KPIs for {}", overview.current.window.label())).strong());
+    let compared: Vec<(String, crate::analysis::kpis::PeriodKpis)> = segments
+        .segment_kpis
+        .iter()
+        .filter(|(n, _)| chosen.contains(n))
+        .cloned()
+        .collect();
+    ui.horizontal(|ui| {
+        ui.label(RichText::new(format!("KPIs for {}", overview.current.window.label())).strong());
+        if ui
+            .small_button("Export CSV")
+            .on_hover_text("This comparison as CSV")
+            .clicked()
+        {
+            match crate::analysis::kpis::compared_frame(&compared) {
+                Ok(frame) => app.export_table_dialog("segment_kpis", &frame),
+                Err(e) => app.error = Some(format!("could not build the table: {e}")),
+            }
+        }
+    });
     egui::Grid::new("segment_kpis")
         .striped(true)
         .show(ui, |ui| {
