@@ -1,7 +1,22 @@
-//! Calendar arithmetic shared by the analyses and the charts: months as
-//! plain indices (year × 12 + month − 1) and days as epoch milliseconds.
+//! Calendar arithmetic shared by the analyses and the charts: days as
+//! numbers since 1970-01-01, months as plain indices (year × 12 + month − 1)
+//! and day starts as epoch milliseconds.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{Datelike, Duration, NaiveDate};
+
+/// 1970-01-01, day 0 of the day numbers used throughout the analyses and
+/// on date axes.
+pub fn epoch() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()
+}
+
+pub fn day_number(day: NaiveDate) -> i32 {
+    (day - epoch()).num_days() as i32
+}
+
+pub fn day_from_number(number: i32) -> NaiveDate {
+    epoch() + Duration::days(number as i64)
+}
 
 /// The month a day falls in, as `year × 12 + month − 1`.
 pub fn month_index(day: NaiveDate) -> i32 {

@@ -21,7 +21,8 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::history::CustomerHistory;
-use super::period::{Granularity, day_number};
+use super::period::Granularity;
+use crate::calendar::day_number;
 use crate::format::round_to;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

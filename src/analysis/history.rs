@@ -45,16 +45,6 @@ pub struct History {
     pub has_amount: bool,
 }
 
-impl History {
-    /// The day of the last order of anyone.
-    pub fn last_day(&self) -> Option<i32> {
-        self.customers
-            .iter()
-            .filter_map(|c| c.orders.last().map(|o| o.day))
-            .max()
-    }
-}
-
 /// Groups the canonical frame into customers and orders. `group_by` names
 /// the attribute whose first-purchase value each customer gets;
 /// `orders_are_rows` skips grouping when there is no order id column.

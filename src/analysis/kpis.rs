@@ -16,7 +16,8 @@ use super::history::{CustomerHistory, History};
 use super::metrics::{
     churn_rate, lifetime_years, product_retention_rate, purchase_clv, repeat_purchase_rate,
 };
-use super::period::{Granularity, day_number};
+use super::period::Granularity;
+use crate::calendar::day_number;
 use crate::chart::Unit;
 use crate::chart::spec::days_since_epoch;
 

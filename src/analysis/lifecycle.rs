@@ -12,7 +12,8 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 
 use super::history::History;
-use super::period::{Granularity, day_number};
+use super::period::Granularity;
+use crate::calendar::day_number;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LifecycleRow {

@@ -161,7 +161,7 @@ impl Results {
             .iter()
             .filter_map(|c| c.first_purchase_day())
             .min()
-            .map(period::day_from_number);
+            .map(crate::calendar::day_from_number);
         let overview =
             first_day.and_then(|first| kpis::overview(&history, &settings.kpis, as_of, first));
         let segments = segment_results(

@@ -2,10 +2,10 @@
 //! calendar months and quarters. Period k of a cohort is simply
 //! `index − cohort index`, so months count calendar months.
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::{month_index, month_start};
+use crate::calendar::{day_from_number, day_number, month_index, month_start};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -15,19 +15,6 @@ pub enum Granularity {
     #[default]
     Month,
     Quarter,
-}
-
-/// 1970-01-01, day 0 of the day numbers used throughout the analyses.
-pub fn epoch() -> NaiveDate {
-    NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()
-}
-
-pub fn day_number(day: NaiveDate) -> i32 {
-    (day - epoch()).num_days() as i32
-}
-
-pub fn day_from_number(number: i32) -> NaiveDate {
-    epoch() + Duration::days(number as i64)
 }
 
 impl Granularity {

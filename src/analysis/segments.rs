@@ -20,7 +20,7 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::history::{CustomerHistory, History};
-use super::period::{day_from_number, day_number};
+use crate::calendar::{day_from_number, day_number};
 use crate::format::round_to;
 
 /// Segment names by R score (rows, 1–5) and F score (columns, 1–5).

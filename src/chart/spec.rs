@@ -5,6 +5,7 @@
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
+use crate::calendar::{day_from_number, day_number};
 use crate::format::format_number;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -318,17 +319,17 @@ pub fn palette(index: usize) -> [u8; 3] {
     PALETTE[index % PALETTE.len()]
 }
 
+/// A day as a position on a date axis.
 pub fn days_since_epoch(day: NaiveDate) -> f64 {
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
-    (day - epoch).num_days() as f64
+    f64::from(day_number(day))
 }
 
+/// The day at a date-axis position; `None` off the calendar.
 pub fn day_from_epoch(days: f64) -> Option<NaiveDate> {
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1)?;
     if !days.is_finite() || days.abs() > 1e6 {
         return None;
     }
-    epoch.checked_add_signed(chrono::Duration::days(days.round() as i64))
+    Some(day_from_number(days.round() as i32))
 }
 
 fn day_label(days: f64) -> String {
