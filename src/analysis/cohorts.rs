@@ -232,21 +232,23 @@ fn weighted_average(rows: &[CohortRow]) -> Vec<AverageCell> {
         .collect()
 }
 
-/// One cohort table per breakdown value: the most common values by name,
-/// the rest pooled as "Other", customers without a value as "(empty)".
-pub fn group_tables(
-    customers: &[CustomerHistory],
+/// One cohort table per value of `group_of` (a customer's breakdown value):
+/// the most common values by name, the rest pooled as "Other", customers
+/// without a value as "(empty)".
+pub fn group_tables<'a>(
+    customers: &'a [CustomerHistory],
+    group_of: impl Fn(&'a CustomerHistory) -> Option<&'a str>,
     granularity: Granularity,
     as_of: NaiveDate,
     max_groups: usize,
 ) -> Vec<(String, CohortTable)> {
     const OTHER: &str = "Other";
     const EMPTY: &str = "(empty)";
-    let name = |c: &CustomerHistory| {
-        c.group
-            .clone()
+    let name = |c: &'a CustomerHistory| {
+        group_of(c)
             .filter(|g| !g.trim().is_empty())
-            .unwrap_or_else(|| EMPTY.to_string())
+            .unwrap_or(EMPTY)
+            .to_string()
     };
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for customer in customers

@@ -149,6 +149,7 @@ impl Results {
         let groups = match &breakdown {
             Some(_) => cohorts::group_tables(
                 &history.customers,
+                |c| c.group.as_deref(),
                 granularity,
                 as_of,
                 settings.cohorts.max_groups,
@@ -277,11 +278,13 @@ fn segment_results(
             .collect(),
         None => Vec::new(),
     };
-    let mut by_segment: Vec<history::CustomerHistory> = history.customers.clone();
-    for c in &mut by_segment {
-        c.group = segment_of.get(c.id.as_str()).map(|s| s.to_string());
-    }
-    let groups = cohorts::group_tables(&by_segment, overall.granularity, overall.as_of, usize::MAX);
+    let groups = cohorts::group_tables(
+        &history.customers,
+        |c| segment_of.get(c.id.as_str()).copied(),
+        overall.granularity,
+        overall.as_of,
+        usize::MAX,
+    );
     let segment_curves = cohort_charts::curves_spec(overall, &groups, Some(RFM_SEGMENT), window);
     Ok(SegmentResults {
         rfm_grid: segment_charts::rfm_grid_spec(&rows, grid, window),
