@@ -2,11 +2,11 @@
 //! against the previous period, a 12-period trend, and its formula and
 //! inputs on hover; the simple CLV beside them.
 
-use chrono::NaiveDate;
 use eframe::egui::{self, Color32, RichText};
 use egui_plot::{Line, Plot, PlotPoints};
 
 use super::app::KohorteApp;
+use super::source_panel::{DateField, date_field_ui};
 use super::theme;
 use crate::analysis::kpis::{Kpi, Overview, PeriodKind, overview_frame, period_name};
 use crate::chart::Unit;
@@ -90,15 +90,7 @@ fn controls_ui(app: &mut KohorteApp, ui: &mut egui::Ui, overview: Option<&Overvi
                 ("From", &mut app.kpi_inputs.from, &mut settings.custom_from),
                 ("Until", &mut app.kpi_inputs.until, &mut settings.custom_until),
             ] {
-                let label = ui.label(name);
-                let response = ui
-                    .add(egui::TextEdit::singleline(text).hint_text("YYYY-MM-DD").desired_width(100.0))
-                    .labelled_by(label.id);
-                if response.changed()
-                    && let Ok(day) = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-                    && *slot != Some(day)
-                {
-                    *slot = Some(day);
+                if let DateField::Changed = date_field_ui(ui, name, text, slot, false) {
                     changed = true;
                 }
             }

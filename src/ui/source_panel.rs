@@ -357,6 +357,46 @@ fn unmapped_ui(app: &mut KohorteApp, ui: &mut egui::Ui, name: &str, columns: &[S
     }
 }
 
+/// What a date field did this frame.
+pub(super) enum DateField {
+    Changed,
+    Unchanged,
+    /// The text is no YYYY-MM-DD date; the value was left as it was.
+    Invalid,
+}
+
+/// A labelled YYYY-MM-DD field bound to `slot`. An empty field clears the
+/// date when `clearable`, and is otherwise left unapplied.
+pub(super) fn date_field_ui(
+    ui: &mut egui::Ui,
+    name: &str,
+    text: &mut String,
+    slot: &mut Option<NaiveDate>,
+    clearable: bool,
+) -> DateField {
+    let label = ui.label(name);
+    let response = ui
+        .add(
+            egui::TextEdit::singleline(text)
+                .hint_text("YYYY-MM-DD")
+                .desired_width(110.0),
+        )
+        .labelled_by(label.id);
+    let trimmed = text.trim();
+    let parsed = match NaiveDate::parse_from_str(trimmed, "%Y-%m-%d") {
+        Ok(day) => Some(day),
+        Err(_) if trimmed.is_empty() && clearable => None,
+        Err(_) if trimmed.is_empty() => return DateField::Unchanged,
+        Err(_) => return DateField::Invalid,
+    };
+    if response.changed() && *slot != parsed {
+        *slot = parsed;
+        DateField::Changed
+    } else {
+        DateField::Unchanged
+    }
+}
+
 fn filters_ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
     let mut changed = false;
     let filters = &mut app.persisted.settings.filters;
@@ -367,27 +407,9 @@ fn filters_ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
                 ("From", &mut app.date_inputs.from, &mut filters.from),
                 ("Until", &mut app.date_inputs.until, &mut filters.until),
             ] {
-                let label = ui.label(name);
-                let response = ui
-                    .add(
-                        egui::TextEdit::singleline(text)
-                            .hint_text("YYYY-MM-DD")
-                            .desired_width(110.0),
-                    )
-                    .labelled_by(label.id);
-                let parsed = if text.trim().is_empty() {
-                    Some(None)
-                } else {
-                    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-                        .ok()
-                        .map(Some)
-                };
-                match parsed {
-                    Some(day) if response.changed() && *slot != day => {
-                        *slot = day;
-                        changed = true;
-                    }
-                    None if !text.trim().is_empty() => {
+                match date_field_ui(ui, name, text, slot, true) {
+                    DateField::Changed => changed = true,
+                    DateField::Invalid => {
                         ui.end_row();
                         ui.label("");
                         ui.label(
@@ -395,7 +417,7 @@ fn filters_ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
                                 .color(theme::WARNING_TEXT),
                         );
                     }
-                    _ => {}
+                    DateField::Unchanged => {}
                 }
                 ui.end_row();
             }
