@@ -17,7 +17,7 @@ use super::metrics::{
     churn_rate, lifetime_years, product_retention_rate, purchase_clv, repeat_purchase_rate,
 };
 use super::period::Granularity;
-use crate::calendar::day_number;
+use crate::calendar::{day_from_number, day_number};
 use crate::chart::Unit;
 use crate::chart::spec::days_since_epoch;
 
@@ -229,7 +229,9 @@ pub fn period_kpis_of<'a>(
     k
 }
 
-/// APV × APF × ACL over the 12 months before the as-of date.
+/// The three simple CLV forms of the metric catalogue over the 12 months
+/// before the as-of date, with their inputs. They share one lifetime:
+/// ACL = 1 ÷ annual churn, capped at ten years.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SimpleClv {
     pub window: Window,
@@ -237,22 +239,57 @@ pub struct SimpleClv {
     pub purchases_per_year: Option<f64>,
     pub annual_churn: Option<f64>,
     pub lifetime_years: f64,
+    /// Purchase form: APV × APF × ACL.
     pub clv: Option<f64>,
+    /// Revenue per active customer over the year.
+    pub arpu_per_year: Option<f64>,
+    /// ARPU form: ARPU × ACL.
+    pub arpu_clv: Option<f64>,
+    /// Revenue per customer and month with a purchase: a subscription's
+    /// monthly price when orders are monthly payments.
+    pub monthly_price: Option<f64>,
+    /// ACL in months.
+    pub months_subscribed: f64,
+    /// Subscription form: monthly price × months subscribed.
+    pub subscription_clv: Option<f64>,
 }
 
 pub const LIFETIME_CAP_YEARS: f64 = 10.0;
 
 pub fn simple_clv(history: &History, as_of: NaiveDate, active_window_months: u32) -> SimpleClv {
+    simple_clv_of(&history.customers, as_of, active_window_months)
+}
+
+/// The simple forms for some customers only (a segment).
+pub fn simple_clv_of<'a>(
+    customers: impl IntoIterator<Item = &'a CustomerHistory> + Clone,
+    as_of: NaiveDate,
+    active_window_months: u32,
+) -> SimpleClv {
     let window = Window {
         start: months_before(as_of, 12),
         end: as_of,
     };
-    let year = period_kpis(history, window, active_window_months);
+    let year = period_kpis_of(customers.clone(), window, active_window_months);
+    let (start, end) = (day_number(window.start), day_number(window.end));
+    let mut paying_months = 0u64;
+    for customer in customers {
+        let mut last_month = None;
+        for order in customer.purchases().filter(|o| o.day >= start && o.day < end) {
+            let month = crate::calendar::month_index(day_from_number(order.day));
+            if last_month != Some(month) {
+                paying_months += 1;
+                last_month = Some(month);
+            }
+        }
+    }
     let lifetime = lifetime_years(year.churn_rate, LIFETIME_CAP_YEARS);
     let clv = match (year.average_order_value, year.purchase_frequency) {
         (Some(apv), Some(apf)) => Some(purchase_clv(apv, apf, lifetime)),
         _ => None,
     };
+    let monthly_price = (paying_months > 0).then(|| year.revenue / paying_months as f64);
+    let months_subscribed = lifetime * 12.0;
     SimpleClv {
         window,
         average_purchase_value: year.average_order_value,
@@ -260,6 +297,11 @@ pub fn simple_clv(history: &History, as_of: NaiveDate, active_window_months: u32
         annual_churn: year.churn_rate,
         lifetime_years: lifetime,
         clv,
+        arpu_per_year: year.arpu,
+        arpu_clv: year.arpu.map(|arpu| arpu * lifetime),
+        monthly_price,
+        months_subscribed,
+        subscription_clv: monthly_price.map(|price| price * months_subscribed),
     }
 }
 

@@ -3,6 +3,7 @@
 //! headless report always agree.
 
 pub mod activity;
+pub mod clv;
 pub mod cohort_charts;
 pub mod cohorts;
 pub mod filter;

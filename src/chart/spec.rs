@@ -14,6 +14,8 @@ pub enum Unit {
     /// Stored as a fraction, shown as percent.
     Percent,
     Money,
+    /// A plain quantity with decimals (purchases per customer).
+    Decimal,
 }
 
 impl Unit {
@@ -21,7 +23,7 @@ impl Unit {
         match self {
             Unit::Count => format_number(value, 0),
             Unit::Percent => format!("{} %", format_number(value * 100.0, 1)),
-            Unit::Money => format_number(value, 2),
+            Unit::Money | Unit::Decimal => format_number(value, 2),
         }
     }
 

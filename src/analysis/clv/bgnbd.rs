@@ -1,0 +1,158 @@
+//! The BG/NBD model (Fader, Hardie & Lee 2005, "Counting your customers the
+//! easy way"): while alive a customer buys at a Poisson rate λ ~ Gamma(r, α);
+//! after every purchase they drop out with probability p ~ Beta(a, b).
+
+use serde::Serialize;
+
+use super::special::{hyp2f1, ln_add_exp, ln_gamma};
+use super::{PurchaseModel, Rft};
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct BgNbd {
+    pub r: f64,
+    pub alpha: f64,
+    pub a: f64,
+    pub b: f64,
+}
+
+impl PurchaseModel for BgNbd {
+    const NAMES: &'static [&'static str] = &["r", "alpha", "a", "b"];
+
+    fn from_params(p: &[f64]) -> Option<Self> {
+        let &[r, alpha, a, b] = p else { return None };
+        [r, alpha, a, b]
+            .iter()
+            .all(|v| v.is_finite() && *v > 0.0)
+            .then_some(BgNbd { r, alpha, a, b })
+    }
+
+    fn params(&self) -> Vec<f64> {
+        vec![self.r, self.alpha, self.a, self.b]
+    }
+
+    /// A1 + A2 of the likelihood: the parts that depend on x only.
+    fn frequency_term(&self, x: f64) -> f64 {
+        let BgNbd { r, alpha, a, b } = *self;
+        ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln() + ln_gamma(a + b) + ln_gamma(b + x)
+            - ln_gamma(b)
+            - ln_gamma(a + b + x)
+    }
+
+    fn log_likelihood_given(&self, c: Rft, frequency_term: f64) -> f64 {
+        let BgNbd { r, alpha, a, b } = *self;
+        let a3 = -(r + c.x) * (alpha + c.t).ln();
+        if c.x == 0.0 {
+            return frequency_term + a3;
+        }
+        let a4 = a.ln() - (b + c.x - 1.0).ln() - (r + c.x) * (alpha + c.t_x).ln();
+        frequency_term + ln_add_exp(a3, a4)
+    }
+
+    /// 1 for customers who never came back: under BG/NBD a customer can
+    /// only drop out right after a purchase.
+    fn p_alive(&self, c: Rft) -> f64 {
+        if c.x == 0.0 {
+            return 1.0;
+        }
+        let BgNbd { r, alpha, a, b } = *self;
+        let ln_odds =
+            a.ln() - (b + c.x - 1.0).ln() + (r + c.x) * ((alpha + c.t) / (alpha + c.t_x)).ln();
+        1.0 / (1.0 + ln_odds.exp())
+    }
+
+    /// E[X(t) | x, t_x, T] (their equation 10). The 2F1 is summed after
+    /// Euler's transformation, whose series settles quickly even for
+    /// customers with many purchases.
+    fn expected_purchases(&self, c: Rft, t: f64) -> f64 {
+        if t <= 0.0 {
+            return 0.0;
+        }
+        let BgNbd { r, alpha, a, b } = *self;
+        let x = c.x;
+        let z = t / (alpha + c.t + t);
+        let ln_one_minus_z = (-z).ln_1p();
+        let big_c = a + b + x - 1.0;
+        // (1 − z)^(r + x) · 2F1(r + x, b + x; C; z) = (1 − z)^(a − 1) · 2F1(C − r − x, a − 1; C; z).
+        let Some(g) = hyp2f1(big_c - r - x, a - 1.0, big_c, z) else {
+            return f64::NAN;
+        };
+        let numerator = if (a - 1.0).abs() < 1e-9 {
+            // The limit a → 1 of (a + b + x − 1)/(a − 1) · (1 − (1 − z)^(a−1) G).
+            (b + x) * (-ln_one_minus_z - derivative_of_g_at_a1(b, r, x, z))
+        } else {
+            let decay = ((a - 1.0) * ln_one_minus_z).exp() * g;
+            big_c / (a - 1.0) * (1.0 - decay)
+        };
+        // Dividing by 1 + a/(b+x−1)·((α+T)/(α+t_x))^(r+x) is multiplying by P(alive).
+        numerator * self.p_alive(c)
+    }
+}
+
+/// d/da of 2F1(C − r − x, a − 1; C; z) at a = 1, where every term but the
+/// first carries the factor (a − 1): Σₙ≥₁ (C−r−x)ₙ (n−1)! / ((C)ₙ n!) zⁿ.
+fn derivative_of_g_at_a1(b: f64, r: f64, x: f64, z: f64) -> f64 {
+    let big_c = b + x;
+    let first = big_c - r - x;
+    let mut sum = 0.0;
+    let mut rising = 1.0;
+    for n in 1..100_000 {
+        let k = (n - 1) as f64;
+        rising *= (first + k) / (big_c + k) * z;
+        let term = rising / n as f64;
+        sum += term;
+        if term.abs() < 1e-16 * sum.abs().max(1e-300) {
+            break;
+        }
+    }
+    sum
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The CDNOW parameters of the paper.
+    const CDNOW: BgNbd = BgNbd {
+        r: 0.243,
+        alpha: 4.414,
+        a: 0.793,
+        b: 2.426,
+    };
+
+    #[test]
+    fn p_alive_is_one_without_repeat_purchases() {
+        let c = Rft { x: 0.0, t_x: 0.0, t: 38.86 };
+        assert_eq!(CDNOW.p_alive(c), 1.0);
+    }
+
+    #[test]
+    fn expected_purchases_match_lifetimes() {
+        // lifetimes 0.11.3 BetaGeoFitter with these parameters:
+        // conditional_expected_number_of_purchases_up_to_time(39, 2, 30.43, 38.86) etc.
+        let cases = [
+            (Rft { x: 2.0, t_x: 30.43, t: 38.86 }, 39.0, 1.226_028_174_767_135),
+            (Rft { x: 0.0, t_x: 0.0, t: 38.86 }, 39.0, 0.195_098_052_011_253_96),
+            (Rft { x: 7.0, t_x: 35.0, t: 38.0 }, 10.0, 1.372_355_297_840_043),
+        ];
+        for (c, t, expected) in cases {
+            let got = CDNOW.expected_purchases(c, t);
+            assert!((got - expected).abs() < 1e-9 * expected, "{c:?}: {got} vs {expected}");
+        }
+    }
+
+    #[test]
+    fn hard_inputs_stay_finite() {
+        for c in [
+            Rft { x: 5000.0, t_x: 300.0, t: 300.0 },
+            Rft { x: 1.0, t_x: 0.1, t: 5000.0 },
+            Rft { x: 300.0, t_x: 1.0, t: 2000.0 },
+        ] {
+            let p = CDNOW.p_alive(c);
+            let e = CDNOW.expected_purchases(c, 52.0);
+            let ll = CDNOW.log_likelihood(c);
+            assert!(p.is_finite() && (0.0..=1.0).contains(&p), "{c:?}: {p}");
+            assert!(e.is_finite() && e >= 0.0, "{c:?}: {e}");
+            assert!(ll.is_finite(), "{c:?}: {ll}");
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! Predicted value summed up per segment, and the customers worth a call.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::ClvRow;
+
+/// One row of "CLV by segment".
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ClvSegmentRow {
+    pub segment: String,
+    pub customers: u64,
+    pub total_clv: Option<f64>,
+    pub average_clv: Option<f64>,
+    pub average_p_alive: f64,
+    pub expected_purchases: f64,
+}
+
+/// Sums per value of `segment_of`, the names in `order` first, then the
+/// rest by size.
+pub fn by_segment<'a>(
+    rows: &[&'a ClvRow],
+    segment_of: impl Fn(&'a ClvRow) -> String,
+    order: &[String],
+) -> Vec<ClvSegmentRow> {
+    let mut groups: BTreeMap<String, Vec<&ClvRow>> = BTreeMap::new();
+    for row in rows {
+        groups.entry(segment_of(row)).or_default().push(row);
+    }
+    let mut names: Vec<String> = order
+        .iter()
+        .filter(|n| groups.contains_key(*n))
+        .cloned()
+        .collect();
+    let mut rest: Vec<String> = groups
+        .keys()
+        .filter(|k| !names.contains(k))
+        .cloned()
+        .collect();
+    rest.sort_by_key(|k| std::cmp::Reverse(groups[k].len()));
+    names.extend(rest);
+    names
+        .into_iter()
+        .map(|name| {
+            let members = &groups[&name];
+            let n = members.len() as f64;
+            let total_clv: Option<f64> = members.iter().map(|r| r.clv).sum();
+            ClvSegmentRow {
+                customers: members.len() as u64,
+                total_clv,
+                average_clv: total_clv.map(|t| t / n),
+                average_p_alive: members.iter().map(|r| r.p_alive).sum::<f64>() / n,
+                expected_purchases: members.iter().map(|r| r.expected_purchases).sum(),
+                segment: name,
+            }
+        })
+        .collect()
+}
+
+/// Customers among the most valuable fifth (by `value_of`, usually their
+/// revenue so far) whose P(alive) fell by at least `min_fall` over the last
+/// 30 days, the largest falls first.
+pub fn falling_high_value<'a>(
+    rows: &[&'a ClvRow],
+    value_of: impl Fn(&ClvRow) -> f64,
+    min_fall: f64,
+) -> Vec<&'a ClvRow> {
+    if rows.is_empty() {
+        return Vec::new();
+    }
+    let mut values: Vec<f64> = rows.iter().map(|r| value_of(r)).collect();
+    values.sort_by(f64::total_cmp);
+    let threshold = values[(values.len() * 4) / 5];
+    let mut picked: Vec<&ClvRow> = rows
+        .iter()
+        .copied()
+        .filter(|r| value_of(r) >= threshold && r.p_alive_fall().is_some_and(|f| f >= min_fall))
+        .collect();
+    picked.sort_by(|a, b| {
+        b.p_alive_fall()
+            .unwrap_or(0.0)
+            .total_cmp(&a.p_alive_fall().unwrap_or(0.0))
+    });
+    picked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: &str, clv: f64, p_alive: f64, before: Option<f64>) -> ClvRow {
+        ClvRow {
+            customer_id: id.into(),
+            frequency: 1,
+            recency_weeks: 1.0,
+            t_weeks: 2.0,
+            monetary_value: Some(10.0),
+            p_alive,
+            expected_purchases: 0.5,
+            expected_avg_spend: Some(10.0),
+            clv: Some(clv),
+            p_alive_30_days_earlier: before,
+        }
+    }
+
+    #[test]
+    fn sums_and_means_per_segment() {
+        let rows = [row("a", 10.0, 0.5, None), row("b", 30.0, 1.0, None), row("c", 5.0, 0.2, None)];
+        let refs: Vec<&ClvRow> = rows.iter().collect();
+        let table = by_segment(&refs, |r| if r.customer_id == "c" { "Y".into() } else { "X".into() }, &[]);
+        assert_eq!(table[0].segment, "X");
+        assert_eq!(table[0].customers, 2);
+        assert_eq!(table[0].total_clv, Some(40.0));
+        assert_eq!(table[0].average_clv, Some(20.0));
+        assert!((table[0].average_p_alive - 0.75).abs() < 1e-12);
+        assert_eq!(table[1].expected_purchases, 0.5);
+    }
+
+    #[test]
+    fn picks_top_fifth_with_falling_p_alive() {
+        let rows: Vec<ClvRow> = (0..10)
+            .map(|i| row(&i.to_string(), i as f64, 0.4, Some(if i == 9 { 0.9 } else { 0.41 })))
+            .collect();
+        let refs: Vec<&ClvRow> = rows.iter().collect();
+        let picked = falling_high_value(&refs, |r| r.clv.unwrap_or(0.0), 0.05);
+        assert_eq!(picked.len(), 1);
+        assert_eq!(picked[0].customer_id, "9");
+    }
+}

@@ -1,0 +1,203 @@
+//! The CLV tab's charts as specs: value by segment, the spread of CLV, the
+//! P(alive) map over recency and frequency, and the holdout check.
+
+use super::by_segment::ClvSegmentRow;
+use super::{ClvRow, Fitted, HoldoutCheck, Rft};
+use crate::chart::spec::{HeatCell, Heatmap, palette};
+use crate::chart::{Axis, AxisKind, ChartSpec, Series, SeriesStyle, Unit};
+use crate::format::format_number;
+
+pub const CLV_DEFINITION: &str = "CLV = Σ over the next M months of expected spend per purchase × expected purchases in that month ÷ (1 + monthly discount rate)^month, months of 30 days.";
+
+fn category_axis(label: &str, categories: Vec<String>) -> Axis {
+    Axis {
+        label: label.into(),
+        kind: AxisKind::Category,
+        categories,
+        log: false,
+    }
+}
+
+/// Average predicted CLV per segment.
+pub fn by_segment_spec(dimension: &str, table: &[ClvSegmentRow], window: &str) -> ChartSpec {
+    let id = format!(
+        "clv_by_{}",
+        dimension
+            .to_lowercase()
+            .chars()
+            .map(|c| if c.is_alphanumeric() { c } else { '_' })
+            .collect::<String>()
+    );
+    ChartSpec {
+        id,
+        title: format!("Average CLV by {dimension}"),
+        caption: format!("{CLV_DEFINITION} Data: {window}."),
+        x: category_axis(dimension, table.iter().map(|r| r.segment.clone()).collect()),
+        y: Axis::value("Average CLV per customer", Unit::Money),
+        series: vec![Series {
+            name: "Average CLV".into(),
+            style: SeriesStyle::Bars,
+            color: palette(0),
+            points: table
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| Some([i as f64, r.average_clv?]))
+                .collect(),
+        }],
+        heatmap: None,
+    }
+}
+
+/// How many customers have a CLV in each of 20 equal ranges up to the
+/// 99th percentile (the last range takes everyone above).
+pub fn distribution_spec(rows: &[&ClvRow], window: &str) -> ChartSpec {
+    let mut values: Vec<f64> = rows.iter().filter_map(|r| r.clv).filter(|v| v.is_finite()).collect();
+    values.sort_by(f64::total_cmp);
+    let mut points = Vec::new();
+    if let (Some(&low), Some(&high)) = (values.first(), values.get(values.len().saturating_sub(1) * 99 / 100)) {
+        const BINS: usize = 20;
+        let low = low.min(0.0);
+        let width = ((high - low) / BINS as f64).max(1e-9);
+        let mut counts = [0u64; BINS];
+        for v in &values {
+            let bin = (((v - low) / width) as usize).min(BINS - 1);
+            counts[bin] += 1;
+        }
+        points = counts
+            .iter()
+            .enumerate()
+            .map(|(i, n)| [low + (i as f64 + 0.5) * width, *n as f64])
+            .collect();
+    }
+    ChartSpec {
+        id: "clv_distribution".into(),
+        title: "How CLV is spread over customers".into(),
+        caption: format!("Customers per range of predicted CLV; the last bar holds the top 1 %. {CLV_DEFINITION} Data: {window}."),
+        x: Axis::value("Predicted CLV", Unit::Money),
+        y: Axis::value("Customers", Unit::Count),
+        series: vec![Series {
+            name: "Customers".into(),
+            style: SeriesStyle::Bars,
+            color: palette(1),
+            points,
+        }],
+        heatmap: None,
+    }
+}
+
+/// P(alive) for a customer first seen `t_weeks` ago, by the week of their
+/// last purchase (rows, most recent on top) and repeat purchases (columns).
+pub fn p_alive_heatmap_spec(model: &Fitted, t_weeks: f64, max_frequency: u32, window: &str) -> ChartSpec {
+    const ROWS: usize = 12;
+    let columns = max_frequency.clamp(1, 20);
+    let step = t_weeks / (ROWS - 1) as f64;
+    let recencies: Vec<f64> = (0..ROWS).rev().map(|i| i as f64 * step).collect();
+    let cells = recencies
+        .iter()
+        .map(|&t_x| {
+            (0..=columns)
+                .map(|x| {
+                    let c = Rft { x: x as f64, t_x: if x == 0 { 0.0 } else { t_x }, t: t_weeks };
+                    let p = model.p_alive(c);
+                    Some(HeatCell {
+                        text: format!("{} %", format_number(p * 100.0, 0)),
+                        shade: p as f32,
+                        complete: true,
+                        tooltip: format!(
+                            "{x} repeat purchases, the last {} weeks after the first, first purchase {} weeks ago: P(alive) {} %",
+                            format_number(t_x, 1),
+                            format_number(t_weeks, 1),
+                            format_number(p * 100.0, 1)
+                        ),
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    ChartSpec {
+        id: "p_alive_heatmap".into(),
+        title: "P(alive) by recency and frequency".into(),
+        caption: format!(
+            "The chance that a customer who first bought {} weeks before the calibration end is still a customer, by when they last bought and how often they came back ({}). Data: {window}.",
+            format_number(t_weeks, 0),
+            model.kind().label()
+        ),
+        x: Axis::value("Repeat purchases", Unit::Count),
+        y: Axis::value("Weeks from first to last purchase", Unit::Count),
+        series: Vec::new(),
+        heatmap: Some(Heatmap {
+            row_labels: recencies.iter().map(|r| format!("{} wk", format_number(*r, 0))).collect(),
+            column_labels: (0..=columns).map(|x| x.to_string()).collect(),
+            cells,
+            summary_rows: 0,
+            corner_label: "Recency \\ repeat purchases".into(),
+        }),
+    }
+}
+
+pub fn holdout_weekly_spec(check: &HoldoutCheck) -> ChartSpec {
+    let line = |name: &str, style, color, f: fn(&(u32, f64, f64)) -> f64| Series {
+        name: name.into(),
+        style,
+        color,
+        points: check.weekly.iter().map(|w| [w.0 as f64, f(w)]).collect(),
+    };
+    ChartSpec {
+        id: "clv_holdout_weekly".into(),
+        title: "Holdout check: cumulative repeat purchases".into(),
+        caption: format!(
+            "{} fitted on purchases up to {}, predicting the {} weeks after; actual purchase days of the same {} customers. When the lines stay close the model can be trusted on this data.",
+            check.model.kind().label(),
+            check.calibration_end,
+            check.weekly.len(),
+            format_number(check.customers as f64, 0)
+        ),
+        x: Axis::value("Week of the holdout", Unit::Count),
+        y: Axis::value("Repeat purchases (cumulative)", Unit::Count),
+        series: vec![
+            line("Actual", SeriesStyle::BoldLine, palette(0), |w| w.1),
+            line("Predicted", SeriesStyle::Line, palette(1), |w| w.2),
+        ],
+        heatmap: None,
+    }
+}
+
+pub fn holdout_frequency_spec(check: &HoldoutCheck) -> ChartSpec {
+    let bars = |f: fn(&(String, usize, f64, f64)) -> f64| -> Vec<[f64; 2]> {
+        check
+            .by_frequency
+            .iter()
+            .enumerate()
+            .map(|(i, b)| [i as f64, f(b)])
+            .collect()
+    };
+    ChartSpec {
+        id: "clv_holdout_by_frequency".into(),
+        title: "Holdout check: purchases per customer by calibration frequency".into(),
+        caption: format!(
+            "Mean repeat purchases in the {} holdout weeks, actual and predicted, for customers grouped by their repeat purchases up to {}.",
+            check.weekly.len(),
+            check.calibration_end
+        ),
+        x: category_axis(
+            "Repeat purchases in the calibration period",
+            check.by_frequency.iter().map(|b| b.0.clone()).collect(),
+        ),
+        y: Axis::value("Purchases per customer in the holdout", Unit::Decimal),
+        series: vec![
+            Series {
+                name: "Actual".into(),
+                style: SeriesStyle::Bars,
+                color: palette(0),
+                points: bars(|b| b.2),
+            },
+            Series {
+                name: "Predicted".into(),
+                style: SeriesStyle::Bars,
+                color: palette(1),
+                points: bars(|b| b.3),
+            },
+        ],
+        heatmap: None,
+    }
+}

@@ -1,0 +1,489 @@
+//! Customer lifetime value from the "buy till you die" models: a purchase
+//! model (BG/NBD or Pareto/NBD) for how often and how long customers buy,
+//! the Gamma-Gamma model for how much, and CLV as their discounted product.
+//!
+//! Everything here follows the conventions of the reference literature and
+//! of the `lifetimes` library, so that numbers can be checked against both:
+//! time is in weeks, and CLV sums months of 30 days.
+
+pub mod bgnbd;
+pub mod by_segment;
+pub mod charts;
+pub mod fit;
+pub mod gamma_gamma;
+pub mod pareto_nbd;
+pub mod special;
+pub mod summary;
+
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::history::CustomerHistory;
+use crate::calendar::{day_from_number, day_number};
+pub use bgnbd::BgNbd;
+pub use gamma_gamma::GammaGamma;
+pub use pareto_nbd::ParetoNbd;
+use summary::{CustomerSummary, DAYS_PER_WEEK, summarise};
+
+/// A customer's calibration summary in model units: x repeat purchase days,
+/// the last at t_x weeks and the calibration end at T weeks after the first.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Rft {
+    pub x: f64,
+    pub t_x: f64,
+    pub t: f64,
+}
+
+impl Rft {
+    pub fn of(summary: &CustomerSummary) -> Rft {
+        Rft {
+            x: summary.frequency as f64,
+            t_x: summary.recency_weeks(),
+            t: summary.t_weeks(),
+        }
+    }
+}
+
+/// What a purchase model offers: its likelihood for fitting, and per
+/// customer the chance of being alive and the purchases to expect.
+pub trait PurchaseModel: Sized + Sync + Copy {
+    const NAMES: &'static [&'static str];
+    fn from_params(params: &[f64]) -> Option<Self>;
+    fn params(&self) -> Vec<f64>;
+    /// The part of a customer's log-likelihood that depends on x only,
+    /// computed once per distinct x while fitting.
+    fn frequency_term(&self, x: f64) -> f64;
+    fn log_likelihood_given(&self, c: Rft, frequency_term: f64) -> f64;
+    fn log_likelihood(&self, c: Rft) -> f64 {
+        self.log_likelihood_given(c, self.frequency_term(c.x))
+    }
+    fn p_alive(&self, c: Rft) -> f64;
+    /// E[X(t) | x, t_x, T]: purchases expected in the next `t_weeks`.
+    fn expected_purchases(&self, c: Rft, t_weeks: f64) -> f64;
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ModelKind {
+    #[default]
+    BgNbd,
+    ParetoNbd,
+}
+
+impl ModelKind {
+    pub const ALL: [ModelKind; 2] = [ModelKind::BgNbd, ModelKind::ParetoNbd];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ModelKind::BgNbd => "BG/NBD",
+            ModelKind::ParetoNbd => "Pareto/NBD",
+        }
+    }
+
+    /// The name on the command line and in clv_model.json.
+    pub fn key(self) -> &'static str {
+        match self {
+            ModelKind::BgNbd => "bgnbd",
+            ModelKind::ParetoNbd => "paretonbd",
+        }
+    }
+
+    pub fn explanation(self) -> &'static str {
+        match self {
+            ModelKind::BgNbd => "BG/NBD (Fader, Hardie & Lee 2005): while alive a customer buys at their own steady rate; after each purchase they may drop out for good. A customer who never bought again is assumed alive.",
+            ModelKind::ParetoNbd => "Pareto/NBD (Schmittlein, Morrison & Colombo 1987): while alive a customer buys at their own steady rate; their lifetime ends at a random moment, purchase or not.",
+        }
+    }
+}
+
+/// A fitted purchase model.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Fitted {
+    BgNbd(BgNbd),
+    ParetoNbd(ParetoNbd),
+}
+
+impl Fitted {
+    pub fn kind(&self) -> ModelKind {
+        match self {
+            Fitted::BgNbd(_) => ModelKind::BgNbd,
+            Fitted::ParetoNbd(_) => ModelKind::ParetoNbd,
+        }
+    }
+
+    pub fn parameters(&self) -> Vec<(&'static str, f64)> {
+        let (names, values) = match self {
+            Fitted::BgNbd(m) => (BgNbd::NAMES, m.params()),
+            Fitted::ParetoNbd(m) => (ParetoNbd::NAMES, m.params()),
+        };
+        names.iter().copied().zip(values).collect()
+    }
+
+    pub fn p_alive(&self, c: Rft) -> f64 {
+        match self {
+            Fitted::BgNbd(m) => m.p_alive(c),
+            Fitted::ParetoNbd(m) => m.p_alive(c),
+        }
+    }
+
+    pub fn expected_purchases(&self, c: Rft, t_weeks: f64) -> f64 {
+        match self {
+            Fitted::BgNbd(m) => m.expected_purchases(c, t_weeks),
+            Fitted::ParetoNbd(m) => m.expected_purchases(c, t_weeks),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ClvSettings {
+    pub model: ModelKind,
+    /// The last day the models learn from (inclusive); `None` means the
+    /// day before the as-of date.
+    pub calibration_end: Option<NaiveDate>,
+    /// For "expected purchases".
+    pub horizon_weeks: u32,
+    pub clv_months: u32,
+    /// Per month, as a fraction (0.01 = 1 %).
+    pub discount_rate_monthly: f64,
+    /// Weeks before the calibration end held out to check the model; 0 = no check.
+    pub holdout_weeks: u32,
+}
+
+impl Default for ClvSettings {
+    fn default() -> Self {
+        ClvSettings {
+            model: ModelKind::BgNbd,
+            calibration_end: None,
+            horizon_weeks: 39,
+            clv_months: 12,
+            discount_rate_monthly: 0.01,
+            holdout_weeks: 26,
+        }
+    }
+}
+
+/// One customer's prediction.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ClvRow {
+    pub customer_id: String,
+    pub frequency: u32,
+    pub recency_weeks: f64,
+    pub t_weeks: f64,
+    pub monetary_value: Option<f64>,
+    pub p_alive: f64,
+    pub expected_purchases: f64,
+    pub expected_avg_spend: Option<f64>,
+    pub clv: Option<f64>,
+    /// P(alive) as it was 30 days before the calibration end; `None` for
+    /// customers who had not bought yet then.
+    pub p_alive_30_days_earlier: Option<f64>,
+}
+
+impl ClvRow {
+    /// How much P(alive) fell over the last 30 days (positive = falling).
+    pub fn p_alive_fall(&self) -> Option<f64> {
+        self.p_alive_30_days_earlier.map(|before| before - self.p_alive)
+    }
+}
+
+/// The spend model, or why there is none.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SpendModel {
+    Fitted {
+        model: GammaGamma,
+        log_likelihood: f64,
+        customers: usize,
+    },
+    Unavailable(String),
+}
+
+/// Fit on an earlier calibration end, predictions against what happened.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HoldoutCheck {
+    pub calibration_end: NaiveDate,
+    /// The first day not in the holdout (the main calibration end + 1).
+    pub holdout_end: NaiveDate,
+    pub model: Fitted,
+    pub log_likelihood: f64,
+    pub customers: usize,
+    /// Week of the holdout (1, 2, …), actual and predicted cumulative
+    /// repeat purchases of the calibration customers.
+    pub weekly: Vec<(u32, f64, f64)>,
+    /// Calibration frequency bucket, customers, mean actual and mean
+    /// predicted purchases in the holdout.
+    pub by_frequency: Vec<(String, usize, f64, f64)>,
+}
+
+/// The fitted models and every customer's prediction.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelFit {
+    pub settings: ClvSettings,
+    pub as_of: NaiveDate,
+    pub calibration_end: NaiveDate,
+    pub model: Fitted,
+    pub log_likelihood: f64,
+    /// Customers the purchase model was fitted on, and their distinct
+    /// (x, t_x, T) rows.
+    pub customers: usize,
+    pub distinct_rows: usize,
+    pub spend: SpendModel,
+    pub rows: Vec<ClvRow>,
+    /// `None` when no check was asked for; an explanation when it could not run.
+    pub holdout: Option<Result<HoldoutCheck, String>>,
+    pub fit_ms: u128,
+}
+
+impl ModelFit {
+    /// Whether this fit answers `settings` at `as_of`, so it can be reused.
+    pub fn answers(&self, settings: &ClvSettings, as_of: NaiveDate) -> bool {
+        self.as_of == as_of && &self.settings == settings
+    }
+
+    pub fn spend_model(&self) -> Option<&GammaGamma> {
+        match &self.spend {
+            SpendModel::Fitted { model, .. } => Some(model),
+            SpendModel::Unavailable(_) => None,
+        }
+    }
+}
+
+/// The calibration end that `settings` mean at `as_of` (inclusive).
+pub fn calibration_end(settings: &ClvSettings, as_of: NaiveDate) -> NaiveDate {
+    let last = as_of.pred_opt().unwrap_or(as_of);
+    settings.calibration_end.map_or(last, |d| d.min(last))
+}
+
+fn fit_purchases(kind: ModelKind, summaries: &[CustomerSummary]) -> Result<(Fitted, f64, usize), String> {
+    let rows = fit::compress(summaries);
+    let fitted = match kind {
+        ModelKind::BgNbd => fit::fit_purchase_model::<BgNbd>(&rows).map(|(m, ll)| (Fitted::BgNbd(m), ll)),
+        ModelKind::ParetoNbd => {
+            fit::fit_purchase_model::<ParetoNbd>(&rows).map(|(m, ll)| (Fitted::ParetoNbd(m), ll))
+        }
+    };
+    fitted
+        .map(|(m, ll)| (m, ll, rows.len()))
+        .ok_or_else(|| format!("the {} model could not be fitted to these customers", kind.label()))
+}
+
+/// Why the models cannot learn from these summaries, if they cannot.
+fn unfit_reason(summaries: &[CustomerSummary], calibration_end: NaiveDate) -> Option<String> {
+    if summaries.is_empty() {
+        return Some(format!(
+            "No purchases on or before the calibration end {calibration_end}: choose a later calibration end."
+        ));
+    }
+    if summaries.iter().all(|s| s.frequency == 0) {
+        return Some(format!(
+            "No customer bought on two different days up to {calibration_end}, so the models have no repeat purchases to learn from. Choose a later calibration end or a longer data window."
+        ));
+    }
+    None
+}
+
+/// Fits the models on every customer's purchases up to the calibration end
+/// and predicts each customer; the holdout check refits on an earlier end.
+pub fn fit_and_score(
+    customers: &[CustomerHistory],
+    has_amount: bool,
+    settings: &ClvSettings,
+    as_of: NaiveDate,
+) -> Result<ModelFit, String> {
+    let started = Instant::now();
+    let end = calibration_end(settings, as_of);
+    let end_day = day_number(end);
+    let summaries = summarise(customers, end_day, end_day + 1);
+    if let Some(reason) = unfit_reason(&summaries, end) {
+        return Err(reason);
+    }
+    let (model, log_likelihood, distinct_rows) = fit_purchases(settings.model, &summaries)?;
+    let spend = if !has_amount {
+        SpendModel::Unavailable("No amount column is mapped, so there is no spend to model; expected purchases are shown without CLV.".into())
+    } else {
+        let pairs: Vec<(f64, f64)> = summaries
+            .iter()
+            .filter_map(|s| Some((s.frequency as f64, s.monetary_value?)))
+            .collect();
+        match GammaGamma::fit(&pairs) {
+            Some((model, log_likelihood, customers)) if model.q > 1.0 => SpendModel::Fitted {
+                model,
+                log_likelihood,
+                customers,
+            },
+            Some(_) => SpendModel::Unavailable("The spend of repeat purchases varies so much that the Gamma-Gamma model has no finite average (q ≤ 1); CLV is not shown.".into()),
+            None => SpendModel::Unavailable("Fewer than two customers have repeat purchases with a positive amount, so the spend model cannot be fitted.".into()),
+        }
+    };
+    let earlier = summarise(customers, end_day - 30, end_day - 29);
+    let rows = score(&summaries, &earlier, &model, &spend, settings);
+    let holdout = (settings.holdout_weeks > 0).then(|| holdout_check(customers, settings, end));
+    Ok(ModelFit {
+        settings: settings.clone(),
+        as_of,
+        calibration_end: end,
+        model,
+        log_likelihood,
+        customers: summaries.len(),
+        distinct_rows,
+        spend,
+        rows,
+        holdout,
+        fit_ms: started.elapsed().as_millis(),
+    })
+}
+
+/// Σₖ₌₁..M (E[X(30k days)] − E[X(30(k−1) days)]) / (1 + d)^k: the
+/// discounted purchases that, times the expected spend, make the CLV.
+pub fn discounted_purchases(model: &Fitted, c: Rft, months: u32, discount_rate_monthly: f64) -> f64 {
+    let mut total = 0.0;
+    let mut previous = 0.0;
+    for k in 1..=months {
+        let t_weeks = 30.0 * k as f64 / DAYS_PER_WEEK;
+        let cumulative = model.expected_purchases(c, t_weeks);
+        total += (cumulative - previous) / (1.0 + discount_rate_monthly).powi(k as i32);
+        previous = cumulative;
+    }
+    total
+}
+
+fn score(
+    summaries: &[CustomerSummary],
+    earlier: &[CustomerSummary],
+    model: &Fitted,
+    spend: &SpendModel,
+    settings: &ClvSettings,
+) -> Vec<ClvRow> {
+    let spend_model = match spend {
+        SpendModel::Fitted { model, .. } => Some(*model),
+        SpendModel::Unavailable(_) => None,
+    };
+    // Both lists follow the customers' order, the earlier one a subset.
+    let mut earlier_p_alive: Vec<Option<f64>> = Vec::with_capacity(summaries.len());
+    let mut j = 0;
+    for s in summaries {
+        match earlier.get(j) {
+            Some(e) if e.customer_id == s.customer_id => {
+                earlier_p_alive.push(Some(model.p_alive(Rft::of(e))));
+                j += 1;
+            }
+            _ => earlier_p_alive.push(None),
+        }
+    }
+    summaries
+        .par_iter()
+        .zip(earlier_p_alive)
+        .map(|(s, before)| {
+            let c = Rft::of(s);
+            let expected_avg_spend =
+                spend_model.map(|m| m.expected_spend(c.x, s.monetary_value));
+            let clv = expected_avg_spend.map(|spend| {
+                spend
+                    * discounted_purchases(model, c, settings.clv_months, settings.discount_rate_monthly)
+            });
+            ClvRow {
+                customer_id: s.customer_id.clone(),
+                frequency: s.frequency,
+                recency_weeks: c.t_x,
+                t_weeks: c.t,
+                monetary_value: s.monetary_value,
+                p_alive: model.p_alive(c),
+                expected_purchases: model.expected_purchases(c, settings.horizon_weeks as f64),
+                expected_avg_spend,
+                clv,
+                p_alive_30_days_earlier: before,
+            }
+        })
+        .collect()
+}
+
+/// Refits on the purchases up to `holdout_weeks` before `end` and compares
+/// what it predicts for the held-out weeks with what the same customers did.
+fn holdout_check(
+    customers: &[CustomerHistory],
+    settings: &ClvSettings,
+    end: NaiveDate,
+) -> Result<HoldoutCheck, String> {
+    let end_day = day_number(end);
+    let weeks = settings.holdout_weeks;
+    let holdout_days = weeks as i32 * 7;
+    let calibration_end_day = end_day - holdout_days;
+    let calibration_end = day_from_number(calibration_end_day);
+    let summaries = summarise(customers, calibration_end_day, end_day + 1);
+    if let Some(reason) = unfit_reason(&summaries, calibration_end) {
+        return Err(format!("The holdout check needs more history: {reason}"));
+    }
+    let (model, log_likelihood, _) = fit_purchases(settings.model, &summaries)?;
+    let rows = fit::compress(&summaries);
+    let predicted_per_week: Vec<f64> = (1..=weeks)
+        .into_par_iter()
+        .map(|w| {
+            rows.iter()
+                .map(|row| row.weight * model.expected_purchases(row.rft, w as f64))
+                .sum()
+        })
+        .collect();
+    let mut actual_per_week = vec![0.0; weeks as usize];
+    for c in customers {
+        let mut last_day = None;
+        let first = c.first_purchase_day();
+        if first.is_none_or(|d| d > calibration_end_day) {
+            continue;
+        }
+        for o in c.purchases() {
+            if o.day > calibration_end_day && o.day <= end_day && last_day != Some(o.day) {
+                let week = ((o.day - calibration_end_day - 1) / 7) as usize;
+                if let Some(slot) = actual_per_week.get_mut(week) {
+                    *slot += 1.0;
+                }
+                last_day = Some(o.day);
+            }
+        }
+    }
+    let mut cumulative = 0.0;
+    let weekly = (1..=weeks)
+        .zip(actual_per_week)
+        .zip(predicted_per_week)
+        .map(|((w, actual), predicted)| {
+            cumulative += actual;
+            (w, cumulative, predicted)
+        })
+        .collect();
+    const BUCKETS: u32 = 7;
+    let mut buckets: Vec<(usize, f64, f64)> = vec![(0, 0.0, 0.0); BUCKETS as usize + 1];
+    let horizon = holdout_days as f64 / DAYS_PER_WEEK;
+    let predictions: Vec<f64> = summaries
+        .par_iter()
+        .map(|s| model.expected_purchases(Rft::of(s), horizon))
+        .collect();
+    for (s, predicted) in summaries.iter().zip(predictions) {
+        let bucket = &mut buckets[s.frequency.min(BUCKETS) as usize];
+        bucket.0 += 1;
+        bucket.1 += s.holdout_purchases as f64;
+        bucket.2 += predicted;
+    }
+    let by_frequency = buckets
+        .into_iter()
+        .enumerate()
+        .filter(|(_, (n, _, _))| *n > 0)
+        .map(|(x, (n, actual, predicted))| {
+            let label = if x as u32 == BUCKETS {
+                format!("{BUCKETS}+")
+            } else {
+                x.to_string()
+            };
+            (label, n, actual / n as f64, predicted / n as f64)
+        })
+        .collect();
+    Ok(HoldoutCheck {
+        calibration_end,
+        holdout_end: day_from_number(end_day + 1),
+        model,
+        log_likelihood,
+        customers: summaries.len(),
+        weekly,
+        by_frequency,
+    })
+}

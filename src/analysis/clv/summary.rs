@@ -1,0 +1,135 @@
+//! The per-customer summary the "buy till you die" models are fitted on,
+//! with the conventions of the reference literature (Fader, Hardie & Lee):
+//! purchases on the same day count once, frequency counts the purchase days
+//! after the first, recency and age are in weeks of 7 days, and monetary
+//! value is the mean spend of the repeat purchase days.
+
+use crate::analysis::history::CustomerHistory;
+
+pub const DAYS_PER_WEEK: f64 = 7.0;
+
+/// One customer as the models see them at the calibration end.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CustomerSummary {
+    pub customer_id: String,
+    /// Purchase days after the first (x).
+    pub frequency: u32,
+    /// Days from the first to the last purchase day (t_x × 7).
+    pub recency_days: i32,
+    /// Days from the first purchase day to the calibration end (T × 7).
+    pub age_days: i32,
+    /// Mean spend of the repeat purchase days; `None` when x = 0.
+    pub monetary_value: Option<f64>,
+    /// Purchase days after the calibration end, before the holdout end.
+    pub holdout_purchases: u32,
+}
+
+impl CustomerSummary {
+    pub fn recency_weeks(&self) -> f64 {
+        self.recency_days as f64 / DAYS_PER_WEEK
+    }
+
+    pub fn t_weeks(&self) -> f64 {
+        self.age_days as f64 / DAYS_PER_WEEK
+    }
+}
+
+/// Every customer whose first purchase is on or before the calibration end
+/// (inclusive, days since 1970-01-01). Purchases after it and before
+/// `holdout_end_day` (exclusive) are counted as holdout purchases.
+pub fn summarise(
+    customers: &[CustomerHistory],
+    calibration_end_day: i32,
+    holdout_end_day: i32,
+) -> Vec<CustomerSummary> {
+    let mut out = Vec::with_capacity(customers.len());
+    // (day, spend) of each purchase day, reused between customers.
+    let mut days: Vec<(i32, f64)> = Vec::new();
+    for customer in customers {
+        days.clear();
+        let mut holdout_days: Vec<i32> = Vec::new();
+        for order in customer.purchases() {
+            if order.day <= calibration_end_day {
+                match days.last_mut() {
+                    Some((day, spend)) if *day == order.day => *spend += order.amount,
+                    _ => days.push((order.day, order.amount)),
+                }
+            } else if order.day < holdout_end_day && holdout_days.last() != Some(&order.day) {
+                holdout_days.push(order.day);
+            }
+        }
+        let (Some(&(first, _)), Some(&(last, _))) = (days.first(), days.last()) else {
+            continue;
+        };
+        let repeat = &days[1..];
+        let monetary_value = (!repeat.is_empty())
+            .then(|| repeat.iter().map(|(_, spend)| spend).sum::<f64>() / repeat.len() as f64);
+        out.push(CustomerSummary {
+            customer_id: customer.id.clone(),
+            frequency: repeat.len() as u32,
+            recency_days: last - first,
+            age_days: calibration_end_day - first,
+            monetary_value,
+            holdout_purchases: holdout_days.len() as u32,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::history::Order;
+
+    fn customer(id: &str, orders: &[(i32, f64)]) -> CustomerHistory {
+        CustomerHistory {
+            id: id.into(),
+            orders: orders
+                .iter()
+                .map(|&(day, amount)| Order {
+                    day,
+                    amount,
+                    purchase: amount >= 0.0,
+                })
+                .collect(),
+            group: None,
+        }
+    }
+
+    #[test]
+    fn conventions_on_a_hand_made_log() {
+        let end = 100;
+        let customers = [
+            // Two orders on day 10 are one purchase of 30; repeats on 24 and 38.
+            customer("same-day", &[(10, 10.0), (10, 20.0), (24, 40.0), (38, 60.0)]),
+            customer("one-time", &[(50, 25.0)]),
+            // Bought on the calibration end itself, and once after it.
+            customer("on-the-end", &[(86, 5.0), (100, 15.0), (103, 7.0)]),
+            customer("refund-only-repeat", &[(0, 12.0), (40, -12.0)]),
+            customer("after-the-end", &[(101, 9.0)]),
+        ];
+        let summary = summarise(&customers, end, 110);
+        assert_eq!(summary.len(), 4, "the customer first seen after the end is left out");
+
+        let same_day = &summary[0];
+        assert_eq!(same_day.frequency, 2);
+        assert_eq!(same_day.recency_days, 28);
+        assert!((same_day.recency_weeks() - 4.0).abs() < 1e-12);
+        assert_eq!(same_day.age_days, 90);
+        assert_eq!(same_day.monetary_value, Some(50.0), "mean of 40 and 60; the first day excluded");
+
+        let one_time = &summary[1];
+        assert_eq!((one_time.frequency, one_time.recency_days), (0, 0));
+        assert_eq!(one_time.age_days, 50);
+        assert_eq!(one_time.monetary_value, None);
+
+        let on_the_end = &summary[2];
+        assert_eq!(on_the_end.frequency, 1);
+        assert_eq!(on_the_end.recency_days, 14);
+        assert_eq!(on_the_end.age_days, 14, "recency equals age");
+        assert_eq!(on_the_end.monetary_value, Some(15.0));
+        assert_eq!(on_the_end.holdout_purchases, 1);
+
+        assert_eq!(summary[3].frequency, 0, "a refund is no purchase");
+    }
+}

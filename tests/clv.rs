@@ -1,0 +1,97 @@
+//! The CLV models against the published reference numbers on the CDNOW
+//! sample (tests/fixtures/cdnow/cdnow_sample.csv, from `CDNOW_sample.txt`
+//! in the `lifetimes` wheel on PyPI; see make_expected.py there): 2,357
+//! customers, calibration of 39 weeks ending 1997-09-30.
+
+use chrono::NaiveDate;
+use kohorte::analysis::clv::{ClvSettings, Fitted, ModelFit, ModelKind, SpendModel, fit_and_score};
+use kohorte::analysis::history;
+use kohorte::data::{Dataset, ImportOptions};
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn cdnow() -> Dataset {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/cdnow/cdnow_sample.csv");
+    kohorte::data::load::load_path(&path, &ImportOptions::default()).unwrap()
+}
+
+fn fit_cdnow(model: ModelKind) -> ModelFit {
+    let data = cdnow();
+    let customers = history::build(&data.orders, data.has_amount, data.orders_are_rows, None).unwrap();
+    let settings = ClvSettings {
+        model,
+        calibration_end: Some(day(1997, 9, 30)),
+        holdout_weeks: 0,
+        ..ClvSettings::default()
+    };
+    fit_and_score(&customers.customers, data.has_amount, &settings, day(1998, 7, 1)).unwrap()
+}
+
+fn within(got: f64, want: f64, relative: f64) -> bool {
+    (got - want).abs() <= relative * want.abs()
+}
+
+fn assert_parameters(fit: &ModelFit, expected: &[(&str, f64)], log_likelihood: f64) {
+    for ((name, got), (want_name, want)) in fit.model.parameters().iter().zip(expected) {
+        assert_eq!(name, want_name);
+        assert!(within(*got, *want, 0.01), "{name}: {got} vs {want}");
+    }
+    assert!(
+        (fit.log_likelihood - log_likelihood).abs() < 0.1,
+        "log-likelihood {} vs {log_likelihood}",
+        fit.log_likelihood
+    );
+}
+
+#[test]
+fn calibration_summary_has_the_papers_customers() {
+    let fit = fit_cdnow(ModelKind::BgNbd);
+    assert_eq!(fit.customers, 2357);
+    assert_eq!(fit.rows.iter().filter(|r| r.frequency > 0).count(), 946);
+    // Customer 1 of lifetimes' cdnow_customers summary (id 00004 in the
+    // transaction log): x 2, t_x 30.43, T 38.86, monetary value 22.35
+    // ((29.73 + 14.96) / 2, rounded there to cents).
+    let first = fit.rows.iter().find(|r| r.customer_id == "00004").unwrap();
+    assert_eq!(first.frequency, 2);
+    assert!((first.recency_weeks - 30.43).abs() < 0.005);
+    assert!((first.t_weeks - 38.86).abs() < 0.005);
+    assert!((first.monetary_value.unwrap() - 22.345).abs() < 1e-9);
+}
+
+#[test]
+fn bg_nbd_reproduces_the_paper() {
+    let fit = fit_cdnow(ModelKind::BgNbd);
+    assert!(matches!(fit.model, Fitted::BgNbd(_)));
+    assert_parameters(
+        &fit,
+        &[("r", 0.243), ("alpha", 4.414), ("a", 0.793), ("b", 2.426)],
+        -9582.4,
+    );
+    // Under BG/NBD a customer who never came back is alive.
+    assert!(fit.rows.iter().filter(|r| r.frequency == 0).all(|r| r.p_alive == 1.0));
+}
+
+#[test]
+fn pareto_nbd_reproduces_the_note() {
+    let fit = fit_cdnow(ModelKind::ParetoNbd);
+    assert_parameters(
+        &fit,
+        &[("r", 0.553), ("alpha", 10.578), ("s", 0.606), ("beta", 11.669)],
+        -9595.0,
+    );
+}
+
+#[test]
+fn gamma_gamma_reproduces_the_note() {
+    let fit = fit_cdnow(ModelKind::BgNbd);
+    let SpendModel::Fitted { model, customers, .. } = fit.spend else {
+        panic!("no spend model: {:?}", fit.spend);
+    };
+    assert_eq!(customers, 946);
+    assert!(within(model.p, 6.25, 0.01), "p {}", model.p);
+    assert!(within(model.q, 3.74, 0.01), "q {}", model.q);
+    assert!(within(model.gamma, 15.44, 0.01), "gamma {}", model.gamma);
+}
