@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
+use kohorte::analysis::clv::{ClvSettings, ModelKind};
 use kohorte::analysis::cohorts::CohortSettings;
 use kohorte::analysis::period::Granularity;
 use kohorte::data::ImportOptions;
@@ -78,6 +79,27 @@ struct ReportArgs {
     /// Lifecycle period for lifecycle.csv: day, week, month or quarter.
     #[arg(long, default_value = "month", value_parser = parse_granularity)]
     lifecycle_period: Granularity,
+    /// CLV purchase model: bgnbd or paretonbd.
+    #[arg(long, default_value = "bgnbd", value_parser = parse_model)]
+    clv_model: ModelKind,
+    /// Last day the CLV models learn from (default: the day before the as-of date).
+    #[arg(long, value_parser = parse_day)]
+    calibration_end: Option<NaiveDate>,
+    /// Weeks ahead for "expected purchases" in clv.csv.
+    #[arg(long, default_value_t = 39, value_parser = clap::value_parser!(u32).range(1..=520))]
+    horizon_weeks: u32,
+    /// Months of 30 days the CLV sums over.
+    #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=120))]
+    clv_months: u32,
+    /// Monthly discount rate for the CLV, as a fraction (0.01 = 1 % a month).
+    #[arg(long, default_value_t = 0.01, value_parser = parse_discount_rate)]
+    discount_rate: f64,
+    /// Weeks before the calibration end held out to check the model (0 = no check).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=520))]
+    holdout_weeks: u32,
+    /// What clv_by_segment.csv adds besides RFM segment and Status: an attribute column.
+    #[arg(long)]
+    clv_segment_by: Option<String>,
     /// Comma-separated analyses to run (default: all).
     #[arg(long, value_delimiter = ',', value_parser = Analysis::parse)]
     only: Option<Vec<Analysis>>,
@@ -110,6 +132,22 @@ fn parse_granularity(text: &str) -> Result<Granularity, String> {
     Granularity::parse(text).ok_or_else(|| {
         format!("'{text}' is not a cohort granularity; use day, week, month or quarter")
     })
+}
+
+fn parse_model(text: &str) -> Result<ModelKind, String> {
+    ModelKind::ALL
+        .into_iter()
+        .find(|m| m.key() == text.trim().to_lowercase())
+        .ok_or_else(|| format!("'{text}' is not a CLV model; use bgnbd or paretonbd"))
+}
+
+fn parse_discount_rate(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(rate) if (0.0..1.0).contains(&rate) => Ok(rate),
+        _ => Err(format!(
+            "'{text}' is not a monthly discount rate; write it as a fraction from 0 to below 1, such as 0.01 for 1 %"
+        )),
+    }
 }
 
 fn parse_day(text: &str) -> Result<NaiveDate, String> {
@@ -147,13 +185,35 @@ impl ReportArgs {
             },
             active_window_months: self.active_window_months,
             lifecycle_period: self.lifecycle_period,
+            clv: ClvSettings {
+                model: self.clv_model,
+                calibration_end: self.calibration_end,
+                horizon_weeks: self.horizon_weeks,
+                clv_months: self.clv_months,
+                discount_rate_monthly: self.discount_rate,
+                holdout_weeks: self.holdout_weeks,
+                segment_by: self
+                    .clv_segment_by
+                    .unwrap_or_else(|| kohorte::analysis::RFM_SEGMENT.to_string()),
+            },
             only: self.only,
         }
     }
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => e.exit(),
+        Err(e) => {
+            // One line, like every other failure: clap's first line names
+            // the flag and the value; its usage hint is left out.
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or("invalid arguments");
+            eprintln!("kohorte: {}", first.trim_start_matches("error: "));
+            return ExitCode::from(2);
+        }
+    };
     match cli.command {
         Some(Command::Report(args)) => report(args),
         None => match kohorte::ui::run(kohorte::ui::Startup { file: cli.file }) {

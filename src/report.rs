@@ -9,13 +9,14 @@ use serde::Serialize;
 
 use serde_json::json;
 
-use crate::analysis::SegmentSettings;
+use crate::analysis::clv::{ClvRow, ClvSettings, by_segment, charts, frames};
 use crate::analysis::cohort_charts::{CellValue, heatmap_spec};
 use crate::analysis::cohorts::{CohortSettings, table_frame};
 use crate::analysis::kpis::{KpiSettings, Overview, period_name};
 use crate::analysis::lifecycle::lifecycle_frame;
 use crate::analysis::period::Granularity;
 use crate::analysis::segments::{CustomerRow, customer_list, summary_frame};
+use crate::analysis::{RFM_SEGMENT, STATUS, SegmentSettings};
 use crate::analysis::{Results, Settings};
 use crate::chart::ChartSpec;
 use crate::chart::render::{ImageFormat, write_chart};
@@ -33,14 +34,17 @@ pub enum Analysis {
     Kpis,
     /// Customers with RFM scores, segments, status; segment table; lifecycle.
     Segments,
+    /// The CLV models: per-customer predictions, the model, CLV by segment.
+    Clv,
 }
 
 impl Analysis {
-    pub const ALL: [Analysis; 4] = [
+    pub const ALL: [Analysis; 5] = [
         Analysis::Activity,
         Analysis::Cohorts,
         Analysis::Kpis,
         Analysis::Segments,
+        Analysis::Clv,
     ];
 
     pub fn name(self) -> &'static str {
@@ -49,6 +53,7 @@ impl Analysis {
             Analysis::Cohorts => "cohorts",
             Analysis::Kpis => "kpis",
             Analysis::Segments => "segments",
+            Analysis::Clv => "clv",
         }
     }
 
@@ -75,6 +80,7 @@ pub struct ReportRequest {
     pub cohorts: CohortSettings,
     pub active_window_months: u32,
     pub lifecycle_period: Granularity,
+    pub clv: ClvSettings,
     /// `None` runs every analysis.
     pub only: Option<Vec<Analysis>>,
 }
@@ -134,6 +140,7 @@ pub fn run(request: &ReportRequest) -> Result<ReportSummary, ReportError> {
             lifecycle_period: request.lifecycle_period,
             ..Default::default()
         },
+        clv: request.clv.clone(),
         ..Default::default()
     };
     let results =
@@ -203,11 +210,68 @@ pub fn run(request: &ReportRequest) -> Result<ReportSummary, ReportError> {
         writer.chart(&s.rfm_sizes)?;
         writer.chart(&s.lifecycle_chart)?;
     }
+    if wanted(Analysis::Clv) {
+        write_clv(&mut writer, &results, &settings, &window)?;
+    }
     Ok(ReportSummary {
         files: writer.files,
         rows_used: dataset.report.rows_used,
         customers: dataset.report.customers,
     })
+}
+
+fn write_clv(
+    writer: &mut Writer,
+    results: &Results,
+    settings: &Settings,
+    window: &str,
+) -> Result<(), ReportError> {
+    let clv = &results.clv;
+    let fit = clv.fit.as_ref().map_err(|reason| {
+        ReportError::Analysis(format!(
+            "CLV: {reason} (the other analyses were written; leave out clv with --only)"
+        ))
+    })?;
+    let rows: Vec<&ClvRow> = fit.rows.iter().collect();
+    writer.csv(
+        "clv.csv",
+        &frames::customers_frame(&rows).map_err(analysis_error)?,
+    )?;
+    writer.json("clv_model.json", &frames::model_json(fit))?;
+    // Every customer by RFM segment and by status; a breakdown by an
+    // attribute is added when --clv-segment-by names one.
+    let mut tables: Vec<(String, Vec<by_segment::ClvSegmentRow>)> = Vec::new();
+    for dimension in [RFM_SEGMENT, STATUS] {
+        let (_, table) = results
+            .clv_by(dimension, &settings.segments.grid)
+            .map_err(analysis_error)?;
+        tables.push((dimension.to_string(), table));
+    }
+    if !tables.iter().any(|(d, _)| *d == clv.segment_by) {
+        tables.push((clv.segment_by.clone(), clv.by_segment.clone()));
+    }
+    let borrowed: Vec<(&str, &[by_segment::ClvSegmentRow])> = tables
+        .iter()
+        .map(|(d, t)| (d.as_str(), t.as_slice()))
+        .collect();
+    writer.csv(
+        "clv_by_segment.csv",
+        &frames::segments_frame(&borrowed).map_err(analysis_error)?,
+    )?;
+    for (dimension, table) in &tables {
+        writer.chart(&charts::by_segment_spec(dimension, table, window))?;
+    }
+    writer.chart(&clv.distribution)?;
+    if let Some(map) = &clv.p_alive_map {
+        writer.chart(map)?;
+    }
+    for chart in [&clv.holdout_weekly, &clv.holdout_by_frequency]
+        .into_iter()
+        .flatten()
+    {
+        writer.chart(chart)?;
+    }
+    Ok(())
 }
 
 fn analysis_error(e: polars::prelude::PolarsError) -> ReportError {

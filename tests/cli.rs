@@ -160,12 +160,31 @@ fn bad_files_exit_2_with_one_line() {
 #[test]
 fn bad_flags_exit_2() {
     let out = tempfile::tempdir().unwrap();
-    let run = report(&fixture("orders_plain.csv"), out.path(), &["--only", "clv"]);
+    let run = report(
+        &fixture("orders_plain.csv"),
+        out.path(),
+        &["--only", "loyalty"],
+    );
     assert_eq!(run.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&run.stderr)
-            .contains("this version has: activity, cohorts, kpis, segments")
+            .contains("this version has: activity, cohorts, kpis, segments, clv")
     );
+    for flags in [
+        ["--discount-rate", "5"],
+        ["--clv-model", "lifetimes"],
+        ["--calibration-end", "30.09.1997"],
+    ] {
+        let run = report(&fixture("orders_plain.csv"), out.path(), &flags);
+        assert_eq!(run.status.code(), Some(2), "{flags:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&run.stderr)
+                .trim_end()
+                .lines()
+                .count(),
+            1
+        );
+    }
     let run = report(
         &fixture("orders_plain.csv"),
         out.path(),
@@ -189,4 +208,68 @@ fn input_files_are_never_written() {
         .filter(|e| e.file_name().to_string_lossy().starts_with(".kohorte-"))
         .collect();
     assert!(leftovers.is_empty(), "temporary files left behind");
+}
+
+#[test]
+fn clv_report_writes_the_issue_columns() {
+    let out = tempfile::tempdir().unwrap();
+    let cdnow = fixture("cdnow/cdnow_sample.csv");
+    let run = report(
+        &cdnow,
+        out.path(),
+        &[
+            "--only",
+            "clv",
+            "--clv-model",
+            "paretonbd",
+            "--calibration-end",
+            "1997-09-30",
+            "--holdout-weeks",
+            "13",
+        ],
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let csv = std::fs::read_to_string(out.path().join("clv.csv")).unwrap();
+    assert_eq!(
+        csv.lines().next().unwrap(),
+        "customer_id,frequency,recency_weeks,t_weeks,monetary_value,p_alive,expected_purchases,expected_avg_spend,clv"
+    );
+    assert_eq!(csv.lines().count(), 2358);
+    let model: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("clv_model.json")).unwrap()).unwrap();
+    assert_eq!(model["model"], "paretonbd");
+    assert_eq!(model["calibration_end"], "1997-09-30");
+    assert_eq!(model["customers"], 2357);
+    assert_eq!(model["horizon_weeks"], 39);
+    assert!((model["log_likelihood"].as_f64().unwrap() + 9595.0).abs() < 0.1);
+    let by_segment = std::fs::read_to_string(out.path().join("clv_by_segment.csv")).unwrap();
+    assert!(by_segment.starts_with("dimension,segment,customers,total_clv,average_clv"));
+    assert!(by_segment.lines().any(|l| l.starts_with("Status,active,")));
+    for chart in [
+        "clv_distribution.svg",
+        "p_alive_heatmap.png",
+        "clv_holdout_weekly.svg",
+    ] {
+        assert!(out.path().join(chart).exists(), "{chart}");
+    }
+}
+
+#[test]
+fn clv_without_repeat_purchases_fails_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("one_time_buyers.csv");
+    std::fs::write(
+        &input,
+        "customer,date,amount\nA,2024-01-05,10\nB,2024-02-05,20\nC,2024-03-05,30\n",
+    )
+    .unwrap();
+    let run = report(&input, &dir.path().join("out"), &["--only", "clv"]);
+    assert_eq!(run.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("no repeat purchases"), "{stderr}");
 }

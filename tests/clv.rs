@@ -20,14 +20,21 @@ fn cdnow() -> Dataset {
 
 fn fit_cdnow(model: ModelKind) -> ModelFit {
     let data = cdnow();
-    let customers = history::build(&data.orders, data.has_amount, data.orders_are_rows, None).unwrap();
+    let customers =
+        history::build(&data.orders, data.has_amount, data.orders_are_rows, None).unwrap();
     let settings = ClvSettings {
         model,
         calibration_end: Some(day(1997, 9, 30)),
         holdout_weeks: 0,
         ..ClvSettings::default()
     };
-    fit_and_score(&customers.customers, data.has_amount, &settings, day(1998, 7, 1)).unwrap()
+    fit_and_score(
+        &customers.customers,
+        data.has_amount,
+        &settings,
+        day(1998, 7, 1),
+    )
+    .unwrap()
 }
 
 fn within(got: f64, want: f64, relative: f64) -> bool {
@@ -71,7 +78,12 @@ fn bg_nbd_reproduces_the_paper() {
         -9582.4,
     );
     // Under BG/NBD a customer who never came back is alive.
-    assert!(fit.rows.iter().filter(|r| r.frequency == 0).all(|r| r.p_alive == 1.0));
+    assert!(
+        fit.rows
+            .iter()
+            .filter(|r| r.frequency == 0)
+            .all(|r| r.p_alive == 1.0)
+    );
 }
 
 #[test]
@@ -79,7 +91,12 @@ fn pareto_nbd_reproduces_the_note() {
     let fit = fit_cdnow(ModelKind::ParetoNbd);
     assert_parameters(
         &fit,
-        &[("r", 0.553), ("alpha", 10.578), ("s", 0.606), ("beta", 11.669)],
+        &[
+            ("r", 0.553),
+            ("alpha", 10.578),
+            ("s", 0.606),
+            ("beta", 11.669),
+        ],
         -9595.0,
     );
 }
@@ -87,7 +104,10 @@ fn pareto_nbd_reproduces_the_note() {
 #[test]
 fn gamma_gamma_reproduces_the_note() {
     let fit = fit_cdnow(ModelKind::BgNbd);
-    let SpendModel::Fitted { model, customers, .. } = fit.spend else {
+    let SpendModel::Fitted {
+        model, customers, ..
+    } = fit.spend
+    else {
         panic!("no spend model: {:?}", fit.spend);
     };
     assert_eq!(customers, 946);

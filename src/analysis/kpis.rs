@@ -275,7 +275,10 @@ pub fn simple_clv_of<'a>(
     let mut paying_months = 0u64;
     for customer in customers {
         let mut last_month = None;
-        for order in customer.purchases().filter(|o| o.day >= start && o.day < end) {
+        for order in customer
+            .purchases()
+            .filter(|o| o.day >= start && o.day < end)
+        {
             let month = crate::calendar::month_index(day_from_number(order.day));
             if last_month != Some(month) {
                 paying_months += 1;

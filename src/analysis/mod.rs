@@ -15,6 +15,8 @@ pub mod period;
 pub mod segment_charts;
 pub mod segments;
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -23,7 +25,7 @@ use crate::data::{Dataset, ORDER_TS};
 pub use filter::Filters;
 
 /// Everything that decides what the analyses compute.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Settings {
     pub filters: Filters,
@@ -32,6 +34,7 @@ pub struct Settings {
     pub cohorts: cohorts::CohortSettings,
     pub kpis: kpis::KpiSettings,
     pub segments: SegmentSettings,
+    pub clv: clv::ClvSettings,
 }
 
 /// The names of the per-customer columns that filters and breakdowns can use
@@ -47,6 +50,7 @@ pub struct SegmentSettings {
     pub lifecycle_period: period::Granularity,
     /// An attribute column whose values are shown as segments too.
     pub attribute: Option<String>,
+    pub status_rule: segments::StatusRule,
 }
 
 impl Default for SegmentSettings {
@@ -55,6 +59,7 @@ impl Default for SegmentSettings {
             grid: segments::SegmentGrid::default(),
             lifecycle_period: period::Granularity::Month,
             attribute: None,
+            status_rule: segments::StatusRule::default(),
         }
     }
 }
@@ -90,6 +95,49 @@ pub struct CohortResults {
     pub curves: crate::chart::ChartSpec,
 }
 
+/// The CLV tab: the fitted models and their predictions, narrowed to the
+/// customers the filters keep and summed up per segment.
+#[derive(Clone, Debug)]
+pub struct ClvResults {
+    /// Fitted on every customer before the as-of date, like the segments;
+    /// the message says why there is no fit.
+    pub fit: Result<Arc<clv::ModelFit>, String>,
+    /// Indices into the fit's rows of the customers the filters keep.
+    pub kept: Vec<usize>,
+    /// What `by_segment` groups by.
+    pub segment_by: String,
+    pub by_segment: Vec<clv::by_segment::ClvSegmentRow>,
+    /// The simple CLV forms for all kept customers, then per RFM segment.
+    pub simple: Vec<(String, kpis::SimpleClv)>,
+    /// Indices into the fit's rows: valuable customers whose P(alive) fell.
+    pub falling: Vec<usize>,
+    pub by_segment_chart: crate::chart::ChartSpec,
+    pub distribution: crate::chart::ChartSpec,
+    pub p_alive_map: Option<crate::chart::ChartSpec>,
+    pub holdout_weekly: Option<crate::chart::ChartSpec>,
+    pub holdout_by_frequency: Option<crate::chart::ChartSpec>,
+}
+
+impl ClvResults {
+    pub fn kept_rows(&self) -> Vec<&clv::ClvRow> {
+        match &self.fit {
+            Ok(fit) => self.kept.iter().filter_map(|i| fit.rows.get(*i)).collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    pub fn falling_rows(&self) -> Vec<&clv::ClvRow> {
+        match &self.fit {
+            Ok(fit) => self
+                .falling
+                .iter()
+                .filter_map(|i| fit.rows.get(*i))
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+}
+
 /// The filtered orders and what was computed from them.
 #[derive(Clone, Debug)]
 pub struct Results {
@@ -100,10 +148,22 @@ pub struct Results {
     /// `None` when no complete period lies before the as-of date.
     pub overview: Option<kpis::Overview>,
     pub segments: SegmentResults,
+    pub clv: ClvResults,
 }
 
 impl Results {
     pub fn compute(dataset: &Dataset, settings: &Settings) -> PolarsResult<Results> {
+        Results::compute_reusing(dataset, settings, None)
+    }
+
+    /// As `compute`, reusing a model fit of the same dataset when it
+    /// answers the same CLV settings, so that changing a cohort option
+    /// does not refit the models.
+    pub fn compute_reusing(
+        dataset: &Dataset,
+        settings: &Settings,
+        previous_fit: Option<Arc<clv::ModelFit>>,
+    ) -> PolarsResult<Results> {
         let as_of = settings
             .as_of
             .or_else(|| dataset.default_as_of())
@@ -113,7 +173,22 @@ impl Results {
         // Segments are scored on every order before the as-of date, so a
         // customer's segment does not change with the filters.
         let everyone = history::build(&all_orders, dataset.has_amount, orders_are_rows, None)?;
-        let scored = segments::customers(&everyone, as_of, &settings.segments.grid);
+        let mut scored = segments::customers(&everyone, as_of, &settings.segments.grid);
+        let fit = match previous_fit.filter(|f| f.answers(&settings.clv, as_of)) {
+            Some(fit) => Ok(fit),
+            None => clv::fit_and_score(
+                &everyone.customers,
+                dataset.has_amount,
+                &settings.clv,
+                as_of,
+            )
+            .map(Arc::new),
+        };
+        if settings.segments.status_rule == segments::StatusRule::PAlive
+            && let Ok(fit) = &fit
+        {
+            segments::apply_p_alive_status(&mut scored, &fit.rows);
+        }
         let breakdown =
             settings.cohorts.breakdown.clone().filter(|b| {
                 dataset.attributes.contains(b) || SEGMENT_COLUMNS.contains(&b.as_str())
@@ -176,6 +251,7 @@ impl Results {
             &overall,
             &window,
         )?;
+        let clv = clv_results(fit, settings, &history, &segments, as_of, &window)?;
         Ok(Results {
             orders,
             as_of,
@@ -188,9 +264,202 @@ impl Results {
             },
             overview,
             segments,
+            clv,
         })
     }
 }
+
+fn clv_results(
+    fit: Result<Arc<clv::ModelFit>, String>,
+    settings: &Settings,
+    history: &history::History,
+    segments: &SegmentResults,
+    as_of: NaiveDate,
+    window: &str,
+) -> PolarsResult<ClvResults> {
+    use std::collections::HashMap;
+    let scored: HashMap<&str, &segments::CustomerRow> = segments
+        .customers
+        .rows
+        .iter()
+        .map(|r| (r.customer_id.as_str(), r))
+        .collect();
+    let mut simple = vec![(
+        "All customers".to_string(),
+        kpis::simple_clv_of(
+            &history.customers,
+            as_of,
+            settings.kpis.active_window_months,
+        ),
+    )];
+    for name in settings.segments.grid.segment_names() {
+        let members = history.customers.iter().filter(|c| {
+            scored
+                .get(c.id.as_str())
+                .is_some_and(|r| r.rfm_segment == name)
+        });
+        if members.clone().next().is_some() {
+            let forms = kpis::simple_clv_of(members, as_of, settings.kpis.active_window_months);
+            simple.push((name, forms));
+        }
+    }
+    let (kept, falling, p_alive_map, holdout) = match &fit {
+        Ok(fit) => {
+            let kept_ids: std::collections::HashSet<&str> =
+                history.customers.iter().map(|c| c.id.as_str()).collect();
+            let kept: Vec<usize> = fit
+                .rows
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| kept_ids.contains(r.customer_id.as_str()))
+                .map(|(i, _)| i)
+                .collect();
+            let max_t = fit.rows.iter().map(|r| r.t_weeks).fold(0.0, f64::max);
+            let max_x = fit.rows.iter().map(|r| r.frequency).max().unwrap_or(0);
+            let p_alive_map = clv::charts::p_alive_heatmap_spec(&fit.model, max_t, max_x, window);
+            (kept, Vec::new(), Some(p_alive_map), fit.holdout.clone())
+        }
+        Err(_) => (Vec::new(), Vec::new(), None, None),
+    };
+    let mut results = ClvResults {
+        fit,
+        kept,
+        segment_by: String::new(),
+        by_segment: Vec::new(),
+        simple,
+        falling,
+        by_segment_chart: clv::charts::by_segment_spec("", &[], window),
+        distribution: clv::charts::distribution_spec(&[], window),
+        p_alive_map,
+        holdout_weekly: None,
+        holdout_by_frequency: None,
+    };
+    if let Some(Ok(check)) = &holdout {
+        results.holdout_weekly = Some(clv::charts::holdout_weekly_spec(check));
+        results.holdout_by_frequency = Some(clv::charts::holdout_frequency_spec(check));
+    }
+    let rows = results.kept_rows();
+    let (segment_by, by_segment) = clv_table(
+        segments,
+        &rows,
+        &settings.clv.segment_by,
+        &settings.segments.grid,
+    )?;
+    let revenue_of = |r: &clv::ClvRow| {
+        scored
+            .get(r.customer_id.as_str())
+            .map_or(0.0, |s| s.revenue)
+    };
+    let falling_ids: std::collections::HashSet<&str> =
+        clv::by_segment::falling_high_value(&rows, revenue_of, FALLING_P_ALIVE)
+            .into_iter()
+            .map(|r| r.customer_id.as_str())
+            .collect();
+    let distribution = clv::charts::distribution_spec(&rows, window);
+    let by_segment_chart = clv::charts::by_segment_spec(&segment_by, &by_segment, window);
+    let falling: Vec<usize> = match &results.fit {
+        Ok(fit) => {
+            let mut picked: Vec<usize> = results
+                .kept
+                .iter()
+                .copied()
+                .filter(|i| {
+                    fit.rows
+                        .get(*i)
+                        .is_some_and(|r| falling_ids.contains(r.customer_id.as_str()))
+                })
+                .collect();
+            picked.sort_by(|a, b| {
+                let fall = |i: &usize| fit.rows[*i].p_alive_fall().unwrap_or(0.0);
+                fall(b).total_cmp(&fall(a))
+            });
+            picked
+        }
+        Err(_) => Vec::new(),
+    };
+    results.segment_by = segment_by;
+    results.by_segment = by_segment;
+    results.falling = falling;
+    results.distribution = distribution;
+    results.by_segment_chart = by_segment_chart;
+    Ok(results)
+}
+
+impl Results {
+    /// "CLV by segment" of the kept customers for another grouping than
+    /// the one computed; returns the grouping used and the table.
+    pub fn clv_by(
+        &self,
+        segment_by: &str,
+        grid: &segments::SegmentGrid,
+    ) -> PolarsResult<(String, Vec<clv::by_segment::ClvSegmentRow>)> {
+        clv_table(&self.segments, &self.clv.kept_rows(), segment_by, grid)
+    }
+}
+
+/// Groups CLV rows by RFM segment, status or an attribute column (the value
+/// on each customer's first purchase); unknown groupings fall back to RFM
+/// segments.
+fn clv_table(
+    segments: &SegmentResults,
+    rows: &[&clv::ClvRow],
+    segment_by: &str,
+    grid: &segments::SegmentGrid,
+) -> PolarsResult<(String, Vec<clv::by_segment::ClvSegmentRow>)> {
+    use std::collections::HashMap;
+    let scored: HashMap<&str, &segments::CustomerRow> = segments
+        .customers
+        .rows
+        .iter()
+        .map(|r| (r.customer_id.as_str(), r))
+        .collect();
+    if !SEGMENT_COLUMNS.contains(&segment_by)
+        && let Ok(values) = segments.first_attributes.column(segment_by)
+    {
+        let values = values.cast(&DataType::String)?;
+        let values = values.str()?;
+        let ids = segments
+            .first_attributes
+            .column(crate::data::CUSTOMER_ID)?
+            .str()?;
+        let value_of: HashMap<&str, &str> = ids
+            .iter()
+            .zip(values.iter())
+            .filter_map(|(i, v)| Some((i?, v.unwrap_or("(empty)"))))
+            .collect();
+        let table = clv::by_segment::by_segment(
+            rows,
+            |r| {
+                value_of
+                    .get(r.customer_id.as_str())
+                    .unwrap_or(&"(empty)")
+                    .to_string()
+            },
+            &[],
+        );
+        return Ok((segment_by.to_string(), table));
+    }
+    let by_status = segment_by == STATUS;
+    let order: Vec<String> = if by_status {
+        ["active", "at risk", "lapsed"].map(String::from).to_vec()
+    } else {
+        grid.segment_names()
+    };
+    let table = clv::by_segment::by_segment(
+        rows,
+        |r| match scored.get(r.customer_id.as_str()) {
+            Some(s) if by_status => s.status.label().to_string(),
+            Some(s) => s.rfm_segment.clone(),
+            None => "(not scored)".to_string(),
+        },
+        &order,
+    );
+    let name = if by_status { STATUS } else { RFM_SEGMENT };
+    Ok((name.to_string(), table))
+}
+
+/// A fall in P(alive) over 30 days from which a valuable customer is listed.
+pub const FALLING_P_ALIVE: f64 = 0.05;
 
 #[allow(clippy::too_many_arguments)]
 fn segment_results(

@@ -168,6 +168,62 @@ pub fn status_of(recency_days: i64, typical_gap_days: f64) -> Status {
     }
 }
 
+/// How a customer's status is decided.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StatusRule {
+    /// Days since the last purchase against the typical gap G.
+    #[default]
+    RecencyGap,
+    /// The CLV model's P(alive): active from 70 %, at risk from 30 %.
+    PAlive,
+}
+
+impl StatusRule {
+    pub fn label(self) -> &'static str {
+        match self {
+            StatusRule::RecencyGap => "Days since last order",
+            StatusRule::PAlive => "P(alive) from the CLV model",
+        }
+    }
+
+    pub fn explanation(self) -> &'static str {
+        match self {
+            StatusRule::RecencyGap => {
+                "With G the median number of days between two purchases of the same customer: active up to 2G days since the last purchase, at risk up to 4G, lapsed beyond."
+            }
+            StatusRule::PAlive => {
+                "From the CLV tab's model: active when P(alive) is at least 70 %, at risk from 30 %, lapsed below. Customers the model has not seen keep the rule by days since last order."
+            }
+        }
+    }
+}
+
+pub const P_ALIVE_ACTIVE: f64 = 0.7;
+pub const P_ALIVE_AT_RISK: f64 = 0.3;
+
+pub fn status_from_p_alive(p_alive: f64) -> Status {
+    if p_alive >= P_ALIVE_ACTIVE {
+        Status::Active
+    } else if p_alive >= P_ALIVE_AT_RISK {
+        Status::AtRisk
+    } else {
+        Status::Lapsed
+    }
+}
+
+/// Replaces the status of every customer the CLV model predicted.
+pub fn apply_p_alive_status(customers: &mut Customers, predictions: &[super::clv::ClvRow]) {
+    let p_alive: std::collections::HashMap<&str, f64> = predictions
+        .iter()
+        .map(|r| (r.customer_id.as_str(), r.p_alive))
+        .collect();
+    for row in &mut customers.rows {
+        if let Some(p) = p_alive.get(row.customer_id.as_str()) {
+            row.status = status_from_p_alive(*p);
+        }
+    }
+}
+
 /// Every customer with a purchase before `as_of`, scored.
 pub fn customers(history: &History, as_of: NaiveDate, grid: &SegmentGrid) -> Customers {
     let as_of_day = day_number(as_of);

@@ -168,9 +168,16 @@ impl KohorteApp {
     /// Recomputes the analyses after a change of settings.
     pub(crate) fn recompute(&mut self) {
         if let Some(dataset) = &self.dataset {
+            // Results always belong to the current dataset (opening clears
+            // them), so their model fit may be reused.
+            let previous_fit = self
+                .results
+                .as_ref()
+                .and_then(|r| r.clv.fit.as_ref().ok().cloned());
             self.worker.submit(Request::Analyse {
                 dataset: dataset.clone(),
                 settings: Box::new(self.persisted.settings.clone()),
+                previous_fit,
             });
         }
     }

@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use eframe::egui;
 
+use crate::analysis::clv::ModelFit;
 use crate::analysis::filter::{FilterChoices, attribute_values};
 use crate::analysis::{Results, Settings};
 use crate::data::{Dataset, ImportOptions, Source};
@@ -26,6 +27,7 @@ pub enum Request {
     Analyse {
         dataset: Arc<Dataset>,
         settings: Box<Settings>,
+        previous_fit: Option<Arc<ModelFit>>,
     },
 }
 
@@ -177,9 +179,13 @@ fn run(request: Request) -> Reply {
                 },
             ))
         }
-        Request::Analyse { dataset, settings } => Reply::Analysed(guarded(
+        Request::Analyse {
+            dataset,
+            settings,
+            previous_fit,
+        } => Reply::Analysed(guarded(
             || {
-                Results::compute(&dataset, &settings)
+                Results::compute_reusing(&dataset, &settings, previous_fit)
                     .map(Arc::new)
                     .map_err(|e| format!("the analysis failed: {e}"))
             },

@@ -72,16 +72,24 @@ impl PurchaseModel for BgNbd {
         let z = t / (alpha + c.t + t);
         let ln_one_minus_z = (-z).ln_1p();
         let big_c = a + b + x - 1.0;
-        // (1 − z)^(r + x) · 2F1(r + x, b + x; C; z) = (1 − z)^(a − 1) · 2F1(C − r − x, a − 1; C; z).
-        let Some(g) = hyp2f1(big_c - r - x, a - 1.0, big_c, z) else {
-            return f64::NAN;
-        };
         let numerator = if (a - 1.0).abs() < 1e-9 {
-            // The limit a → 1 of (a + b + x − 1)/(a − 1) · (1 − (1 − z)^(a−1) G).
+            // The limit a → 1 of (a + b + x − 1)/(a − 1) · (1 − H).
             (b + x) * (-ln_one_minus_z - derivative_of_g_at_a1(b, r, x, z))
         } else {
-            let decay = ((a - 1.0) * ln_one_minus_z).exp() * g;
-            big_c / (a - 1.0) * (1.0 - decay)
+            // H = (1 − z)^(r + x) · 2F1(r + x, b + x; C; z), summed directly
+            // when C − (r + x) − (b + x) = a − 1 − r − x ≥ 0 (terms shrink
+            // like those of a convergent series at z = 1), otherwise after
+            // Euler's transformation: (1 − z)^(a − 1) · 2F1(C − r − x, a − 1; C; z).
+            let h = if a - 1.0 - r - x >= 0.0 {
+                hyp2f1(r + x, b + x, big_c, z).map(|f| ((r + x) * ln_one_minus_z).exp() * f)
+            } else {
+                hyp2f1(big_c - r - x, a - 1.0, big_c, z)
+                    .map(|g| ((a - 1.0) * ln_one_minus_z).exp() * g)
+            };
+            let Some(h) = h else {
+                return f64::NAN;
+            };
+            big_c / (a - 1.0) * (1.0 - h)
         };
         // Dividing by 1 + a/(b+x−1)·((α+T)/(α+t_x))^(r+x) is multiplying by P(alive).
         numerator * self.p_alive(c)
@@ -121,7 +129,11 @@ mod tests {
 
     #[test]
     fn p_alive_is_one_without_repeat_purchases() {
-        let c = Rft { x: 0.0, t_x: 0.0, t: 38.86 };
+        let c = Rft {
+            x: 0.0,
+            t_x: 0.0,
+            t: 38.86,
+        };
         assert_eq!(CDNOW.p_alive(c), 1.0);
     }
 
@@ -130,22 +142,86 @@ mod tests {
         // lifetimes 0.11.3 BetaGeoFitter with these parameters:
         // conditional_expected_number_of_purchases_up_to_time(39, 2, 30.43, 38.86) etc.
         let cases = [
-            (Rft { x: 2.0, t_x: 30.43, t: 38.86 }, 39.0, 1.226_028_174_767_135),
-            (Rft { x: 0.0, t_x: 0.0, t: 38.86 }, 39.0, 0.195_098_052_011_253_96),
-            (Rft { x: 7.0, t_x: 35.0, t: 38.0 }, 10.0, 1.372_355_297_840_043),
+            (
+                Rft {
+                    x: 2.0,
+                    t_x: 30.43,
+                    t: 38.86,
+                },
+                39.0,
+                1.226_028_174_767_135,
+            ),
+            (
+                Rft {
+                    x: 0.0,
+                    t_x: 0.0,
+                    t: 38.86,
+                },
+                39.0,
+                0.195_098_052_011_253_96,
+            ),
+            (
+                Rft {
+                    x: 7.0,
+                    t_x: 35.0,
+                    t: 38.0,
+                },
+                10.0,
+                1.372_355_297_840_043,
+            ),
         ];
         for (c, t, expected) in cases {
             let got = CDNOW.expected_purchases(c, t);
-            assert!((got - expected).abs() < 1e-9 * expected, "{c:?}: {got} vs {expected}");
+            assert!(
+                (got - expected).abs() < 1e-9 * expected,
+                "{c:?}: {got} vs {expected}"
+            );
         }
+    }
+
+    const HUGE_AB_EXPECTED: f64 = 0.511_786_893_878_721_2;
+
+    /// A fit can run off to a point-mass dropout probability (a and b in
+    /// the millions, a / (a + b) fixed); predictions must still be finite.
+    /// Reference: lifetimes 0.11.3 with these parameters.
+    #[test]
+    fn huge_beta_parameters() {
+        let model = BgNbd {
+            r: 0.56,
+            alpha: 9.95,
+            a: 1_208_300.0,
+            b: 4_097_325.0,
+        };
+        let c = Rft {
+            x: 3.0,
+            t_x: 20.0,
+            t: 40.0,
+        };
+        let got = model.expected_purchases(c, 26.0);
+        assert!(
+            (got - HUGE_AB_EXPECTED).abs() < 1e-6 * HUGE_AB_EXPECTED,
+            "{got}"
+        );
     }
 
     #[test]
     fn hard_inputs_stay_finite() {
         for c in [
-            Rft { x: 5000.0, t_x: 300.0, t: 300.0 },
-            Rft { x: 1.0, t_x: 0.1, t: 5000.0 },
-            Rft { x: 300.0, t_x: 1.0, t: 2000.0 },
+            Rft {
+                x: 5000.0,
+                t_x: 300.0,
+                t: 300.0,
+            },
+            Rft {
+                x: 1.0,
+                t_x: 0.1,
+                t: 5000.0,
+            },
+            Rft {
+                x: 300.0,
+                t_x: 1.0,
+                t: 2000.0,
+            },
         ] {
             let p = CDNOW.p_alive(c);
             let e = CDNOW.expected_purchases(c, 52.0);

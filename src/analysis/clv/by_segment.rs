@@ -106,9 +106,23 @@ mod tests {
 
     #[test]
     fn sums_and_means_per_segment() {
-        let rows = [row("a", 10.0, 0.5, None), row("b", 30.0, 1.0, None), row("c", 5.0, 0.2, None)];
+        let rows = [
+            row("a", 10.0, 0.5, None),
+            row("b", 30.0, 1.0, None),
+            row("c", 5.0, 0.2, None),
+        ];
         let refs: Vec<&ClvRow> = rows.iter().collect();
-        let table = by_segment(&refs, |r| if r.customer_id == "c" { "Y".into() } else { "X".into() }, &[]);
+        let table = by_segment(
+            &refs,
+            |r| {
+                if r.customer_id == "c" {
+                    "Y".into()
+                } else {
+                    "X".into()
+                }
+            },
+            &[],
+        );
         assert_eq!(table[0].segment, "X");
         assert_eq!(table[0].customers, 2);
         assert_eq!(table[0].total_clv, Some(40.0));
@@ -120,7 +134,14 @@ mod tests {
     #[test]
     fn picks_top_fifth_with_falling_p_alive() {
         let rows: Vec<ClvRow> = (0..10)
-            .map(|i| row(&i.to_string(), i as f64, 0.4, Some(if i == 9 { 0.9 } else { 0.41 })))
+            .map(|i| {
+                row(
+                    &i.to_string(),
+                    i as f64,
+                    0.4,
+                    Some(if i == 9 { 0.9 } else { 0.41 }),
+                )
+            })
             .collect();
         let refs: Vec<&ClvRow> = rows.iter().collect();
         let picked = falling_high_value(&refs, |r| r.clv.unwrap_or(0.0), 0.05);

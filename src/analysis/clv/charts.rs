@@ -51,10 +51,17 @@ pub fn by_segment_spec(dimension: &str, table: &[ClvSegmentRow], window: &str) -
 /// How many customers have a CLV in each of 20 equal ranges up to the
 /// 99th percentile (the last range takes everyone above).
 pub fn distribution_spec(rows: &[&ClvRow], window: &str) -> ChartSpec {
-    let mut values: Vec<f64> = rows.iter().filter_map(|r| r.clv).filter(|v| v.is_finite()).collect();
+    let mut values: Vec<f64> = rows
+        .iter()
+        .filter_map(|r| r.clv)
+        .filter(|v| v.is_finite())
+        .collect();
     values.sort_by(f64::total_cmp);
     let mut points = Vec::new();
-    if let (Some(&low), Some(&high)) = (values.first(), values.get(values.len().saturating_sub(1) * 99 / 100)) {
+    if let (Some(&low), Some(&high)) = (
+        values.first(),
+        values.get(values.len().saturating_sub(1) * 99 / 100),
+    ) {
         const BINS: usize = 20;
         let low = low.min(0.0);
         let width = ((high - low) / BINS as f64).max(1e-9);
@@ -72,7 +79,9 @@ pub fn distribution_spec(rows: &[&ClvRow], window: &str) -> ChartSpec {
     ChartSpec {
         id: "clv_distribution".into(),
         title: "How CLV is spread over customers".into(),
-        caption: format!("Customers per range of predicted CLV; the last bar holds the top 1 %. {CLV_DEFINITION} Data: {window}."),
+        caption: format!(
+            "Customers per range of predicted CLV; the last bar holds the top 1 %. {CLV_DEFINITION} Data: {window}."
+        ),
         x: Axis::value("Predicted CLV", Unit::Money),
         y: Axis::value("Customers", Unit::Count),
         series: vec![Series {
@@ -87,7 +96,12 @@ pub fn distribution_spec(rows: &[&ClvRow], window: &str) -> ChartSpec {
 
 /// P(alive) for a customer first seen `t_weeks` ago, by the week of their
 /// last purchase (rows, most recent on top) and repeat purchases (columns).
-pub fn p_alive_heatmap_spec(model: &Fitted, t_weeks: f64, max_frequency: u32, window: &str) -> ChartSpec {
+pub fn p_alive_heatmap_spec(
+    model: &Fitted,
+    t_weeks: f64,
+    max_frequency: u32,
+    window: &str,
+) -> ChartSpec {
     const ROWS: usize = 12;
     let columns = max_frequency.clamp(1, 20);
     let step = t_weeks / (ROWS - 1) as f64;
@@ -126,7 +140,10 @@ pub fn p_alive_heatmap_spec(model: &Fitted, t_weeks: f64, max_frequency: u32, wi
         y: Axis::value("Weeks from first to last purchase", Unit::Count),
         series: Vec::new(),
         heatmap: Some(Heatmap {
-            row_labels: recencies.iter().map(|r| format!("{} wk", format_number(*r, 0))).collect(),
+            row_labels: recencies
+                .iter()
+                .map(|r| format!("{} wk", format_number(*r, 0)))
+                .collect(),
             column_labels: (0..=columns).map(|x| x.to_string()).collect(),
             cells,
             summary_rows: 0,

@@ -59,7 +59,9 @@ pub fn compress(customers: &[CustomerSummary]) -> Vec<WeightedRow> {
 /// The total log-likelihood of the rows under `model`.
 pub fn total_log_likelihood<M: PurchaseModel>(model: &M, rows: &[WeightedRow]) -> f64 {
     let max_x = rows.iter().map(|r| r.rft.x as usize).max().unwrap_or(0);
-    let frequency_terms: Vec<f64> = (0..=max_x).map(|x| model.frequency_term(x as f64)).collect();
+    let frequency_terms: Vec<f64> = (0..=max_x)
+        .map(|x| model.frequency_term(x as f64))
+        .collect();
     rows.par_chunks(2048)
         .map(|chunk| {
             chunk
@@ -92,7 +94,9 @@ pub fn fit_purchase_model<M: PurchaseModel>(rows: &[WeightedRow]) -> Option<(M, 
     let (best, _) = minimise(&cost, vec![0.0; M::NAMES.len()])?;
     let model = M::from_params(&best.iter().map(|p| p.exp()).collect::<Vec<_>>())?;
     let log_likelihood = total_log_likelihood(&model, rows);
-    log_likelihood.is_finite().then_some((model, log_likelihood))
+    log_likelihood
+        .is_finite()
+        .then_some((model, log_likelihood))
 }
 
 /// Minimises `cost` from `start` (in log-parameter space); returns the best

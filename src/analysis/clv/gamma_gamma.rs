@@ -27,7 +27,9 @@ impl GammaGamma {
     pub fn log_likelihood(&self, x: f64, mean_spend: f64) -> f64 {
         let GammaGamma { p, q, gamma } = *self;
         let px = p * x;
-        ln_gamma(px + q) - ln_gamma(px) - ln_gamma(q) + q * gamma.ln() + (px - 1.0) * mean_spend.ln()
+        ln_gamma(px + q) - ln_gamma(px) - ln_gamma(q)
+            + q * gamma.ln()
+            + (px - 1.0) * mean_spend.ln()
             + px * x.ln()
             - (px + q) * (x * mean_spend + gamma).ln()
     }
@@ -85,7 +87,11 @@ mod tests {
 
     #[test]
     fn conditional_mean_weights_the_customer_by_frequency() {
-        let model = GammaGamma { p: 6.25, q: 3.74, gamma: 15.44 };
+        let model = GammaGamma {
+            p: 6.25,
+            q: 3.74,
+            gamma: 15.44,
+        };
         let population = 15.44 * 6.25 / 2.74;
         assert!((model.expected_spend(0.0, None) - population).abs() < 1e-12);
         // lifetimes 0.11.3 conditional_expected_average_profit(2, 22.35).

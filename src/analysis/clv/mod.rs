@@ -10,6 +10,7 @@ pub mod bgnbd;
 pub mod by_segment;
 pub mod charts;
 pub mod fit;
+pub mod frames;
 pub mod gamma_gamma;
 pub mod pareto_nbd;
 pub mod special;
@@ -92,8 +93,12 @@ impl ModelKind {
 
     pub fn explanation(self) -> &'static str {
         match self {
-            ModelKind::BgNbd => "BG/NBD (Fader, Hardie & Lee 2005): while alive a customer buys at their own steady rate; after each purchase they may drop out for good. A customer who never bought again is assumed alive.",
-            ModelKind::ParetoNbd => "Pareto/NBD (Schmittlein, Morrison & Colombo 1987): while alive a customer buys at their own steady rate; their lifetime ends at a random moment, purchase or not.",
+            ModelKind::BgNbd => {
+                "BG/NBD (Fader, Hardie & Lee 2005): while alive a customer buys at their own steady rate; after each purchase they may drop out for good. A customer who never bought again is assumed alive."
+            }
+            ModelKind::ParetoNbd => {
+                "Pareto/NBD (Schmittlein, Morrison & Colombo 1987): while alive a customer buys at their own steady rate; their lifetime ends at a random moment, purchase or not."
+            }
         }
     }
 }
@@ -150,6 +155,9 @@ pub struct ClvSettings {
     pub discount_rate_monthly: f64,
     /// Weeks before the calibration end held out to check the model; 0 = no check.
     pub holdout_weeks: u32,
+    /// What "CLV by segment" groups by: RFM segment, Status or an attribute
+    /// column. Not part of the fit.
+    pub segment_by: String,
 }
 
 impl Default for ClvSettings {
@@ -161,6 +169,7 @@ impl Default for ClvSettings {
             clv_months: 12,
             discount_rate_monthly: 0.01,
             holdout_weeks: 26,
+            segment_by: crate::analysis::RFM_SEGMENT.to_string(),
         }
     }
 }
@@ -185,7 +194,8 @@ pub struct ClvRow {
 impl ClvRow {
     /// How much P(alive) fell over the last 30 days (positive = falling).
     pub fn p_alive_fall(&self) -> Option<f64> {
-        self.p_alive_30_days_earlier.map(|before| before - self.p_alive)
+        self.p_alive_30_days_earlier
+            .map(|before| before - self.p_alive)
     }
 }
 
@@ -239,7 +249,11 @@ pub struct ModelFit {
 impl ModelFit {
     /// Whether this fit answers `settings` at `as_of`, so it can be reused.
     pub fn answers(&self, settings: &ClvSettings, as_of: NaiveDate) -> bool {
-        self.as_of == as_of && &self.settings == settings
+        let fit_part = |s: &ClvSettings| ClvSettings {
+            segment_by: String::new(),
+            ..s.clone()
+        };
+        self.as_of == as_of && fit_part(&self.settings) == fit_part(settings)
     }
 
     pub fn spend_model(&self) -> Option<&GammaGamma> {
@@ -256,17 +270,25 @@ pub fn calibration_end(settings: &ClvSettings, as_of: NaiveDate) -> NaiveDate {
     settings.calibration_end.map_or(last, |d| d.min(last))
 }
 
-fn fit_purchases(kind: ModelKind, summaries: &[CustomerSummary]) -> Result<(Fitted, f64, usize), String> {
+fn fit_purchases(
+    kind: ModelKind,
+    summaries: &[CustomerSummary],
+) -> Result<(Fitted, f64, usize), String> {
     let rows = fit::compress(summaries);
     let fitted = match kind {
-        ModelKind::BgNbd => fit::fit_purchase_model::<BgNbd>(&rows).map(|(m, ll)| (Fitted::BgNbd(m), ll)),
+        ModelKind::BgNbd => {
+            fit::fit_purchase_model::<BgNbd>(&rows).map(|(m, ll)| (Fitted::BgNbd(m), ll))
+        }
         ModelKind::ParetoNbd => {
             fit::fit_purchase_model::<ParetoNbd>(&rows).map(|(m, ll)| (Fitted::ParetoNbd(m), ll))
         }
     };
-    fitted
-        .map(|(m, ll)| (m, ll, rows.len()))
-        .ok_or_else(|| format!("the {} model could not be fitted to these customers", kind.label()))
+    fitted.map(|(m, ll)| (m, ll, rows.len())).ok_or_else(|| {
+        format!(
+            "the {} model could not be fitted to these customers",
+            kind.label()
+        )
+    })
 }
 
 /// Why the models cannot learn from these summaries, if they cannot.
@@ -337,7 +359,12 @@ pub fn fit_and_score(
 
 /// Σₖ₌₁..M (E[X(30k days)] − E[X(30(k−1) days)]) / (1 + d)^k: the
 /// discounted purchases that, times the expected spend, make the CLV.
-pub fn discounted_purchases(model: &Fitted, c: Rft, months: u32, discount_rate_monthly: f64) -> f64 {
+pub fn discounted_purchases(
+    model: &Fitted,
+    c: Rft,
+    months: u32,
+    discount_rate_monthly: f64,
+) -> f64 {
     let mut total = 0.0;
     let mut previous = 0.0;
     for k in 1..=months {
@@ -377,11 +404,15 @@ fn score(
         .zip(earlier_p_alive)
         .map(|(s, before)| {
             let c = Rft::of(s);
-            let expected_avg_spend =
-                spend_model.map(|m| m.expected_spend(c.x, s.monetary_value));
+            let expected_avg_spend = spend_model.map(|m| m.expected_spend(c.x, s.monetary_value));
             let clv = expected_avg_spend.map(|spend| {
                 spend
-                    * discounted_purchases(model, c, settings.clv_months, settings.discount_rate_monthly)
+                    * discounted_purchases(
+                        model,
+                        c,
+                        settings.clv_months,
+                        settings.discount_rate_monthly,
+                    )
             });
             ClvRow {
                 customer_id: s.customer_id.clone(),

@@ -114,39 +114,105 @@ mod tests {
     #[test]
     fn match_lifetimes() {
         let cases = [
-            (Rft { x: 2.0, t_x: 30.43, t: 38.86 }, 39.0, 1.455_123_193_257_601_9, 0.869_167_559_153_011_1, -9.554_283_245_150_407),
-            (Rft { x: 0.0, t_x: 0.0, t: 38.86 }, 39.0, 0.107_081_468_215_308_92, 0.295_286_604_616_894_43, -0.521_046_294_080_890_9),
-            (Rft { x: 7.0, t_x: 35.0, t: 38.0 }, 10.0, 1.399_740_374_501_229_6, 0.952_839_625_687_500_5, -21.691_734_150_854_224),
+            (
+                Rft {
+                    x: 2.0,
+                    t_x: 30.43,
+                    t: 38.86,
+                },
+                39.0,
+                1.455_123_193_257_601_9,
+                0.869_167_559_153_011_1,
+                -9.554_283_245_150_407,
+            ),
+            (
+                Rft {
+                    x: 0.0,
+                    t_x: 0.0,
+                    t: 38.86,
+                },
+                39.0,
+                0.107_081_468_215_308_92,
+                0.295_286_604_616_894_43,
+                -0.521_046_294_080_890_9,
+            ),
+            (
+                Rft {
+                    x: 7.0,
+                    t_x: 35.0,
+                    t: 38.0,
+                },
+                10.0,
+                1.399_740_374_501_229_6,
+                0.952_839_625_687_500_5,
+                -21.691_734_150_854_224,
+            ),
         ];
         for (c, t, purchases, alive, ll) in cases {
             let rel = |got: f64, want: f64| (got - want).abs() <= 1e-9 * want.abs();
-            assert!(rel(CDNOW.expected_purchases(c, t), purchases), "{c:?}: {}", CDNOW.expected_purchases(c, t));
+            assert!(
+                rel(CDNOW.expected_purchases(c, t), purchases),
+                "{c:?}: {}",
+                CDNOW.expected_purchases(c, t)
+            );
             assert!(rel(CDNOW.p_alive(c), alive), "{c:?}: {}", CDNOW.p_alive(c));
-            assert!(rel(CDNOW.log_likelihood(c), ll), "{c:?}: {}", CDNOW.log_likelihood(c));
+            assert!(
+                rel(CDNOW.log_likelihood(c), ll),
+                "{c:?}: {}",
+                CDNOW.log_likelihood(c)
+            );
         }
     }
 
     #[test]
     fn bought_on_the_last_day_is_alive() {
-        let c = Rft { x: 3.0, t_x: 20.0, t: 20.0 };
+        let c = Rft {
+            x: 3.0,
+            t_x: 20.0,
+            t: 20.0,
+        };
         assert_eq!(CDNOW.p_alive(c), 1.0);
         assert!(CDNOW.log_likelihood(c).is_finite());
     }
 
     #[test]
     fn hard_inputs_stay_finite() {
-        let lopsided = ParetoNbd { r: 0.5, alpha: 0.05, s: 0.6, beta: 80.0 };
+        let lopsided = ParetoNbd {
+            r: 0.5,
+            alpha: 0.05,
+            s: 0.6,
+            beta: 80.0,
+        };
         for model in [CDNOW, lopsided] {
             for c in [
-                Rft { x: 5000.0, t_x: 300.0, t: 300.0 },
-                Rft { x: 0.0, t_x: 0.0, t: 5000.0 },
-                Rft { x: 1.0, t_x: 0.1, t: 5000.0 },
-                Rft { x: 300.0, t_x: 1.0, t: 2000.0 },
+                Rft {
+                    x: 5000.0,
+                    t_x: 300.0,
+                    t: 300.0,
+                },
+                Rft {
+                    x: 0.0,
+                    t_x: 0.0,
+                    t: 5000.0,
+                },
+                Rft {
+                    x: 1.0,
+                    t_x: 0.1,
+                    t: 5000.0,
+                },
+                Rft {
+                    x: 300.0,
+                    t_x: 1.0,
+                    t: 2000.0,
+                },
             ] {
                 let p = model.p_alive(c);
                 let e = model.expected_purchases(c, 52.0);
                 let ll = model.log_likelihood(c);
-                assert!(p.is_finite() && (0.0..=1.0).contains(&p), "{model:?} {c:?}: {p}");
+                assert!(
+                    p.is_finite() && (0.0..=1.0).contains(&p),
+                    "{model:?} {c:?}: {p}"
+                );
                 assert!(e.is_finite() && e >= 0.0, "{model:?} {c:?}: {e}");
                 assert!(ll.is_finite(), "{model:?} {c:?}: {ll}");
             }

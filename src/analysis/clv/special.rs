@@ -103,7 +103,10 @@ mod tests {
         ];
         for (a, b, c, z, expected) in cases {
             let got = hyp2f1(a, b, c, z).expect("converges");
-            assert!(close(got, expected, 1e-12), "2F1({a},{b};{c};{z}) = {got}, want {expected}");
+            assert!(
+                close(got, expected, 1e-12),
+                "2F1({a},{b};{c};{z}) = {got}, want {expected}"
+            );
         }
     }
 
@@ -122,7 +125,10 @@ mod tests {
         for (a, b, z) in [(1.5, 0.6, 0.2), (20.0, 1.6, 0.7), (0.8, 3.0, 0.5)] {
             let direct = hyp2f1(a, b, a + 1.0, z).expect("converges").ln();
             let euler = ln_hyp2f1_a_b_a1(a, b, z).expect("converges");
-            assert!(close(euler, direct, 1e-12), "{a} {b} {z}: {euler} vs {direct}");
+            assert!(
+                close(euler, direct, 1e-12),
+                "{a} {b} {z}: {euler} vs {direct}"
+            );
         }
     }
 
@@ -135,7 +141,11 @@ mod tests {
 
     #[test]
     fn log_exp_helpers() {
-        assert!(close(ln_add_exp(1.0_f64.ln(), 2.0_f64.ln()), 3.0_f64.ln(), 1e-15));
+        assert!(close(
+            ln_add_exp(1.0_f64.ln(), 2.0_f64.ln()),
+            3.0_f64.ln(),
+            1e-15
+        ));
         assert!(ln_sub_exp(3.0_f64.ln(), 2.0_f64.ln()).abs() < 1e-15);
         assert_eq!(ln_sub_exp(1.0, 1.0), f64::NEG_INFINITY);
         assert_eq!(ln_add_exp(f64::NEG_INFINITY, 2.0), 2.0);

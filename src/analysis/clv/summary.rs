@@ -101,7 +101,10 @@ mod tests {
         let end = 100;
         let customers = [
             // Two orders on day 10 are one purchase of 30; repeats on 24 and 38.
-            customer("same-day", &[(10, 10.0), (10, 20.0), (24, 40.0), (38, 60.0)]),
+            customer(
+                "same-day",
+                &[(10, 10.0), (10, 20.0), (24, 40.0), (38, 60.0)],
+            ),
             customer("one-time", &[(50, 25.0)]),
             // Bought on the calibration end itself, and once after it.
             customer("on-the-end", &[(86, 5.0), (100, 15.0), (103, 7.0)]),
@@ -109,14 +112,22 @@ mod tests {
             customer("after-the-end", &[(101, 9.0)]),
         ];
         let summary = summarise(&customers, end, 110);
-        assert_eq!(summary.len(), 4, "the customer first seen after the end is left out");
+        assert_eq!(
+            summary.len(),
+            4,
+            "the customer first seen after the end is left out"
+        );
 
         let same_day = &summary[0];
         assert_eq!(same_day.frequency, 2);
         assert_eq!(same_day.recency_days, 28);
         assert!((same_day.recency_weeks() - 4.0).abs() < 1e-12);
         assert_eq!(same_day.age_days, 90);
-        assert_eq!(same_day.monetary_value, Some(50.0), "mean of 40 and 60; the first day excluded");
+        assert_eq!(
+            same_day.monetary_value,
+            Some(50.0),
+            "mean of 40 and 60; the first day excluded"
+        );
 
         let one_time = &summary[1];
         assert_eq!((one_time.frequency, one_time.recency_days), (0, 0));

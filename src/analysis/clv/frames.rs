@@ -1,0 +1,159 @@
+//! The CLV tables as frames and JSON, for the report and the exports.
+
+use polars::prelude::*;
+use serde_json::json;
+
+use super::by_segment::ClvSegmentRow;
+use super::{ClvRow, ModelFit, SpendModel};
+
+/// `clv.csv`: one row per customer, in the column order of the issue.
+pub fn customers_frame(rows: &[&ClvRow]) -> PolarsResult<DataFrame> {
+    let floats = |f: fn(&ClvRow) -> f64| rows.iter().map(|r| f(r)).collect::<Vec<f64>>();
+    let options =
+        |f: fn(&ClvRow) -> Option<f64>| rows.iter().map(|r| f(r)).collect::<Vec<Option<f64>>>();
+    DataFrame::new(
+        rows.len(),
+        vec![
+            Column::new(
+                crate::data::CUSTOMER_ID.into(),
+                rows.iter()
+                    .map(|r| r.customer_id.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "frequency".into(),
+                rows.iter().map(|r| r.frequency).collect::<Vec<_>>(),
+            ),
+            Column::new("recency_weeks".into(), floats(|r| r.recency_weeks)),
+            Column::new("t_weeks".into(), floats(|r| r.t_weeks)),
+            Column::new("monetary_value".into(), options(|r| r.monetary_value)),
+            Column::new("p_alive".into(), floats(|r| r.p_alive)),
+            Column::new(
+                "expected_purchases".into(),
+                floats(|r| r.expected_purchases),
+            ),
+            Column::new(
+                "expected_avg_spend".into(),
+                options(|r| r.expected_avg_spend),
+            ),
+            Column::new("clv".into(), options(|r| r.clv)),
+        ],
+    )
+}
+
+/// The falling-P(alive) list: the CLV columns plus P(alive) 30 days earlier.
+pub fn watch_list_frame(rows: &[&ClvRow]) -> PolarsResult<DataFrame> {
+    let mut frame = customers_frame(rows)?;
+    frame.with_column(Column::new(
+        "p_alive_30_days_earlier".into(),
+        rows.iter()
+            .map(|r| r.p_alive_30_days_earlier)
+            .collect::<Vec<_>>(),
+    ))?;
+    Ok(frame)
+}
+
+/// `clv_by_segment.csv`.
+pub fn segments_frame(tables: &[(&str, &[ClvSegmentRow])]) -> PolarsResult<DataFrame> {
+    let rows: Vec<(&str, &ClvSegmentRow)> = tables
+        .iter()
+        .flat_map(|(dimension, table)| table.iter().map(move |r| (*dimension, r)))
+        .collect();
+    DataFrame::new(
+        rows.len(),
+        vec![
+            Column::new(
+                "dimension".into(),
+                rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "segment".into(),
+                rows.iter()
+                    .map(|r| r.1.segment.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "customers".into(),
+                rows.iter().map(|r| r.1.customers).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "total_clv".into(),
+                rows.iter().map(|r| r.1.total_clv).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "average_clv".into(),
+                rows.iter().map(|r| r.1.average_clv).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "average_p_alive".into(),
+                rows.iter().map(|r| r.1.average_p_alive).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "expected_purchases".into(),
+                rows.iter()
+                    .map(|r| r.1.expected_purchases)
+                    .collect::<Vec<_>>(),
+            ),
+        ],
+    )
+}
+
+/// `clv_model.json`.
+pub fn model_json(fit: &ModelFit) -> serde_json::Value {
+    let parameters: serde_json::Map<String, serde_json::Value> = fit
+        .model
+        .parameters()
+        .into_iter()
+        .map(|(name, value)| (name.to_string(), json!(value)))
+        .collect();
+    let spend = match &fit.spend {
+        SpendModel::Fitted {
+            model,
+            log_likelihood,
+            customers,
+        } => json!({
+            "model": "gamma-gamma",
+            "parameters": { "p": model.p, "q": model.q, "gamma": model.gamma },
+            "log_likelihood": log_likelihood,
+            "customers": customers,
+            "population_mean_spend": model.population_mean(),
+        }),
+        SpendModel::Unavailable(reason) => json!({ "model": null, "reason": reason }),
+    };
+    let holdout = match &fit.holdout {
+        Some(Ok(check)) => json!({
+            "parameters": check
+                .model
+                .parameters()
+                .into_iter()
+                .map(|(name, value)| (name.to_string(), json!(value)))
+                .collect::<serde_json::Map<String, serde_json::Value>>(),
+            "log_likelihood": check.log_likelihood,
+            "calibration_end": check.calibration_end,
+            "holdout_end_exclusive": check.holdout_end,
+            "weeks": check.weekly.len(),
+            "customers": check.customers,
+            "actual_repeat_purchases": check.weekly.last().map(|w| w.1),
+            "predicted_repeat_purchases": check.weekly.last().map(|w| w.2),
+        }),
+        Some(Err(reason)) => json!({ "error": reason }),
+        None => serde_json::Value::Null,
+    };
+    json!({
+        "model": fit.model.kind().key(),
+        "parameters": parameters,
+        "log_likelihood": fit.log_likelihood,
+        "customers": fit.customers,
+        "distinct_customer_summaries": fit.distinct_rows,
+        "calibration_end": fit.calibration_end,
+        "as_of": fit.as_of,
+        "horizon_weeks": fit.settings.horizon_weeks,
+        "clv_months": fit.settings.clv_months,
+        "discount_rate": fit.settings.discount_rate_monthly,
+        "time_unit": "weeks",
+        "month_days": 30,
+        "spend_model": spend,
+        "fit_and_score_ms": fit.fit_ms,
+        "holdout": holdout,
+    })
+}
