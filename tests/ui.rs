@@ -210,3 +210,81 @@ fn unmappable_columns_can_be_mapped_by_hand() {
     assert_eq!(dataset.mapping.timestamp.as_deref(), Some("Zeit"));
     assert_eq!(dataset.report.rows_used, 3);
 }
+
+#[test]
+fn the_clv_tab_fits_switches_model_and_searches() {
+    let mut harness = start(Startup::default());
+    open_tab(&mut harness, "CLV");
+    harness.get_by_label("Predicted CLV: BG/NBD");
+    harness.get_by_label("Simple CLV forms");
+    harness.get_by_label("Average CLV by RFM segment");
+    harness.get_by_label("Holdout check: cumulative repeat purchases");
+    let (customers, some_id) = {
+        let clv = &harness.state().results().unwrap().clv;
+        let rows = clv.kept_rows();
+        (rows.len(), rows[0].customer_id.clone())
+    };
+    assert_eq!(customers, 14_000);
+    harness.get_by_label_contains(&format!(
+        "{} of {} customers",
+        kohorte::format::group_thousands(customers),
+        kohorte::format::group_thousands(customers)
+    ));
+
+    harness.get_by_label("Search").focus();
+    harness.run_steps(1);
+    harness.get_by_label("Search").type_text(&some_id);
+    harness.run_steps(3);
+    harness.get_by_label_contains(&format!(
+        "1 of {} customers",
+        kohorte::format::group_thousands(customers)
+    ));
+
+    harness.get_by_label("Pareto/NBD").click();
+    harness.run_steps(1);
+    settle(&mut harness);
+    harness.get_by_label("Predicted CLV: Pareto/NBD");
+    let fit = harness.state().results().unwrap().clv.fit.clone().unwrap();
+    assert_eq!(
+        fit.model.kind(),
+        kohorte::analysis::clv::ModelKind::ParetoNbd
+    );
+    assert!(
+        fit.rows
+            .iter()
+            .all(|r| r.p_alive.is_finite() && r.clv.is_some_and(f64::is_finite))
+    );
+}
+
+#[test]
+fn p_alive_can_decide_the_status() {
+    let mut harness = start(Startup::default());
+    open_tab(&mut harness, "Segments");
+    let by_gap = harness
+        .state()
+        .results()
+        .unwrap()
+        .segments
+        .status_table
+        .clone();
+    harness.get_by_label("Status rule").click();
+    harness.run_steps(2);
+    harness.get_by_label("P(alive) from the CLV model").click();
+    harness.run_steps(1);
+    settle(&mut harness);
+    let results = harness.state().results().unwrap();
+    assert_ne!(results.segments.status_table, by_gap);
+    let fit = results.clv.fit.as_ref().unwrap();
+    let p_alive: std::collections::HashMap<&str, f64> = fit
+        .rows
+        .iter()
+        .map(|r| (r.customer_id.as_str(), r.p_alive))
+        .collect();
+    for row in &results.segments.customers.rows {
+        let p = p_alive[row.customer_id.as_str()];
+        assert_eq!(
+            row.status,
+            kohorte::analysis::segments::status_from_p_alive(p)
+        );
+    }
+}

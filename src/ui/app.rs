@@ -9,7 +9,7 @@ use eframe::egui::{self, Key, KeyboardShortcut, Modifiers, RichText};
 use serde::{Deserialize, Serialize};
 
 use super::worker::{Reply, Request, Worker};
-use super::{cohorts_tab, data_tab, overview_tab, segments_tab, source_panel, theme};
+use super::{clv_tab, cohorts_tab, data_tab, overview_tab, segments_tab, source_panel, theme};
 use crate::analysis::cohort_charts::CellValue;
 use crate::analysis::filter::FilterChoices;
 use crate::analysis::{Results, Settings};
@@ -26,17 +26,25 @@ pub enum Tab {
     Overview,
     Cohorts,
     Segments,
+    Clv,
     Data,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 4] = [Tab::Overview, Tab::Cohorts, Tab::Segments, Tab::Data];
+    pub const ALL: [Tab; 5] = [
+        Tab::Overview,
+        Tab::Cohorts,
+        Tab::Segments,
+        Tab::Clv,
+        Tab::Data,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
             Tab::Overview => "Overview",
             Tab::Cohorts => "Cohorts",
             Tab::Segments => "Segments",
+            Tab::Clv => "CLV",
             Tab::Data => "Data",
         }
     }
@@ -53,6 +61,7 @@ pub struct ViewPrefs {
     pub segment_view: segments_tab::SegmentView,
     /// RFM segments ticked for the side-by-side comparison.
     pub compared: Vec<String>,
+    pub clv_sort: clv_tab::ClvSort,
 }
 
 /// What survives a restart.
@@ -92,6 +101,8 @@ pub struct KohorteApp {
     pub(crate) date_inputs: source_panel::DateInputs,
     pub(crate) kpi_inputs: source_panel::DateInputs,
     pub(crate) heatmap_cache: Option<cohorts_tab::HeatmapCache>,
+    pub(crate) clv_inputs: clv_tab::ClvInputs,
+    pub(crate) clv_table_order: Option<clv_tab::TableOrder>,
     /// A file that was read but whose columns could not be mapped, with its
     /// columns, so the user can map them by hand.
     pub(crate) unmapped: Option<(Source, Vec<String>)>,
@@ -108,6 +119,16 @@ impl KohorteApp {
             date_inputs: source_panel::DateInputs::from_settings(&persisted.settings),
             kpi_inputs: source_panel::DateInputs::from_kpis(&persisted.settings.kpis),
             heatmap_cache: None,
+            clv_inputs: clv_tab::ClvInputs {
+                calibration_end: persisted
+                    .settings
+                    .clv
+                    .calibration_end
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+                search: String::new(),
+            },
+            clv_table_order: None,
             unmapped: None,
             persisted,
             worker: Worker::spawn(cc.egui_ctx.clone()),
@@ -258,6 +279,7 @@ impl KohorteApp {
             Tab::Overview | Tab::Data => Some(results.activity.orders_chart.clone()),
             Tab::Cohorts => Some(results.cohorts.curves.clone()),
             Tab::Segments => Some(results.segments.rfm_sizes.clone()),
+            Tab::Clv => Some(results.clv.by_segment_chart.clone()),
         }
     }
 
@@ -507,6 +529,7 @@ impl KohorteApp {
             Tab::Overview => overview_tab::ui(self, ui),
             Tab::Cohorts => cohorts_tab::ui(self, ui),
             Tab::Segments => segments_tab::ui(self, ui),
+            Tab::Clv => clv_tab::ui(self, ui),
             Tab::Data => data_tab::ui(self, ui),
         }
     }

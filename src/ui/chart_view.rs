@@ -61,9 +61,15 @@ pub fn chart_ui(ui: &mut egui::Ui, spec: &ChartSpec, height: f32) -> Option<Imag
         Some(Export::Image(format)) => Some(format),
         _ => None,
     };
+    plot_ui(ui, spec, height);
+    export
+}
+
+/// The chart itself and its caption, without the header.
+pub fn plot_ui(ui: &mut egui::Ui, spec: &ChartSpec, height: f32) {
     if spec.is_empty() {
         ui.label("No data in this window: widen the date range or clear filters.");
-        return export;
+        return;
     }
     let x_axis = spec.x.clone();
     let y_axis = spec.y.clone();
@@ -151,7 +157,6 @@ pub fn chart_ui(ui: &mut egui::Ui, spec: &ChartSpec, height: f32) -> Option<Imag
         }
     });
     ui.label(RichText::new(&spec.caption).small().weak());
-    export
 }
 
 fn grid_marks(kind: AxisKind, input: GridInput, max_ticks: usize) -> Vec<GridMark> {

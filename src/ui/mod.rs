@@ -3,6 +3,7 @@
 
 pub mod app;
 mod chart_view;
+mod clv_tab;
 mod cohorts_tab;
 mod data_tab;
 mod heatmap_view;

@@ -10,7 +10,7 @@ use super::heatmap_view::heatmap_ui;
 use crate::analysis::period::Granularity;
 use crate::analysis::segment_charts::{LIFECYCLE_DEFINITION, RFM_RULE};
 use crate::analysis::segments::{
-    CustomerRow, SegmentGrid, SegmentSummary, customer_list, summary_frame,
+    CustomerRow, SegmentGrid, SegmentSummary, StatusRule, customer_list, summary_frame,
 };
 use crate::analysis::{RFM_SEGMENT, Results, STATUS};
 use crate::chart::Unit;
@@ -25,8 +25,6 @@ pub enum SegmentView {
     Status,
     Attribute,
 }
-
-pub const STATUS_RULE: &str = "Status: with G the median number of days between two consecutive orders of the same customer, a customer is active when their last order is at most 2 × G days before the as-of date, at risk up to 4 × G days, and lapsed beyond.";
 
 pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
     let Some(results) = app.results.clone() else {
@@ -49,7 +47,10 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
             ))
             .strong(),
         )
-        .on_hover_text(format!("{RFM_RULE}\n\n{STATUS_RULE}"));
+        .on_hover_text(format!(
+            "{RFM_RULE}\n\nStatus: {}",
+            app.persisted.settings.segments.status_rule.explanation()
+        ));
         ui.columns(2, |columns| {
             let grid = &segments.rfm_grid;
             if let Some(Export::Image(format)) = chart_header_ui(&mut columns[0], grid, None) {
@@ -96,8 +97,9 @@ fn controls_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
         let view = &mut app.persisted.view;
         ui.label("Segments by");
         ui.selectable_value(&mut view.segment_view, SegmentView::Rfm, "RFM segment");
+        let status_rule = app.persisted.settings.segments.status_rule;
         ui.selectable_value(&mut view.segment_view, SegmentView::Status, "Status")
-            .on_hover_text(STATUS_RULE);
+            .on_hover_text(status_rule.explanation());
         if ui
             .selectable_label(view.segment_view == SegmentView::Attribute, "Attribute")
             .clicked()
@@ -125,6 +127,25 @@ fn controls_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
                 .response
                 .labelled_by(label.id);
         }
+        ui.separator();
+        let label = ui.label("Status rule");
+        egui::ComboBox::from_id_salt("status_rule")
+            .selected_text(settings.status_rule.label())
+            .show_ui(ui, |ui| {
+                for rule in [StatusRule::RecencyGap, StatusRule::PAlive] {
+                    if ui
+                        .selectable_label(settings.status_rule == rule, rule.label())
+                        .on_hover_text(rule.explanation())
+                        .clicked()
+                        && settings.status_rule != rule
+                    {
+                        settings.status_rule = rule;
+                        changed = true;
+                    }
+                }
+            })
+            .response
+            .labelled_by(label.id);
         ui.separator();
         let label = ui.label("Lifecycle per");
         egui::ComboBox::from_id_salt("lifecycle_period")

@@ -1,0 +1,741 @@
+//! The CLV tab: the simple CLV forms per segment, the fitted "buy till you
+//! die" models with their settings, CLV by segment, the CLV spread, the
+//! P(alive) map, the holdout check, valuable customers slipping away, and
+//! every customer's prediction in a sortable, searchable table.
+
+use std::sync::Arc;
+
+use eframe::egui::{self, RichText};
+use egui_extras::{Column as TableColumn, TableBuilder};
+use serde::{Deserialize, Serialize};
+
+use super::app::KohorteApp;
+use super::chart_view::{Export, chart_header_ui, chart_ui};
+use super::heatmap_view::heatmap_ui;
+use super::source_panel::{DateField, date_field_ui};
+use super::theme;
+use crate::analysis::clv::charts::CLV_DEFINITION;
+use crate::analysis::clv::{ClvRow, ModelFit, ModelKind, SpendModel, frames};
+use crate::analysis::kpis::SimpleClv;
+use crate::analysis::{RFM_SEGMENT, Results, STATUS};
+use crate::chart::Unit;
+use crate::format::{format_number, group_thousands};
+
+/// A column of the customer table, for sorting.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ClvColumn {
+    Customer,
+    Frequency,
+    Recency,
+    Age,
+    Monetary,
+    PAlive,
+    Expected,
+    Spend,
+    #[default]
+    Clv,
+}
+
+impl ClvColumn {
+    const ALL: [ClvColumn; 9] = [
+        ClvColumn::Customer,
+        ClvColumn::Frequency,
+        ClvColumn::Recency,
+        ClvColumn::Age,
+        ClvColumn::Monetary,
+        ClvColumn::PAlive,
+        ClvColumn::Expected,
+        ClvColumn::Spend,
+        ClvColumn::Clv,
+    ];
+
+    fn title(self) -> &'static str {
+        match self {
+            ClvColumn::Customer => "Customer",
+            ClvColumn::Frequency => "Repeat purchases",
+            ClvColumn::Recency => "Recency (weeks)",
+            ClvColumn::Age => "Age T (weeks)",
+            ClvColumn::Monetary => "Avg repeat spend",
+            ClvColumn::PAlive => "P(alive)",
+            ClvColumn::Expected => "Expected purchases",
+            ClvColumn::Spend => "Expected spend",
+            ClvColumn::Clv => "CLV",
+        }
+    }
+
+    fn hint(self) -> &'static str {
+        match self {
+            ClvColumn::Customer => "Customer id",
+            ClvColumn::Frequency => "x: purchase days after the first, up to the calibration end",
+            ClvColumn::Recency => "t_x: weeks from the first to the last purchase day",
+            ClvColumn::Age => "T: weeks from the first purchase day to the calibration end",
+            ClvColumn::Monetary => "Mean spend of the repeat purchase days",
+            ClvColumn::PAlive => "The model's probability that the customer still buys",
+            ClvColumn::Expected => "Purchases the model expects in the horizon",
+            ClvColumn::Spend => "Gamma-Gamma expected spend per purchase",
+            ClvColumn::Clv => CLV_DEFINITION,
+        }
+    }
+
+    fn key(self, r: &ClvRow) -> f64 {
+        match self {
+            ClvColumn::Customer => 0.0,
+            ClvColumn::Frequency => r.frequency as f64,
+            ClvColumn::Recency => r.recency_weeks,
+            ClvColumn::Age => r.t_weeks,
+            ClvColumn::Monetary => r.monetary_value.unwrap_or(f64::NEG_INFINITY),
+            ClvColumn::PAlive => r.p_alive,
+            ClvColumn::Expected => r.expected_purchases,
+            ClvColumn::Spend => r.expected_avg_spend.unwrap_or(f64::NEG_INFINITY),
+            ClvColumn::Clv => r.clv.unwrap_or(f64::NEG_INFINITY),
+        }
+    }
+
+    fn text(self, r: &ClvRow) -> String {
+        let money = |v: Option<f64>| v.map_or("–".into(), |v| format_number(v, 2));
+        match self {
+            ClvColumn::Customer => r.customer_id.clone(),
+            ClvColumn::Frequency => r.frequency.to_string(),
+            ClvColumn::Recency => format_number(r.recency_weeks, 1),
+            ClvColumn::Age => format_number(r.t_weeks, 1),
+            ClvColumn::Monetary => money(r.monetary_value),
+            ClvColumn::PAlive => Unit::Percent.format(r.p_alive),
+            ClvColumn::Expected => format_number(r.expected_purchases, 2),
+            ClvColumn::Spend => money(r.expected_avg_spend),
+            ClvColumn::Clv => money(r.clv),
+        }
+    }
+}
+
+/// How the customer table is sorted; persisted with the view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClvSort {
+    pub column: ClvColumn,
+    pub descending: bool,
+}
+
+impl Default for ClvSort {
+    fn default() -> Self {
+        ClvSort {
+            column: ClvColumn::Clv,
+            descending: true,
+        }
+    }
+}
+
+/// Text fields of the tab, kept between frames.
+#[derive(Clone, Debug, Default)]
+pub struct ClvInputs {
+    pub calibration_end: String,
+    pub search: String,
+}
+
+/// The customer table's row order for one fit, sort and search, so that a
+/// million rows are sorted once, not every frame.
+pub struct TableOrder {
+    fit: Arc<ModelFit>,
+    kept: usize,
+    sort: ClvSort,
+    search: String,
+    rows: Vec<usize>,
+}
+
+pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
+    let Some(results) = app.results.clone() else {
+        ui.spinner();
+        return;
+    };
+    controls_ui(app, ui);
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        simple_forms_ui(app, ui, &results);
+        ui.add_space(8.0);
+        let fit = match &results.clv.fit {
+            Ok(fit) => fit.clone(),
+            Err(reason) => {
+                ui.heading("Predicted CLV");
+                ui.label(RichText::new(reason).color(theme::WARNING_TEXT));
+                return;
+            }
+        };
+        model_summary_ui(ui, &fit);
+        ui.add_space(8.0);
+        by_segment_ui(app, ui, &results);
+        ui.add_space(8.0);
+        ui.columns(2, |columns| {
+            let distribution = &results.clv.distribution;
+            if let Some(format) = chart_ui(&mut columns[0], distribution, 240.0) {
+                app.export_chart_dialog(distribution, format);
+            }
+            if let Some(map) = &results.clv.p_alive_map {
+                if let Some(Export::Image(format)) = chart_header_ui(&mut columns[1], map, None) {
+                    app.export_chart_dialog(map, format);
+                }
+                if let Some(heatmap) = &map.heatmap {
+                    heatmap_ui(&mut columns[1], heatmap, 260.0);
+                }
+            }
+        });
+        ui.add_space(8.0);
+        holdout_ui(app, ui, &results, &fit);
+        ui.add_space(8.0);
+        watch_list_ui(app, ui, &results);
+        ui.add_space(8.0);
+        customers_ui(app, ui, &results, &fit);
+    });
+}
+
+fn controls_ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
+    let mut changed = false;
+    let settings = &mut app.persisted.settings.clv;
+    ui.horizontal_wrapped(|ui| {
+        ui.label("Model");
+        for kind in ModelKind::ALL {
+            changed |= ui
+                .selectable_value(&mut settings.model, kind, kind.label())
+                .on_hover_text(kind.explanation())
+                .changed();
+        }
+        ui.separator();
+        match date_field_ui(
+            ui,
+            "Calibration end",
+            &mut app.clv_inputs.calibration_end,
+            &mut settings.calibration_end,
+            true,
+        ) {
+            DateField::Changed => changed = true,
+            DateField::Invalid => {
+                ui.label(
+                    RichText::new("YYYY-MM-DD, or empty for the last day")
+                        .color(theme::WARNING_TEXT),
+                );
+            }
+            DateField::Unchanged => {}
+        }
+        ui.separator();
+        let number =
+            |ui: &mut egui::Ui, name: &str, value: &mut u32, range, suffix: &str, hint: &str| {
+                let label = ui.label(name);
+                let response = ui
+                    .add(egui::DragValue::new(value).range(range).suffix(suffix))
+                    .labelled_by(label.id)
+                    .on_hover_text(hint);
+                response.drag_stopped() || (response.changed() && !response.dragged())
+            };
+        changed |= number(
+            ui,
+            "Horizon",
+            &mut settings.horizon_weeks,
+            1..=520,
+            " weeks",
+            "Weeks ahead for the expected purchases",
+        );
+        changed |= number(
+            ui,
+            "CLV over",
+            &mut settings.clv_months,
+            1..=120,
+            " months",
+            "Months of 30 days the CLV adds up",
+        );
+        let mut percent = settings.discount_rate_monthly * 100.0;
+        let label = ui.label("Discount");
+        let response = ui
+            .add(
+                egui::DragValue::new(&mut percent)
+                    .range(0.0..=20.0)
+                    .speed(0.05)
+                    .fixed_decimals(2)
+                    .suffix(" % / month"),
+            )
+            .labelled_by(label.id)
+            .on_hover_text("Monthly discount rate: money next year is worth less than money today");
+        if response.drag_stopped() || (response.changed() && !response.dragged()) {
+            settings.discount_rate_monthly = percent / 100.0;
+            changed = true;
+        } else if response.changed() {
+            settings.discount_rate_monthly = percent / 100.0;
+        }
+        changed |= number(
+            ui,
+            "Holdout",
+            &mut settings.holdout_weeks,
+            0..=520,
+            " weeks",
+            "Weeks before the calibration end used to check the model (0 = no check)",
+        );
+    });
+    if changed {
+        app.recompute();
+    }
+}
+
+fn simple_forms_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
+    let simple = &results.clv.simple;
+    let Some((_, all)) = simple.first() else {
+        return;
+    };
+    ui.horizontal(|ui| {
+        ui.heading("Simple CLV forms").on_hover_text(
+            "Purchase form: APV × APF × ACL. ARPU form: ARPU × ACL. Subscription form: monthly price × months subscribed. ACL = 1 ÷ annual churn, capped at 10 years.",
+        );
+        ui.label(RichText::new(format!("12 months to {}", all.window.end.pred_opt().unwrap_or(all.window.end))).weak());
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            if ui.button("Export CSV").on_hover_text("These forms per segment as CSV").clicked() {
+                match simple_frame(simple) {
+                    Ok(frame) => app.export_table_dialog("clv_simple_forms", &frame),
+                    Err(e) => app.error = Some(format!("could not build the table: {e}")),
+                }
+            }
+        });
+    });
+    let money = |v: Option<f64>| v.map_or("–".into(), |v| format_number(v, 2));
+    egui::Grid::new("clv_simple").striped(true).show(ui, |ui| {
+        for (title, hint) in [
+            ("Customers", ""),
+            ("APV", "Average purchase value: revenue ÷ purchases"),
+            (
+                "APF / year",
+                "Average purchase frequency: purchases ÷ active customers",
+            ),
+            (
+                "Annual churn",
+                "Lost ÷ active base at the start of the 12 months",
+            ),
+            (
+                "ACL (years)",
+                "Average customer lifetime: 1 ÷ annual churn, at most 10",
+            ),
+            ("Purchase form", "APV × APF × ACL"),
+            ("ARPU / year", "Revenue ÷ active customers"),
+            ("ARPU form", "ARPU × ACL"),
+            ("Monthly price", "Revenue ÷ customer-months with a purchase"),
+            ("Subscription form", "Monthly price × ACL in months"),
+        ] {
+            let label = ui.label(RichText::new(title).strong());
+            if !hint.is_empty() {
+                label.on_hover_text(hint);
+            }
+        }
+        ui.end_row();
+        for (name, forms) in simple {
+            ui.label(name);
+            simple_row_ui(ui, forms, &money);
+            ui.end_row();
+        }
+    });
+}
+
+fn simple_row_ui(ui: &mut egui::Ui, f: &SimpleClv, money: &dyn Fn(Option<f64>) -> String) {
+    ui.label(money(f.average_purchase_value));
+    ui.label(
+        f.purchases_per_year
+            .map_or("–".into(), |v| format_number(v, 2)),
+    );
+    ui.label(
+        f.annual_churn
+            .map_or("–".into(), |v| Unit::Percent.format(v)),
+    );
+    ui.label(format_number(f.lifetime_years, 1));
+    ui.label(RichText::new(money(f.clv)).strong());
+    ui.label(money(f.arpu_per_year));
+    ui.label(RichText::new(money(f.arpu_clv)).strong());
+    ui.label(money(f.monthly_price));
+    ui.label(RichText::new(money(f.subscription_clv)).strong());
+}
+
+fn simple_frame(
+    simple: &[(String, SimpleClv)],
+) -> polars::prelude::PolarsResult<polars::prelude::DataFrame> {
+    use polars::prelude::*;
+    let col = |name: &str, f: fn(&SimpleClv) -> Option<f64>| {
+        Column::new(
+            name.into(),
+            simple.iter().map(|(_, s)| f(s)).collect::<Vec<_>>(),
+        )
+    };
+    DataFrame::new(
+        simple.len(),
+        vec![
+            Column::new(
+                "segment".into(),
+                simple.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
+            ),
+            col("average_purchase_value", |s| s.average_purchase_value),
+            col("purchases_per_year", |s| s.purchases_per_year),
+            col("annual_churn", |s| s.annual_churn),
+            col("lifetime_years", |s| Some(s.lifetime_years)),
+            col("purchase_form_clv", |s| s.clv),
+            col("arpu_per_year", |s| s.arpu_per_year),
+            col("arpu_form_clv", |s| s.arpu_clv),
+            col("monthly_price", |s| s.monthly_price),
+            col("subscription_form_clv", |s| s.subscription_clv),
+        ],
+    )
+}
+
+fn model_summary_ui(ui: &mut egui::Ui, fit: &ModelFit) {
+    let kind = fit.model.kind();
+    ui.heading(format!("Predicted CLV: {}", kind.label()))
+        .on_hover_text(kind.explanation());
+    let parameters: Vec<String> = fit
+        .model
+        .parameters()
+        .iter()
+        .map(|(name, value)| format!("{name} = {}", format_number(*value, 3)))
+        .collect();
+    ui.label(format!(
+        "Fitted on {} customers' purchases up to {} ({} distinct histories) in {} ms: {} · log-likelihood {}",
+        group_thousands(fit.customers),
+        fit.calibration_end,
+        group_thousands(fit.distinct_rows),
+        fit.fit_ms,
+        parameters.join(", "),
+        format_number(fit.log_likelihood, 1)
+    ))
+    .on_hover_text("Maximum likelihood (Nelder–Mead on the log-parameters). Purchases on the same day count once; time is in weeks.");
+    match &fit.spend {
+        SpendModel::Fitted {
+            model, customers, ..
+        } => {
+            ui.label(format!(
+                "Spend: Gamma-Gamma on {} repeat customers: p = {}, q = {}, γ = {} · average spend per purchase {}",
+                group_thousands(*customers),
+                format_number(model.p, 3),
+                format_number(model.q, 3),
+                format_number(model.gamma, 3),
+                format_number(model.population_mean(), 2)
+            ))
+            .on_hover_text("Each customer's expected spend is a weighted mean of their own average and everyone's; the weight grows with their repeat purchases.");
+        }
+        SpendModel::Unavailable(reason) => {
+            ui.label(RichText::new(reason).color(theme::WARNING_TEXT));
+        }
+    }
+    ui.label(RichText::new(format!(
+        "{CLV_DEFINITION} Horizon for expected purchases: {} weeks; CLV over {} months at {} % a month.",
+        fit.settings.horizon_weeks,
+        fit.settings.clv_months,
+        format_number(fit.settings.discount_rate_monthly * 100.0, 2)
+    )).small().weak());
+}
+
+fn by_segment_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
+    let clv = &results.clv;
+    let attributes = app
+        .dataset
+        .as_ref()
+        .map(|d| d.attributes.clone())
+        .unwrap_or_default();
+    let mut changed = false;
+    ui.horizontal_wrapped(|ui| {
+        let segment_by = &mut app.persisted.settings.clv.segment_by;
+        let label = ui.label("CLV by");
+        egui::ComboBox::from_id_salt("clv_segment_by")
+            .selected_text(clv.segment_by.clone())
+            .show_ui(ui, |ui| {
+                for choice in [RFM_SEGMENT, STATUS]
+                    .into_iter()
+                    .chain(attributes.iter().map(String::as_str))
+                {
+                    if ui
+                        .selectable_label(clv.segment_by == choice, choice)
+                        .clicked()
+                        && *segment_by != choice
+                    {
+                        *segment_by = choice.to_string();
+                        changed = true;
+                    }
+                }
+            })
+            .response
+            .labelled_by(label.id);
+    });
+    if changed {
+        app.recompute();
+    }
+    let chart = &clv.by_segment_chart;
+    match chart_header_ui(ui, chart, Some("The CLV by segment table as CSV")) {
+        Some(Export::Image(format)) => app.export_chart_dialog(chart, format),
+        Some(Export::Csv) => {
+            match frames::segments_frame(&[(clv.segment_by.as_str(), clv.by_segment.as_slice())]) {
+                Ok(frame) => app.export_table_dialog("clv_by_segment", &frame),
+                Err(e) => app.error = Some(format!("could not build the table: {e}")),
+            }
+        }
+        None => {}
+    }
+    ui.columns(2, |columns| {
+        super::chart_view::plot_ui(&mut columns[0], chart, 220.0);
+        egui::Grid::new("clv_by_segment")
+            .striped(true)
+            .show(&mut columns[1], |ui| {
+                for title in [
+                    "Segment",
+                    "Customers",
+                    "Average CLV",
+                    "Total CLV",
+                    "Avg P(alive)",
+                    "Expected purchases",
+                ] {
+                    ui.label(RichText::new(title).strong());
+                }
+                ui.end_row();
+                let money = |v: Option<f64>| v.map_or("–".into(), |v| format_number(v, 2));
+                for row in &clv.by_segment {
+                    ui.label(&row.segment);
+                    ui.label(group_thousands(row.customers as usize));
+                    ui.label(money(row.average_clv));
+                    ui.label(money(row.total_clv));
+                    ui.label(Unit::Percent.format(row.average_p_alive));
+                    ui.label(format_number(row.expected_purchases, 1));
+                    ui.end_row();
+                }
+            });
+    });
+}
+
+fn holdout_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results, fit: &ModelFit) {
+    ui.heading("Can this model be trusted here? The holdout check");
+    match &fit.holdout {
+        None => {
+            ui.label(RichText::new("Set Holdout above to a number of weeks: the model is then fitted on the purchases before them and its predictions compared with what customers did in them.").weak());
+        }
+        Some(Err(reason)) => {
+            ui.label(RichText::new(reason).color(theme::WARNING_TEXT));
+        }
+        Some(Ok(check)) => {
+            let (actual, predicted) = check.weekly.last().map_or((0.0, 0.0), |w| (w.1, w.2));
+            let gap = if actual > 0.0 {
+                (predicted - actual) / actual
+            } else {
+                0.0
+            };
+            ui.label(format!(
+                "Fitted on purchases up to {}, the model predicted {} repeat purchases in the next {} weeks; the customers made {} ({}{} %).",
+                check.calibration_end,
+                format_number(predicted, 0),
+                check.weekly.len(),
+                format_number(actual, 0),
+                if gap >= 0.0 { "+" } else { "" },
+                format_number(gap * 100.0, 1)
+            ));
+            ui.columns(2, |columns| {
+                for (column, chart) in columns.iter_mut().zip([
+                    &results.clv.holdout_weekly,
+                    &results.clv.holdout_by_frequency,
+                ]) {
+                    if let Some(chart) = chart
+                        && let Some(format) = chart_ui(column, chart, 220.0)
+                    {
+                        app.export_chart_dialog(chart, format);
+                    }
+                }
+            });
+        }
+    }
+}
+
+fn watch_list_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
+    let rows = results.clv.falling_rows();
+    ui.horizontal(|ui| {
+        ui.heading("Valuable customers slipping away").on_hover_text(format!(
+            "Customers in the top fifth by revenue so far whose P(alive) fell by at least {} points over the last 30 days, the largest falls first.",
+            format_number(crate::analysis::FALLING_P_ALIVE * 100.0, 0)
+        ));
+        ui.label(RichText::new(format!("{} customers", group_thousands(rows.len()))).weak());
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            for (button, excel) in [("Excel", true), ("CSV", false)] {
+                if ui.add_enabled(!rows.is_empty(), egui::Button::new(format!("Export {button}"))).clicked() {
+                    match frames::watch_list_frame(&rows) {
+                        Ok(list) => app.export_customer_list_dialog("slipping_away", &list, excel),
+                        Err(e) => app.error = Some(format!("could not build the list: {e}")),
+                    }
+                }
+            }
+        });
+    });
+    if rows.is_empty() {
+        ui.label(
+            RichText::new("No valuable customer's P(alive) fell noticeably in the last 30 days.")
+                .weak(),
+        );
+        return;
+    }
+    egui::Grid::new("clv_watch_list")
+        .striped(true)
+        .show(ui, |ui| {
+            for title in [
+                "Customer",
+                "P(alive) 30 days ago",
+                "P(alive) now",
+                "Repeat purchases",
+                "CLV",
+            ] {
+                ui.label(RichText::new(title).strong());
+            }
+            ui.end_row();
+            for r in rows.iter().take(10) {
+                ui.label(&r.customer_id);
+                ui.label(
+                    r.p_alive_30_days_earlier
+                        .map_or("–".into(), |p| Unit::Percent.format(p)),
+                );
+                ui.label(Unit::Percent.format(r.p_alive));
+                ui.label(r.frequency.to_string());
+                ui.label(r.clv.map_or("–".into(), |v| format_number(v, 2)));
+                ui.end_row();
+            }
+        });
+    if rows.len() > 10 {
+        ui.label(
+            RichText::new(format!(
+                "…and {} more in the export",
+                group_thousands(rows.len() - 10)
+            ))
+            .weak(),
+        );
+    }
+}
+
+fn customers_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results, fit: &Arc<ModelFit>) {
+    let kept = results.clv.kept.len();
+    ui.horizontal(|ui| {
+        ui.heading("Every customer");
+        let label = ui.label("Search");
+        ui.add(
+            egui::TextEdit::singleline(&mut app.clv_inputs.search)
+                .hint_text("customer id")
+                .desired_width(160.0),
+        )
+        .labelled_by(label.id);
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            for (button, excel) in [("Excel", true), ("CSV", false)] {
+                if ui
+                    .button(format!("Export {button}"))
+                    .on_hover_text("The customers shown, in this order")
+                    .clicked()
+                {
+                    let order = table_order(app, results, fit);
+                    let rows: Vec<&ClvRow> =
+                        order.iter().filter_map(|i| fit.rows.get(*i)).collect();
+                    match frames::customers_frame(&rows) {
+                        Ok(list) => app.export_customer_list_dialog("clv", &list, excel),
+                        Err(e) => app.error = Some(format!("could not build the list: {e}")),
+                    }
+                }
+            }
+        });
+    });
+    let order = table_order(app, results, fit);
+    ui.label(
+        RichText::new(format!(
+            "{} of {} customers",
+            group_thousands(order.len()),
+            group_thousands(kept)
+        ))
+        .weak(),
+    );
+    let sort = app.persisted.view.clv_sort;
+    let mut clicked = None;
+    TableBuilder::new(ui)
+        .id_salt("clv_customers")
+        .striped(true)
+        .max_scroll_height(360.0)
+        .columns(
+            TableColumn::initial(120.0).at_least(60.0).clip(true),
+            ClvColumn::ALL.len(),
+        )
+        .header(22.0, |mut header| {
+            for column in ClvColumn::ALL {
+                header.col(|ui| {
+                    let arrow = if sort.column == column {
+                        if sort.descending { " ▼" } else { " ▲" }
+                    } else {
+                        ""
+                    };
+                    if ui
+                        .button(RichText::new(format!("{}{arrow}", column.title())).strong())
+                        .on_hover_text(format!("{} (click to sort)", column.hint()))
+                        .clicked()
+                    {
+                        clicked = Some(column);
+                    }
+                });
+            }
+        })
+        .body(|body| {
+            body.rows(20.0, order.len(), |mut row| {
+                let Some(r) = order.get(row.index()).and_then(|i| fit.rows.get(*i)) else {
+                    return;
+                };
+                for column in ClvColumn::ALL {
+                    row.col(|ui| {
+                        ui.label(column.text(r));
+                    });
+                }
+            });
+        });
+    if let Some(column) = clicked {
+        let sort = &mut app.persisted.view.clv_sort;
+        if sort.column == column {
+            sort.descending = !sort.descending;
+        } else {
+            *sort = ClvSort {
+                column,
+                descending: column != ClvColumn::Customer,
+            };
+        }
+    }
+}
+
+/// The rows to show, sorted and searched, from the cache when it matches.
+fn table_order(app: &mut KohorteApp, results: &Results, fit: &Arc<ModelFit>) -> Arc<[usize]> {
+    let sort = app.persisted.view.clv_sort;
+    let search = app.clv_inputs.search.trim().to_lowercase();
+    if let Some(cache) = &app.clv_table_order
+        && Arc::ptr_eq(&cache.fit, fit)
+        && cache.kept == results.clv.kept.len()
+        && cache.sort == sort
+        && cache.search == search
+    {
+        return cache.rows.clone().into();
+    }
+    let mut rows: Vec<usize> = results
+        .clv
+        .kept
+        .iter()
+        .copied()
+        .filter(|i| {
+            search.is_empty()
+                || fit
+                    .rows
+                    .get(*i)
+                    .is_some_and(|r| r.customer_id.to_lowercase().contains(&search))
+        })
+        .collect();
+    let key = |i: &usize| fit.rows.get(*i);
+    rows.sort_by(|a, b| {
+        let (Some(a), Some(b)) = (key(a), key(b)) else {
+            return std::cmp::Ordering::Equal;
+        };
+        let order = if sort.column == ClvColumn::Customer {
+            a.customer_id.cmp(&b.customer_id)
+        } else {
+            sort.column.key(a).total_cmp(&sort.column.key(b))
+        };
+        if sort.descending {
+            order.reverse()
+        } else {
+            order
+        }
+    });
+    app.clv_table_order = Some(TableOrder {
+        fit: fit.clone(),
+        kept: results.clv.kept.len(),
+        sort,
+        search,
+        rows: rows.clone(),
+    });
+    rows.into()
+}
