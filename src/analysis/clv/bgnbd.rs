@@ -60,10 +60,9 @@ impl PurchaseModel for BgNbd {
         1.0 / (1.0 + ln_odds.exp())
     }
 
-    /// E[X(t) | x, t_x, T] (their equation 10). The 2F1 is summed after
-    /// Euler's transformation, whose series settles quickly even for
-    /// customers with many purchases.
-    fn expected_purchases(&self, c: Rft, t: f64) -> f64 {
+    /// E[X(t) | x, t_x, T] (their equation 10) without its division by
+    /// 1 + a/(b+x−1)·((α+T)/(α+t_x))^(r+x), which is multiplying by P(alive).
+    fn purchases_if_alive(&self, c: Rft, t: f64) -> f64 {
         if t <= 0.0 {
             return 0.0;
         }
@@ -91,8 +90,7 @@ impl PurchaseModel for BgNbd {
             };
             big_c / (a - 1.0) * (1.0 - h)
         };
-        // Dividing by 1 + a/(b+x−1)·((α+T)/(α+t_x))^(r+x) is multiplying by P(alive).
-        numerator * self.p_alive(c)
+        numerator
     }
 }
 

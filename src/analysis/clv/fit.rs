@@ -13,7 +13,7 @@ use argmin::core::{CostFunction, Executor, State};
 use argmin::solver::neldermead::NelderMead;
 use rayon::prelude::*;
 
-use super::summary::CustomerSummary;
+use super::summary::{CustomerSummary, DAYS_PER_WEEK};
 use super::{PurchaseModel, Rft};
 
 const MAX_ITERATIONS: u64 = 4_000;
@@ -26,6 +26,8 @@ const IMPROVEMENT_TOLERANCE: f64 = 1e-10;
 pub struct WeightedRow {
     pub rft: Rft,
     pub weight: f64,
+    /// (x, t_x in days, T in days).
+    pub key: (u32, i32, i32),
 }
 
 /// Distinct (x, t_x, T) rows with their customer counts.
@@ -39,20 +41,17 @@ pub fn compress(customers: &[CustomerSummary]) -> Vec<WeightedRow> {
     let mut rows: Vec<WeightedRow> = counts
         .into_iter()
         .map(|((x, recency, age), n)| WeightedRow {
+            key: (x, recency, age),
             rft: Rft {
                 x: x as f64,
-                t_x: recency as f64 / 7.0,
-                t: age as f64 / 7.0,
+                t_x: recency as f64 / DAYS_PER_WEEK,
+                t: age as f64 / DAYS_PER_WEEK,
             },
             weight: n as f64,
         })
         .collect();
     // A fixed order keeps the floating-point sums, and so the fit, repeatable.
-    rows.sort_by(|a, b| {
-        (a.rft.x, a.rft.t_x, a.rft.t)
-            .partial_cmp(&(b.rft.x, b.rft.t_x, b.rft.t))
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
+    rows.sort_unstable_by_key(|r| r.key);
     rows
 }
 

@@ -16,6 +16,7 @@ pub mod pareto_nbd;
 pub mod special;
 pub mod summary;
 
+use std::collections::HashMap;
 use std::time::Instant;
 
 use chrono::NaiveDate;
@@ -62,8 +63,16 @@ pub trait PurchaseModel: Sized + Sync + Copy {
         self.log_likelihood_given(c, self.frequency_term(c.x))
     }
     fn p_alive(&self, c: Rft) -> f64;
+    /// The purchases expected in the next `t_weeks` if the customer is
+    /// still alive; both models' E[X(t) | x, t_x, T] is this × P(alive).
+    fn purchases_if_alive(&self, c: Rft, t_weeks: f64) -> f64;
     /// E[X(t) | x, t_x, T]: purchases expected in the next `t_weeks`.
-    fn expected_purchases(&self, c: Rft, t_weeks: f64) -> f64;
+    fn expected_purchases(&self, c: Rft, t_weeks: f64) -> f64 {
+        if t_weeks <= 0.0 {
+            return 0.0;
+        }
+        self.purchases_if_alive(c, t_weeks) * self.p_alive(c)
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -137,6 +146,13 @@ impl Fitted {
         match self {
             Fitted::BgNbd(m) => m.expected_purchases(c, t_weeks),
             Fitted::ParetoNbd(m) => m.expected_purchases(c, t_weeks),
+        }
+    }
+
+    pub fn purchases_if_alive(&self, c: Rft, t_weeks: f64) -> f64 {
+        match self {
+            Fitted::BgNbd(m) => m.purchases_if_alive(c, t_weeks),
+            Fitted::ParetoNbd(m) => m.purchases_if_alive(c, t_weeks),
         }
     }
 }
@@ -399,31 +415,44 @@ fn score(
             _ => earlier_p_alive.push(None),
         }
     }
+    // Customers with the same (x, t_x, T) get the same predictions: each
+    // distinct history is scored once.
+    let rows = fit::compress(summaries);
+    let predictions: HashMap<(u32, i32, i32), (f64, f64, f64)> = rows
+        .par_iter()
+        .map(|row| {
+            let c = row.rft;
+            let p_alive = model.p_alive(c);
+            let expected = p_alive * model.purchases_if_alive(c, settings.horizon_weeks as f64);
+            let discounted = discounted_purchases(
+                model,
+                c,
+                settings.clv_months,
+                settings.discount_rate_monthly,
+            );
+            (row.key, (p_alive, expected, discounted))
+        })
+        .collect();
     summaries
         .par_iter()
         .zip(earlier_p_alive)
         .map(|(s, before)| {
             let c = Rft::of(s);
+            let (p_alive, expected_purchases, discounted) = predictions
+                .get(&(s.frequency, s.recency_days, s.age_days))
+                .copied()
+                .unwrap_or((f64::NAN, f64::NAN, f64::NAN));
             let expected_avg_spend = spend_model.map(|m| m.expected_spend(c.x, s.monetary_value));
-            let clv = expected_avg_spend.map(|spend| {
-                spend
-                    * discounted_purchases(
-                        model,
-                        c,
-                        settings.clv_months,
-                        settings.discount_rate_monthly,
-                    )
-            });
             ClvRow {
                 customer_id: s.customer_id.clone(),
                 frequency: s.frequency,
                 recency_weeks: c.t_x,
                 t_weeks: c.t,
                 monetary_value: s.monetary_value,
-                p_alive: model.p_alive(c),
-                expected_purchases: model.expected_purchases(c, settings.horizon_weeks as f64),
+                p_alive,
+                expected_purchases,
                 expected_avg_spend,
-                clv,
+                clv: expected_avg_spend.map(|spend| spend * discounted),
                 p_alive_30_days_earlier: before,
             }
         })
@@ -448,11 +477,13 @@ fn holdout_check(
     }
     let (model, log_likelihood, _) = fit_purchases(settings.model, &summaries)?;
     let rows = fit::compress(&summaries);
+    let p_alive: Vec<f64> = rows.par_iter().map(|row| model.p_alive(row.rft)).collect();
     let predicted_per_week: Vec<f64> = (1..=weeks)
         .into_par_iter()
         .map(|w| {
             rows.iter()
-                .map(|row| row.weight * model.expected_purchases(row.rft, w as f64))
+                .zip(&p_alive)
+                .map(|(row, p)| row.weight * p * model.purchases_if_alive(row.rft, w as f64))
                 .sum()
         })
         .collect();

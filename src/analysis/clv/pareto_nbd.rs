@@ -80,13 +80,15 @@ impl PurchaseModel for ParetoNbd {
         1.0 / (1.0 + self.ln_p_alive_odds(c).exp())
     }
 
-    fn expected_purchases(&self, c: Rft, t: f64) -> f64 {
+    /// E[X(t) | x, t_x, T] (Fader & Hardie's note, eq. 23) without its
+    /// factor P(alive).
+    fn purchases_if_alive(&self, c: Rft, t: f64) -> f64 {
         if t <= 0.0 {
             return 0.0;
         }
         let ParetoNbd { r, alpha, s, beta } = *self;
         let x = c.x;
-        // P(alive) × (r + x)(β + T) / ((α + T)(s − 1)) × (1 − ((β + T)/(β + T + t))^(s − 1)).
+        // (r + x)(β + T) / ((α + T)(s − 1)) × (1 − ((β + T)/(β + T + t))^(s − 1)).
         let ln_ratio = ((beta + c.t) / (beta + c.t + t)).ln();
         let survival_part = if (s - 1.0).abs() < 1e-9 {
             (-ln_ratio).ln()
@@ -94,7 +96,7 @@ impl PurchaseModel for ParetoNbd {
             (-((s - 1.0) * ln_ratio).exp_m1() / (s - 1.0)).ln()
         };
         let ln_rate = (r + x).ln() + (beta + c.t).ln() - (alpha + c.t).ln();
-        (ln_rate + survival_part).exp() * self.p_alive(c)
+        (ln_rate + survival_part).exp()
     }
 }
 
