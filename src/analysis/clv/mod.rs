@@ -16,7 +16,6 @@ pub mod pareto_nbd;
 pub mod special;
 pub mod summary;
 
-use std::collections::HashMap;
 use std::time::Instant;
 
 use chrono::NaiveDate;
@@ -65,7 +64,15 @@ pub trait PurchaseModel: Sized + Sync + Copy {
     fn p_alive(&self, c: Rft) -> f64;
     /// The purchases expected in the next `t_weeks` if the customer is
     /// still alive; both models' E[X(t) | x, t_x, T] is this × P(alive).
+    /// In both it depends on x and T only, not on t_x, which scoring uses
+    /// to sum each series once per (x, T).
     fn purchases_if_alive(&self, c: Rft, t_weeks: f64) -> f64;
+    /// The total log-likelihood of `rows` and its gradient with respect to
+    /// the logarithms of the parameters, for models that have one; fitting
+    /// then uses L-BFGS instead of Nelder–Mead.
+    fn log_likelihood_and_gradient(&self, _rows: &[fit::WeightedRow]) -> Option<(f64, Vec<f64>)> {
+        None
+    }
     /// E[X(t) | x, t_x, T]: purchases expected in the next `t_weeks`.
     fn expected_purchases(&self, c: Rft, t_weeks: f64) -> f64 {
         if t_weeks <= 0.0 {
@@ -286,20 +293,16 @@ pub fn calibration_end(settings: &ClvSettings, as_of: NaiveDate) -> NaiveDate {
     settings.calibration_end.map_or(last, |d| d.min(last))
 }
 
-fn fit_purchases(
-    kind: ModelKind,
-    summaries: &[CustomerSummary],
-) -> Result<(Fitted, f64, usize), String> {
-    let rows = fit::compress(summaries);
+fn fit_purchases(kind: ModelKind, rows: &[fit::WeightedRow]) -> Result<(Fitted, f64), String> {
     let fitted = match kind {
         ModelKind::BgNbd => {
-            fit::fit_purchase_model::<BgNbd>(&rows).map(|(m, ll)| (Fitted::BgNbd(m), ll))
+            fit::fit_purchase_model::<BgNbd>(rows).map(|(m, ll)| (Fitted::BgNbd(m), ll))
         }
         ModelKind::ParetoNbd => {
-            fit::fit_purchase_model::<ParetoNbd>(&rows).map(|(m, ll)| (Fitted::ParetoNbd(m), ll))
+            fit::fit_purchase_model::<ParetoNbd>(rows).map(|(m, ll)| (Fitted::ParetoNbd(m), ll))
         }
     };
-    fitted.map(|(m, ll)| (m, ll, rows.len())).ok_or_else(|| {
+    fitted.ok_or_else(|| {
         format!(
             "the {} model could not be fitted to these customers",
             kind.label()
@@ -337,7 +340,8 @@ pub fn fit_and_score(
     if let Some(reason) = unfit_reason(&summaries, end) {
         return Err(reason);
     }
-    let (model, log_likelihood, distinct_rows) = fit_purchases(settings.model, &summaries)?;
+    let (distinct, row_of) = fit::compress_indexed(&summaries);
+    let (model, log_likelihood) = fit_purchases(settings.model, &distinct)?;
     let spend = if !has_amount {
         SpendModel::Unavailable("No amount column is mapped, so there is no spend to model; expected purchases are shown without CLV.".into())
     } else {
@@ -355,8 +359,8 @@ pub fn fit_and_score(
             None => SpendModel::Unavailable("Fewer than two customers have repeat purchases with a positive amount, so the spend model cannot be fitted.".into()),
         }
     };
-    let earlier = summarise(customers, end_day - 30, end_day - 29);
-    let rows = score(&summaries, &earlier, &model, &spend, settings);
+    let customer_count = summaries.len();
+    let rows = score(summaries, &distinct, &row_of, &model, &spend, settings);
     let holdout = (settings.holdout_weeks > 0).then(|| holdout_check(customers, settings, end));
     Ok(ModelFit {
         settings: settings.clone(),
@@ -364,8 +368,8 @@ pub fn fit_and_score(
         calibration_end: end,
         model,
         log_likelihood,
-        customers: summaries.len(),
-        distinct_rows,
+        customers: customer_count,
+        distinct_rows: distinct.len(),
         spend,
         rows,
         holdout,
@@ -381,20 +385,53 @@ pub fn discounted_purchases(
     months: u32,
     discount_rate_monthly: f64,
 ) -> f64 {
+    model.p_alive(c) * discounted_purchases_if_alive(model, c, months, discount_rate_monthly)
+}
+
+/// `discounted_purchases` ÷ P(alive), which depends on x and T only.
+fn discounted_purchases_if_alive(
+    model: &Fitted,
+    c: Rft,
+    months: u32,
+    discount_rate_monthly: f64,
+) -> f64 {
     let mut total = 0.0;
     let mut previous = 0.0;
     for k in 1..=months {
         let t_weeks = 30.0 * k as f64 / DAYS_PER_WEEK;
-        let cumulative = model.expected_purchases(c, t_weeks);
+        let cumulative = model.purchases_if_alive(c, t_weeks);
         total += (cumulative - previous) / (1.0 + discount_rate_monthly).powi(k as i32);
         previous = cumulative;
     }
     total
 }
 
+/// The distinct (x, T) of `rows`, sorted, and the index of each row's.
+fn frequency_and_age(rows: &[fit::WeightedRow]) -> (Vec<(u32, i32)>, Vec<u32>) {
+    let mut pairs: Vec<(u32, i32)> = rows.iter().map(|r| (r.key.0, r.key.2)).collect();
+    pairs.par_sort_unstable();
+    pairs.dedup();
+    let index = rows
+        .iter()
+        .map(|r| pairs.binary_search(&(r.key.0, r.key.2)).unwrap_or(0) as u32)
+        .collect();
+    (pairs, index)
+}
+
+/// A customer with `x` repeat purchases and age T, for the parts of the
+/// predictions that do not depend on recency.
+fn rft_of_pair((x, age_days): (u32, i32)) -> Rft {
+    Rft {
+        x: x as f64,
+        t_x: 0.0,
+        t: age_days as f64 / DAYS_PER_WEEK,
+    }
+}
+
 fn score(
-    summaries: &[CustomerSummary],
-    earlier: &[CustomerSummary],
+    summaries: Vec<CustomerSummary>,
+    distinct: &[fit::WeightedRow],
+    row_of: &[u32],
     model: &Fitted,
     spend: &SpendModel,
     settings: &ClvSettings,
@@ -403,48 +440,61 @@ fn score(
         SpendModel::Fitted { model, .. } => Some(*model),
         SpendModel::Unavailable(_) => None,
     };
-    // Both lists follow the customers' order, the earlier one a subset.
-    let mut earlier_p_alive: Vec<Option<f64>> = Vec::with_capacity(summaries.len());
-    let mut j = 0;
-    for s in summaries {
-        match earlier.get(j) {
-            Some(e) if e.customer_id == s.customer_id => {
-                earlier_p_alive.push(Some(model.p_alive(Rft::of(e))));
-                j += 1;
-            }
-            _ => earlier_p_alive.push(None),
-        }
-    }
+    let earlier_p_alive: Vec<Option<f64>> = summaries
+        .par_iter()
+        .map(|s| {
+            s.month_earlier.map(|(x, recency_days, age_days)| {
+                model.p_alive(Rft {
+                    x: x as f64,
+                    t_x: recency_days as f64 / DAYS_PER_WEEK,
+                    t: age_days as f64 / DAYS_PER_WEEK,
+                })
+            })
+        })
+        .collect();
     // Customers with the same (x, t_x, T) get the same predictions: each
     // distinct history is scored once.
-    let rows = fit::compress(summaries);
-    let predictions: HashMap<(u32, i32, i32), (f64, f64, f64)> = rows
+    let (pairs, pair_of_row) = frequency_and_age(distinct);
+    let if_alive: Vec<(f64, f64)> = pairs
         .par_iter()
-        .map(|row| {
-            let c = row.rft;
-            let p_alive = model.p_alive(c);
-            let expected = p_alive * model.purchases_if_alive(c, settings.horizon_weeks as f64);
-            let discounted = discounted_purchases(
-                model,
-                c,
-                settings.clv_months,
-                settings.discount_rate_monthly,
-            );
-            (row.key, (p_alive, expected, discounted))
+        .map(|&pair| {
+            let c = rft_of_pair(pair);
+            (
+                model.purchases_if_alive(c, settings.horizon_weeks as f64),
+                discounted_purchases_if_alive(
+                    model,
+                    c,
+                    settings.clv_months,
+                    settings.discount_rate_monthly,
+                ),
+            )
+        })
+        .collect();
+    let predictions: Vec<(f64, f64, f64)> = distinct
+        .par_iter()
+        .zip(&pair_of_row)
+        .map(|(row, pair)| {
+            let p_alive = model.p_alive(row.rft);
+            let (expected, discounted) = if_alive
+                .get(*pair as usize)
+                .copied()
+                .unwrap_or((f64::NAN, f64::NAN));
+            (p_alive, p_alive * expected, p_alive * discounted)
         })
         .collect();
     summaries
-        .par_iter()
+        .into_par_iter()
+        .zip(row_of)
         .zip(earlier_p_alive)
-        .map(|(s, before)| {
-            let c = Rft::of(s);
+        .map(|((s, row), before)| {
+            let c = Rft::of(&s);
             let (p_alive, expected_purchases, discounted) = predictions
-                .get(&(s.frequency, s.recency_days, s.age_days))
+                .get(*row as usize)
                 .copied()
                 .unwrap_or((f64::NAN, f64::NAN, f64::NAN));
             let expected_avg_spend = spend_model.map(|m| m.expected_spend(c.x, s.monetary_value));
             ClvRow {
-                customer_id: s.customer_id.clone(),
+                customer_id: s.customer_id,
                 frequency: s.frequency,
                 recency_weeks: c.t_x,
                 t_weeks: c.t,
@@ -475,15 +525,23 @@ fn holdout_check(
     if let Some(reason) = unfit_reason(&summaries, calibration_end) {
         return Err(format!("The holdout check needs more history: {reason}"));
     }
-    let (model, log_likelihood, _) = fit_purchases(settings.model, &summaries)?;
     let rows = fit::compress(&summaries);
-    let p_alive: Vec<f64> = rows.par_iter().map(|row| model.p_alive(row.rft)).collect();
+    let (model, log_likelihood) = fit_purchases(settings.model, &rows)?;
+    // Σ weight × P(alive) per (x, T), times purchases if alive per (x, T).
+    let (pairs, pair_of_row) = frequency_and_age(&rows);
+    let mut alive_weight = vec![0.0; pairs.len()];
+    for (row, pair) in rows.iter().zip(&pair_of_row) {
+        alive_weight[*pair as usize] += row.weight * model.p_alive(row.rft);
+    }
     let predicted_per_week: Vec<f64> = (1..=weeks)
         .into_par_iter()
         .map(|w| {
-            rows.iter()
-                .zip(&p_alive)
-                .map(|(row, p)| row.weight * p * model.purchases_if_alive(row.rft, w as f64))
+            pairs
+                .iter()
+                .zip(&alive_weight)
+                .map(|(pair, weight)| {
+                    weight * model.purchases_if_alive(rft_of_pair(*pair), w as f64)
+                })
                 .sum()
         })
         .collect();

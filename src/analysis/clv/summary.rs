@@ -4,6 +4,8 @@
 //! after the first, recency and age are in weeks of 7 days, and monetary
 //! value is the mean spend of the repeat purchase days.
 
+use rayon::prelude::*;
+
 use crate::analysis::history::CustomerHistory;
 
 pub const DAYS_PER_WEEK: f64 = 7.0;
@@ -22,6 +24,9 @@ pub struct CustomerSummary {
     pub monetary_value: Option<f64>,
     /// Purchase days after the calibration end, before the holdout end.
     pub holdout_purchases: u32,
+    /// (x, t_x, T) in days as they were 30 days before the calibration
+    /// end; `None` for customers who had not bought yet then.
+    pub month_earlier: Option<(u32, i32, i32)>,
 }
 
 impl CustomerSummary {
@@ -42,38 +47,62 @@ pub fn summarise(
     calibration_end_day: i32,
     holdout_end_day: i32,
 ) -> Vec<CustomerSummary> {
-    let mut out = Vec::with_capacity(customers.len());
-    // (day, spend) of each purchase day, reused between customers.
-    let mut days: Vec<(i32, f64)> = Vec::new();
-    for customer in customers {
-        days.clear();
-        let mut holdout_days: Vec<i32> = Vec::new();
-        for order in customer.purchases() {
-            if order.day <= calibration_end_day {
-                match days.last_mut() {
-                    Some((day, spend)) if *day == order.day => *spend += order.amount,
-                    _ => days.push((order.day, order.amount)),
-                }
-            } else if order.day < holdout_end_day && holdout_days.last() != Some(&order.day) {
-                holdout_days.push(order.day);
+    customers
+        .par_chunks(4096)
+        .flat_map_iter(|chunk| {
+            let mut days = Vec::new();
+            chunk.iter().filter_map(move |customer| {
+                summarise_one(customer, &mut days, calibration_end_day, holdout_end_day)
+            })
+        })
+        .collect()
+}
+
+/// `days` is scratch space for the (day, spend) of each purchase day,
+/// reused between customers.
+fn summarise_one(
+    customer: &CustomerHistory,
+    days: &mut Vec<(i32, f64)>,
+    calibration_end_day: i32,
+    holdout_end_day: i32,
+) -> Option<CustomerSummary> {
+    days.clear();
+    let mut holdout_purchases = 0;
+    let mut last_holdout_day = None;
+    for order in customer.purchases() {
+        if order.day <= calibration_end_day {
+            match days.last_mut() {
+                Some((day, spend)) if *day == order.day => *spend += order.amount,
+                _ => days.push((order.day, order.amount)),
             }
+        } else if order.day < holdout_end_day && last_holdout_day != Some(order.day) {
+            holdout_purchases += 1;
+            last_holdout_day = Some(order.day);
         }
-        let (Some(&(first, _)), Some(&(last, _))) = (days.first(), days.last()) else {
-            continue;
-        };
-        let repeat = &days[1..];
-        let monetary_value = (!repeat.is_empty())
-            .then(|| repeat.iter().map(|(_, spend)| spend).sum::<f64>() / repeat.len() as f64);
-        out.push(CustomerSummary {
-            customer_id: customer.id.clone(),
-            frequency: repeat.len() as u32,
-            recency_days: last - first,
-            age_days: calibration_end_day - first,
-            monetary_value,
-            holdout_purchases: holdout_days.len() as u32,
-        });
     }
-    out
+    let (&(first, _), &(last, _)) = (days.first()?, days.last()?);
+    let earlier_end = calibration_end_day - 30;
+    let earlier_days = days.partition_point(|(day, _)| *day <= earlier_end);
+    let month_earlier = (earlier_days > 0).then(|| {
+        let earlier_last = days[earlier_days - 1].0;
+        (
+            (earlier_days - 1) as u32,
+            earlier_last - first,
+            earlier_end - first,
+        )
+    });
+    let repeat = &days[1..];
+    let monetary_value = (!repeat.is_empty())
+        .then(|| repeat.iter().map(|(_, spend)| spend).sum::<f64>() / repeat.len() as f64);
+    Some(CustomerSummary {
+        customer_id: customer.id.clone(),
+        frequency: repeat.len() as u32,
+        recency_days: last - first,
+        age_days: calibration_end_day - first,
+        monetary_value,
+        holdout_purchases,
+        month_earlier,
+    })
 }
 
 #[cfg(test)]
@@ -140,6 +169,10 @@ mod tests {
         assert_eq!(on_the_end.age_days, 14, "recency equals age");
         assert_eq!(on_the_end.monetary_value, Some(15.0));
         assert_eq!(on_the_end.holdout_purchases, 1);
+        // 30 days before the end, on day 70:
+        assert_eq!(on_the_end.month_earlier, None, "first bought on day 86");
+        assert_eq!(same_day.month_earlier, Some((2, 28, 60)));
+        assert_eq!(one_time.month_earlier, Some((0, 0, 20)));
 
         assert_eq!(summary[3].frequency, 0, "a refund is no purchase");
     }
