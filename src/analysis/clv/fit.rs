@@ -70,7 +70,33 @@ pub fn compress_indexed(customers: &[CustomerSummary]) -> (Vec<WeightedRow>, Vec
     (rows, row_of)
 }
 
-/// The total log-likelihood of the rows under `model`.
+/// Every distinct (x, days) that the rows' recency or age take, and for
+/// each row the slots of its (x, t_x) and (x, T): parts of a likelihood
+/// that depend on one of those pairs are computed once per pair.
+pub struct DayPairs {
+    pub pairs: Vec<(u32, i32)>,
+    /// Per row: (slot of (x, recency days), slot of (x, age days)).
+    pub slots: Vec<(u32, u32)>,
+}
+
+impl DayPairs {
+    pub fn of(rows: &[WeightedRow]) -> DayPairs {
+        let mut pairs: Vec<(u32, i32)> = rows
+            .iter()
+            .flat_map(|r| [(r.key.0, r.key.1), (r.key.0, r.key.2)])
+            .collect();
+        pairs.par_sort_unstable();
+        pairs.dedup();
+        let slot = |pair: (u32, i32)| pairs.binary_search(&pair).unwrap_or(0) as u32;
+        let slots = rows
+            .iter()
+            .map(|r| (slot((r.key.0, r.key.1)), slot((r.key.0, r.key.2))))
+            .collect();
+        DayPairs { pairs, slots }
+    }
+}
+
+/// The total log-likelihood of the rows under `model`, row by row.
 pub fn total_log_likelihood<M: PurchaseModel>(model: &M, rows: &[WeightedRow]) -> f64 {
     let max_x = rows.iter().map(|r| r.rft.x as usize).max().unwrap_or(0);
     let frequency_terms: Vec<f64> = (0..=max_x)
@@ -98,10 +124,11 @@ pub fn fit_purchase_model<M: PurchaseModel>(rows: &[WeightedRow]) -> Option<(M, 
     if customers == 0.0 {
         return None;
     }
+    let pairs = DayPairs::of(rows);
     let cost = |log_params: &[f64]| -> f64 {
         let params: Vec<f64> = log_params.iter().map(|p| p.exp()).collect();
         match M::from_params(&params) {
-            Some(model) => -total_log_likelihood(&model, rows) / customers,
+            Some(model) => -model.log_likelihood_of_rows(rows, &pairs) / customers,
             None => f64::INFINITY,
         }
     };
@@ -119,7 +146,7 @@ pub fn fit_purchase_model<M: PurchaseModel>(rows: &[WeightedRow]) -> Option<(M, 
         None => minimise(&cost, start)?.0,
     };
     let model = M::from_params(&best.iter().map(|p| p.exp()).collect::<Vec<_>>())?;
-    let log_likelihood = total_log_likelihood(&model, rows);
+    let log_likelihood = model.log_likelihood_of_rows(rows, &pairs);
     log_likelihood
         .is_finite()
         .then_some((model, log_likelihood))

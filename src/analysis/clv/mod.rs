@@ -70,6 +70,11 @@ pub trait PurchaseModel: Sized + Sync + Copy {
     /// The total log-likelihood of `rows` and its gradient with respect to
     /// the logarithms of the parameters, for models that have one; fitting
     /// then uses L-BFGS instead of Nelder–Mead.
+    /// The total log-likelihood of weighted rows; `pairs` lets a model
+    /// compute per (x, days) what depends on no more.
+    fn log_likelihood_of_rows(&self, rows: &[fit::WeightedRow], _pairs: &fit::DayPairs) -> f64 {
+        fit::total_log_likelihood(self, rows)
+    }
     fn log_likelihood_and_gradient(&self, _rows: &[fit::WeightedRow]) -> Option<(f64, Vec<f64>)> {
         None
     }

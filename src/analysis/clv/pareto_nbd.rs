@@ -7,6 +7,10 @@
 use serde::Serialize;
 
 use super::special::{ln_add_exp, ln_gamma, ln_hyp2f1_a_b_a1, ln_sub_exp};
+use rayon::prelude::*;
+
+use super::fit::{DayPairs, WeightedRow};
+use super::summary::DAYS_PER_WEEK;
 use super::{PurchaseModel, Rft};
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -22,22 +26,29 @@ impl ParetoNbd {
     /// the difference of two 2F1 terms, taken with α and β ordered so that
     /// the argument lies in [0, 1).
     fn ln_a0(&self, c: Rft) -> f64 {
+        ln_sub_exp(self.a0_term(c.x, c.t_x), self.a0_term(c.x, c.t))
+    }
+
+    /// ln of one of A₀'s two terms, 2F1(r+s+x, b; r+s+x+1; |α−β|/(m+t)) ÷
+    /// (m+t)^(r+s+x) with m = max(α, β): at t = t_x and at t = T. NaN when
+    /// the series does not settle.
+    fn a0_term(&self, x: f64, t: f64) -> f64 {
         let ParetoNbd { r, alpha, s, beta } = *self;
         let (max, b) = if alpha < beta {
-            (beta, r + c.x)
+            (beta, r + x)
         } else {
             (alpha, s + 1.0)
         };
-        let gap = (alpha - beta).abs();
-        let rsx = r + s + c.x;
-        let term = |age: f64| -> Option<f64> {
-            let q = max + age;
-            Some(ln_hyp2f1_a_b_a1(rsx, b, gap / q)? - rsx * q.ln())
-        };
-        match (term(c.t_x), term(c.t)) {
-            (Some(at_last), Some(at_end)) => ln_sub_exp(at_last, at_end),
-            _ => f64::NAN,
-        }
+        let rsx = r + s + x;
+        let q = max + t;
+        ln_hyp2f1_a_b_a1(rsx, b, (alpha - beta).abs() / q).map_or(f64::NAN, |f| f - rsx * q.ln())
+    }
+
+    fn log_likelihood_from(&self, c: Rft, frequency_term: f64, ln_a0: f64) -> f64 {
+        let ParetoNbd { r, alpha, s, beta } = *self;
+        let alive = -(r + c.x) * (alpha + c.t).ln() - s * (beta + c.t).ln();
+        let died = s.ln() + ln_a0 - (r + s + c.x).ln();
+        frequency_term + ln_add_exp(alive, died)
     }
 
     fn ln_p_alive_odds(&self, c: Rft) -> f64 {
@@ -70,10 +81,32 @@ impl PurchaseModel for ParetoNbd {
     }
 
     fn log_likelihood_given(&self, c: Rft, frequency_term: f64) -> f64 {
-        let ParetoNbd { r, alpha, s, beta } = *self;
-        let alive = -(r + c.x) * (alpha + c.t).ln() - s * (beta + c.t).ln();
-        let died = s.ln() + self.ln_a0(c) - (r + s + c.x).ln();
-        frequency_term + ln_add_exp(alive, died)
+        self.log_likelihood_from(c, frequency_term, self.ln_a0(c))
+    }
+
+    /// A₀'s terms depend on (x, t_x) and (x, T) only; each distinct pair's
+    /// series is summed once per evaluation instead of once per row.
+    fn log_likelihood_of_rows(&self, rows: &[WeightedRow], pairs: &DayPairs) -> f64 {
+        let terms: Vec<f64> = pairs
+            .pairs
+            .par_iter()
+            .map(|&(x, days)| self.a0_term(x as f64, days as f64 / DAYS_PER_WEEK))
+            .collect();
+        let max_x = rows.iter().map(|r| r.key.0).max().unwrap_or(0);
+        let frequency_terms: Vec<f64> = (0..=max_x).map(|x| self.frequency_term(x as f64)).collect();
+        rows.par_iter()
+            .zip(&pairs.slots)
+            .map(|(row, (at_last, at_end))| {
+                let (Some(frequency), Some(last), Some(end)) = (
+                    frequency_terms.get(row.key.0 as usize),
+                    terms.get(*at_last as usize),
+                    terms.get(*at_end as usize),
+                ) else {
+                    return f64::NAN;
+                };
+                row.weight * self.log_likelihood_from(row.rft, *frequency, ln_sub_exp(*last, *end))
+            })
+            .sum()
     }
 
     fn p_alive(&self, c: Rft) -> f64 {
