@@ -100,6 +100,10 @@ struct ReportArgs {
     /// What clv_by_segment.csv adds besides RFM segment and Status: an attribute column.
     #[arg(long)]
     clv_segment_by: Option<String>,
+    /// A loyalty programme (TOML) to replay from the orders: adds loyalty_*.csv,
+    /// loyalty_summary.json and charts.
+    #[arg(long)]
+    loyalty: Option<PathBuf>,
     /// Comma-separated analyses to run (default: all).
     #[arg(long, value_delimiter = ',', value_parser = Analysis::parse)]
     only: Option<Vec<Analysis>>,
@@ -196,6 +200,7 @@ impl ReportArgs {
                     .clv_segment_by
                     .unwrap_or_else(|| kohorte::analysis::RFM_SEGMENT.to_string()),
             },
+            loyalty: self.loyalty,
             only: self.only,
         }
     }

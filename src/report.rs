@@ -14,6 +14,8 @@ use crate::analysis::cohort_charts::{CellValue, heatmap_spec};
 use crate::analysis::cohorts::{CohortSettings, table_frame};
 use crate::analysis::kpis::{KpiSettings, Overview, period_name};
 use crate::analysis::lifecycle::lifecycle_frame;
+use crate::analysis::loyalty::{self, Programme};
+use crate::analysis::loyalty_charts;
 use crate::analysis::period::Granularity;
 use crate::analysis::segments::{CustomerRow, customer_list, summary_frame};
 use crate::analysis::{RFM_SEGMENT, STATUS, SegmentSettings};
@@ -81,6 +83,8 @@ pub struct ReportRequest {
     pub active_window_months: u32,
     pub lifecycle_period: Granularity,
     pub clv: ClvSettings,
+    /// A loyalty programme file to replay (`--loyalty`).
+    pub loyalty: Option<PathBuf>,
     /// `None` runs every analysis.
     pub only: Option<Vec<Analysis>>,
 }
@@ -210,6 +214,9 @@ pub fn run(request: &ReportRequest) -> Result<ReportSummary, ReportError> {
         writer.chart(&s.rfm_sizes)?;
         writer.chart(&s.lifecycle_chart)?;
     }
+    if let Some(path) = &request.loyalty {
+        write_loyalty(&mut writer, path, &results, &dataset)?;
+    }
     if wanted(Analysis::Clv) {
         write_clv(&mut writer, &results, &settings, &window)?;
     }
@@ -218,6 +225,54 @@ pub fn run(request: &ReportRequest) -> Result<ReportSummary, ReportError> {
         rows_used: dataset.report.rows_used,
         customers: dataset.report.customers,
     })
+}
+
+fn write_loyalty(
+    writer: &mut Writer,
+    path: &Path,
+    results: &Results,
+    dataset: &crate::data::Dataset,
+) -> Result<(), ReportError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ReportError::Analysis(format!(
+            "could not read the loyalty programme '{}': {e}",
+            path.display()
+        ))
+    })?;
+    let programme = Programme::parse(&text)
+        .map_err(|e| ReportError::Analysis(format!("'{}': {e}", path.display())))?;
+    let history = crate::analysis::history::build(
+        &results.orders,
+        dataset.has_amount,
+        dataset.orders_are_rows,
+        None,
+    )
+    .map_err(analysis_error)?;
+    let replayed = loyalty::replay(&programme, &history.customers, results.as_of);
+    writer.csv(
+        "loyalty_customers.csv",
+        &loyalty_charts::customers_frame(&replayed).map_err(analysis_error)?,
+    )?;
+    writer.csv(
+        "loyalty_tiers.csv",
+        &loyalty_charts::tiers_frame(&replayed).map_err(analysis_error)?,
+    )?;
+    writer.csv(
+        "loyalty_migration.csv",
+        &loyalty_charts::migration_frame(&replayed).map_err(analysis_error)?,
+    )?;
+    writer.json(
+        "loyalty_summary.json",
+        &json!({
+            "programme": replayed.programme.name,
+            "as_of": replayed.as_of,
+            "summary": replayed.summary,
+            "note": "points_redeemed is 0: redemptions are not read from the data yet; liability uses expected_redemption_rate",
+        }),
+    )?;
+    writer.chart(&loyalty_charts::members_per_tier_spec(&replayed))?;
+    writer.chart(&loyalty_charts::points_spec(&replayed))?;
+    Ok(())
 }
 
 fn write_clv(

@@ -273,3 +273,57 @@ fn clv_without_repeat_purchases_fails_with_one_line() {
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("no repeat purchases"), "{stderr}");
 }
+
+#[test]
+fn loyalty_programme_replays_into_the_report() {
+    let out = tempfile::tempdir().unwrap();
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo");
+    let run = report(
+        &demo.join("orders.csv"),
+        out.path(),
+        &[
+            "--only",
+            "activity",
+            "--loyalty",
+            demo.join("programme.toml").to_str().unwrap(),
+        ],
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let customers = std::fs::read_to_string(out.path().join("loyalty_customers.csv")).unwrap();
+    assert_eq!(
+        customers.lines().next().unwrap(),
+        "customer_id,points_earned,points_redeemed,points_expired,points_balance,qualifying_points,tier"
+    );
+    assert_eq!(customers.lines().count(), 14_001);
+    let tiers = std::fs::read_to_string(out.path().join("loyalty_tiers.csv")).unwrap();
+    assert!(
+        tiers.starts_with("as_of,tier,customers\n2023-10-01,Member,0"),
+        "{tiers}"
+    );
+    assert!(tiers.contains("2026-01-01,Gold,"));
+    let migration = std::fs::read_to_string(out.path().join("loyalty_migration.csv")).unwrap();
+    assert!(migration.starts_with("from_tier,to_tier,customers\n"));
+    let summary: Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("loyalty_summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary["summary"]["members"], 14_000);
+
+    let bad = out.path().join("bad.toml");
+    std::fs::write(&bad, "name = \"X\"\npoints_per_currency = 1\npoint_value = 0.01\n[[tiers]]\nname = \"A\"\nmin_points = 100\n").unwrap();
+    let run = report(
+        &demo.join("orders.csv"),
+        &out.path().join("again"),
+        &["--only", "activity", "--loyalty", bad.to_str().unwrap()],
+    );
+    assert_eq!(run.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("must start with a tier from 0 points"),
+        "{stderr}"
+    );
+}

@@ -218,7 +218,7 @@ fn the_clv_tab_fits_switches_model_and_searches() {
     harness.get_by_label("Predicted CLV: BG/NBD");
     harness.get_by_label("Simple CLV forms");
     harness.get_by_label("Average CLV by RFM segment");
-    harness.get_by_label("Holdout check: cumulative repeat purchases");
+    harness.get_by_label("Holdout: cumulative repeat purchases");
     let (customers, some_id) = {
         let clv = &harness.state().results().unwrap().clv;
         let rows = clv.kept_rows();

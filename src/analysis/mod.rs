@@ -10,6 +10,8 @@ pub mod filter;
 pub mod history;
 pub mod kpis;
 pub mod lifecycle;
+pub mod loyalty;
+pub mod loyalty_charts;
 pub mod metrics;
 pub mod period;
 pub mod segment_charts;

@@ -161,20 +161,20 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
         ui.add_space(8.0);
         by_segment_ui(app, ui, &results);
         ui.add_space(8.0);
-        ui.columns(2, |columns| {
-            let distribution = &results.clv.distribution;
-            if let Some(format) = chart_ui(&mut columns[0], distribution, 240.0) {
-                app.export_chart_dialog(distribution, format);
+        let distribution = &results.clv.distribution;
+        if let Some(format) = chart_ui(ui, distribution, 220.0) {
+            app.export_chart_dialog(distribution, format);
+        }
+        ui.add_space(8.0);
+        if let Some(map) = &results.clv.p_alive_map {
+            if let Some(Export::Image(format)) = chart_header_ui(ui, map, None) {
+                app.export_chart_dialog(map, format);
             }
-            if let Some(map) = &results.clv.p_alive_map {
-                if let Some(Export::Image(format)) = chart_header_ui(&mut columns[1], map, None) {
-                    app.export_chart_dialog(map, format);
-                }
-                if let Some(heatmap) = &map.heatmap {
-                    heatmap_ui(&mut columns[1], heatmap, 260.0);
-                }
+            if let Some(heatmap) = &map.heatmap {
+                heatmap_ui(ui, heatmap, 340.0);
             }
-        });
+            ui.label(RichText::new(&map.caption).small().weak());
+        }
         ui.add_space(8.0);
         holdout_ui(app, ui, &results, &fit);
         ui.add_space(8.0);
@@ -289,10 +289,17 @@ fn simple_forms_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
             }
         });
     });
+    ui.label(
+        RichText::new(
+            "Per RFM segment, churn is measured on customers picked for their recent behaviour (Champions bought recently, so few of them churned), which inflates the lifetime of the best segments; the predicted CLV below has no such bias.",
+        )
+        .small()
+        .weak(),
+    );
     let money = |v: Option<f64>| v.map_or("–".into(), |v| format_number(v, 2));
     egui::Grid::new("clv_simple").striped(true).show(ui, |ui| {
         for (title, hint) in [
-            ("Customers", ""),
+            ("Segment", ""),
             ("APV", "Average purchase value: revenue ÷ purchases"),
             (
                 "APF / year",

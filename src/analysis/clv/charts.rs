@@ -161,7 +161,7 @@ pub fn holdout_weekly_spec(check: &HoldoutCheck) -> ChartSpec {
     };
     ChartSpec {
         id: "clv_holdout_weekly".into(),
-        title: "Holdout check: cumulative repeat purchases".into(),
+        title: "Holdout: cumulative repeat purchases".into(),
         caption: format!(
             "{} fitted on purchases up to {}, predicting the {} weeks after; actual purchase days of the same {} customers. When the lines stay close the model can be trusted on this data.",
             check.model.kind().label(),
@@ -190,7 +190,7 @@ pub fn holdout_frequency_spec(check: &HoldoutCheck) -> ChartSpec {
     };
     ChartSpec {
         id: "clv_holdout_by_frequency".into(),
-        title: "Holdout check: purchases per customer by calibration frequency".into(),
+        title: "Holdout: purchases per customer by frequency".into(),
         caption: format!(
             "Mean repeat purchases in the {} holdout weeks, actual and predicted, for customers grouped by their repeat purchases up to {}.",
             check.weekly.len(),

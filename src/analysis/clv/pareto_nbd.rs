@@ -93,7 +93,8 @@ impl PurchaseModel for ParetoNbd {
             .map(|&(x, days)| self.a0_term(x as f64, days as f64 / DAYS_PER_WEEK))
             .collect();
         let max_x = rows.iter().map(|r| r.key.0).max().unwrap_or(0);
-        let frequency_terms: Vec<f64> = (0..=max_x).map(|x| self.frequency_term(x as f64)).collect();
+        let frequency_terms: Vec<f64> =
+            (0..=max_x).map(|x| self.frequency_term(x as f64)).collect();
         rows.par_iter()
             .zip(&pairs.slots)
             .map(|(row, (at_last, at_end))| {

@@ -1,0 +1,672 @@
+//! A points programme with tiers, replayed order by order from the order
+//! log: who holds which tier when, what they earned, what expired, what is
+//! still owed.
+//!
+//! Replay rules (also in the README):
+//! - Base points of an order = rounding(amount × points per currency unit);
+//!   a refund removes base points the same way.
+//! - Qualifying points at day d: base points earned in [d − 12 calendar
+//!   months, d) (`rolling_12_months`); for `calendar_year` the tier at d is
+//!   the higher of the tiers reached by the current year's points before d
+//!   and by the whole previous year's points.
+//! - Members at d: customers whose first purchase is before d.
+//! - Tier at d: the highest tier whose minimum is at most the qualifying
+//!   points. An order earns its base points × the multiplier of the tier held
+//!   on the order's day, so an upgrade counts from the next order on.
+//! - Points are kept in lots by the day they were earned; refunds and
+//!   expiry take from the oldest lot first; a lot expires `expiry_months`
+//!   calendar months after it was earned (0 = never).
+
+use chrono::{Datelike, Months, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use super::history::CustomerHistory;
+use crate::calendar::{day_from_number, day_number};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rounding {
+    #[default]
+    Floor,
+    Round,
+    None,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Qualification {
+    #[default]
+    #[serde(rename = "rolling_12_months")]
+    Rolling12Months,
+    CalendarYear,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tier {
+    pub name: String,
+    pub min_points: f64,
+    #[serde(default = "one")]
+    pub multiplier: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// A programme as written in its TOML file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Programme {
+    pub name: String,
+    pub points_per_currency: f64,
+    #[serde(default)]
+    pub rounding: Rounding,
+    #[serde(default)]
+    pub qualification: Qualification,
+    /// Currency value of one redeemed point.
+    pub point_value: f64,
+    /// Points expire this many calendar months after being earned; 0 = never.
+    #[serde(default)]
+    pub expiry_months: u32,
+    /// Share of outstanding points expected to be redeemed, for the liability.
+    #[serde(default = "one")]
+    pub expected_redemption_rate: f64,
+    pub tiers: Vec<Tier>,
+}
+
+impl Default for Programme {
+    /// The demo shop's programme.
+    fn default() -> Self {
+        Programme {
+            name: "Demo Rewards".into(),
+            points_per_currency: 1.0,
+            rounding: Rounding::Floor,
+            qualification: Qualification::Rolling12Months,
+            point_value: 0.02,
+            expiry_months: 24,
+            expected_redemption_rate: 1.0,
+            tiers: vec![
+                Tier {
+                    name: "Member".into(),
+                    min_points: 0.0,
+                    multiplier: 1.0,
+                },
+                Tier {
+                    name: "Silver".into(),
+                    min_points: 500.0,
+                    multiplier: 1.25,
+                },
+                Tier {
+                    name: "Gold".into(),
+                    min_points: 1500.0,
+                    multiplier: 1.5,
+                },
+            ],
+        }
+    }
+}
+
+/// Why a programme file cannot be used, with where to look.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ProgrammeError {
+    #[error("the programme file is not valid TOML at line {line}: {message}")]
+    Syntax { line: usize, message: String },
+    #[error("the programme's '{field}' {problem}")]
+    Invalid { field: String, problem: String },
+}
+
+impl Programme {
+    pub fn parse(text: &str) -> Result<Programme, ProgrammeError> {
+        let programme: Programme = toml::from_str(text).map_err(|e| ProgrammeError::Syntax {
+            line: e.span().map_or(0, |span| {
+                text[..span.start.min(text.len())].lines().count().max(1)
+            }),
+            message: e.message().to_string(),
+        })?;
+        programme.validate()?;
+        Ok(programme)
+    }
+
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_default()
+    }
+
+    pub fn validate(&self) -> Result<(), ProgrammeError> {
+        let invalid = |field: &str, problem: &str| ProgrammeError::Invalid {
+            field: field.to_string(),
+            problem: problem.to_string(),
+        };
+        for (field, value) in [
+            ("points_per_currency", self.points_per_currency),
+            ("point_value", self.point_value),
+            ("expected_redemption_rate", self.expected_redemption_rate),
+        ] {
+            if !value.is_finite() || value < 0.0 {
+                return Err(invalid(field, "must be a number of 0 or more"));
+            }
+        }
+        if self.expected_redemption_rate > 1.0 {
+            return Err(invalid(
+                "expected_redemption_rate",
+                "must be at most 1 (100 %)",
+            ));
+        }
+        let Some(first) = self.tiers.first() else {
+            return Err(invalid("tiers", "needs at least one [[tiers]] entry"));
+        };
+        if first.min_points != 0.0 {
+            return Err(invalid(
+                "tiers",
+                "must start with a tier from 0 points, so that every member has a tier",
+            ));
+        }
+        for (i, tier) in self.tiers.iter().enumerate() {
+            let field = format!("tiers[{}] ({})", i + 1, tier.name);
+            if !tier.min_points.is_finite() || tier.min_points < 0.0 {
+                return Err(invalid(&field, "needs a min_points of 0 or more"));
+            }
+            if !tier.multiplier.is_finite() || tier.multiplier < 0.0 {
+                return Err(invalid(&field, "needs a multiplier of 0 or more"));
+            }
+            if i > 0 && tier.min_points <= self.tiers[i - 1].min_points {
+                return Err(invalid(
+                    &field,
+                    "must have a higher min_points than the tier before it (tiers go from lowest to highest)",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn base_points(&self, amount: f64) -> f64 {
+        let raw = amount.abs() * self.points_per_currency;
+        let rounded = match self.rounding {
+            Rounding::Floor => raw.floor(),
+            Rounding::Round => raw.round(),
+            Rounding::None => raw,
+        };
+        rounded.copysign(amount)
+    }
+
+    /// The index of the highest tier reached with `points`.
+    pub fn tier_for(&self, points: f64) -> usize {
+        self.tiers
+            .iter()
+            .rposition(|t| t.min_points <= points)
+            .unwrap_or(0)
+    }
+}
+
+/// One customer's points at a day.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CustomerPoints {
+    pub earned: f64,
+    pub redeemed: f64,
+    pub expired: f64,
+    pub balance: f64,
+    pub qualifying: f64,
+    /// Index into the programme's tiers; `None` for non-members.
+    pub tier: Option<usize>,
+}
+
+/// A customer's replayed programme: every order's points, ready to be
+/// asked about any day.
+pub struct Replay<'a> {
+    programme: &'a Programme,
+    /// (day, base points, credited points), by day.
+    orders: Vec<(i32, f64, f64)>,
+    first_purchase_day: Option<i32>,
+}
+
+fn months_back(day: i32, months: u32) -> i32 {
+    let date = day_from_number(day);
+    day_number(date.checked_sub_months(Months::new(months)).unwrap_or(date))
+}
+
+fn months_ahead(day: i32, months: u32) -> i32 {
+    let date = day_from_number(day);
+    day_number(date.checked_add_months(Months::new(months)).unwrap_or(date))
+}
+
+fn year_start(day: i32, years_back: i32) -> i32 {
+    let year = day_from_number(day).year() - years_back;
+    NaiveDate::from_ymd_opt(year, 1, 1).map_or(day, day_number)
+}
+
+impl<'a> Replay<'a> {
+    pub fn new(programme: &'a Programme, customer: &CustomerHistory) -> Replay<'a> {
+        let mut replay = Replay {
+            programme,
+            orders: Vec::with_capacity(customer.orders.len()),
+            first_purchase_day: customer.first_purchase_day(),
+        };
+        for order in &customer.orders {
+            let base = programme.base_points(order.amount);
+            let multiplier = replay
+                .tier_at(order.day)
+                .and_then(|t| programme.tiers.get(t))
+                .map_or(1.0, |t| t.multiplier);
+            replay.orders.push((order.day, base, base * multiplier));
+        }
+        replay
+    }
+
+    fn base_points_between(&self, from: i32, until: i32) -> f64 {
+        self.orders
+            .iter()
+            .filter(|(day, _, _)| *day >= from && *day < until)
+            .map(|(_, base, _)| base)
+            .sum()
+    }
+
+    /// Qualifying points at `day` under the rolling rule, or this year's
+    /// points before `day` under the calendar-year rule.
+    pub fn qualifying_points(&self, day: i32) -> f64 {
+        match self.programme.qualification {
+            Qualification::Rolling12Months => self.base_points_between(months_back(day, 12), day),
+            Qualification::CalendarYear => self.base_points_between(year_start(day, 0), day),
+        }
+    }
+
+    /// The tier held on `day`; `None` before the first purchase.
+    pub fn tier_at(&self, day: i32) -> Option<usize> {
+        if self.first_purchase_day.is_none_or(|first| first >= day) {
+            return None;
+        }
+        let current = self.programme.tier_for(self.qualifying_points(day));
+        Some(match self.programme.qualification {
+            Qualification::Rolling12Months => current,
+            Qualification::CalendarYear => {
+                let last_year = self.base_points_between(year_start(day, 1), year_start(day, 0));
+                current.max(self.programme.tier_for(last_year))
+            }
+        })
+    }
+
+    /// Points earned, expired and still held before `day`.
+    pub fn points_at(&self, day: i32) -> CustomerPoints {
+        let expiry = self.programme.expiry_months;
+        // Lots: (day earned, points left), oldest first.
+        let mut lots: std::collections::VecDeque<(i32, f64)> = Default::default();
+        let (mut earned, mut expired) = (0.0, 0.0);
+        let expire_until =
+            |lots: &mut std::collections::VecDeque<(i32, f64)>, until: i32, expired: &mut f64| {
+                if expiry == 0 {
+                    return;
+                }
+                while let Some(&(earned_on, left)) = lots.front() {
+                    if months_ahead(earned_on, expiry) > until {
+                        break;
+                    }
+                    *expired += left;
+                    lots.pop_front();
+                }
+            };
+        for &(order_day, _, credited) in self.orders.iter().filter(|(d, _, _)| *d < day) {
+            expire_until(&mut lots, order_day, &mut expired);
+            if credited >= 0.0 {
+                earned += credited;
+                lots.push_back((order_day, credited));
+            } else {
+                // A refund takes its points back from the oldest lots.
+                let mut owed = -credited;
+                earned -= owed;
+                while owed > 0.0 {
+                    let Some(front) = lots.front_mut() else { break };
+                    let taken = front.1.min(owed);
+                    front.1 -= taken;
+                    owed -= taken;
+                    if front.1 <= 0.0 {
+                        lots.pop_front();
+                    }
+                }
+            }
+        }
+        expire_until(&mut lots, day, &mut expired);
+        CustomerPoints {
+            earned,
+            redeemed: 0.0,
+            expired,
+            balance: lots.iter().map(|(_, p)| p).sum(),
+            qualifying: self.qualifying_points(day),
+            tier: self.tier_at(day),
+        }
+    }
+}
+
+/// Month by month: points earned and expired in the month, and the points
+/// outstanding and members per tier at its end.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MonthRow {
+    /// First day of the month.
+    pub month: NaiveDate,
+    pub earned: f64,
+    pub expired: f64,
+    pub outstanding_at_end: f64,
+    pub liability_at_end: f64,
+}
+
+/// The programme replayed over every customer.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LoyaltyResults {
+    pub programme: Programme,
+    pub as_of: NaiveDate,
+    /// Customer id and points as of the as-of date, members only.
+    pub customers: Vec<(String, CustomerPoints)>,
+    /// The first day of every month in the data, then the as-of date, with
+    /// the members per tier on that day.
+    pub tiers_over_time: Vec<(NaiveDate, Vec<u64>)>,
+    /// (tier 12 months before the as-of date or `None` for non-members then,
+    /// tier at the as-of date, customers).
+    pub migration: Vec<(Option<usize>, usize, u64)>,
+    pub months: Vec<MonthRow>,
+    pub summary: LoyaltySummary,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LoyaltySummary {
+    pub members: u64,
+    pub members_per_tier: Vec<(String, u64)>,
+    pub points_earned: f64,
+    pub points_redeemed: f64,
+    pub points_expired: f64,
+    pub points_outstanding: f64,
+    /// Outstanding points × expected redemption rate × point value.
+    pub liability: f64,
+    /// Expired ÷ earned points.
+    pub breakage: Option<f64>,
+    /// Redeemed points × point value ÷ revenue.
+    pub reward_cost_share: Option<f64>,
+    /// Earned points × expected redemption rate × point value ÷ revenue:
+    /// what the points cost once redeemed as expected.
+    pub expected_reward_cost_share: Option<f64>,
+    pub revenue: f64,
+}
+
+/// Replays `programme` over every customer's orders before `as_of`.
+pub fn replay(
+    programme: &Programme,
+    customers: &[CustomerHistory],
+    as_of: NaiveDate,
+) -> LoyaltyResults {
+    use rayon::prelude::*;
+    let as_of_day = day_number(as_of);
+    let first_day = customers
+        .iter()
+        .filter_map(|c| c.first_purchase_day())
+        .min()
+        .unwrap_or(as_of_day);
+    let mut month_starts: Vec<i32> = Vec::new();
+    let mut month = day_from_number(first_day).with_day(1).unwrap_or(as_of);
+    while day_number(month) < as_of_day {
+        month_starts.push(day_number(month));
+        month = month.checked_add_months(Months::new(1)).unwrap_or(as_of);
+    }
+    // Month ends are the next month's first day (or the as-of date).
+    let mut checkpoints: Vec<i32> = month_starts.clone();
+    checkpoints.push(as_of_day);
+    let tiers = programme.tiers.len();
+    let year_before = months_back(as_of_day, 12);
+    struct PerCustomer {
+        id: String,
+        at_checkpoints: Vec<CustomerPoints>,
+        year_before: Option<usize>,
+        revenue: f64,
+    }
+    let replayed: Vec<PerCustomer> = customers
+        .par_iter()
+        .filter(|c| c.first_purchase_day().is_some_and(|d| d < as_of_day))
+        .map(|c| {
+            let r = Replay::new(programme, c);
+            PerCustomer {
+                id: c.id.clone(),
+                at_checkpoints: checkpoints.iter().map(|d| r.points_at(*d)).collect(),
+                year_before: r.tier_at(year_before),
+                revenue: c
+                    .orders
+                    .iter()
+                    .filter(|o| o.day < as_of_day)
+                    .map(|o| o.amount)
+                    .sum(),
+            }
+        })
+        .collect();
+    let mut tiers_over_time: Vec<(NaiveDate, Vec<u64>)> = checkpoints
+        .iter()
+        .map(|d| (day_from_number(*d), vec![0; tiers]))
+        .collect();
+    let mut totals = vec![(0.0, 0.0, 0.0); checkpoints.len()];
+    let mut migration: std::collections::BTreeMap<(Option<usize>, usize), u64> = Default::default();
+    for c in &replayed {
+        for (i, points) in c.at_checkpoints.iter().enumerate() {
+            if let Some(tier) = points.tier
+                && let Some(count) = tiers_over_time[i].1.get_mut(tier)
+            {
+                *count += 1;
+            }
+            totals[i].0 += points.earned;
+            totals[i].1 += points.expired;
+            totals[i].2 += points.balance;
+        }
+        if let Some(now) = c.at_checkpoints.last().and_then(|p| p.tier) {
+            *migration.entry((c.year_before, now)).or_default() += 1;
+        }
+    }
+    let rate_value = programme.expected_redemption_rate * programme.point_value;
+    let months: Vec<MonthRow> = month_starts
+        .iter()
+        .enumerate()
+        .map(|(i, &start)| {
+            let before = if i == 0 { (0.0, 0.0, 0.0) } else { totals[i] };
+            let after = totals[i + 1];
+            MonthRow {
+                month: day_from_number(start),
+                earned: after.0 - before.0,
+                expired: after.1 - before.1,
+                outstanding_at_end: after.2,
+                liability_at_end: after.2 * rate_value,
+            }
+        })
+        .collect();
+    let last = totals.last().copied().unwrap_or((0.0, 0.0, 0.0));
+    let revenue: f64 = replayed.iter().map(|c| c.revenue).sum();
+    let now = tiers_over_time
+        .last()
+        .map(|(_, counts)| counts.clone())
+        .unwrap_or_default();
+    let share = |value: f64| (revenue > 0.0).then(|| value / revenue);
+    let summary = LoyaltySummary {
+        members: replayed.len() as u64,
+        members_per_tier: programme
+            .tiers
+            .iter()
+            .map(|t| t.name.clone())
+            .zip(now)
+            .collect(),
+        points_earned: last.0,
+        points_redeemed: 0.0,
+        points_expired: last.1,
+        points_outstanding: last.2,
+        liability: last.2 * rate_value,
+        breakage: (last.0 > 0.0).then(|| last.1 / last.0),
+        reward_cost_share: share(0.0),
+        expected_reward_cost_share: share(last.0 * rate_value),
+        revenue,
+    };
+    LoyaltyResults {
+        programme: programme.clone(),
+        as_of,
+        customers: replayed
+            .into_iter()
+            .filter_map(|c| Some((c.id, c.at_checkpoints.into_iter().last()?)))
+            .collect(),
+        tiers_over_time,
+        migration: migration
+            .into_iter()
+            .map(|((from, to), n)| (from, to, n))
+            .collect(),
+        months,
+        summary,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::history::Order;
+
+    fn day(y: i32, m: u32, d: u32) -> i32 {
+        day_number(NaiveDate::from_ymd_opt(y, m, d).unwrap())
+    }
+
+    fn customer(orders: &[(i32, f64)]) -> CustomerHistory {
+        CustomerHistory {
+            id: "C".into(),
+            orders: orders
+                .iter()
+                .map(|&(day, amount)| Order {
+                    day,
+                    amount,
+                    purchase: amount >= 0.0,
+                })
+                .collect(),
+            group: None,
+        }
+    }
+
+    #[test]
+    fn crossing_a_threshold_mid_window_upgrades_from_the_next_order() {
+        let p = Programme::default();
+        let c = customer(&[
+            (day(2024, 1, 10), 300.99),
+            (day(2024, 3, 5), 250.0),
+            (day(2024, 4, 1), 100.0),
+        ]);
+        let r = Replay::new(&p, &c);
+        // 300 + 250 = 550 base points before 1 April: Silver from 6 March.
+        assert_eq!(
+            r.tier_at(day(2024, 3, 5)),
+            Some(0),
+            "the order's own points count from the next day"
+        );
+        assert_eq!(r.tier_at(day(2024, 3, 6)), Some(1));
+        let at = r.points_at(day(2024, 4, 2));
+        // 300 × 1 + 250 × 1 (Member on 5 March) + 100 × 1.25 (Silver).
+        assert_eq!(at.earned, 675.0);
+        assert_eq!(at.qualifying, 650.0);
+        assert_eq!(at.tier, Some(1));
+    }
+
+    #[test]
+    fn points_leave_the_rolling_window() {
+        let p = Programme::default();
+        let c = customer(&[(day(2024, 1, 10), 600.0)]);
+        let r = Replay::new(&p, &c);
+        assert_eq!(
+            r.tier_at(day(2025, 1, 10)),
+            Some(1),
+            "still in [d − 12 months, d)"
+        );
+        assert_eq!(r.tier_at(day(2025, 1, 11)), Some(0));
+    }
+
+    #[test]
+    fn calendar_year_status_holds_through_the_next_year() {
+        let p = Programme {
+            qualification: Qualification::CalendarYear,
+            ..Programme::default()
+        };
+        let c = customer(&[(day(2024, 11, 1), 1600.0), (day(2025, 6, 1), 10.0)]);
+        let r = Replay::new(&p, &c);
+        assert_eq!(r.tier_at(day(2024, 12, 31)), Some(2));
+        assert_eq!(
+            r.tier_at(day(2025, 12, 31)),
+            Some(2),
+            "2024's points hold Gold through 2025"
+        );
+        assert_eq!(
+            r.tier_at(day(2026, 1, 1)),
+            Some(0),
+            "2025's 10 points are Member"
+        );
+        // The June 2025 order earns with Gold's multiplier.
+        assert_eq!(r.points_at(day(2025, 7, 1)).earned, 1600.0 + 15.0);
+    }
+
+    #[test]
+    fn points_expire_and_refunds_take_from_the_oldest_lot() {
+        let p = Programme {
+            expiry_months: 6,
+            ..Programme::default()
+        };
+        let c = customer(&[
+            (day(2024, 1, 15), 100.0),
+            (day(2024, 3, 1), 50.0),
+            (day(2024, 4, 1), -30.0),
+        ]);
+        let r = Replay::new(&p, &c);
+        let april = r.points_at(day(2024, 4, 2));
+        assert_eq!((april.earned, april.balance), (120.0, 120.0));
+        // The January lot has 70 left after the refund and expires on 15 July.
+        let july = r.points_at(day(2024, 7, 16));
+        assert_eq!((july.expired, july.balance), (70.0, 50.0));
+        let september = r.points_at(day(2024, 9, 2));
+        assert_eq!((september.expired, september.balance), (120.0, 0.0));
+        assert_eq!(
+            april.qualifying, 120.0,
+            "the refund's base points leave the qualifying sum too"
+        );
+    }
+
+    #[test]
+    fn rounding_applies_per_order() {
+        let floor = Programme::default();
+        assert_eq!(floor.base_points(10.99), 10.0);
+        assert_eq!(floor.base_points(-10.99), -10.0);
+        let round = Programme {
+            rounding: Rounding::Round,
+            ..Programme::default()
+        };
+        assert_eq!(round.base_points(10.5), 11.0);
+    }
+
+    #[test]
+    fn the_demo_programme_file_is_the_issues_example() {
+        let demo = Programme::parse(include_str!("../../assets/demo/programme.toml")).unwrap();
+        assert_eq!(
+            demo,
+            Programme {
+                expected_redemption_rate: 0.8,
+                ..Programme::default()
+            }
+        );
+    }
+
+    #[test]
+    fn malformed_files_say_where() {
+        let error = Programme::parse("name = \"X\"\npoints_per_currency = \"one\"\n").unwrap_err();
+        assert!(
+            matches!(error, ProgrammeError::Syntax { line: 2, .. }),
+            "{error}"
+        );
+        let text = Programme::default()
+            .to_toml()
+            .replace("min_points = 1500.0", "min_points = 400.0");
+        let error = Programme::parse(&text).unwrap_err();
+        assert!(error.to_string().contains("tiers[3] (Gold)"), "{error}");
+        let text = Programme::default()
+            .to_toml()
+            .replace("point_value = 0.02", "point_value = -1.0");
+        assert!(
+            Programme::parse(&text)
+                .unwrap_err()
+                .to_string()
+                .contains("point_value")
+        );
+        assert_eq!(
+            Programme::parse(&Programme::default().to_toml()),
+            Ok(Programme::default())
+        );
+    }
+}

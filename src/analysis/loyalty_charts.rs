@@ -1,0 +1,165 @@
+//! The loyalty programme's charts and tables as specs and frames.
+
+use polars::prelude::*;
+
+use super::loyalty::LoyaltyResults;
+use crate::chart::spec::{days_since_epoch, palette};
+use crate::chart::{Axis, ChartSpec, Series, SeriesStyle, Unit};
+
+/// Members per tier on the first day of every month, stacked.
+pub fn members_per_tier_spec(results: &LoyaltyResults) -> ChartSpec {
+    let series = results
+        .programme
+        .tiers
+        .iter()
+        .enumerate()
+        .map(|(i, tier)| Series {
+            name: tier.name.clone(),
+            style: SeriesStyle::StackedBars,
+            color: palette(i),
+            points: results
+                .tiers_over_time
+                .iter()
+                .map(|(day, counts)| {
+                    [
+                        days_since_epoch(*day),
+                        counts.get(i).copied().unwrap_or(0) as f64,
+                    ]
+                })
+                .collect(),
+        })
+        .collect();
+    ChartSpec {
+        id: "loyalty_members_per_tier".into(),
+        title: format!("{}: members per tier", results.programme.name),
+        caption: "Customers with a first purchase before each day, by the tier they hold on it (the programme replayed from the order log).".into(),
+        x: Axis::date("Day"),
+        y: Axis::value("Members", Unit::Count),
+        series,
+        heatmap: None,
+    }
+}
+
+/// Points earned and expired per month, and the liability at month end.
+pub fn points_spec(results: &LoyaltyResults) -> ChartSpec {
+    let points = |f: fn(&super::loyalty::MonthRow) -> f64| -> Vec<[f64; 2]> {
+        results
+            .months
+            .iter()
+            .map(|m| [days_since_epoch(m.month), f(m)])
+            .collect()
+    };
+    ChartSpec {
+        id: "loyalty_points".into(),
+        title: format!("{}: points per month", results.programme.name),
+        caption: format!(
+            "Points credited (refunds subtracted) and expired in each month; points outstanding at its end. Liability = outstanding points × {} expected redemption × {} per point.",
+            Unit::Percent.format(results.programme.expected_redemption_rate),
+            results.programme.point_value
+        ),
+        x: Axis::date("Month"),
+        y: Axis::value("Points", Unit::Count),
+        series: vec![
+            Series {
+                name: "Earned".into(),
+                style: SeriesStyle::Bars,
+                color: palette(0),
+                points: points(|m| m.earned),
+            },
+            Series {
+                name: "Expired".into(),
+                style: SeriesStyle::Bars,
+                color: palette(3),
+                points: points(|m| m.expired),
+            },
+            Series {
+                name: "Outstanding at month end".into(),
+                style: SeriesStyle::BoldLine,
+                color: palette(1),
+                points: points(|m| m.outstanding_at_end),
+            },
+        ],
+        heatmap: None,
+    }
+}
+
+fn tier_name(results: &LoyaltyResults, tier: Option<usize>) -> String {
+    tier.and_then(|t| results.programme.tiers.get(t))
+        .map_or_else(|| "(not a member)".to_string(), |t| t.name.clone())
+}
+
+/// `loyalty_customers.csv`.
+pub fn customers_frame(results: &LoyaltyResults) -> PolarsResult<DataFrame> {
+    let rows = &results.customers;
+    let floats = |f: fn(&super::loyalty::CustomerPoints) -> f64| {
+        rows.iter().map(|(_, p)| f(p)).collect::<Vec<_>>()
+    };
+    DataFrame::new(
+        rows.len(),
+        vec![
+            Column::new(
+                crate::data::CUSTOMER_ID.into(),
+                rows.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new("points_earned".into(), floats(|p| p.earned)),
+            Column::new("points_redeemed".into(), floats(|p| p.redeemed)),
+            Column::new("points_expired".into(), floats(|p| p.expired)),
+            Column::new("points_balance".into(), floats(|p| p.balance)),
+            Column::new("qualifying_points".into(), floats(|p| p.qualifying)),
+            Column::new(
+                "tier".into(),
+                rows.iter()
+                    .map(|(_, p)| tier_name(results, p.tier))
+                    .collect::<Vec<_>>(),
+            ),
+        ],
+    )
+}
+
+/// `loyalty_tiers.csv`: one row per day and tier.
+pub fn tiers_frame(results: &LoyaltyResults) -> PolarsResult<DataFrame> {
+    let mut days = Vec::new();
+    let mut tiers = Vec::new();
+    let mut customers = Vec::new();
+    for (day, counts) in &results.tiers_over_time {
+        for (tier, count) in results.programme.tiers.iter().zip(counts) {
+            days.push(day.format("%Y-%m-%d").to_string());
+            tiers.push(tier.name.clone());
+            customers.push(*count);
+        }
+    }
+    DataFrame::new(
+        days.len(),
+        vec![
+            Column::new("as_of".into(), days),
+            Column::new("tier".into(), tiers),
+            Column::new("customers".into(), customers),
+        ],
+    )
+}
+
+/// `loyalty_migration.csv`.
+pub fn migration_frame(results: &LoyaltyResults) -> PolarsResult<DataFrame> {
+    let m = &results.migration;
+    DataFrame::new(
+        m.len(),
+        vec![
+            Column::new(
+                "from_tier".into(),
+                m.iter()
+                    .map(|(from, _, _)| tier_name(results, *from))
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "to_tier".into(),
+                m.iter()
+                    .map(|(_, to, _)| tier_name(results, Some(*to)))
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "customers".into(),
+                m.iter().map(|(_, _, n)| *n).collect::<Vec<_>>(),
+            ),
+        ],
+    )
+}
