@@ -288,3 +288,29 @@ fn p_alive_can_decide_the_status() {
         );
     }
 }
+
+#[test]
+fn the_example_programme_replays_in_the_loyalty_tab() {
+    let mut harness = start(Startup::default());
+    open_tab(&mut harness, "Loyalty");
+    harness.get_by_label("Use the example programme").click();
+    harness.run_steps(1);
+    settle(&mut harness);
+    let loyalty = harness.state().results().unwrap().loyalty.clone().unwrap();
+    assert_eq!(loyalty.summary.members, 14_000);
+    harness.get_by_label_contains("14,000 members on");
+    harness.get_by_label("Tier migration over the last 12 months");
+    harness.get_by_label("Demo Rewards: members per tier");
+
+    open_tab(&mut harness, "CLV");
+    harness.get_by_label("CLV by").click();
+    harness.run_steps(2);
+    harness.get_by_label("Loyalty tier").click();
+    harness.run_steps(1);
+    settle(&mut harness);
+    let clv = &harness.state().results().unwrap().clv;
+    assert_eq!(clv.segment_by, "Loyalty tier");
+    let names: Vec<&str> = clv.by_segment.iter().map(|r| r.segment.as_str()).collect();
+    assert_eq!(names, ["Gold", "Silver", "Member"]);
+    harness.get_by_label("Average CLV by Loyalty tier");
+}

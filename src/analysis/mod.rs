@@ -37,6 +37,9 @@ pub struct Settings {
     pub kpis: kpis::KpiSettings,
     pub segments: SegmentSettings,
     pub clv: clv::ClvSettings,
+    /// The loyalty programme to replay; `None` until one is opened or the
+    /// example is chosen.
+    pub loyalty: Option<loyalty::Programme>,
 }
 
 /// The names of the per-customer columns that filters and breakdowns can use
@@ -44,6 +47,8 @@ pub struct Settings {
 pub const RFM_SEGMENT: &str = "RFM segment";
 pub const STATUS: &str = "Status";
 pub const SEGMENT_COLUMNS: [&str; 2] = [RFM_SEGMENT, STATUS];
+/// CLV can also be grouped by the loyalty tier held at the as-of date.
+pub const LOYALTY_TIER: &str = "Loyalty tier";
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -151,6 +156,8 @@ pub struct Results {
     pub overview: Option<kpis::Overview>,
     pub segments: SegmentResults,
     pub clv: ClvResults,
+    /// The programme replayed over every customer before the as-of date.
+    pub loyalty: Option<loyalty::LoyaltyResults>,
 }
 
 impl Results {
@@ -186,6 +193,10 @@ impl Results {
             )
             .map(Arc::new),
         };
+        let loyalty = settings
+            .loyalty
+            .as_ref()
+            .map(|programme| loyalty::replay(programme, &everyone.customers, as_of));
         if settings.segments.status_rule == segments::StatusRule::PAlive
             && let Ok(fit) = &fit
         {
@@ -253,7 +264,15 @@ impl Results {
             &overall,
             &window,
         )?;
-        let clv = clv_results(fit, settings, &history, &segments, as_of, &window)?;
+        let clv = clv_results(
+            fit,
+            settings,
+            &history,
+            &segments,
+            loyalty.as_ref(),
+            as_of,
+            &window,
+        )?;
         Ok(Results {
             orders,
             as_of,
@@ -267,6 +286,7 @@ impl Results {
             overview,
             segments,
             clv,
+            loyalty,
         })
     }
 }
@@ -276,6 +296,7 @@ fn clv_results(
     settings: &Settings,
     history: &history::History,
     segments: &SegmentResults,
+    tiers: Option<&loyalty::LoyaltyResults>,
     as_of: NaiveDate,
     window: &str,
 ) -> PolarsResult<ClvResults> {
@@ -343,6 +364,7 @@ fn clv_results(
     let rows = results.kept_rows();
     let (segment_by, by_segment) = clv_table(
         segments,
+        tiers,
         &rows,
         &settings.clv.segment_by,
         &settings.segments.grid,
@@ -395,7 +417,13 @@ impl Results {
         segment_by: &str,
         grid: &segments::SegmentGrid,
     ) -> PolarsResult<(String, Vec<clv::by_segment::ClvSegmentRow>)> {
-        clv_table(&self.segments, &self.clv.kept_rows(), segment_by, grid)
+        clv_table(
+            &self.segments,
+            self.loyalty.as_ref(),
+            &self.clv.kept_rows(),
+            segment_by,
+            grid,
+        )
     }
 }
 
@@ -404,11 +432,42 @@ impl Results {
 /// segments.
 fn clv_table(
     segments: &SegmentResults,
+    tiers: Option<&loyalty::LoyaltyResults>,
     rows: &[&clv::ClvRow],
     segment_by: &str,
     grid: &segments::SegmentGrid,
 ) -> PolarsResult<(String, Vec<clv::by_segment::ClvSegmentRow>)> {
     use std::collections::HashMap;
+    if segment_by == LOYALTY_TIER
+        && let Some(tiers) = tiers
+    {
+        let names: Vec<String> = tiers
+            .programme
+            .tiers
+            .iter()
+            .rev()
+            .map(|t| t.name.clone())
+            .collect();
+        let tier_of: HashMap<&str, &str> = tiers
+            .customers
+            .iter()
+            .filter_map(|(id, points)| {
+                let tier = tiers.programme.tiers.get(points.tier?)?;
+                Some((id.as_str(), tier.name.as_str()))
+            })
+            .collect();
+        let table = clv::by_segment::by_segment(
+            rows,
+            |r| {
+                tier_of
+                    .get(r.customer_id.as_str())
+                    .unwrap_or(&"(not a member)")
+                    .to_string()
+            },
+            &names,
+        );
+        return Ok((LOYALTY_TIER.to_string(), table));
+    }
     let scored: HashMap<&str, &segments::CustomerRow> = segments
         .customers
         .rows

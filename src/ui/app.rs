@@ -9,7 +9,9 @@ use eframe::egui::{self, Key, KeyboardShortcut, Modifiers, RichText};
 use serde::{Deserialize, Serialize};
 
 use super::worker::{Reply, Request, Worker};
-use super::{clv_tab, cohorts_tab, data_tab, overview_tab, segments_tab, source_panel, theme};
+use super::{
+    clv_tab, cohorts_tab, data_tab, loyalty_tab, overview_tab, segments_tab, source_panel, theme,
+};
 use crate::analysis::cohort_charts::CellValue;
 use crate::analysis::filter::FilterChoices;
 use crate::analysis::{Results, Settings};
@@ -27,15 +29,17 @@ pub enum Tab {
     Cohorts,
     Segments,
     Clv,
+    Loyalty,
     Data,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 5] = [
+    pub const ALL: [Tab; 6] = [
         Tab::Overview,
         Tab::Cohorts,
         Tab::Segments,
         Tab::Clv,
+        Tab::Loyalty,
         Tab::Data,
     ];
 
@@ -45,6 +49,7 @@ impl Tab {
             Tab::Cohorts => "Cohorts",
             Tab::Segments => "Segments",
             Tab::Clv => "CLV",
+            Tab::Loyalty => "Loyalty",
             Tab::Data => "Data",
         }
     }
@@ -103,6 +108,7 @@ pub struct KohorteApp {
     pub(crate) heatmap_cache: Option<cohorts_tab::HeatmapCache>,
     pub(crate) clv_inputs: clv_tab::ClvInputs,
     pub(crate) clv_table_order: Option<clv_tab::TableOrder>,
+    pub(crate) programme_editor: loyalty_tab::ProgrammeEditor,
     /// A file that was read but whose columns could not be mapped, with its
     /// columns, so the user can map them by hand.
     pub(crate) unmapped: Option<(Source, Vec<String>)>,
@@ -129,6 +135,7 @@ impl KohorteApp {
                 search: String::new(),
             },
             clv_table_order: None,
+            programme_editor: loyalty_tab::ProgrammeEditor::default(),
             unmapped: None,
             persisted,
             worker: Worker::spawn(cc.egui_ctx.clone()),
@@ -280,6 +287,10 @@ impl KohorteApp {
             Tab::Cohorts => Some(results.cohorts.curves.clone()),
             Tab::Segments => Some(results.segments.rfm_sizes.clone()),
             Tab::Clv => Some(results.clv.by_segment_chart.clone()),
+            Tab::Loyalty => results
+                .loyalty
+                .as_ref()
+                .map(crate::analysis::loyalty_charts::members_per_tier_spec),
         }
     }
 
@@ -350,6 +361,48 @@ impl KohorteApp {
                 crate::export::write_csv(&path, list)
             };
             self.finish_export(outcome, &path);
+        }
+    }
+
+    /// Makes `programme` the one replayed, from the editor, a file or the example.
+    pub(crate) fn set_programme(&mut self, programme: crate::analysis::loyalty::Programme) {
+        self.programme_editor.text = programme.to_toml();
+        self.programme_editor.error = None;
+        self.persisted.settings.loyalty = Some(programme);
+        self.recompute();
+    }
+
+    pub(crate) fn open_programme_dialog(&mut self) {
+        let picked = rfd::FileDialog::new()
+            .set_title("Open loyalty programme")
+            .add_filter("TOML", &["toml"])
+            .pick_file();
+        if let Some(path) = picked {
+            match std::fs::read_to_string(&path) {
+                Ok(text) => match crate::analysis::loyalty::Programme::parse(&text) {
+                    Ok(programme) => self.set_programme(programme),
+                    Err(e) => {
+                        self.programme_editor.text = text;
+                        self.programme_editor.error = Some(format!("{}: {e}", path.display()));
+                    }
+                },
+                Err(e) => self.error = Some(format!("could not read '{}': {e}", path.display())),
+            }
+        }
+    }
+
+    pub(crate) fn save_programme_dialog(&mut self) {
+        let Some(programme) = &self.persisted.settings.loyalty else {
+            return;
+        };
+        let text = programme.to_toml();
+        let picked = rfd::FileDialog::new()
+            .set_title("Save loyalty programme")
+            .set_file_name("programme.toml")
+            .add_filter("TOML", &["toml"])
+            .save_file();
+        if let Some(path) = picked {
+            self.finish_export(crate::export::write_bytes(&path, text.as_bytes()), &path);
         }
     }
 
@@ -530,6 +583,7 @@ impl KohorteApp {
             Tab::Cohorts => cohorts_tab::ui(self, ui),
             Tab::Segments => segments_tab::ui(self, ui),
             Tab::Clv => clv_tab::ui(self, ui),
+            Tab::Loyalty => loyalty_tab::ui(self, ui),
             Tab::Data => data_tab::ui(self, ui),
         }
     }

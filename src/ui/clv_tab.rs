@@ -441,8 +441,13 @@ fn by_segment_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
         egui::ComboBox::from_id_salt("clv_segment_by")
             .selected_text(clv.segment_by.clone())
             .show_ui(ui, |ui| {
+                let tiers = results
+                    .loyalty
+                    .is_some()
+                    .then_some(crate::analysis::LOYALTY_TIER);
                 for choice in [RFM_SEGMENT, STATUS]
                     .into_iter()
+                    .chain(tiers)
                     .chain(attributes.iter().map(String::as_str))
                 {
                     if ui

@@ -7,6 +7,7 @@ mod clv_tab;
 mod cohorts_tab;
 mod data_tab;
 mod heatmap_view;
+mod loyalty_tab;
 mod overview_tab;
 mod segments_tab;
 mod source_panel;
