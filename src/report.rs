@@ -272,6 +272,7 @@ fn write_loyalty(
     )?;
     writer.chart(&loyalty_charts::members_per_tier_spec(&replayed))?;
     writer.chart(&loyalty_charts::points_spec(&replayed))?;
+    writer.chart(&loyalty_charts::liability_spec(&replayed))?;
     Ok(())
 }
 

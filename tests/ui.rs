@@ -293,14 +293,38 @@ fn p_alive_can_decide_the_status() {
 fn the_example_programme_replays_in_the_loyalty_tab() {
     let mut harness = start(Startup::default());
     open_tab(&mut harness, "Loyalty");
-    harness.get_by_label("Use the example programme").click();
-    harness.run_steps(1);
-    settle(&mut harness);
     let loyalty = harness.state().results().unwrap().loyalty.clone().unwrap();
-    assert_eq!(loyalty.summary.members, 14_000);
+    assert_eq!(
+        loyalty.summary.members, 14_000,
+        "the demo opens with its example programme"
+    );
     harness.get_by_label_contains("14,000 members on");
     harness.get_by_label("Tier migration over the last 12 months");
     harness.get_by_label("Demo Rewards: members per tier");
+    harness.get_by_label("Demo Rewards: liability");
+
+    // What if every 1.00 earned two points?
+    harness
+        .get_by_role_and_label(eframe::egui::accesskit::Role::Slider, "Points per 1.00")
+        .set_value_accesskit(2.0);
+    harness.run_steps(2);
+    settle(&mut harness);
+    let results = harness.state().results().unwrap();
+    let (now, then) = (
+        &results.loyalty.as_ref().unwrap().summary,
+        &results.loyalty_what_if.as_ref().unwrap().summary,
+    );
+    assert!(
+        then.points_earned > 1.9 * now.points_earned,
+        "{} vs {}",
+        then.points_earned,
+        now.points_earned
+    );
+    assert!(
+        then.members_per_tier[0].1 < now.members_per_tier[0].1,
+        "more members reach Silver"
+    );
+    harness.get_by_label("Adopt the changes");
 
     open_tab(&mut harness, "CLV");
     harness.get_by_label("CLV by").click();

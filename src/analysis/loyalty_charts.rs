@@ -40,7 +40,7 @@ pub fn members_per_tier_spec(results: &LoyaltyResults) -> ChartSpec {
     }
 }
 
-/// Points earned and expired per month, and the liability at month end.
+/// Points earned and expired per month.
 pub fn points_spec(results: &LoyaltyResults) -> ChartSpec {
     let points = |f: fn(&super::loyalty::MonthRow) -> f64| -> Vec<[f64; 2]> {
         results
@@ -52,11 +52,7 @@ pub fn points_spec(results: &LoyaltyResults) -> ChartSpec {
     ChartSpec {
         id: "loyalty_points".into(),
         title: format!("{}: points per month", results.programme.name),
-        caption: format!(
-            "Points credited (refunds subtracted) and expired in each month; points outstanding at its end. Liability = outstanding points × {} expected redemption × {} per point.",
-            Unit::Percent.format(results.programme.expected_redemption_rate),
-            results.programme.point_value
-        ),
+        caption: "Points credited (refunds subtracted) and points expired in each month.".into(),
         x: Axis::date("Month"),
         y: Axis::value("Points", Unit::Count),
         series: vec![
@@ -72,13 +68,39 @@ pub fn points_spec(results: &LoyaltyResults) -> ChartSpec {
                 color: palette(3),
                 points: points(|m| m.expired),
             },
-            Series {
-                name: "Outstanding at month end".into(),
-                style: SeriesStyle::BoldLine,
-                color: palette(1),
-                points: points(|m| m.outstanding_at_end),
-            },
         ],
+        heatmap: None,
+    }
+}
+
+/// The liability at every month end.
+pub fn liability_spec(results: &LoyaltyResults) -> ChartSpec {
+    ChartSpec {
+        id: "loyalty_liability".into(),
+        title: format!("{}: liability", results.programme.name),
+        caption: format!(
+            "Points outstanding at each month end × {} expected redemption × {} per point.",
+            Unit::Percent.format(results.programme.expected_redemption_rate),
+            results.programme.point_value
+        ),
+        x: Axis::date("Month end"),
+        y: Axis::value("Liability", Unit::Money),
+        series: vec![Series {
+            name: "Liability".into(),
+            style: SeriesStyle::BoldLine,
+            color: palette(1),
+            points: results
+                .months
+                .iter()
+                .map(|m| {
+                    let end = m
+                        .month
+                        .checked_add_months(chrono::Months::new(1))
+                        .unwrap_or(m.month);
+                    [days_since_epoch(end), m.liability_at_end]
+                })
+                .collect(),
+        }],
         heatmap: None,
     }
 }

@@ -40,6 +40,8 @@ pub struct Settings {
     /// The loyalty programme to replay; `None` until one is opened or the
     /// example is chosen.
     pub loyalty: Option<loyalty::Programme>,
+    /// A changed copy of the programme, replayed beside it for comparison.
+    pub loyalty_what_if: Option<loyalty::Programme>,
 }
 
 /// The names of the per-customer columns that filters and breakdowns can use
@@ -158,6 +160,8 @@ pub struct Results {
     pub clv: ClvResults,
     /// The programme replayed over every customer before the as-of date.
     pub loyalty: Option<loyalty::LoyaltyResults>,
+    /// The what-if programme replayed the same way.
+    pub loyalty_what_if: Option<loyalty::LoyaltyResults>,
 }
 
 impl Results {
@@ -196,6 +200,11 @@ impl Results {
         let loyalty = settings
             .loyalty
             .as_ref()
+            .map(|programme| loyalty::replay(programme, &everyone.customers, as_of));
+        let loyalty_what_if = settings
+            .loyalty_what_if
+            .as_ref()
+            .filter(|_| settings.loyalty.is_some())
             .map(|programme| loyalty::replay(programme, &everyone.customers, as_of));
         if settings.segments.status_rule == segments::StatusRule::PAlive
             && let Ok(fit) = &fit
@@ -287,6 +296,7 @@ impl Results {
             segments,
             clv,
             loyalty,
+            loyalty_what_if,
         })
     }
 }

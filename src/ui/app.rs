@@ -245,6 +245,12 @@ impl KohorteApp {
                     .retain(|column, _| columns.contains(column));
                 self.filter_choices = opened.filter_choices;
                 self.unmapped = None;
+                // The demo shop comes with its example programme.
+                if opened.dataset.source.is_demo() && self.persisted.settings.loyalty.is_none() {
+                    let programme = crate::analysis::loyalty::Programme::default();
+                    self.programme_editor.text = programme.to_toml();
+                    self.persisted.settings.loyalty = Some(programme);
+                }
                 self.dataset = Some(opened.dataset);
                 self.results = None;
                 self.recompute();
@@ -369,6 +375,7 @@ impl KohorteApp {
         self.programme_editor.text = programme.to_toml();
         self.programme_editor.error = None;
         self.persisted.settings.loyalty = Some(programme);
+        self.persisted.settings.loyalty_what_if = None;
         self.recompute();
     }
 

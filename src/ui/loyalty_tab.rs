@@ -7,6 +7,7 @@ use eframe::egui::{self, Color32, RichText};
 use super::app::KohorteApp;
 use super::chart_view::chart_ui;
 use super::theme;
+use crate::analysis::Results;
 use crate::analysis::loyalty::{LoyaltyResults, Programme};
 use crate::analysis::loyalty_charts;
 use crate::chart::Unit;
@@ -41,12 +42,20 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
             app.export_chart_dialog(&members, format);
         }
         ui.add_space(8.0);
-        let points = loyalty_charts::points_spec(loyalty);
-        if let Some(format) = chart_ui(ui, &points, 240.0) {
-            app.export_chart_dialog(&points, format);
-        }
+        ui.columns(2, |columns| {
+            for (column, spec) in columns.iter_mut().zip([
+                loyalty_charts::points_spec(loyalty),
+                loyalty_charts::liability_spec(loyalty),
+            ]) {
+                if let Some(format) = chart_ui(column, &spec, 220.0) {
+                    app.export_chart_dialog(&spec, format);
+                }
+            }
+        });
         ui.add_space(8.0);
         migration_ui(ui, loyalty);
+        ui.add_space(8.0);
+        what_if_ui(app, ui, &results);
         ui.add_space(8.0);
         editor_ui(app, ui);
     });
@@ -212,6 +221,175 @@ fn migration_ui(ui: &mut egui::Ui, loyalty: &LoyaltyResults) {
                         _ => ui.label(text),
                     };
                 }
+                ui.end_row();
+            }
+        });
+}
+
+/// Sliders and fields for a changed copy of the programme, replayed on the
+/// worker on every change and compared with the current one.
+fn what_if_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
+    ui.heading("What if…").on_hover_text(
+        "Change thresholds, earn rate, multipliers or expiry: the changed programme is replayed over every order beside the current one.",
+    );
+    let Some(current) = app.persisted.settings.loyalty.clone() else {
+        return;
+    };
+    let mut draft = app
+        .persisted
+        .settings
+        .loyalty_what_if
+        .clone()
+        .filter(|d| d.tiers.len() == current.tiers.len())
+        .unwrap_or_else(|| current.clone());
+    let mut changed = false;
+    let mut settled = |response: egui::Response| {
+        changed |= response.drag_stopped() || (response.changed() && !response.dragged());
+    };
+    egui::Grid::new("loyalty_what_if_fields").show(ui, |ui| {
+        let label = ui.label("Points per 1.00");
+        settled(
+            ui.add(egui::Slider::new(&mut draft.points_per_currency, 0.0..=5.0).step_by(0.05))
+                .labelled_by(label.id),
+        );
+        ui.end_row();
+        let label = ui.label("Expiry (months, 0 = never)");
+        settled(
+            ui.add(egui::Slider::new(&mut draft.expiry_months, 0..=60))
+                .labelled_by(label.id),
+        );
+        ui.end_row();
+        let label = ui.label("Point value");
+        settled(
+            ui.add(egui::Slider::new(&mut draft.point_value, 0.0..=0.2).step_by(0.001))
+                .labelled_by(label.id),
+        );
+        ui.end_row();
+        for (i, tier) in draft.tiers.iter_mut().enumerate() {
+            ui.label(&tier.name);
+            ui.horizontal(|ui| {
+                if i == 0 {
+                    ui.label("from 0 points");
+                } else {
+                    let label = ui.label("from");
+                    settled(
+                        ui.add(
+                            egui::Slider::new(&mut tier.min_points, 1.0..=10_000.0)
+                                .logarithmic(true)
+                                .suffix(" points"),
+                        )
+                        .labelled_by(label.id),
+                    );
+                }
+                let label = ui.label(format!("{} multiplier", tier.name));
+                settled(
+                    ui.add(egui::Slider::new(&mut tier.multiplier, 0.0..=5.0).step_by(0.05))
+                        .labelled_by(label.id),
+                );
+            });
+            ui.end_row();
+        }
+    });
+    let valid = draft.validate();
+    if let Err(e) = &valid {
+        ui.label(RichText::new(e.to_string()).color(theme::WARNING_TEXT));
+    }
+    if changed && valid.is_ok() && app.persisted.settings.loyalty_what_if.as_ref() != Some(&draft) {
+        app.persisted.settings.loyalty_what_if = Some(draft.clone());
+        app.recompute();
+    }
+    let (Some(now), Some(then)) = (&results.loyalty, &results.loyalty_what_if) else {
+        ui.label(RichText::new("Move a slider to replay a changed programme.").weak());
+        return;
+    };
+    ui.horizontal(|ui| {
+        if ui
+            .button("Adopt the changes")
+            .on_hover_text("Make the what-if programme the programme")
+            .clicked()
+        {
+            app.set_programme(then.programme.clone());
+        }
+        if ui.button("Discard").clicked() {
+            app.persisted.settings.loyalty_what_if = None;
+            app.recompute();
+        }
+        if let Some(ms) = app.last_compute_ms {
+            ui.label(RichText::new(format!("replayed in {ms} ms")).weak());
+        }
+    });
+    comparison_ui(ui, now, then);
+}
+
+fn comparison_ui(ui: &mut egui::Ui, now: &LoyaltyResults, then: &LoyaltyResults) {
+    let (a, b) = (&now.summary, &then.summary);
+    let mut rows: Vec<(String, f64, f64, Unit)> = a
+        .members_per_tier
+        .iter()
+        .zip(&b.members_per_tier)
+        .map(|((name, n), (_, m))| {
+            (
+                format!("Members in {name}"),
+                *n as f64,
+                *m as f64,
+                Unit::Count,
+            )
+        })
+        .collect();
+    rows.extend([
+        (
+            "Points earned".to_string(),
+            a.points_earned,
+            b.points_earned,
+            Unit::Count,
+        ),
+        (
+            "Points outstanding".to_string(),
+            a.points_outstanding,
+            b.points_outstanding,
+            Unit::Count,
+        ),
+        (
+            "Liability".to_string(),
+            a.liability,
+            b.liability,
+            Unit::Money,
+        ),
+        (
+            "Breakage".to_string(),
+            a.breakage.unwrap_or(0.0),
+            b.breakage.unwrap_or(0.0),
+            Unit::Percent,
+        ),
+        (
+            "Expected reward cost".to_string(),
+            a.expected_reward_cost_share.unwrap_or(0.0),
+            b.expected_reward_cost_share.unwrap_or(0.0),
+            Unit::Percent,
+        ),
+    ]);
+    egui::Grid::new("loyalty_what_if")
+        .striped(true)
+        .show(ui, |ui| {
+            for title in ["", "Current", "What if", "Difference"] {
+                ui.label(RichText::new(title).strong());
+            }
+            ui.end_row();
+            for (name, current, changed, unit) in rows {
+                ui.label(name);
+                ui.label(unit.format(current));
+                ui.label(RichText::new(unit.format(changed)).strong());
+                let delta = changed - current;
+                let text = format!(
+                    "{}{}",
+                    if delta > 0.0 { "+" } else { "" },
+                    unit.format(delta)
+                );
+                ui.label(if delta == 0.0 {
+                    RichText::new(text).weak()
+                } else {
+                    RichText::new(text)
+                });
                 ui.end_row();
             }
         });

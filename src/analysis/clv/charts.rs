@@ -190,7 +190,7 @@ pub fn holdout_frequency_spec(check: &HoldoutCheck) -> ChartSpec {
     };
     ChartSpec {
         id: "clv_holdout_by_frequency".into(),
-        title: "Holdout: purchases per customer by frequency".into(),
+        title: "Holdout: purchases by frequency".into(),
         caption: format!(
             "Mean repeat purchases in the {} holdout weeks, actual and predicted, for customers grouped by their repeat purchases up to {}.",
             check.weekly.len(),
