@@ -337,4 +337,19 @@ fn the_example_programme_replays_in_the_loyalty_tab() {
     let names: Vec<&str> = clv.by_segment.iter().map(|r| r.segment.as_str()).collect();
     assert_eq!(names, ["Gold", "Silver", "Member"]);
     harness.get_by_label("Average CLV by Loyalty tier");
+
+    // Tiers are segments everywhere: retention curves by tier.
+    open_tab(&mut harness, "Cohorts");
+    harness.get_by_label("Breakdown").click();
+    harness.run_steps(2);
+    harness.get_by_label("Loyalty tier").click();
+    harness.run_steps(1);
+    settle(&mut harness);
+    let cohorts = &harness.state().results().unwrap().cohorts;
+    assert_eq!(cohorts.breakdown.as_deref(), Some("Loyalty tier"));
+    let groups: Vec<&str> = cohorts.groups.iter().map(|(g, _)| g.as_str()).collect();
+    assert!(
+        groups.contains(&"Member") && groups.contains(&"Silver"),
+        "{groups:?}"
+    );
 }

@@ -211,20 +211,26 @@ impl Results {
         {
             segments::apply_p_alive_status(&mut scored, &fit.rows);
         }
+        // RFM segment, status and (with a programme) loyalty tier work
+        // like attribute columns in breakdowns and filters.
+        let mut virtual_columns: Vec<&str> = SEGMENT_COLUMNS.to_vec();
+        if loyalty.is_some() {
+            virtual_columns.push(LOYALTY_TIER);
+        }
         let breakdown =
             settings.cohorts.breakdown.clone().filter(|b| {
-                dataset.attributes.contains(b) || SEGMENT_COLUMNS.contains(&b.as_str())
+                dataset.attributes.contains(b) || virtual_columns.contains(&b.as_str())
             });
         let uses_segments = breakdown
             .as_deref()
-            .is_some_and(|b| SEGMENT_COLUMNS.contains(&b))
+            .is_some_and(|b| virtual_columns.contains(&b))
             || settings
                 .filters
                 .attributes
                 .keys()
-                .any(|k| SEGMENT_COLUMNS.contains(&k.as_str()));
+                .any(|k| virtual_columns.contains(&k.as_str()));
         let mut orders = if uses_segments {
-            with_segment_columns(&all_orders, &scored)?
+            with_segment_columns(&all_orders, &scored, loyalty.as_ref())?
         } else {
             all_orders
         };
@@ -648,22 +654,36 @@ fn segment_results(
     })
 }
 
-/// Adds each order's customer's RFM segment and status as columns.
+/// Adds each order's customer's RFM segment and status, and their loyalty
+/// tier at the as-of date when a programme is replayed, as columns.
 fn with_segment_columns(
     orders: &DataFrame,
     scored: &segments::Customers,
+    tiers: Option<&loyalty::LoyaltyResults>,
 ) -> PolarsResult<DataFrame> {
     let ids: Vec<&str> = scored.rows.iter().map(|r| r.customer_id.as_str()).collect();
     let names: Vec<&str> = scored.rows.iter().map(|r| r.rfm_segment.as_str()).collect();
     let statuses: Vec<&str> = scored.rows.iter().map(|r| r.status.label()).collect();
-    let map = DataFrame::new(
-        ids.len(),
-        vec![
-            Column::new(crate::data::CUSTOMER_ID.into(), ids),
-            Column::new(RFM_SEGMENT.into(), names),
-            Column::new(STATUS.into(), statuses),
-        ],
-    )?;
+    let mut columns = vec![
+        Column::new(crate::data::CUSTOMER_ID.into(), ids.clone()),
+        Column::new(RFM_SEGMENT.into(), names),
+        Column::new(STATUS.into(), statuses),
+    ];
+    if let Some(tiers) = tiers {
+        let tier_of: std::collections::HashMap<&str, &str> = tiers
+            .customers
+            .iter()
+            .filter_map(|(id, points)| {
+                Some((
+                    id.as_str(),
+                    tiers.programme.tiers.get(points.tier?)?.name.as_str(),
+                ))
+            })
+            .collect();
+        let values: Vec<Option<&str>> = ids.iter().map(|id| tier_of.get(id).copied()).collect();
+        columns.push(Column::new(LOYALTY_TIER.into(), values));
+    }
+    let map = DataFrame::new(ids.len(), columns)?;
     orders
         .clone()
         .lazy()

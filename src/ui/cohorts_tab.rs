@@ -119,6 +119,9 @@ fn controls_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
         .iter()
         .map(|c| c.to_string())
         .collect();
+    if results.loyalty.is_some() {
+        attributes.push(crate::analysis::LOYALTY_TIER.to_string());
+    }
     attributes.extend(
         app.dataset
             .as_ref()

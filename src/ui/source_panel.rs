@@ -433,7 +433,7 @@ fn filters_ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
                         .collect(),
                 )
             };
-            vec![
+            let mut choices = vec![
                 (
                     crate::analysis::RFM_SEGMENT.to_string(),
                     counts(&r.segments.rfm_table),
@@ -442,7 +442,21 @@ fn filters_ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
                     crate::analysis::STATUS.to_string(),
                     counts(&r.segments.status_table),
                 ),
-            ]
+            ];
+            if let Some(loyalty) = &r.loyalty {
+                choices.push((
+                    crate::analysis::LOYALTY_TIER.to_string(),
+                    Some(
+                        loyalty
+                            .summary
+                            .members_per_tier
+                            .iter()
+                            .map(|(name, n)| (name.clone(), *n as usize))
+                            .collect(),
+                    ),
+                ));
+            }
+            choices
         })
         .unwrap_or_default();
     for (column, choices) in segment_choices.iter().chain(app.filter_choices.iter()) {
