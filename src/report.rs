@@ -248,7 +248,12 @@ fn write_loyalty(
         None,
     )
     .map_err(analysis_error)?;
-    let replayed = loyalty::replay(&programme, &history.customers, results.as_of);
+    let replayed = loyalty::replay(
+        &programme,
+        &history.customers,
+        results.as_of,
+        dataset.mapping.points_redeemed.is_some(),
+    );
     writer.csv(
         "loyalty_customers.csv",
         &loyalty_charts::customers_frame(&replayed).map_err(analysis_error)?,
@@ -267,7 +272,7 @@ fn write_loyalty(
             "programme": replayed.programme.name,
             "as_of": replayed.as_of,
             "summary": replayed.summary,
-            "note": "points_redeemed is 0: redemptions are not read from the data yet; liability uses expected_redemption_rate",
+            "redemptions_from_data": replayed.redemptions_from_data,
         }),
     )?;
     writer.chart(&loyalty_charts::members_per_tier_spec(&replayed))?;

@@ -8,7 +8,7 @@
 
 use polars::prelude::*;
 
-use crate::data::{AMOUNT, CUSTOMER_ID, ORDER_ID, ORDER_TS};
+use crate::data::{AMOUNT, CUSTOMER_ID, ORDER_ID, ORDER_TS, POINTS_REDEEMED};
 
 const MS_PER_DAY: i64 = 86_400_000;
 
@@ -18,6 +18,8 @@ pub struct Order {
     pub day: i32,
     pub amount: f64,
     pub purchase: bool,
+    /// Loyalty points spent on the order (0 without such a column).
+    pub points_redeemed: f64,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -54,12 +56,16 @@ pub fn build(
     orders_are_rows: bool,
     group_by: Option<&str>,
 ) -> PolarsResult<History> {
+    let has_redemptions = orders.column(POINTS_REDEEMED).is_ok();
     let mut aggregated = if orders_are_rows {
         let mut columns = vec![
             col(CUSTOMER_ID),
             col(ORDER_TS).alias("ts"),
             col(AMOUNT).alias("amount"),
         ];
+        if has_redemptions {
+            columns.push(col(POINTS_REDEEMED).alias("redeemed"));
+        }
         if let Some(column) = group_by {
             columns.push(col(column).cast(DataType::String).alias("group"));
         }
@@ -69,6 +75,9 @@ pub fn build(
             col(ORDER_TS).min().alias("ts"),
             col(AMOUNT).sum().alias("amount"),
         ];
+        if has_redemptions {
+            aggs.push(col(POINTS_REDEEMED).sum().alias("redeemed"));
+        }
         if let Some(column) = group_by {
             aggs.push(col(column).cast(DataType::String).first().alias("group"));
         }
@@ -85,6 +94,16 @@ pub fn build(
     let ts = ts.i64()?;
     let amounts = aggregated.column("amount")?.cast(&DataType::Float64)?;
     let amounts = amounts.f64()?;
+    let redeemed: Option<Vec<f64>> = match aggregated.column("redeemed") {
+        Ok(c) => Some(
+            c.cast(&DataType::Float64)?
+                .f64()?
+                .iter()
+                .map(|v| v.unwrap_or(0.0))
+                .collect(),
+        ),
+        Err(_) => None,
+    };
     let groups = match aggregated.column("group") {
         Ok(c) => Some(c.str()?.clone()),
         Err(_) => None,
@@ -119,6 +138,10 @@ pub fn build(
                 day: ms.div_euclid(MS_PER_DAY) as i32,
                 amount,
                 purchase: !has_amount || amount >= 0.0,
+                points_redeemed: redeemed
+                    .as_ref()
+                    .and_then(|r| r.get(row).copied())
+                    .unwrap_or(0.0),
             };
             orders.push(order);
             if order.purchase

@@ -13,9 +13,11 @@
 //! - Tier at d: the highest tier whose minimum is at most the qualifying
 //!   points. An order earns its base points × the multiplier of the tier held
 //!   on the order's day, so an upgrade counts from the next order on.
-//! - Points are kept in lots by the day they were earned; refunds and
-//!   expiry take from the oldest lot first; a lot expires `expiry_months`
-//!   calendar months after it was earned (0 = never).
+//! - Points are kept in lots by the day they were earned; redemptions (from
+//!   a column mapped to "points redeemed"), refunds and expiry take from the
+//!   oldest lot first; a lot expires `expiry_months` calendar months after
+//!   it was earned (0 = never). An order's redemption is taken before its
+//!   own points are credited, and never more than the balance.
 
 use chrono::{Datelike, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -214,8 +216,8 @@ pub struct CustomerPoints {
 /// asked about any day.
 pub struct Replay<'a> {
     programme: &'a Programme,
-    /// (day, base points, credited points), by day.
-    orders: Vec<(i32, f64, f64)>,
+    /// (day, base points, credited points, points redeemed), by day.
+    orders: Vec<(i32, f64, f64, f64)>,
     first_purchase_day: Option<i32>,
 }
 
@@ -247,7 +249,12 @@ impl<'a> Replay<'a> {
                 .tier_at(order.day)
                 .and_then(|t| programme.tiers.get(t))
                 .map_or(1.0, |t| t.multiplier);
-            replay.orders.push((order.day, base, base * multiplier));
+            replay.orders.push((
+                order.day,
+                base,
+                base * multiplier,
+                order.points_redeemed.max(0.0),
+            ));
         }
         replay
     }
@@ -255,8 +262,8 @@ impl<'a> Replay<'a> {
     fn base_points_between(&self, from: i32, until: i32) -> f64 {
         self.orders
             .iter()
-            .filter(|(day, _, _)| *day >= from && *day < until)
-            .map(|(_, base, _)| base)
+            .filter(|(day, _, _, _)| *day >= from && *day < until)
+            .map(|(_, base, _, _)| base)
             .sum()
     }
 
@@ -289,7 +296,7 @@ impl<'a> Replay<'a> {
         let expiry = self.programme.expiry_months;
         // Lots: (day earned, points left), oldest first.
         let mut lots: std::collections::VecDeque<(i32, f64)> = Default::default();
-        let (mut earned, mut expired) = (0.0, 0.0);
+        let (mut earned, mut expired, mut redeemed) = (0.0, 0.0, 0.0);
         let expire_until =
             |lots: &mut std::collections::VecDeque<(i32, f64)>, until: i32, expired: &mut f64| {
                 if expiry == 0 {
@@ -303,30 +310,38 @@ impl<'a> Replay<'a> {
                     lots.pop_front();
                 }
             };
-        for &(order_day, _, credited) in self.orders.iter().filter(|(d, _, _)| *d < day) {
+        // Takes up to `points` from the oldest lots; returns what it took.
+        let take_oldest = |lots: &mut std::collections::VecDeque<(i32, f64)>, points: f64| {
+            let mut owed = points;
+            while owed > 0.0 {
+                let Some(front) = lots.front_mut() else { break };
+                let taken = front.1.min(owed);
+                front.1 -= taken;
+                owed -= taken;
+                if front.1 <= 0.0 {
+                    lots.pop_front();
+                }
+            }
+            points - owed
+        };
+        for &(order_day, _, credited, spent) in self.orders.iter().filter(|(d, _, _, _)| *d < day) {
             expire_until(&mut lots, order_day, &mut expired);
+            if spent > 0.0 {
+                redeemed += take_oldest(&mut lots, spent);
+            }
             if credited >= 0.0 {
                 earned += credited;
                 lots.push_back((order_day, credited));
             } else {
                 // A refund takes its points back from the oldest lots.
-                let mut owed = -credited;
-                earned -= owed;
-                while owed > 0.0 {
-                    let Some(front) = lots.front_mut() else { break };
-                    let taken = front.1.min(owed);
-                    front.1 -= taken;
-                    owed -= taken;
-                    if front.1 <= 0.0 {
-                        lots.pop_front();
-                    }
-                }
+                earned += credited;
+                take_oldest(&mut lots, -credited);
             }
         }
         expire_until(&mut lots, day, &mut expired);
         CustomerPoints {
             earned,
-            redeemed: 0.0,
+            redeemed,
             expired,
             balance: lots.iter().map(|(_, p)| p).sum(),
             qualifying: self.qualifying_points(day),
@@ -342,6 +357,7 @@ pub struct MonthRow {
     /// First day of the month.
     pub month: NaiveDate,
     pub earned: f64,
+    pub redeemed: f64,
     pub expired: f64,
     pub outstanding_at_end: f64,
     pub liability_at_end: f64,
@@ -361,6 +377,9 @@ pub struct LoyaltyResults {
     /// tier at the as-of date, customers).
     pub migration: Vec<(Option<usize>, usize, u64)>,
     pub months: Vec<MonthRow>,
+    /// Whether redemptions came from the data; otherwise the liability
+    /// uses the programme's expected redemption rate.
+    pub redemptions_from_data: bool,
     pub summary: LoyaltySummary,
 }
 
@@ -372,7 +391,8 @@ pub struct LoyaltySummary {
     pub points_redeemed: f64,
     pub points_expired: f64,
     pub points_outstanding: f64,
-    /// Outstanding points × expected redemption rate × point value.
+    /// Outstanding points × point value (× the expected redemption rate
+    /// when redemptions are not in the data).
     pub liability: f64,
     /// Expired ÷ earned points.
     pub breakage: Option<f64>,
@@ -389,6 +409,7 @@ pub fn replay(
     programme: &Programme,
     customers: &[CustomerHistory],
     as_of: NaiveDate,
+    redemptions_from_data: bool,
 ) -> LoyaltyResults {
     use rayon::prelude::*;
     let as_of_day = day_number(as_of);
@@ -436,7 +457,8 @@ pub fn replay(
         .iter()
         .map(|d| (day_from_number(*d), vec![0; tiers]))
         .collect();
-    let mut totals = vec![(0.0, 0.0, 0.0); checkpoints.len()];
+    // Earned, expired, outstanding and redeemed at each checkpoint.
+    let mut totals = vec![(0.0, 0.0, 0.0, 0.0); checkpoints.len()];
     let mut migration: std::collections::BTreeMap<(Option<usize>, usize), u64> = Default::default();
     for c in &replayed {
         for (i, points) in c.at_checkpoints.iter().enumerate() {
@@ -448,28 +470,34 @@ pub fn replay(
             totals[i].0 += points.earned;
             totals[i].1 += points.expired;
             totals[i].2 += points.balance;
+            totals[i].3 += points.redeemed;
         }
         if let Some(now) = c.at_checkpoints.last().and_then(|p| p.tier) {
             *migration.entry((c.year_before, now)).or_default() += 1;
         }
     }
-    let rate_value = programme.expected_redemption_rate * programme.point_value;
+    let rate_value = if redemptions_from_data {
+        programme.point_value
+    } else {
+        programme.expected_redemption_rate * programme.point_value
+    };
     let months: Vec<MonthRow> = month_starts
         .iter()
         .enumerate()
         .map(|(i, &start)| {
-            let before = if i == 0 { (0.0, 0.0, 0.0) } else { totals[i] };
+            let before = totals[i];
             let after = totals[i + 1];
             MonthRow {
                 month: day_from_number(start),
                 earned: after.0 - before.0,
+                redeemed: after.3 - before.3,
                 expired: after.1 - before.1,
                 outstanding_at_end: after.2,
                 liability_at_end: after.2 * rate_value,
             }
         })
         .collect();
-    let last = totals.last().copied().unwrap_or((0.0, 0.0, 0.0));
+    let last = totals.last().copied().unwrap_or((0.0, 0.0, 0.0, 0.0));
     let revenue: f64 = replayed.iter().map(|c| c.revenue).sum();
     let now = tiers_over_time
         .last()
@@ -485,13 +513,15 @@ pub fn replay(
             .zip(now)
             .collect(),
         points_earned: last.0,
-        points_redeemed: 0.0,
+        points_redeemed: last.3,
         points_expired: last.1,
         points_outstanding: last.2,
         liability: last.2 * rate_value,
         breakage: (last.0 > 0.0).then(|| last.1 / last.0),
-        reward_cost_share: share(0.0),
-        expected_reward_cost_share: share(last.0 * rate_value),
+        reward_cost_share: share(last.3 * programme.point_value),
+        expected_reward_cost_share: share(
+            last.0 * programme.expected_redemption_rate * programme.point_value,
+        ),
         revenue,
     };
     LoyaltyResults {
@@ -507,6 +537,7 @@ pub fn replay(
             .map(|((from, to), n)| (from, to, n))
             .collect(),
         months,
+        redemptions_from_data,
         summary,
     }
 }
@@ -529,6 +560,7 @@ mod tests {
                     day,
                     amount,
                     purchase: amount >= 0.0,
+                    points_redeemed: 0.0,
                 })
                 .collect(),
             group: None,
@@ -617,6 +649,34 @@ mod tests {
             april.qualifying, 120.0,
             "the refund's base points leave the qualifying sum too"
         );
+    }
+
+    #[test]
+    fn redemptions_consume_the_oldest_points_first() {
+        let p = Programme {
+            expiry_months: 6,
+            ..Programme::default()
+        };
+        let mut c = customer(&[
+            (day(2024, 1, 15), 100.0),
+            (day(2024, 3, 1), 50.0),
+            (day(2024, 4, 1), 20.0),
+        ]);
+        // 80 points spent on the April order: all but 20 of January's lot.
+        c.orders[2].points_redeemed = 80.0;
+        let r = Replay::new(&p, &c);
+        let april = r.points_at(day(2024, 4, 2));
+        assert_eq!(
+            (april.earned, april.redeemed, april.balance),
+            (170.0, 80.0, 90.0)
+        );
+        // On 15 July only January's remaining 20 expire.
+        let july = r.points_at(day(2024, 7, 16));
+        assert_eq!((july.expired, july.balance), (20.0, 70.0));
+        // A redemption never takes more than the balance.
+        c.orders[2].points_redeemed = 1_000.0;
+        let r = Replay::new(&p, &c);
+        assert_eq!(r.points_at(day(2024, 4, 2)).redeemed, 150.0);
     }
 
     #[test]

@@ -52,7 +52,7 @@ pub fn points_spec(results: &LoyaltyResults) -> ChartSpec {
     ChartSpec {
         id: "loyalty_points".into(),
         title: format!("{}: points per month", results.programme.name),
-        caption: "Points credited (refunds subtracted) and points expired in each month.".into(),
+        caption: "Points credited (refunds subtracted), redeemed (oldest points first) and expired in each month.".into(),
         x: Axis::date("Month"),
         y: Axis::value("Points", Unit::Count),
         series: vec![
@@ -61,6 +61,12 @@ pub fn points_spec(results: &LoyaltyResults) -> ChartSpec {
                 style: SeriesStyle::Bars,
                 color: palette(0),
                 points: points(|m| m.earned),
+            },
+            Series {
+                name: "Redeemed".into(),
+                style: SeriesStyle::Bars,
+                color: palette(2),
+                points: points(|m| m.redeemed),
             },
             Series {
                 name: "Expired".into(),
@@ -78,11 +84,18 @@ pub fn liability_spec(results: &LoyaltyResults) -> ChartSpec {
     ChartSpec {
         id: "loyalty_liability".into(),
         title: format!("{}: liability", results.programme.name),
-        caption: format!(
-            "Points outstanding at each month end × {} expected redemption × {} per point.",
-            Unit::Percent.format(results.programme.expected_redemption_rate),
-            results.programme.point_value
-        ),
+        caption: if results.redemptions_from_data {
+            format!(
+                "Points outstanding at each month end × {} per point.",
+                results.programme.point_value
+            )
+        } else {
+            format!(
+                "Points outstanding at each month end × {} expected redemption × {} per point (no redemptions in the data).",
+                Unit::Percent.format(results.programme.expected_redemption_rate),
+                results.programme.point_value
+            )
+        },
         x: Axis::date("Month end"),
         y: Axis::value("Liability", Unit::Money),
         series: vec![Series {

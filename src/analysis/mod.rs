@@ -197,15 +197,17 @@ impl Results {
             )
             .map(Arc::new),
         };
-        let loyalty = settings
-            .loyalty
-            .as_ref()
-            .map(|programme| loyalty::replay(programme, &everyone.customers, as_of));
+        let redemptions_from_data = dataset.mapping.points_redeemed.is_some();
+        let loyalty = settings.loyalty.as_ref().map(|programme| {
+            loyalty::replay(programme, &everyone.customers, as_of, redemptions_from_data)
+        });
         let loyalty_what_if = settings
             .loyalty_what_if
             .as_ref()
             .filter(|_| settings.loyalty.is_some())
-            .map(|programme| loyalty::replay(programme, &everyone.customers, as_of));
+            .map(|programme| {
+                loyalty::replay(programme, &everyone.customers, as_of, redemptions_from_data)
+            });
         if settings.segments.status_rule == segments::StatusRule::PAlive
             && let Ok(fit) = &fit
         {

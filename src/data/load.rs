@@ -15,7 +15,9 @@ use super::roles::{self, ColumnMapping, ColumnProfile, Role};
 use super::values::{DateFormat, DecimalEvidence, DecimalMark, parse_number};
 use crate::format::{group_thousands, round_to};
 
-use super::{AMOUNT, CANONICAL_COLUMNS, CUSTOMER_ID, ORDER_ID, ORDER_TS, QUANTITY, Source};
+use super::{
+    AMOUNT, CANONICAL_COLUMNS, CUSTOMER_ID, ORDER_ID, ORDER_TS, POINTS_REDEEMED, QUANTITY, Source,
+};
 
 /// How a file is stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -475,6 +477,7 @@ fn build_dataset(
         &cleaned,
         &attributes,
         mapping.quantity.as_deref(),
+        mapping.points_redeemed.as_deref(),
         mark,
     )
     .map_err(|e| ImportError::Malformed {
@@ -922,6 +925,7 @@ fn canonical_frame(
     cleaned: &Cleaned,
     attributes: &[String],
     quantity: Option<&str>,
+    points_redeemed: Option<&str>,
     mark: DecimalMark,
 ) -> PolarsResult<DataFrame> {
     let customers = cleaned.customers.clone();
@@ -943,20 +947,21 @@ fn canonical_frame(
         amounts.into_series().into_column(),
         order_ids.into_series().into_column(),
     ];
-    if let Some(q) = quantity {
-        let numbers = match raw.column(q)?.dtype() {
-            dt if dt.is_primitive_numeric() => raw.column(q)?.cast(&DataType::Float64)?,
+    for (source, canonical) in [(quantity, QUANTITY), (points_redeemed, POINTS_REDEEMED)] {
+        let Some(source) = source else { continue };
+        let numbers = match raw.column(source)?.dtype() {
+            dt if dt.is_primitive_numeric() => raw.column(source)?.cast(&DataType::Float64)?,
             _ => {
-                let text = text_values(raw.column(q)?)?;
+                let text = text_values(raw.column(source)?)?;
                 Float64Chunked::from_iter_options(
-                    QUANTITY.into(),
+                    canonical.into(),
                     text.iter().map(|v| v.and_then(|v| parse_number(v, mark))),
                 )
                 .into_series()
                 .into_column()
             }
         };
-        columns.push(numbers.with_name(QUANTITY.into()));
+        columns.push(numbers.with_name(canonical.into()));
     }
     let mut used: HashSet<String> = columns.iter().map(|c| c.name().to_string()).collect();
     for attribute in attributes {

@@ -18,7 +18,16 @@ pub const ORDER_TS: &str = "order_ts";
 pub const AMOUNT: &str = "amount";
 pub const ORDER_ID: &str = "order_id";
 pub const QUANTITY: &str = "quantity";
-pub const CANONICAL_COLUMNS: [&str; 5] = [CUSTOMER_ID, ORDER_TS, AMOUNT, ORDER_ID, QUANTITY];
+/// Loyalty points spent on the order, when a column is mapped to them.
+pub const POINTS_REDEEMED: &str = "points_redeemed";
+pub const CANONICAL_COLUMNS: [&str; 6] = [
+    CUSTOMER_ID,
+    ORDER_TS,
+    AMOUNT,
+    ORDER_ID,
+    QUANTITY,
+    POINTS_REDEEMED,
+];
 
 /// The demo order log, built into the binary so the app has something to
 /// show on first start, wherever it was copied to.

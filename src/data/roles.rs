@@ -14,16 +14,18 @@ pub enum Role {
     OrderId,
     Quantity,
     UnitPrice,
+    PointsRedeemed,
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [
+    pub const ALL: [Role; 7] = [
         Role::CustomerId,
         Role::Timestamp,
         Role::Amount,
         Role::OrderId,
         Role::Quantity,
         Role::UnitPrice,
+        Role::PointsRedeemed,
     ];
 
     pub fn label(self) -> &'static str {
@@ -34,6 +36,7 @@ impl Role {
             Role::OrderId => "Order id",
             Role::Quantity => "Quantity",
             Role::UnitPrice => "Unit price",
+            Role::PointsRedeemed => "Points redeemed",
         }
     }
 
@@ -46,6 +49,7 @@ impl Role {
             Role::OrderId => "order_id",
             Role::Quantity => "quantity",
             Role::UnitPrice => "unit_price",
+            Role::PointsRedeemed => "points_redeemed",
         }
     }
 
@@ -68,6 +72,9 @@ impl Role {
             }
             Role::UnitPrice => {
                 "Price of one unit; amount = unit price × quantity when no amount column exists."
+            }
+            Role::PointsRedeemed => {
+                "Loyalty points the customer spent on the order; the Loyalty tab takes them from the oldest points."
             }
         }
     }
@@ -207,6 +214,17 @@ impl Role {
                 "quantity", "qty", "menge", "anzahl", "aantal", "quantite", "stuck", "stueck",
                 "units", "pieces",
             ],
+            Role::PointsRedeemed => &[
+                "pointsredeemed",
+                "redeemedpoints",
+                "pointsused",
+                "pointsspent",
+                "punkteeingelost",
+                "eingelostepunkte",
+                "ingewisseldepunten",
+                "puntengebruikt",
+                "pointsutilises",
+            ],
             Role::UnitPrice => &[
                 "unitprice",
                 "price",
@@ -235,6 +253,7 @@ pub struct ColumnMapping {
     pub order_id: Option<String>,
     pub quantity: Option<String>,
     pub unit_price: Option<String>,
+    pub points_redeemed: Option<String>,
     pub date_format: Option<DateFormat>,
 }
 
@@ -247,6 +266,7 @@ impl ColumnMapping {
             Role::OrderId => self.order_id.as_deref(),
             Role::Quantity => self.quantity.as_deref(),
             Role::UnitPrice => self.unit_price.as_deref(),
+            Role::PointsRedeemed => self.points_redeemed.as_deref(),
         }
     }
 
@@ -258,6 +278,7 @@ impl ColumnMapping {
             Role::OrderId => &mut self.order_id,
             Role::Quantity => &mut self.quantity,
             Role::UnitPrice => &mut self.unit_price,
+            Role::PointsRedeemed => &mut self.points_redeemed,
         }
     }
 
@@ -444,6 +465,7 @@ pub fn detect(columns: &[ColumnProfile], mark: DecimalMark) -> ColumnMapping {
         Role::Amount,
         Role::Quantity,
         Role::UnitPrice,
+        Role::PointsRedeemed,
         Role::OrderId,
         Role::CustomerId,
     ];
@@ -494,7 +516,7 @@ fn content_fits(role: Role, column: &ColumnProfile, mark: DecimalMark) -> bool {
                 || guess_date_format(column.sample.iter().map(String::as_str), true)
                     .is_some_and(|g| g.share >= CONTENT_SHARE)
         }
-        Role::Amount | Role::Quantity | Role::UnitPrice => {
+        Role::Amount | Role::Quantity | Role::UnitPrice | Role::PointsRedeemed => {
             column.numeric_share(mark) >= CONTENT_SHARE
         }
         Role::CustomerId | Role::OrderId => !column.native_temporal,
@@ -522,7 +544,7 @@ fn content_alone_fits(role: Role, column: &ColumnProfile, mark: DecimalMark) -> 
                     && column.distinct_share() > 0.05
                     && column.sample.iter().all(|v| v.len() <= 64))
         }
-        Role::OrderId | Role::Quantity | Role::UnitPrice => false,
+        Role::OrderId | Role::Quantity | Role::UnitPrice | Role::PointsRedeemed => false,
     }
 }
 

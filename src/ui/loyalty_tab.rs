@@ -123,6 +123,11 @@ fn summary_ui(ui: &mut egui::Ui, loyalty: &LoyaltyResults) {
                 "Credited points, refunds subtracted".to_string(),
             ),
             (
+                "Points redeemed",
+                format_number(s.points_redeemed, 0),
+                "From the column mapped to \"Points redeemed\", oldest points first".to_string(),
+            ),
+            (
                 "Points expired",
                 format_number(s.points_expired, 0),
                 format!(
@@ -138,16 +143,25 @@ fn summary_ui(ui: &mut egui::Ui, loyalty: &LoyaltyResults) {
             (
                 "Liability",
                 format_number(s.liability, 2),
-                format!(
-                    "Outstanding points × {} expected redemption × {} per point",
-                    Unit::Percent.format(programme.expected_redemption_rate),
-                    programme.point_value
-                ),
+                if loyalty.redemptions_from_data {
+                    format!("Outstanding points × {} per point", programme.point_value)
+                } else {
+                    format!(
+                        "Outstanding points × {} expected redemption × {} per point",
+                        Unit::Percent.format(programme.expected_redemption_rate),
+                        programme.point_value
+                    )
+                },
             ),
             (
                 "Breakage",
                 percent(s.breakage),
                 "Expired ÷ earned points".to_string(),
+            ),
+            (
+                "Reward cost",
+                percent(s.reward_cost_share),
+                "Redeemed points × point value, as a share of revenue".to_string(),
             ),
             (
                 "Expected reward cost",
@@ -161,11 +175,12 @@ fn summary_ui(ui: &mut egui::Ui, loyalty: &LoyaltyResults) {
             ui.end_row();
         }
     });
-    ui.label(
-        RichText::new("Redemptions are not read from the data yet: redeemed points count as 0 and the liability uses the expected redemption rate.")
-            .small()
-            .weak(),
-    );
+    let source = if loyalty.redemptions_from_data {
+        "Redemptions come from the column mapped to \"Points redeemed\"; the liability counts every outstanding point."
+    } else {
+        "No column is mapped to \"Points redeemed\" (left panel, Column mapping): redeemed points count as 0 and the liability uses the programme's expected redemption rate."
+    };
+    ui.label(RichText::new(source).small().weak());
 }
 
 /// Tier 12 months ago (rows) against tier now (columns); upgrades, above

@@ -119,6 +119,7 @@ mod tests {
                     day,
                     amount,
                     purchase: amount >= 0.0,
+                    points_redeemed: 0.0,
                 })
                 .collect(),
             group: None,
