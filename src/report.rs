@@ -253,6 +253,7 @@ fn write_loyalty(
         &history.customers,
         results.as_of,
         dataset.mapping.points_redeemed.is_some(),
+        loyalty::default_migration_window(results.as_of),
     );
     writer.csv(
         "loyalty_customers.csv",

@@ -299,7 +299,14 @@ fn the_example_programme_replays_in_the_loyalty_tab() {
         "the demo opens with its example programme"
     );
     harness.get_by_label_contains("14,000 members on");
-    harness.get_by_label("Tier migration over the last 12 months");
+    harness.get_by_label("Tier migration");
+    assert_eq!(
+        loyalty.migration_window,
+        (
+            chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+            chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()
+        )
+    );
     harness.get_by_label("Demo Rewards: members per tier");
     harness.get_by_label("Demo Rewards: liability");
 

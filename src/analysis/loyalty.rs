@@ -373,9 +373,10 @@ pub struct LoyaltyResults {
     /// The first day of every month in the data, then the as-of date, with
     /// the members per tier on that day.
     pub tiers_over_time: Vec<(NaiveDate, Vec<u64>)>,
-    /// (tier 12 months before the as-of date or `None` for non-members then,
-    /// tier at the as-of date, customers).
+    /// (tier at the window's start or `None` for non-members then, tier at
+    /// its end, customers), over the members at its end.
     pub migration: Vec<(Option<usize>, usize, u64)>,
+    pub migration_window: (NaiveDate, NaiveDate),
     pub months: Vec<MonthRow>,
     /// Whether redemptions came from the data; otherwise the liability
     /// uses the programme's expected redemption rate.
@@ -404,12 +405,21 @@ pub struct LoyaltySummary {
     pub revenue: f64,
 }
 
+/// The migration window the report uses: the 12 months before the as-of date.
+pub fn default_migration_window(as_of: NaiveDate) -> (NaiveDate, NaiveDate) {
+    (
+        as_of.checked_sub_months(Months::new(12)).unwrap_or(as_of),
+        as_of,
+    )
+}
+
 /// Replays `programme` over every customer's orders before `as_of`.
 pub fn replay(
     programme: &Programme,
     customers: &[CustomerHistory],
     as_of: NaiveDate,
     redemptions_from_data: bool,
+    migration_window: (NaiveDate, NaiveDate),
 ) -> LoyaltyResults {
     use rayon::prelude::*;
     let as_of_day = day_number(as_of);
@@ -428,11 +438,15 @@ pub fn replay(
     let mut checkpoints: Vec<i32> = month_starts.clone();
     checkpoints.push(as_of_day);
     let tiers = programme.tiers.len();
-    let year_before = months_back(as_of_day, 12);
+    let (migration_from, migration_to) = (
+        day_number(migration_window.0),
+        day_number(migration_window.1),
+    );
     struct PerCustomer {
         id: String,
         at_checkpoints: Vec<CustomerPoints>,
-        year_before: Option<usize>,
+        /// Tiers at the start and the end of the migration window.
+        migration: (Option<usize>, Option<usize>),
         revenue: f64,
     }
     let replayed: Vec<PerCustomer> = customers
@@ -443,7 +457,7 @@ pub fn replay(
             PerCustomer {
                 id: c.id.clone(),
                 at_checkpoints: checkpoints.iter().map(|d| r.points_at(*d)).collect(),
-                year_before: r.tier_at(year_before),
+                migration: (r.tier_at(migration_from), r.tier_at(migration_to)),
                 revenue: c
                     .orders
                     .iter()
@@ -472,8 +486,8 @@ pub fn replay(
             totals[i].2 += points.balance;
             totals[i].3 += points.redeemed;
         }
-        if let Some(now) = c.at_checkpoints.last().and_then(|p| p.tier) {
-            *migration.entry((c.year_before, now)).or_default() += 1;
+        if let (from, Some(to)) = c.migration {
+            *migration.entry((from, to)).or_default() += 1;
         }
     }
     let rate_value = if redemptions_from_data {
@@ -537,6 +551,7 @@ pub fn replay(
             .map(|((from, to), n)| (from, to, n))
             .collect(),
         months,
+        migration_window,
         redemptions_from_data,
         summary,
     }
@@ -677,6 +692,30 @@ mod tests {
         c.orders[2].points_redeemed = 1_000.0;
         let r = Replay::new(&p, &c);
         assert_eq!(r.points_at(day(2024, 4, 2)).redeemed, 150.0);
+    }
+
+    #[test]
+    fn migration_between_two_dates_and_month_flows() {
+        let p = Programme::default();
+        let mut upgrader = customer(&[(day(2024, 1, 5), 300.0), (day(2024, 3, 5), 300.0)]);
+        upgrader.id = "up".into();
+        let mut newcomer = customer(&[(day(2024, 4, 10), 50.0)]);
+        newcomer.id = "new".into();
+        let window = (
+            NaiveDate::from_ymd_opt(2024, 2, 1).unwrap(),
+            NaiveDate::from_ymd_opt(2024, 5, 1).unwrap(),
+        );
+        let as_of = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
+        let r = replay(&p, &[upgrader, newcomer], as_of, false, window);
+        assert_eq!(r.migration, vec![(None, 0, 1), (Some(0), 1, 1)]);
+        // Months from January to May; 300 earned in January, 300 in March.
+        assert_eq!(r.months.len(), 5);
+        assert_eq!(r.months[0].earned, 300.0);
+        assert_eq!(r.months[2].earned, 300.0);
+        assert_eq!(r.months[3].earned, 50.0);
+        assert_eq!(r.tiers_over_time.last().unwrap().1, vec![1, 1, 0]);
+        assert_eq!(r.summary.liability, 650.0 * 0.02);
+        assert_eq!(r.summary.breakage, Some(0.0));
     }
 
     #[test]

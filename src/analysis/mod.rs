@@ -42,6 +42,10 @@ pub struct Settings {
     pub loyalty: Option<loyalty::Programme>,
     /// A changed copy of the programme, replayed beside it for comparison.
     pub loyalty_what_if: Option<loyalty::Programme>,
+    /// The tier migration's two dates; `None` means 12 months before the
+    /// as-of date and the as-of date.
+    pub loyalty_migration_from: Option<NaiveDate>,
+    pub loyalty_migration_to: Option<NaiveDate>,
 }
 
 /// The names of the per-customer columns that filters and breakdowns can use
@@ -198,15 +202,35 @@ impl Results {
             .map(Arc::new),
         };
         let redemptions_from_data = dataset.mapping.points_redeemed.is_some();
+        let default_window = loyalty::default_migration_window(as_of);
+        let migration_window = (
+            settings.loyalty_migration_from.unwrap_or(default_window.0),
+            settings
+                .loyalty_migration_to
+                .unwrap_or(default_window.1)
+                .min(as_of),
+        );
         let loyalty = settings.loyalty.as_ref().map(|programme| {
-            loyalty::replay(programme, &everyone.customers, as_of, redemptions_from_data)
+            loyalty::replay(
+                programme,
+                &everyone.customers,
+                as_of,
+                redemptions_from_data,
+                migration_window,
+            )
         });
         let loyalty_what_if = settings
             .loyalty_what_if
             .as_ref()
             .filter(|_| settings.loyalty.is_some())
             .map(|programme| {
-                loyalty::replay(programme, &everyone.customers, as_of, redemptions_from_data)
+                loyalty::replay(
+                    programme,
+                    &everyone.customers,
+                    as_of,
+                    redemptions_from_data,
+                    migration_window,
+                )
             });
         if settings.segments.status_rule == segments::StatusRule::PAlive
             && let Ok(fit) = &fit

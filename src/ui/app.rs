@@ -109,6 +109,7 @@ pub struct KohorteApp {
     pub(crate) clv_inputs: clv_tab::ClvInputs,
     pub(crate) clv_table_order: Option<clv_tab::TableOrder>,
     pub(crate) programme_editor: loyalty_tab::ProgrammeEditor,
+    pub(crate) migration_inputs: source_panel::DateInputs,
     /// A file that was read but whose columns could not be mapped, with its
     /// columns, so the user can map them by hand.
     pub(crate) unmapped: Option<(Source, Vec<String>)>,
@@ -136,6 +137,7 @@ impl KohorteApp {
             },
             clv_table_order: None,
             programme_editor: loyalty_tab::ProgrammeEditor::default(),
+            migration_inputs: source_panel::DateInputs::default(),
             unmapped: None,
             persisted,
             worker: Worker::spawn(cc.egui_ctx.clone()),

@@ -6,6 +6,7 @@ use eframe::egui::{self, Color32, RichText};
 
 use super::app::KohorteApp;
 use super::chart_view::chart_ui;
+use super::source_panel::{DateField, date_field_ui};
 use super::theme;
 use crate::analysis::Results;
 use crate::analysis::loyalty::{LoyaltyResults, Programme};
@@ -53,7 +54,7 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
             }
         });
         ui.add_space(8.0);
-        migration_ui(ui, loyalty);
+        migration_ui(app, ui, loyalty);
         ui.add_space(8.0);
         what_if_ui(app, ui, &results);
         ui.add_space(8.0);
@@ -183,20 +184,52 @@ fn summary_ui(ui: &mut egui::Ui, loyalty: &LoyaltyResults) {
     ui.label(RichText::new(source).small().weak());
 }
 
-/// Tier 12 months ago (rows) against tier now (columns); upgrades, above
+/// Tier at the first date (rows) against the second (columns); upgrades, above
 /// the diagonal, in green, downgrades in orange.
-fn migration_ui(ui: &mut egui::Ui, loyalty: &LoyaltyResults) {
+fn migration_ui(app: &mut KohorteApp, ui: &mut egui::Ui, loyalty: &LoyaltyResults) {
     let tiers = &loyalty.programme.tiers;
-    ui.heading("Tier migration over the last 12 months").on_hover_text(
-        "Members now, by the tier they held 12 months before the as-of date (rows) and now (columns). Share of the row in brackets.",
+    let (from, to) = loyalty.migration_window;
+    ui.heading("Tier migration").on_hover_text(
+        "Members at the second date, by the tier they held at the first (rows) and at the second (columns). Share of the row in brackets.",
     );
+    let mut changed = false;
+    ui.horizontal(|ui| {
+        let settings = &mut app.persisted.settings;
+        let inputs = &mut app.migration_inputs;
+        if inputs.from.is_empty() {
+            inputs.from = from.to_string();
+        }
+        if inputs.until.is_empty() {
+            inputs.until = to.to_string();
+        }
+        for (name, text, slot) in [
+            (
+                "From",
+                &mut inputs.from,
+                &mut settings.loyalty_migration_from,
+            ),
+            ("To", &mut inputs.until, &mut settings.loyalty_migration_to),
+        ] {
+            match date_field_ui(ui, name, text, slot, true) {
+                DateField::Changed => changed = true,
+                DateField::Invalid => {
+                    ui.label(RichText::new("YYYY-MM-DD").color(theme::WARNING_TEXT));
+                }
+                DateField::Unchanged => {}
+            }
+        }
+        ui.label(RichText::new(format!("{from} → {to}")).weak());
+    });
+    if changed {
+        app.recompute();
+    }
     let from_rows: Vec<Option<usize>> = std::iter::once(None)
         .chain((0..tiers.len()).map(Some))
         .collect();
     egui::Grid::new("loyalty_migration")
         .striped(true)
         .show(ui, |ui| {
-            ui.label(RichText::new("12 months ago \\ now").strong());
+            ui.label(RichText::new(format!("{from} \\ {to}")).strong());
             for tier in tiers {
                 ui.label(RichText::new(&tier.name).strong());
             }
