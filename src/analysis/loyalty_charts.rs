@@ -15,7 +15,7 @@ pub fn members_per_tier_spec(results: &LoyaltyResults) -> ChartSpec {
         .enumerate()
         .map(|(i, tier)| Series {
             name: tier.name.clone(),
-            style: SeriesStyle::StackedBars,
+            style: SeriesStyle::StackedArea,
             color: palette(i),
             points: results
                 .tiers_over_time

@@ -138,11 +138,37 @@ fn draw<DB: DrawingBackend>(spec: &ChartSpec, root: &DrawingArea<DB, Shift>) -> 
         .draw()
         .map_err(err)?;
 
+    let bands = spec.stacked_bands();
     for (index, series) in spec.series.iter().enumerate() {
         let color = rgb(series.color);
         let points = spec.plotted(series).into_iter().map(|p| (p[0], p[1]));
         let drawn =
             match series.style {
+                SeriesStyle::StackedArea => {
+                    let band: &[[f64; 3]] = bands
+                        .iter()
+                        .find(|(i, _)| *i == index)
+                        .map_or(&[], |(_, b)| b.as_slice());
+                    // One quadrilateral per step, so any shape fills right.
+                    let quads = band.windows(2).map(|w| {
+                        Polygon::new(
+                            vec![
+                                (w[0][0], w[0][1]),
+                                (w[1][0], w[1][1]),
+                                (w[1][0], w[1][2]),
+                                (w[0][0], w[0][2]),
+                            ],
+                            color.mix(0.85).filled(),
+                        )
+                    });
+                    chart.draw_series(quads).map_err(err)?;
+                    chart
+                        .draw_series(LineSeries::new(
+                            band.iter().map(|p| (p[0], p[2])),
+                            color.stroke_width(2),
+                        ))
+                        .map_err(err)?
+                }
                 SeriesStyle::Bars | SeriesStyle::StackedBars => chart
                     .draw_series(bars.iter().filter(|b| b.series == index).map(|b| {
                         Rectangle::new([(b.x[0], b.y[0]), (b.x[1], b.y[1])], color.filled())

@@ -134,6 +134,9 @@ pub enum SeriesStyle {
     /// Bars stacked on the other `StackedBars` series: positive values
     /// upwards, negative ones downwards from zero.
     StackedBars,
+    /// Filled areas stacked on the other `StackedArea` series, the first at
+    /// the bottom; all share the same x values.
+    StackedArea,
 }
 
 impl SeriesStyle {
@@ -222,11 +225,21 @@ impl ChartSpec {
             [0.0, 0.0]
         };
         let mut any = false;
-        let lines = self.series.iter().filter(|s| !s.style.is_bars());
+        let lines = self
+            .series
+            .iter()
+            .filter(|s| !s.style.is_bars() && s.style != SeriesStyle::StackedArea);
         for p in lines.flat_map(|s| self.plotted(s)) {
             any = true;
             x = [x[0].min(p[0]), x[1].max(p[0])];
             y = [y[0].min(p[1]), y[1].max(p[1])];
+        }
+        for (_, band) in self.stacked_bands() {
+            for [px, lower, upper] in band {
+                any = true;
+                x = [x[0].min(px), x[1].max(px)];
+                y = [y[0].min(lower.min(upper)), y[1].max(lower.max(upper))];
+            }
         }
         for bar in self.bar_rects() {
             any = true;
@@ -234,6 +247,31 @@ impl ChartSpec {
             y = [y[0].min(bar.y[0]), y[1].max(bar.y[1])];
         }
         any.then_some((x, y))
+    }
+
+    /// Each `StackedArea` series' band: its index, and per x its lower and
+    /// upper edge (the sum of the series below it, and that plus its value).
+    pub fn stacked_bands(&self) -> Vec<(usize, Vec<[f64; 3]>)> {
+        let mut tops: std::collections::HashMap<i64, f64> = std::collections::HashMap::new();
+        self.series
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.style == SeriesStyle::StackedArea)
+            .map(|(index, series)| {
+                let band = series
+                    .points
+                    .iter()
+                    .filter(|p| p[0].is_finite() && p[1].is_finite())
+                    .map(|p| {
+                        let base = tops.entry((p[0] * 1000.0).round() as i64).or_insert(0.0);
+                        let lower = *base;
+                        *base += p[1];
+                        [p[0], lower, *base]
+                    })
+                    .collect();
+                (index, band)
+            })
+            .collect()
     }
 
     /// Where every bar goes: 80 % of the smallest gap between x values,
@@ -387,5 +425,27 @@ mod tests {
         let d = NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
         assert_eq!(day_from_epoch(days_since_epoch(d)), Some(d));
         assert_eq!(month_label(days_since_epoch(d)), "Mar");
+    }
+
+    #[test]
+    fn stacked_areas_sit_on_each_other() {
+        let series = |name: &str, ys: [f64; 2]| Series {
+            name: name.into(),
+            style: SeriesStyle::StackedArea,
+            color: palette(0),
+            points: vec![[0.0, ys[0]], [1.0, ys[1]]],
+        };
+        let spec = ChartSpec {
+            id: "s".into(),
+            title: String::new(),
+            caption: String::new(),
+            x: Axis::value("x", Unit::Count),
+            y: Axis::value("y", Unit::Count),
+            series: vec![series("low", [2.0, 3.0]), series("high", [1.0, 4.0])],
+            heatmap: None,
+        };
+        let bands = spec.stacked_bands();
+        assert_eq!(bands[1].1, vec![[0.0, 2.0, 3.0], [1.0, 3.0, 7.0]]);
+        assert_eq!(spec.bounds(), Some(([0.0, 1.0], [0.0, 7.0])));
     }
 }

@@ -1,9 +1,9 @@
 //! Draws a `ChartSpec` with egui_plot, with its title, caption and export
 //! buttons beside it.
 
-use eframe::egui::{self, Color32, RichText};
+use eframe::egui::{self, Color32, RichText, Stroke};
 use egui_plot::{
-    Bar, BarChart, GridInput, GridMark, HoverPosition, Legend, Line, Plot, PlotPoints,
+    Bar, BarChart, GridInput, GridMark, HoverPosition, Legend, Line, Plot, PlotPoints, Polygon,
 };
 
 use crate::chart::render::ImageFormat;
@@ -120,11 +120,39 @@ pub fn plot_ui(ui: &mut egui::Ui, spec: &ChartSpec, height: f32) {
         });
     }
     let bars = spec.bar_rects();
+    let bands = spec.stacked_bands();
     plot.show(ui, |plot_ui| {
         for (index, series) in spec.series.iter().enumerate() {
             let [r, g, b] = series.color;
             let color = Color32::from_rgb(r, g, b);
             match series.style {
+                SeriesStyle::StackedArea => {
+                    let band: &[[f64; 3]] = bands
+                        .iter()
+                        .find(|(i, _)| *i == index)
+                        .map_or(&[], |(_, b)| b.as_slice());
+                    let fill = color.gamma_multiply(0.85);
+                    // One convex quadrilateral per step, so any shape fills right.
+                    for step in band.windows(2) {
+                        let quad = vec![
+                            [step[0][0], step[0][1]],
+                            [step[1][0], step[1][1]],
+                            [step[1][0], step[1][2]],
+                            [step[0][0], step[0][2]],
+                        ];
+                        plot_ui.polygon(
+                            Polygon::new(series.name.clone(), PlotPoints::from(quad))
+                                .fill_color(fill)
+                                .stroke(Stroke::NONE),
+                        );
+                    }
+                    let upper: Vec<[f64; 2]> = band.iter().map(|p| [p[0], p[2]]).collect();
+                    plot_ui.line(
+                        Line::new(series.name.clone(), PlotPoints::from(upper))
+                            .color(color)
+                            .width(1.5),
+                    );
+                }
                 SeriesStyle::Bars | SeriesStyle::StackedBars => {
                     let mine = bars
                         .iter()
