@@ -395,3 +395,29 @@ fn order_ts_and_typed_columns_are_recognised() {
     assert_eq!(d.mapping.order_id.as_deref(), Some("order_id"));
     assert_eq!(d.report.rows_used, 2);
 }
+
+#[test]
+fn redeemed_points_are_recognised_in_german() {
+    let csv = "Kundennummer;Bestelldatum;Umsatz;Eingelöste Punkte\nK1;05.01.2024;19,90;0\nK1;06.02.2024;25,00;500\nK2;07.02.2024;5,00;0\n";
+    let d = load_bytes(
+        Source::File("t.csv".into()),
+        csv.as_bytes().to_vec(),
+        &ImportOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        d.mapping.points_redeemed.as_deref(),
+        Some("Eingelöste Punkte")
+    );
+    assert!(d.attributes.is_empty(), "{:?}", d.attributes);
+    let history =
+        kohorte::analysis::history::build(&d.orders, d.has_amount, d.orders_are_rows, None)
+            .unwrap();
+    let redeemed: f64 = history
+        .customers
+        .iter()
+        .flat_map(|c| c.orders.iter())
+        .map(|o| o.points_redeemed)
+        .sum();
+    assert_eq!(redeemed, 500.0);
+}
