@@ -293,17 +293,27 @@ impl<'a> Replay<'a> {
 
     /// Points earned, expired and still held before `day`.
     pub fn points_at(&self, day: i32) -> CustomerPoints {
+        self.points_at_days(&[day]).pop().unwrap_or(CustomerPoints {
+            earned: 0.0,
+            redeemed: 0.0,
+            expired: 0.0,
+            balance: 0.0,
+            qualifying: 0.0,
+            tier: None,
+        })
+    }
+
+    /// `points_at` for each of `days` (ascending), in one pass over the
+    /// orders.
+    pub fn points_at_days(&self, days: &[i32]) -> Vec<CustomerPoints> {
         let expiry = self.programme.expiry_months;
-        // Lots: (day earned, points left), oldest first.
+        // Lots: (first day they are expired, points left), oldest first.
         let mut lots: std::collections::VecDeque<(i32, f64)> = Default::default();
         let (mut earned, mut expired, mut redeemed) = (0.0, 0.0, 0.0);
         let expire_until =
             |lots: &mut std::collections::VecDeque<(i32, f64)>, until: i32, expired: &mut f64| {
-                if expiry == 0 {
-                    return;
-                }
-                while let Some(&(earned_on, left)) = lots.front() {
-                    if months_ahead(earned_on, expiry) > until {
+                while let Some(&(expires_on, left)) = lots.front() {
+                    if expires_on > until {
                         break;
                     }
                     *expired += left;
@@ -324,29 +334,42 @@ impl<'a> Replay<'a> {
             }
             points - owed
         };
-        for &(order_day, _, credited, spent) in self.orders.iter().filter(|(d, _, _, _)| *d < day) {
-            expire_until(&mut lots, order_day, &mut expired);
-            if spent > 0.0 {
-                redeemed += take_oldest(&mut lots, spent);
-            }
-            if credited >= 0.0 {
+        let mut out = Vec::with_capacity(days.len());
+        let mut next_order = 0;
+        for &day in days {
+            while let Some(&(order_day, _, credited, spent)) = self.orders.get(next_order) {
+                if order_day >= day {
+                    break;
+                }
+                next_order += 1;
+                expire_until(&mut lots, order_day, &mut expired);
+                if spent > 0.0 {
+                    redeemed += take_oldest(&mut lots, spent);
+                }
                 earned += credited;
-                lots.push_back((order_day, credited));
-            } else {
-                // A refund takes its points back from the oldest lots.
-                earned += credited;
-                take_oldest(&mut lots, -credited);
+                if credited >= 0.0 {
+                    let expires_on = if expiry == 0 {
+                        i32::MAX
+                    } else {
+                        months_ahead(order_day, expiry)
+                    };
+                    lots.push_back((expires_on, credited));
+                } else {
+                    // A refund takes its points back from the oldest lots.
+                    take_oldest(&mut lots, -credited);
+                }
             }
+            expire_until(&mut lots, day, &mut expired);
+            out.push(CustomerPoints {
+                earned,
+                redeemed,
+                expired,
+                balance: lots.iter().map(|(_, p)| p).sum(),
+                qualifying: self.qualifying_points(day),
+                tier: self.tier_at(day),
+            });
         }
-        expire_until(&mut lots, day, &mut expired);
-        CustomerPoints {
-            earned,
-            redeemed,
-            expired,
-            balance: lots.iter().map(|(_, p)| p).sum(),
-            qualifying: self.qualifying_points(day),
-            tier: self.tier_at(day),
-        }
+        out
     }
 }
 
@@ -456,7 +479,7 @@ pub fn replay(
             let r = Replay::new(programme, c);
             PerCustomer {
                 id: c.id.clone(),
-                at_checkpoints: checkpoints.iter().map(|d| r.points_at(*d)).collect(),
+                at_checkpoints: r.points_at_days(&checkpoints),
                 migration: (r.tier_at(migration_from), r.tier_at(migration_to)),
                 revenue: c
                     .orders
