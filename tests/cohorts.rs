@@ -420,3 +420,56 @@ fn overview_exports_as_a_table() {
         Some(overview.current.customers_at_start)
     );
 }
+
+/// The loyalty replay on the real CDNOW log against DuckDB's independent
+/// SQL (tests/fixtures/cdnow/make_expected.py): tier counts at every month
+/// start and the as-of date, for a programme of one point per whole dollar,
+/// multipliers of 1 and no expiry.
+#[test]
+fn cdnow_loyalty_tiers_equal_independent_sql() {
+    use kohorte::analysis::loyalty::{Programme, default_migration_window, replay};
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cdnow");
+    let programme =
+        Programme::parse(&std::fs::read_to_string(folder.join("programme.toml")).unwrap()).unwrap();
+    let data = cdnow();
+    let history = kohorte::analysis::history::build(
+        &data.orders,
+        data.has_amount,
+        data.orders_are_rows,
+        None,
+    )
+    .unwrap();
+    let as_of = day(1998, 7, 1);
+    let replayed = replay(
+        &programme,
+        &history.customers,
+        as_of,
+        false,
+        default_migration_window(as_of),
+    );
+    let mut ours: Vec<(NaiveDate, String, u64)> = Vec::new();
+    for (day, counts) in &replayed.tiers_over_time {
+        for (tier, n) in programme.tiers.iter().zip(counts) {
+            if *n > 0 {
+                ours.push((*day, tier.name.clone(), *n));
+            }
+        }
+    }
+    ours.sort();
+    let expected: Vec<(NaiveDate, String, u64)> =
+        std::fs::read_to_string(folder.join("expected_loyalty_tiers.csv"))
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(|line| {
+                let f: Vec<&str> = line.split(',').collect();
+                (
+                    NaiveDate::parse_from_str(f[0], "%Y-%m-%d").unwrap(),
+                    f[1].to_string(),
+                    f[2].parse().unwrap(),
+                )
+            })
+            .collect();
+    assert_eq!(expected.len(), 53);
+    assert_eq!(ours, expected);
+}
