@@ -218,7 +218,45 @@ pub struct Replay<'a> {
     programme: &'a Programme,
     /// (day, base points, credited points, points redeemed), by day.
     orders: Vec<(i32, f64, f64, f64)>,
+    /// Base points of the orders before each order (and of all of them
+    /// last), so that any window's sum is two binary searches.
+    base_before: Vec<f64>,
     first_purchase_day: Option<i32>,
+    days: Option<&'a DayTable>,
+}
+
+/// Calendar arithmetic done once per day of the data instead of once per
+/// customer: the day 12 months before, and the day a lot earned then
+/// expires.
+pub struct DayTable {
+    first: i32,
+    twelve_months_back: Vec<i32>,
+    expires_on: Vec<i32>,
+}
+
+impl DayTable {
+    pub fn new(first: i32, last: i32, expiry_months: u32) -> DayTable {
+        let days = first..=last.max(first);
+        DayTable {
+            first,
+            twelve_months_back: days.clone().map(|d| months_back(d, 12)).collect(),
+            expires_on: days
+                .map(|d| {
+                    if expiry_months == 0 {
+                        i32::MAX
+                    } else {
+                        months_ahead(d, expiry_months)
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    fn lookup(table: &[i32], first: i32, day: i32) -> Option<i32> {
+        usize::try_from(day - first)
+            .ok()
+            .and_then(|i| table.get(i).copied())
+    }
 }
 
 fn months_back(day: i32, months: u32) -> i32 {
@@ -238,50 +276,89 @@ fn year_start(day: i32, years_back: i32) -> i32 {
 
 impl<'a> Replay<'a> {
     pub fn new(programme: &'a Programme, customer: &CustomerHistory) -> Replay<'a> {
+        Replay::with_days(programme, customer, None)
+    }
+
+    /// As `new`, with the calendar arithmetic looked up in `days`.
+    pub fn with_days(
+        programme: &'a Programme,
+        customer: &CustomerHistory,
+        days: Option<&'a DayTable>,
+    ) -> Replay<'a> {
+        // Base points do not depend on tiers, so they come first; each
+        // order's multiplier then depends only on the orders before its day.
+        let orders: Vec<(i32, f64, f64, f64)> = customer
+            .orders
+            .iter()
+            .map(|o| {
+                (
+                    o.day,
+                    programme.base_points(o.amount),
+                    0.0,
+                    o.points_redeemed.max(0.0),
+                )
+            })
+            .collect();
+        let mut base_before = Vec::with_capacity(orders.len() + 1);
+        let mut running = 0.0;
+        base_before.push(running);
+        for order in &orders {
+            running += order.1;
+            base_before.push(running);
+        }
         let mut replay = Replay {
             programme,
-            orders: Vec::with_capacity(customer.orders.len()),
+            orders,
+            base_before,
             first_purchase_day: customer.first_purchase_day(),
+            days,
         };
-        for order in &customer.orders {
-            let base = programme.base_points(order.amount);
+        for i in 0..replay.orders.len() {
+            let (day, base, _, _) = replay.orders[i];
             let multiplier = replay
-                .tier_at(order.day)
+                .tier_at(day)
                 .and_then(|t| programme.tiers.get(t))
                 .map_or(1.0, |t| t.multiplier);
-            replay.orders.push((
-                order.day,
-                base,
-                base * multiplier,
-                order.points_redeemed.max(0.0),
-            ));
+            replay.orders[i].2 = base * multiplier;
         }
         replay
     }
 
     fn base_points_between(&self, from: i32, until: i32) -> f64 {
-        self.orders
-            .iter()
-            .filter(|(day, _, _, _)| *day >= from && *day < until)
-            .map(|(_, base, _, _)| base)
-            .sum()
+        let start = self.orders.partition_point(|o| o.0 < from);
+        let end = self.orders.partition_point(|o| o.0 < until).max(start);
+        match (self.base_before.get(end), self.base_before.get(start)) {
+            (Some(to), Some(from)) => to - from,
+            _ => 0.0,
+        }
     }
 
     /// Qualifying points at `day` under the rolling rule, or this year's
     /// points before `day` under the calendar-year rule.
     pub fn qualifying_points(&self, day: i32) -> f64 {
         match self.programme.qualification {
-            Qualification::Rolling12Months => self.base_points_between(months_back(day, 12), day),
+            Qualification::Rolling12Months => {
+                let from = self
+                    .days
+                    .and_then(|t| DayTable::lookup(&t.twelve_months_back, t.first, day))
+                    .unwrap_or_else(|| months_back(day, 12));
+                self.base_points_between(from, day)
+            }
             Qualification::CalendarYear => self.base_points_between(year_start(day, 0), day),
         }
     }
 
     /// The tier held on `day`; `None` before the first purchase.
     pub fn tier_at(&self, day: i32) -> Option<usize> {
+        self.tier_with(day, self.qualifying_points(day))
+    }
+
+    /// The tier on `day` given its qualifying points.
+    fn tier_with(&self, day: i32, qualifying: f64) -> Option<usize> {
         if self.first_purchase_day.is_none_or(|first| first >= day) {
             return None;
         }
-        let current = self.programme.tier_for(self.qualifying_points(day));
+        let current = self.programme.tier_for(qualifying);
         Some(match self.programme.qualification {
             Qualification::Rolling12Months => current,
             Qualification::CalendarYear => {
@@ -351,7 +428,9 @@ impl<'a> Replay<'a> {
                     let expires_on = if expiry == 0 {
                         i32::MAX
                     } else {
-                        months_ahead(order_day, expiry)
+                        self.days
+                            .and_then(|t| DayTable::lookup(&t.expires_on, t.first, order_day))
+                            .unwrap_or_else(|| months_ahead(order_day, expiry))
                     };
                     lots.push_back((expires_on, credited));
                 } else {
@@ -360,13 +439,14 @@ impl<'a> Replay<'a> {
                 }
             }
             expire_until(&mut lots, day, &mut expired);
+            let qualifying = self.qualifying_points(day);
             out.push(CustomerPoints {
                 earned,
                 redeemed,
                 expired,
                 balance: lots.iter().map(|(_, p)| p).sum(),
-                qualifying: self.qualifying_points(day),
-                tier: self.tier_at(day),
+                qualifying,
+                tier: self.tier_with(day, qualifying),
             });
         }
         out
@@ -465,54 +545,91 @@ pub fn replay(
         day_number(migration_window.0),
         day_number(migration_window.1),
     );
-    struct PerCustomer {
-        id: String,
-        at_checkpoints: Vec<CustomerPoints>,
-        /// Tiers at the start and the end of the migration window.
-        migration: (Option<usize>, Option<usize>),
+    let last_day = customers
+        .iter()
+        .filter_map(|c| c.orders.last().map(|o| o.day))
+        .max()
+        .unwrap_or(as_of_day)
+        .max(as_of_day)
+        .max(migration_to);
+    let table = DayTable::new(
+        first_day.min(migration_from),
+        last_day,
+        programme.expiry_months,
+    );
+    /// What every customer adds up to, gathered per thread.
+    struct Sums {
+        tier_counts: Vec<Vec<u64>>,
+        /// Earned, expired, outstanding and redeemed at each checkpoint.
+        totals: Vec<(f64, f64, f64, f64)>,
+        migration: std::collections::BTreeMap<(Option<usize>, usize), u64>,
         revenue: f64,
+        customers: Vec<(String, CustomerPoints)>,
     }
-    let replayed: Vec<PerCustomer> = customers
+    let empty = || Sums {
+        tier_counts: vec![vec![0; tiers]; checkpoints.len()],
+        totals: vec![(0.0, 0.0, 0.0, 0.0); checkpoints.len()],
+        migration: Default::default(),
+        revenue: 0.0,
+        customers: Vec::new(),
+    };
+    let sums = customers
         .par_iter()
         .filter(|c| c.first_purchase_day().is_some_and(|d| d < as_of_day))
-        .map(|c| {
-            let r = Replay::new(programme, c);
-            PerCustomer {
-                id: c.id.clone(),
-                at_checkpoints: r.points_at_days(&checkpoints),
-                migration: (r.tier_at(migration_from), r.tier_at(migration_to)),
-                revenue: c
-                    .orders
-                    .iter()
-                    .filter(|o| o.day < as_of_day)
-                    .map(|o| o.amount)
-                    .sum(),
+        .fold(empty, |mut sums, c| {
+            let r = Replay::with_days(programme, c, Some(&table));
+            let at = r.points_at_days(&checkpoints);
+            for (i, points) in at.iter().enumerate() {
+                if let Some(count) = points
+                    .tier
+                    .and_then(|t| sums.tier_counts.get_mut(i)?.get_mut(t))
+                {
+                    *count += 1;
+                }
+                if let Some(total) = sums.totals.get_mut(i) {
+                    total.0 += points.earned;
+                    total.1 += points.expired;
+                    total.2 += points.balance;
+                    total.3 += points.redeemed;
+                }
             }
+            if let (from, Some(to)) = (r.tier_at(migration_from), r.tier_at(migration_to)) {
+                *sums.migration.entry((from, to)).or_default() += 1;
+            }
+            sums.revenue += c
+                .orders
+                .iter()
+                .filter(|o| o.day < as_of_day)
+                .map(|o| o.amount)
+                .sum::<f64>();
+            if let Some(last) = at.into_iter().last() {
+                sums.customers.push((c.id.clone(), last));
+            }
+            sums
         })
-        .collect();
-    let mut tiers_over_time: Vec<(NaiveDate, Vec<u64>)> = checkpoints
-        .iter()
-        .map(|d| (day_from_number(*d), vec![0; tiers]))
-        .collect();
-    // Earned, expired, outstanding and redeemed at each checkpoint.
-    let mut totals = vec![(0.0, 0.0, 0.0, 0.0); checkpoints.len()];
-    let mut migration: std::collections::BTreeMap<(Option<usize>, usize), u64> = Default::default();
-    for c in &replayed {
-        for (i, points) in c.at_checkpoints.iter().enumerate() {
-            if let Some(tier) = points.tier
-                && let Some(count) = tiers_over_time[i].1.get_mut(tier)
-            {
-                *count += 1;
+        .reduce(empty, |mut a, b| {
+            for (x, y) in a.tier_counts.iter_mut().zip(b.tier_counts) {
+                for (n, m) in x.iter_mut().zip(y) {
+                    *n += m;
+                }
             }
-            totals[i].0 += points.earned;
-            totals[i].1 += points.expired;
-            totals[i].2 += points.balance;
-            totals[i].3 += points.redeemed;
-        }
-        if let (from, Some(to)) = c.migration {
-            *migration.entry((from, to)).or_default() += 1;
-        }
-    }
+            for (x, y) in a.totals.iter_mut().zip(b.totals) {
+                *x = (x.0 + y.0, x.1 + y.1, x.2 + y.2, x.3 + y.3);
+            }
+            for (key, n) in b.migration {
+                *a.migration.entry(key).or_default() += n;
+            }
+            a.revenue += b.revenue;
+            a.customers.extend(b.customers);
+            a
+        });
+    let tiers_over_time: Vec<(NaiveDate, Vec<u64>)> = checkpoints
+        .iter()
+        .zip(sums.tier_counts)
+        .map(|(d, counts)| (day_from_number(*d), counts))
+        .collect();
+    let totals = sums.totals;
+    let migration = sums.migration;
     let rate_value = if redemptions_from_data {
         programme.point_value
     } else {
@@ -535,14 +652,16 @@ pub fn replay(
         })
         .collect();
     let last = totals.last().copied().unwrap_or((0.0, 0.0, 0.0, 0.0));
-    let revenue: f64 = replayed.iter().map(|c| c.revenue).sum();
+    let revenue = sums.revenue;
+    let mut customers_now = sums.customers;
+    customers_now.sort_by(|a, b| a.0.cmp(&b.0));
     let now = tiers_over_time
         .last()
         .map(|(_, counts)| counts.clone())
         .unwrap_or_default();
     let share = |value: f64| (revenue > 0.0).then(|| value / revenue);
     let summary = LoyaltySummary {
-        members: replayed.len() as u64,
+        members: customers_now.len() as u64,
         members_per_tier: programme
             .tiers
             .iter()
@@ -564,10 +683,7 @@ pub fn replay(
     LoyaltyResults {
         programme: programme.clone(),
         as_of,
-        customers: replayed
-            .into_iter()
-            .filter_map(|c| Some((c.id, c.at_checkpoints.into_iter().last()?)))
-            .collect(),
+        customers: customers_now,
         tiers_over_time,
         migration: migration
             .into_iter()
