@@ -121,8 +121,11 @@ pub enum ProgrammeError {
 impl Programme {
     pub fn parse(text: &str) -> Result<Programme, ProgrammeError> {
         let programme: Programme = toml::from_str(text).map_err(|e| ProgrammeError::Syntax {
+            // Counted on bytes: a span never needs to fall on a character
+            // boundary for this to be safe.
             line: e.span().map_or(0, |span| {
-                text[..span.start.min(text.len())].lines().count().max(1)
+                let before = text.as_bytes().get(..span.start).unwrap_or(text.as_bytes());
+                before.iter().filter(|b| **b == b'\n').count() + 1
             }),
             message: e.message().to_string(),
         })?;
@@ -884,6 +887,11 @@ mod tests {
     #[test]
     fn malformed_files_say_where() {
         let error = Programme::parse("name = \"X\"\npoints_per_currency = \"one\"\n").unwrap_err();
+        assert!(
+            matches!(error, ProgrammeError::Syntax { line: 2, .. }),
+            "{error}"
+        );
+        let error = Programme::parse("name = \"Ä\"\nrounding = \"up\"\n").unwrap_err();
         assert!(
             matches!(error, ProgrammeError::Syntax { line: 2, .. }),
             "{error}"
