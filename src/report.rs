@@ -38,15 +38,18 @@ pub enum Analysis {
     Segments,
     /// The CLV models: per-customer predictions, the model, CLV by segment.
     Clv,
+    /// The loyalty programme given with `--loyalty`, replayed.
+    Loyalty,
 }
 
 impl Analysis {
-    pub const ALL: [Analysis; 5] = [
+    pub const ALL: [Analysis; 6] = [
         Analysis::Activity,
         Analysis::Cohorts,
         Analysis::Kpis,
         Analysis::Segments,
         Analysis::Clv,
+        Analysis::Loyalty,
     ];
 
     pub fn name(self) -> &'static str {
@@ -56,6 +59,7 @@ impl Analysis {
             Analysis::Kpis => "kpis",
             Analysis::Segments => "segments",
             Analysis::Clv => "clv",
+            Analysis::Loyalty => "loyalty",
         }
     }
 
@@ -214,8 +218,22 @@ pub fn run(request: &ReportRequest) -> Result<ReportSummary, ReportError> {
         writer.chart(&s.rfm_sizes)?;
         writer.chart(&s.lifecycle_chart)?;
     }
-    if let Some(path) = &request.loyalty {
-        write_loyalty(&mut writer, path, &results, &dataset)?;
+    // The loyalty replay runs when a programme is given, unless --only
+    // leaves it out; asking for it without a programme is an error.
+    match &request.loyalty {
+        Some(path) if wanted(Analysis::Loyalty) => {
+            write_loyalty(&mut writer, path, &results, &dataset)?
+        }
+        None if request
+            .only
+            .as_ref()
+            .is_some_and(|only| only.contains(&Analysis::Loyalty)) =>
+        {
+            return Err(ReportError::Analysis(
+                "--only loyalty needs the programme: add --loyalty PROGRAM.toml".into(),
+            ));
+        }
+        _ => {}
     }
     if wanted(Analysis::Clv) {
         write_clv(&mut writer, &results, &settings, &window)?;

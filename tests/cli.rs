@@ -163,13 +163,20 @@ fn bad_flags_exit_2() {
     let run = report(
         &fixture("orders_plain.csv"),
         out.path(),
-        &["--only", "loyalty"],
+        &["--only", "survey"],
     );
     assert_eq!(run.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&run.stderr)
-            .contains("this version has: activity, cohorts, kpis, segments, clv")
+            .contains("this version has: activity, cohorts, kpis, segments, clv, loyalty")
     );
+    let run = report(
+        &fixture("orders_plain.csv"),
+        out.path(),
+        &["--only", "loyalty"],
+    );
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("add --loyalty PROGRAM.toml"));
     for flags in [
         ["--discount-rate", "5"],
         ["--clv-model", "lifetimes"],
@@ -283,7 +290,7 @@ fn loyalty_programme_replays_into_the_report() {
         out.path(),
         &[
             "--only",
-            "activity",
+            "loyalty",
             "--loyalty",
             demo.join("programme.toml").to_str().unwrap(),
         ],
@@ -317,7 +324,7 @@ fn loyalty_programme_replays_into_the_report() {
     let run = report(
         &demo.join("orders.csv"),
         &out.path().join("again"),
-        &["--only", "activity", "--loyalty", bad.to_str().unwrap()],
+        &["--only", "loyalty", "--loyalty", bad.to_str().unwrap()],
     );
     assert_eq!(run.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&run.stderr);
