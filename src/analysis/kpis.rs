@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use super::history::{CustomerHistory, History};
 use super::metrics::{
-    churn_rate, lifetime_years, product_retention_rate, purchase_clv, repeat_purchase_rate,
+    arpu_clv, churn_rate, lifetime_years, product_retention_rate, purchase_clv,
+    repeat_purchase_rate, subscription_clv,
 };
 use super::period::Granularity;
 use crate::calendar::{day_from_number, day_number};
@@ -301,10 +302,10 @@ pub fn simple_clv_of<'a>(
         lifetime_years: lifetime,
         clv,
         arpu_per_year: year.arpu,
-        arpu_clv: year.arpu.map(|arpu| arpu * lifetime),
+        arpu_clv: year.arpu.map(|arpu| arpu_clv(arpu, lifetime)),
         monthly_price,
         months_subscribed,
-        subscription_clv: monthly_price.map(|price| price * months_subscribed),
+        subscription_clv: monthly_price.map(|price| subscription_clv(price, months_subscribed)),
     }
 }
 
