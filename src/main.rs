@@ -104,6 +104,12 @@ struct ReportArgs {
     /// loyalty_summary.json and charts.
     #[arg(long)]
     loyalty: Option<PathBuf>,
+    /// A survey export (NPS answers): adds nps.csv, NPS per calendar month.
+    #[arg(long)]
+    survey: Option<PathBuf>,
+    /// The survey column holding the 0-10 scores (default: detected from its name).
+    #[arg(long)]
+    survey_score: Option<String>,
     /// Comma-separated analyses to run (default: all).
     #[arg(long, value_delimiter = ',', value_parser = Analysis::parse)]
     only: Option<Vec<Analysis>>,
@@ -201,6 +207,8 @@ impl ReportArgs {
                     .unwrap_or_else(|| kohorte::analysis::RFM_SEGMENT.to_string()),
             },
             loyalty: self.loyalty,
+            survey: self.survey,
+            survey_score: self.survey_score,
             only: self.only,
         }
     }

@@ -40,16 +40,19 @@ pub enum Analysis {
     Clv,
     /// The loyalty programme given with `--loyalty`, replayed.
     Loyalty,
+    /// NPS per month from the survey given with `--survey`.
+    Survey,
 }
 
 impl Analysis {
-    pub const ALL: [Analysis; 6] = [
+    pub const ALL: [Analysis; 7] = [
         Analysis::Activity,
         Analysis::Cohorts,
         Analysis::Kpis,
         Analysis::Segments,
         Analysis::Clv,
         Analysis::Loyalty,
+        Analysis::Survey,
     ];
 
     pub fn name(self) -> &'static str {
@@ -60,6 +63,7 @@ impl Analysis {
             Analysis::Segments => "segments",
             Analysis::Clv => "clv",
             Analysis::Loyalty => "loyalty",
+            Analysis::Survey => "survey",
         }
     }
 
@@ -89,6 +93,10 @@ pub struct ReportRequest {
     pub clv: ClvSettings,
     /// A loyalty programme file to replay (`--loyalty`).
     pub loyalty: Option<PathBuf>,
+    /// A survey export (`--survey`) and the column holding its scores
+    /// (`--survey-score`, detected when `None`).
+    pub survey: Option<PathBuf>,
+    pub survey_score: Option<String>,
     /// `None` runs every analysis.
     pub only: Option<Vec<Analysis>>,
 }
@@ -235,6 +243,21 @@ pub fn run(request: &ReportRequest) -> Result<ReportSummary, ReportError> {
         }
         _ => {}
     }
+    match &request.survey {
+        Some(path) if wanted(Analysis::Survey) => {
+            write_survey(&mut writer, path, request.survey_score.as_deref())?
+        }
+        None if request
+            .only
+            .as_ref()
+            .is_some_and(|only| only.contains(&Analysis::Survey)) =>
+        {
+            return Err(ReportError::Analysis(
+                "--only survey needs the survey export: add --survey FILE".into(),
+            ));
+        }
+        _ => {}
+    }
     if wanted(Analysis::Clv) {
         write_clv(&mut writer, &results, &settings, &window)?;
     }
@@ -243,6 +266,22 @@ pub fn run(request: &ReportRequest) -> Result<ReportSummary, ReportError> {
         rows_used: dataset.report.rows_used,
         customers: dataset.report.customers,
     })
+}
+
+/// `nps.csv` from a survey export read with the same importer as orders.
+fn write_survey(
+    writer: &mut Writer,
+    path: &Path,
+    score_column: Option<&str>,
+) -> Result<(), ReportError> {
+    let dataset = Source::File(path.to_path_buf()).load(&ImportOptions::default())?;
+    let answers = crate::analysis::survey::read(&dataset, score_column)
+        .map_err(|e| ReportError::Analysis(format!("survey: {e}")))?;
+    let months = crate::analysis::survey::nps_by_month(&answers);
+    writer.csv(
+        "nps.csv",
+        &crate::analysis::survey::nps_frame(&months).map_err(analysis_error)?,
+    )
 }
 
 fn write_loyalty(

@@ -160,15 +160,11 @@ fn bad_files_exit_2_with_one_line() {
 #[test]
 fn bad_flags_exit_2() {
     let out = tempfile::tempdir().unwrap();
-    let run = report(
-        &fixture("orders_plain.csv"),
-        out.path(),
-        &["--only", "survey"],
-    );
+    let run = report(&fixture("orders_plain.csv"), out.path(), &["--only", "mrr"]);
     assert_eq!(run.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&run.stderr)
-            .contains("this version has: activity, cohorts, kpis, segments, clv, loyalty")
+            .contains("this version has: activity, cohorts, kpis, segments, clv, loyalty, survey")
     );
     let run = report(
         &fixture("orders_plain.csv"),
@@ -333,4 +329,63 @@ fn loyalty_programme_replays_into_the_report() {
         stderr.contains("must start with a tier from 0 points"),
         "{stderr}"
     );
+}
+
+/// NPS per month of the demo survey against DuckDB's independent SQL
+/// (tests/fixtures/demo/make_expected.py).
+#[test]
+fn survey_nps_per_month_equals_independent_sql() {
+    let out = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let run = report(
+        &root.join("assets/demo/orders.csv"),
+        out.path(),
+        &[
+            "--only",
+            "survey",
+            "--survey",
+            root.join("assets/demo/survey.csv").to_str().unwrap(),
+        ],
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let ours = std::fs::read_to_string(out.path().join("nps.csv")).unwrap();
+    let expected =
+        std::fs::read_to_string(root.join("tests/fixtures/demo/expected_nps_month.csv")).unwrap();
+    assert_eq!(ours.lines().count(), expected.lines().count());
+    for (a, b) in ours.lines().zip(expected.lines()).skip(1) {
+        let (a, b): (Vec<&str>, Vec<&str>) = (a.split(',').collect(), b.split(',').collect());
+        assert_eq!(a[..5], b[..5], "{a:?} vs {b:?}");
+        let (x, y): (f64, f64) = (a[5].parse().unwrap(), b[5].parse().unwrap());
+        assert!((x - y).abs() < 1e-5, "{a:?} vs {b:?}");
+    }
+    assert_eq!(
+        ours.lines().next().unwrap(),
+        "period,responses,promoters,passives,detractors,nps"
+    );
+
+    let run = report(
+        &root.join("assets/demo/orders.csv"),
+        out.path(),
+        &["--only", "survey"],
+    );
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("add --survey FILE"));
+    let run = report(
+        &root.join("assets/demo/orders.csv"),
+        out.path(),
+        &[
+            "--only",
+            "survey",
+            "--survey",
+            root.join("assets/demo/events.csv").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("named like a survey score"), "{stderr}");
 }

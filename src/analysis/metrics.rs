@@ -46,6 +46,19 @@ pub fn purchase_clv(
     average_purchase_value * purchases_per_year * lifetime_years
 }
 
+/// Net Promoter Score: % promoters − % detractors, from −100 to 100.
+pub fn nps(promoters: u64, detractors: u64, responses: u64) -> Option<f64> {
+    ratio(
+        100.0 * (promoters as f64 - detractors as f64),
+        responses as f64,
+    )
+}
+
+/// Customer satisfaction: satisfied answers ÷ all answers.
+pub fn csat(satisfied: u64, responses: u64) -> Option<f64> {
+    ratio(satisfied as f64, responses as f64)
+}
+
 /// Expected lifetime in years from an annual churn rate (1 ÷ churn), capped
 /// so that a period without churn does not promise an eternal customer.
 pub fn lifetime_years(annual_churn: Option<f64>, cap_years: f64) -> f64 {
@@ -60,6 +73,14 @@ mod tests {
     use super::*;
 
     /// The worked examples of the metric catalogue (shared/docs/metrics.md).
+    #[test]
+    fn survey_examples_of_the_catalogue() {
+        assert_eq!(nps(60, 10, 100), Some(50.0));
+        assert_eq!(nps(70, 10, 100), Some(60.0));
+        assert_eq!(csat(400, 500), Some(0.8));
+        assert_eq!(nps(0, 0, 0), None);
+    }
+
     #[test]
     fn catalogue_examples() {
         assert_eq!(retention_rate(75, 100), Some(0.75));

@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod period;
 pub mod segment_charts;
 pub mod segments;
+pub mod survey;
 
 use std::sync::Arc;
 

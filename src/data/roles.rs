@@ -104,6 +104,8 @@ impl Role {
                 "noclient",
                 "userid",
                 "user",
+                "respondentid",
+                "respondent",
                 "buyer",
                 "email",
                 "emailaddress",
