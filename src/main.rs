@@ -110,6 +110,13 @@ struct ReportArgs {
     /// The survey column holding the 0-10 scores (default: detected from its name).
     #[arg(long)]
     survey_score: Option<String>,
+    /// An event log (user, time, event name): adds activity.csv (DAU, WAU,
+    /// MAU, stickiness per day) and engagement.csv.
+    #[arg(long)]
+    events: Option<PathBuf>,
+    /// The event log's event-name column (default: detected from its name).
+    #[arg(long)]
+    event_column: Option<String>,
     /// Comma-separated analyses to run (default: all).
     #[arg(long, value_delimiter = ',', value_parser = Analysis::parse)]
     only: Option<Vec<Analysis>>,
@@ -209,6 +216,8 @@ impl ReportArgs {
             loyalty: self.loyalty,
             survey: self.survey,
             survey_score: self.survey_score,
+            events: self.events,
+            event_column: self.event_column,
             only: self.only,
         }
     }

@@ -42,10 +42,12 @@ pub enum Analysis {
     Loyalty,
     /// NPS per month from the survey given with `--survey`.
     Survey,
+    /// DAU, WAU, MAU and engagement from the event log given with `--events`.
+    Engagement,
 }
 
 impl Analysis {
-    pub const ALL: [Analysis; 7] = [
+    pub const ALL: [Analysis; 8] = [
         Analysis::Activity,
         Analysis::Cohorts,
         Analysis::Kpis,
@@ -53,6 +55,7 @@ impl Analysis {
         Analysis::Clv,
         Analysis::Loyalty,
         Analysis::Survey,
+        Analysis::Engagement,
     ];
 
     pub fn name(self) -> &'static str {
@@ -64,6 +67,7 @@ impl Analysis {
             Analysis::Clv => "clv",
             Analysis::Loyalty => "loyalty",
             Analysis::Survey => "survey",
+            Analysis::Engagement => "engagement",
         }
     }
 
@@ -97,6 +101,10 @@ pub struct ReportRequest {
     /// (`--survey-score`, detected when `None`).
     pub survey: Option<PathBuf>,
     pub survey_score: Option<String>,
+    /// An event log (`--events`) and its event-name column (`--event-column`,
+    /// detected when `None`).
+    pub events: Option<PathBuf>,
+    pub event_column: Option<String>,
     /// `None` runs every analysis.
     pub only: Option<Vec<Analysis>>,
 }
@@ -163,7 +171,8 @@ pub fn run(request: &ReportRequest) -> Result<ReportSummary, ReportError> {
         Results::compute(&dataset, &settings).map_err(|e| ReportError::Analysis(e.to_string()))?;
     let wanted = |a: Analysis| request.only.as_ref().is_none_or(|only| only.contains(&a));
     if wanted(Analysis::Activity) {
-        writer.csv("activity.csv", &results.activity.table)?;
+        // `activity.csv` is the event log's DAU/WAU/MAU (--events).
+        writer.csv("orders_per_month.csv", &results.activity.table)?;
         writer.chart(&results.activity.orders_chart)?;
         if let Some(revenue) = &results.activity.revenue_chart {
             writer.chart(revenue)?;
@@ -258,6 +267,21 @@ pub fn run(request: &ReportRequest) -> Result<ReportSummary, ReportError> {
         }
         _ => {}
     }
+    match &request.events {
+        Some(path) if wanted(Analysis::Engagement) => {
+            write_engagement(&mut writer, path, request.event_column.as_deref())?
+        }
+        None if request
+            .only
+            .as_ref()
+            .is_some_and(|only| only.contains(&Analysis::Engagement)) =>
+        {
+            return Err(ReportError::Analysis(
+                "--only engagement needs the event log: add --events FILE".into(),
+            ));
+        }
+        _ => {}
+    }
     if wanted(Analysis::Clv) {
         write_clv(&mut writer, &results, &settings, &window)?;
     }
@@ -266,6 +290,30 @@ pub fn run(request: &ReportRequest) -> Result<ReportSummary, ReportError> {
         rows_used: dataset.report.rows_used,
         customers: dataset.report.customers,
     })
+}
+
+/// `activity.csv` (DAU, WAU, MAU, stickiness per day) and `engagement.csv`
+/// (score and event counts per user, every event weighing 1) from an event
+/// log read with the same importer as orders.
+fn write_engagement(
+    writer: &mut Writer,
+    path: &Path,
+    event_column: Option<&str>,
+) -> Result<(), ReportError> {
+    use crate::analysis::engagement;
+    let dataset = Source::File(path.to_path_buf()).load(&ImportOptions::default())?;
+    let events = engagement::read(&dataset, event_column)
+        .map_err(|e| ReportError::Analysis(format!("events: {e}")))?;
+    let days = engagement::daily_activity(&events);
+    writer.csv(
+        "activity.csv",
+        &engagement::activity_frame(&days).map_err(analysis_error)?,
+    )?;
+    let scores = engagement::engagement(&events, &Default::default(), None);
+    writer.csv(
+        "engagement.csv",
+        &engagement::engagement_frame(&scores).map_err(analysis_error)?,
+    )
 }
 
 /// `nps.csv` from a survey export read with the same importer as orders.

@@ -54,7 +54,7 @@ fn writes_import_json_and_charts() {
     assert_eq!(json["dropped"][1]["reason"], "unreadable_date");
     assert_eq!(json["dropped"][1]["examples"][0]["row"], 7);
     for file in [
-        "activity.csv",
+        "orders_per_month.csv",
         "orders_per_month.svg",
         "orders_per_month.png",
         "revenue_per_month.png",
@@ -65,7 +65,7 @@ fn writes_import_json_and_charts() {
     }
     let png = std::fs::read(out.path().join("orders_per_month.png")).unwrap();
     assert_eq!(&png[1..4], b"PNG");
-    let activity = std::fs::read_to_string(out.path().join("activity.csv")).unwrap();
+    let activity = std::fs::read_to_string(out.path().join("orders_per_month.csv")).unwrap();
     assert_eq!(
         activity.lines().next(),
         Some("month,orders,customers,revenue")
@@ -162,10 +162,9 @@ fn bad_flags_exit_2() {
     let out = tempfile::tempdir().unwrap();
     let run = report(&fixture("orders_plain.csv"), out.path(), &["--only", "mrr"]);
     assert_eq!(run.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&run.stderr)
-            .contains("this version has: activity, cohorts, kpis, segments, clv, loyalty, survey")
-    );
+    assert!(String::from_utf8_lossy(&run.stderr).contains(
+        "this version has: activity, cohorts, kpis, segments, clv, loyalty, survey, engagement"
+    ));
     let run = report(
         &fixture("orders_plain.csv"),
         out.path(),
@@ -388,4 +387,43 @@ fn survey_nps_per_month_equals_independent_sql() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
     assert!(stderr.contains("named like a survey score"), "{stderr}");
+}
+
+/// DAU, WAU and MAU of the demo event log against DuckDB's independent SQL
+/// (tests/fixtures/demo/make_expected.py), every day.
+#[test]
+fn event_activity_equals_independent_sql() {
+    let out = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let run = report(
+        &root.join("assets/demo/orders.csv"),
+        out.path(),
+        &[
+            "--only",
+            "engagement",
+            "--events",
+            root.join("assets/demo/events.csv").to_str().unwrap(),
+        ],
+    );
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let ours = std::fs::read_to_string(out.path().join("activity.csv")).unwrap();
+    let expected =
+        std::fs::read_to_string(root.join("tests/fixtures/demo/expected_activity_day.csv"))
+            .unwrap();
+    assert_eq!(ours.lines().next(), Some("date,dau,wau,mau,stickiness"));
+    let ours: Vec<String> = ours
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit_once(',').unwrap().0.to_string())
+        .collect();
+    let expected: Vec<&str> = expected.lines().skip(1).collect();
+    assert_eq!(ours.len(), 823);
+    assert_eq!(ours, expected);
+    let engagement = std::fs::read_to_string(out.path().join("engagement.csv")).unwrap();
+    assert!(engagement.starts_with("user_id,score,add_to_cart,app_open,search,view_product\n"));
+    assert_eq!(engagement.lines().count(), 2072);
 }

@@ -54,6 +54,19 @@ pub fn nps(promoters: u64, detractors: u64, responses: u64) -> Option<f64> {
     )
 }
 
+/// DAU ÷ MAU; above 0.2 counts as good engagement.
+pub fn stickiness(dau: u64, mau: u64) -> Option<f64> {
+    ratio(dau as f64, mau as f64)
+}
+
+/// Customer engagement score: Σ over event names of count × weight.
+pub fn engagement_score(counts_and_weights: impl IntoIterator<Item = (u64, f64)>) -> f64 {
+    counts_and_weights
+        .into_iter()
+        .map(|(count, weight)| count as f64 * weight)
+        .sum()
+}
+
 /// Customer satisfaction: satisfied answers ÷ all answers.
 pub fn csat(satisfied: u64, responses: u64) -> Option<f64> {
     ratio(satisfied as f64, responses as f64)
@@ -73,6 +86,13 @@ mod tests {
     use super::*;
 
     /// The worked examples of the metric catalogue (shared/docs/metrics.md).
+    #[test]
+    fn activity_examples_of_the_catalogue() {
+        assert_eq!(stickiness(500, 2_000), Some(0.25));
+        // create project 5, assign task 4, complete task 3; 2, 3 and 4 times.
+        assert_eq!(engagement_score([(2, 5.0), (3, 4.0), (4, 3.0)]), 34.0);
+    }
+
     #[test]
     fn survey_examples_of_the_catalogue() {
         assert_eq!(nps(60, 10, 100), Some(50.0));

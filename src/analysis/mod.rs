@@ -6,6 +6,7 @@ pub mod activity;
 pub mod clv;
 pub mod cohort_charts;
 pub mod cohorts;
+pub mod engagement;
 pub mod filter;
 pub mod history;
 pub mod kpis;
