@@ -44,10 +44,12 @@ pub enum Analysis {
     Survey,
     /// DAU, WAU, MAU and engagement from the event log given with `--events`.
     Engagement,
+    /// MRR and its movements, when the order log is a subscription log.
+    Mrr,
 }
 
 impl Analysis {
-    pub const ALL: [Analysis; 8] = [
+    pub const ALL: [Analysis; 9] = [
         Analysis::Activity,
         Analysis::Cohorts,
         Analysis::Kpis,
@@ -56,6 +58,7 @@ impl Analysis {
         Analysis::Loyalty,
         Analysis::Survey,
         Analysis::Engagement,
+        Analysis::Mrr,
     ];
 
     pub fn name(self) -> &'static str {
@@ -68,6 +71,7 @@ impl Analysis {
             Analysis::Loyalty => "loyalty",
             Analysis::Survey => "survey",
             Analysis::Engagement => "engagement",
+            Analysis::Mrr => "mrr",
         }
     }
 
@@ -282,6 +286,13 @@ pub fn run(request: &ReportRequest) -> Result<ReportSummary, ReportError> {
         }
         _ => {}
     }
+    if wanted(Analysis::Mrr) {
+        let asked = request
+            .only
+            .as_ref()
+            .is_some_and(|only| only.contains(&Analysis::Mrr));
+        write_mrr(&mut writer, &results, &dataset, asked)?;
+    }
     if wanted(Analysis::Clv) {
         write_clv(&mut writer, &results, &settings, &window)?;
     }
@@ -290,6 +301,36 @@ pub fn run(request: &ReportRequest) -> Result<ReportSummary, ReportError> {
         rows_used: dataset.report.rows_used,
         customers: dataset.report.customers,
     })
+}
+
+/// `mrr.csv` when the orders are recurring payments; asking for it on a
+/// log that is not is an error, running everything just leaves it out.
+fn write_mrr(
+    writer: &mut Writer,
+    results: &Results,
+    dataset: &crate::data::Dataset,
+    asked: bool,
+) -> Result<(), ReportError> {
+    use crate::analysis::mrr;
+    let history = crate::analysis::history::build(
+        &results.orders,
+        dataset.has_amount,
+        dataset.orders_are_rows,
+        None,
+    )
+    .map_err(analysis_error)?;
+    if !dataset.has_amount || mrr::recurring_reason(&history, &dataset.attributes).is_none() {
+        return if asked {
+            Err(ReportError::Analysis(format!(
+                "--only mrr: '{}' does not look like a subscription log (no plan column, and customers do not pay about monthly)",
+                dataset.report.source
+            )))
+        } else {
+            Ok(())
+        };
+    }
+    let months = mrr::mrr_by_month(&history, results.as_of);
+    writer.csv("mrr.csv", &mrr::mrr_frame(&months).map_err(analysis_error)?)
 }
 
 /// `activity.csv` (DAU, WAU, MAU, stickiness per day) and `engagement.csv`

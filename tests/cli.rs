@@ -160,10 +160,10 @@ fn bad_files_exit_2_with_one_line() {
 #[test]
 fn bad_flags_exit_2() {
     let out = tempfile::tempdir().unwrap();
-    let run = report(&fixture("orders_plain.csv"), out.path(), &["--only", "mrr"]);
+    let run = report(&fixture("orders_plain.csv"), out.path(), &["--only", "nps"]);
     assert_eq!(run.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&run.stderr).contains(
-        "this version has: activity, cohorts, kpis, segments, clv, loyalty, survey, engagement"
+        "this version has: activity, cohorts, kpis, segments, clv, loyalty, survey, engagement, mrr"
     ));
     let run = report(
         &fixture("orders_plain.csv"),
@@ -426,4 +426,38 @@ fn event_activity_equals_independent_sql() {
     let engagement = std::fs::read_to_string(out.path().join("engagement.csv")).unwrap();
     assert!(engagement.starts_with("user_id,score,add_to_cart,app_open,search,view_product\n"));
     assert_eq!(engagement.lines().count(), 2072);
+}
+
+#[test]
+fn mrr_for_a_subscription_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("subscriptions.csv");
+    let mut csv = String::from("customer,date,amount,plan\n");
+    for month in 1..=4 {
+        csv.push_str(&format!("A,2024-0{month}-05,10,Basic\n"));
+        if month <= 2 {
+            csv.push_str(&format!("B,2024-0{month}-09,30,Pro\n"));
+        }
+    }
+    std::fs::write(&input, csv).unwrap();
+    let out = dir.path().join("out");
+    let run = report(&input, &out, &["--only", "mrr"]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let mrr = std::fs::read_to_string(out.join("mrr.csv")).unwrap();
+    let lines: Vec<&str> = mrr.lines().collect();
+    assert_eq!(
+        lines[0],
+        "month,customers,mrr,new,expansion,contraction,churned,reactivated,revenue_churn"
+    );
+    assert_eq!(lines[1], "2024-01-01,2,40.0,40.0,0.0,0.0,0.0,0.0,");
+    assert_eq!(lines[3], "2024-03-01,1,10.0,0.0,0.0,0.0,30.0,0.0,0.75");
+
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/orders.csv");
+    let run = report(&demo, &dir.path().join("demo"), &["--only", "mrr"]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("does not look like a subscription log"));
 }

@@ -14,6 +14,7 @@ pub mod lifecycle;
 pub mod loyalty;
 pub mod loyalty_charts;
 pub mod metrics;
+pub mod mrr;
 pub mod period;
 pub mod segment_charts;
 pub mod segments;
