@@ -330,7 +330,11 @@ fn write_mrr(
         };
     }
     let months = mrr::mrr_by_month(&history, results.as_of);
-    writer.csv("mrr.csv", &mrr::mrr_frame(&months).map_err(analysis_error)?)
+    writer.csv("mrr.csv", &mrr::mrr_frame(&months).map_err(analysis_error)?)?;
+    writer.chart(&crate::analysis::extra_charts::mrr_spec(
+        &months,
+        &dataset.report.source,
+    ))
 }
 
 /// `activity.csv` (DAU, WAU, MAU, stickiness per day) and `engagement.csv`
@@ -354,7 +358,12 @@ fn write_engagement(
     writer.csv(
         "engagement.csv",
         &engagement::engagement_frame(&scores).map_err(analysis_error)?,
-    )
+    )?;
+    let source = &dataset.report.source;
+    writer.chart(&crate::analysis::extra_charts::activity_spec(&days, source))?;
+    writer.chart(&crate::analysis::extra_charts::stickiness_spec(
+        &days, source,
+    ))
 }
 
 /// `nps.csv` from a survey export read with the same importer as orders.
@@ -370,7 +379,11 @@ fn write_survey(
     writer.csv(
         "nps.csv",
         &crate::analysis::survey::nps_frame(&months).map_err(analysis_error)?,
-    )
+    )?;
+    writer.chart(&crate::analysis::extra_charts::nps_spec(
+        &months,
+        &dataset.report.source,
+    ))
 }
 
 fn write_loyalty(

@@ -426,6 +426,9 @@ fn event_activity_equals_independent_sql() {
     let engagement = std::fs::read_to_string(out.path().join("engagement.csv")).unwrap();
     assert!(engagement.starts_with("user_id,score,add_to_cart,app_open,search,view_product\n"));
     assert_eq!(engagement.lines().count(), 2072);
+    for chart in ["active_users.png", "stickiness.svg"] {
+        assert!(out.path().join(chart).exists(), "{chart}");
+    }
 }
 
 #[test]
@@ -455,6 +458,7 @@ fn mrr_for_a_subscription_log() {
     );
     assert_eq!(lines[1], "2024-01-01,2,40.0,40.0,0.0,0.0,0.0,0.0,");
     assert_eq!(lines[3], "2024-03-01,1,10.0,0.0,0.0,0.0,30.0,0.0,0.75");
+    assert!(out.join("mrr_movements.svg").exists());
 
     let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/orders.csv");
     let run = report(&demo, &dir.path().join("demo"), &["--only", "mrr"]);

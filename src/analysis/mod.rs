@@ -7,6 +7,7 @@ pub mod clv;
 pub mod cohort_charts;
 pub mod cohorts;
 pub mod engagement;
+pub mod extra_charts;
 pub mod filter;
 pub mod history;
 pub mod kpis;
