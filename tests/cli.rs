@@ -365,6 +365,7 @@ fn survey_nps_per_month_equals_independent_sql() {
         ours.lines().next().unwrap(),
         "period,responses,promoters,passives,detractors,nps"
     );
+    assert!(out.path().join("nps_per_month.png").exists());
 
     let run = report(
         &root.join("assets/demo/orders.csv"),
