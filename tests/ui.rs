@@ -360,3 +360,36 @@ fn the_example_programme_replays_in_the_loyalty_tab() {
         "{groups:?}"
     );
 }
+
+/// Waits for the event log and survey the demo opens beside its orders.
+fn settle_side(harness: &mut Harness<'_, KohorteApp>) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while harness.state().side().is_none() || harness.state().side_busy() {
+        harness.run_steps(2);
+        assert!(Instant::now() < deadline, "the side worker did not answer");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    harness.run_steps(3);
+}
+
+#[test]
+fn the_demo_event_log_and_survey_open_beside_the_orders() {
+    let mut harness = start(Startup::default());
+    settle_side(&mut harness);
+    open_tab(&mut harness, "Engagement");
+    harness.get_by_label("Active users: DAU, WAU, MAU");
+    harness.get_by_label("Stickiness: DAU ÷ MAU");
+    harness.get_by_label("Most engaged users");
+    let side = harness.state().side().unwrap();
+    let events = side.events.as_ref().unwrap().as_ref().unwrap();
+    assert_eq!(events.users, 2_071);
+    assert_eq!(events.days.len(), 823);
+
+    open_tab(&mut harness, "Survey");
+    harness.get_by_label("Net Promoter Score per month");
+    harness.get_by_label("NPS by country");
+    let side = harness.state().side().unwrap();
+    let survey = side.survey.as_ref().unwrap().as_ref().unwrap();
+    assert_eq!(survey.overall.responses, 3_790);
+    harness.get_by_label_contains("3,790 answers · NPS");
+}

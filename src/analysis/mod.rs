@@ -19,6 +19,7 @@ pub mod mrr;
 pub mod period;
 pub mod segment_charts;
 pub mod segments;
+pub mod side_sources;
 pub mod survey;
 
 use std::sync::Arc;

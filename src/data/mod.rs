@@ -32,12 +32,19 @@ pub const CANONICAL_COLUMNS: [&str; 6] = [
 /// The demo order log, built into the binary so the app has something to
 /// show on first start, wherever it was copied to.
 pub const DEMO_ORDERS_CSV: &[u8] = include_bytes!("../../assets/demo/orders.csv");
+/// The demo shop's app event log and NPS survey, opened beside its orders.
+pub const DEMO_EVENTS_CSV: &[u8] = include_bytes!("../../assets/demo/events.csv");
+pub const DEMO_SURVEY_CSV: &[u8] = include_bytes!("../../assets/demo/survey.csv");
 
 /// Where a dataset comes from.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Source {
     /// The built-in demo shop.
     Demo,
+    /// The demo shop's built-in app event log.
+    DemoEvents,
+    /// The demo shop's built-in NPS survey.
+    DemoSurvey,
     File(PathBuf),
 }
 
@@ -45,6 +52,8 @@ impl Source {
     pub fn display_name(&self) -> String {
         match self {
             Source::Demo => "Demo shop (built-in demo data)".to_string(),
+            Source::DemoEvents => "Demo app events (built-in)".to_string(),
+            Source::DemoSurvey => "Demo NPS survey (built-in)".to_string(),
             Source::File(path) => load::file_name(path),
         }
     }
@@ -57,6 +66,12 @@ impl Source {
     pub fn load(&self, options: &ImportOptions) -> Result<Dataset, ImportError> {
         match self {
             Source::Demo => load::load_bytes(Source::Demo, DEMO_ORDERS_CSV.to_vec(), options),
+            Source::DemoEvents => {
+                load::load_bytes(Source::DemoEvents, DEMO_EVENTS_CSV.to_vec(), options)
+            }
+            Source::DemoSurvey => {
+                load::load_bytes(Source::DemoSurvey, DEMO_SURVEY_CSV.to_vec(), options)
+            }
             Source::File(path) => load::load_path(path, options),
         }
     }

@@ -10,10 +10,12 @@ use serde::{Deserialize, Serialize};
 
 use super::worker::{Reply, Request, Worker};
 use super::{
-    clv_tab, cohorts_tab, data_tab, loyalty_tab, overview_tab, segments_tab, source_panel, theme,
+    clv_tab, cohorts_tab, data_tab, engagement_tab, loyalty_tab, overview_tab, segments_tab,
+    source_panel, survey_tab, theme,
 };
 use crate::analysis::cohort_charts::CellValue;
 use crate::analysis::filter::FilterChoices;
+use crate::analysis::side_sources::SideResults;
 use crate::analysis::{Results, Settings};
 use crate::chart::ChartSpec;
 use crate::chart::render::{ImageFormat, write_chart};
@@ -30,16 +32,20 @@ pub enum Tab {
     Segments,
     Clv,
     Loyalty,
+    Engagement,
+    Survey,
     Data,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 6] = [
+    pub const ALL: [Tab; 8] = [
         Tab::Overview,
         Tab::Cohorts,
         Tab::Segments,
         Tab::Clv,
         Tab::Loyalty,
+        Tab::Engagement,
+        Tab::Survey,
         Tab::Data,
     ];
 
@@ -50,6 +56,8 @@ impl Tab {
             Tab::Segments => "Segments",
             Tab::Clv => "CLV",
             Tab::Loyalty => "Loyalty",
+            Tab::Engagement => "Engagement",
+            Tab::Survey => "Survey",
             Tab::Data => "Data",
         }
     }
@@ -91,6 +99,12 @@ pub struct Startup {
 pub struct KohorteApp {
     pub(crate) persisted: Persisted,
     worker: Worker,
+    /// Reads the event log and the survey, apart from the orders' worker so
+    /// that neither supersedes the other's requests.
+    side_worker: Worker,
+    /// The event log and the survey beside the orders.
+    pub(crate) side_sources: (Option<Source>, Option<Source>),
+    pub(crate) side: Option<Arc<SideResults>>,
     /// The source being opened or shown.
     pub(crate) source: Option<Source>,
     pub(crate) options: ImportOptions,
@@ -141,6 +155,9 @@ impl KohorteApp {
             unmapped: None,
             persisted,
             worker: Worker::spawn(cc.egui_ctx.clone()),
+            side_worker: Worker::spawn(cc.egui_ctx.clone()),
+            side_sources: (None, None),
+            side: None,
             source: None,
             options: ImportOptions::default(),
             dataset: None,
@@ -165,7 +182,7 @@ impl KohorteApp {
                 .get(&path_key(path))
                 .cloned()
                 .unwrap_or_default(),
-            Source::Demo => ImportOptions::default(),
+            Source::Demo | Source::DemoEvents | Source::DemoSurvey => ImportOptions::default(),
         };
         self.error = None;
         self.notice = None;
@@ -217,6 +234,55 @@ impl KohorteApp {
         self.worker.busy().is_some()
     }
 
+    /// True while the event log or survey is being read.
+    pub fn side_busy(&self) -> bool {
+        self.side_worker.busy().is_some()
+    }
+
+    pub fn side(&self) -> Option<&SideResults> {
+        self.side.as_deref()
+    }
+
+    /// Opens an event log (`events`) or a survey beside the orders.
+    pub fn open_side(&mut self, events: bool, source: Source) {
+        if events {
+            self.side_sources.0 = Some(source);
+        } else {
+            self.side_sources.1 = Some(source);
+        }
+        self.side_worker.submit(Request::Side {
+            events: self.side_sources.0.clone(),
+            survey: self.side_sources.1.clone(),
+        });
+    }
+
+    pub(crate) fn open_side_dialog(&mut self, events: bool) {
+        let picked = rfd::FileDialog::new()
+            .set_title(if events {
+                "Open event log"
+            } else {
+                "Open survey"
+            })
+            .add_filter(
+                "CSV, TSV, TXT or Parquet",
+                &["csv", "tsv", "txt", "parquet"],
+            )
+            .pick_file();
+        if let Some(path) = picked {
+            self.open_side(events, Source::File(path));
+        }
+    }
+
+    fn receive_side(&mut self) {
+        if let Some(tagged) = self.side_worker.poll() {
+            match tagged.reply {
+                Reply::Side(Ok(side)) => self.side = Some(side),
+                Reply::Side(Err(message)) => self.error = Some(message),
+                _ => {}
+            }
+        }
+    }
+
     pub fn dataset(&self) -> Option<&Dataset> {
         self.dataset.as_deref()
     }
@@ -247,6 +313,14 @@ impl KohorteApp {
                     .retain(|column, _| columns.contains(column));
                 self.filter_choices = opened.filter_choices;
                 self.unmapped = None;
+                // The demo shop comes with its app events and NPS survey.
+                if opened.dataset.source.is_demo() && self.side_sources == (None, None) {
+                    self.side_sources = (Some(Source::DemoEvents), Some(Source::DemoSurvey));
+                    self.side_worker.submit(Request::Side {
+                        events: self.side_sources.0.clone(),
+                        survey: self.side_sources.1.clone(),
+                    });
+                }
                 // The demo shop comes with its example programme.
                 if opened.dataset.source.is_demo() && self.persisted.settings.loyalty.is_none() {
                     let programme = crate::analysis::loyalty::Programme::default();
@@ -264,6 +338,7 @@ impl KohorteApp {
             }
             Reply::Analysed(Ok(results)) => self.results = Some(results),
             Reply::Analysed(Err(message)) => self.error = Some(message),
+            Reply::Side(_) => {}
         }
     }
 
@@ -299,6 +374,16 @@ impl KohorteApp {
                 .loyalty
                 .as_ref()
                 .map(crate::analysis::loyalty_charts::members_per_tier_spec),
+            Tab::Engagement => self
+                .side
+                .as_ref()
+                .and_then(|s| s.events.as_ref()?.as_ref().ok())
+                .map(|e| e.activity_chart.clone()),
+            Tab::Survey => self
+                .side
+                .as_ref()
+                .and_then(|s| s.survey.as_ref()?.as_ref().ok())
+                .map(|s| s.chart.clone()),
         }
     }
 
@@ -459,6 +544,26 @@ impl KohorteApp {
                         self.open(Source::File(path));
                     }
                 });
+                if ui
+                    .button("Open event log…")
+                    .on_hover_text(
+                        "App or web events (user, time, event name) for the Engagement tab",
+                    )
+                    .clicked()
+                {
+                    ui.close();
+                    self.open_side_dialog(true);
+                }
+                if ui
+                    .button("Open survey…")
+                    .on_hover_text(
+                        "An NPS or CSAT export (respondent, date, score) for the Survey tab",
+                    )
+                    .clicked()
+                {
+                    ui.close();
+                    self.open_side_dialog(false);
+                }
                 if ui.button("Open the demo shop").clicked() {
                     ui.close();
                     self.open(Source::Demo);
@@ -574,7 +679,7 @@ impl KohorteApp {
         if self.dataset.is_none() {
             ui.vertical_centered(|ui| {
                 ui.add_space(80.0);
-                if self.is_busy() {
+                if self.is_busy() || self.side_busy() {
                     ui.spinner();
                     ui.label("Reading the file…");
                 } else {
@@ -593,6 +698,8 @@ impl KohorteApp {
             Tab::Segments => segments_tab::ui(self, ui),
             Tab::Clv => clv_tab::ui(self, ui),
             Tab::Loyalty => loyalty_tab::ui(self, ui),
+            Tab::Engagement => engagement_tab::ui(self, ui),
+            Tab::Survey => survey_tab::ui(self, ui),
             Tab::Data => data_tab::ui(self, ui),
         }
     }
@@ -602,6 +709,7 @@ impl eframe::App for KohorteApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
         self.receive();
+        self.receive_side();
         self.handle_dropped_files(&ctx);
         self.handle_shortcuts(&ctx);
         if self.is_busy() {

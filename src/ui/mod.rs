@@ -6,11 +6,13 @@ mod chart_view;
 mod clv_tab;
 mod cohorts_tab;
 mod data_tab;
+mod engagement_tab;
 mod heatmap_view;
 mod loyalty_tab;
 mod overview_tab;
 mod segments_tab;
 mod source_panel;
+mod survey_tab;
 mod theme;
 pub mod worker;
 

@@ -64,6 +64,38 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
     egui::CollapsingHeader::new(RichText::new("Filters").strong())
         .default_open(true)
         .show(ui, |ui| filters_ui(app, ui));
+    egui::CollapsingHeader::new(RichText::new("Other sources").strong())
+        .default_open(true)
+        .show(ui, |ui| side_sources_ui(app, ui));
+}
+
+/// The event log and the survey beside the orders, and which tabs use them.
+fn side_sources_ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
+    let (events, survey) = app.side_sources.clone();
+    egui::Grid::new("side_sources")
+        .num_columns(2)
+        .show(ui, |ui| {
+            for (name, source, used_by, events_kind) in [
+                ("Event log", events, "Engagement tab", true),
+                ("Survey file", survey, "Survey tab", false),
+            ] {
+                ui.label(name)
+                    .on_hover_text(format!("Used by the {used_by}"));
+                match source {
+                    Some(source) => ui.label(source.display_name()),
+                    None => ui.label(RichText::new("none").weak()),
+                };
+                if ui
+                    .small_button("Open…")
+                    .on_hover_text(format!("Open a file for the {used_by}"))
+                    .clicked()
+                {
+                    app.open_side_dialog(events_kind);
+                }
+                ui.end_row();
+            }
+        });
+    ui.label(RichText::new("The orders above feed every other tab.").weak());
 }
 
 fn source_ui(app: &mut KohorteApp, ui: &mut egui::Ui, dataset: &Dataset) {

@@ -13,6 +13,7 @@ use eframe::egui;
 
 use crate::analysis::clv::ModelFit;
 use crate::analysis::filter::{FilterChoices, attribute_values};
+use crate::analysis::side_sources::SideResults;
 use crate::analysis::{Results, Settings};
 use crate::data::{Dataset, ImportOptions, Source};
 
@@ -29,6 +30,11 @@ pub enum Request {
         settings: Box<Settings>,
         previous_fit: Option<Arc<ModelFit>>,
     },
+    /// Reads and summarises the event log and the survey beside the orders.
+    Side {
+        events: Option<Source>,
+        survey: Option<Source>,
+    },
 }
 
 impl Request {
@@ -36,6 +42,7 @@ impl Request {
         match self {
             Request::Open { .. } => "Reading the file",
             Request::Analyse { .. } => "Computing",
+            Request::Side { .. } => "Reading the event log and survey",
         }
     }
 }
@@ -57,6 +64,7 @@ pub struct OpenFailure {
 pub enum Reply {
     Opened(Result<Opened, OpenFailure>),
     Analysed(Result<Arc<Results>, String>),
+    Side(Result<Arc<SideResults>, String>),
 }
 
 /// A reply tagged with the id of the request that produced it.
@@ -147,6 +155,7 @@ impl Worker {
 
 fn run(request: Request) -> Reply {
     match request {
+        Request::Side { events, survey } => run_side(events, survey),
         Request::Open { source, options } => {
             let failed = source.clone();
             Reply::Opened(guarded(
@@ -192,6 +201,18 @@ fn run(request: Request) -> Reply {
             |message| message,
         )),
     }
+}
+
+fn run_side(events: Option<Source>, survey: Option<Source>) -> Reply {
+    Reply::Side(guarded(
+        || {
+            Ok::<_, String>(Arc::new(crate::analysis::side_sources::compute(
+                events.as_ref(),
+                survey.as_ref(),
+            )))
+        },
+        |message| message,
+    ))
 }
 
 /// A panic inside a library must not take the worker down with it.

@@ -1,0 +1,87 @@
+//! The Engagement tab: the event log beside the orders. Active users per
+//! day, week and month, stickiness against the catalogue's 0.2, and the
+//! most and least engaged users.
+
+use eframe::egui::{self, RichText};
+
+use super::app::KohorteApp;
+use super::chart_view::chart_ui;
+use super::theme;
+use crate::format::{format_number, group_thousands};
+
+pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
+    let Some(side) = app.side.clone() else {
+        if app.side_busy() {
+            ui.spinner();
+        } else {
+            ui.label("No event log open. File → Open event log… reads app or web events (user, time, event name) with the same importer as orders.");
+        }
+        return;
+    };
+    let events = match &side.events {
+        Some(Ok(events)) => events,
+        Some(Err(message)) => {
+            ui.label(RichText::new(message).color(theme::WARNING_TEXT));
+            return;
+        }
+        None => {
+            ui.label("No event log open. File → Open event log… reads app or web events (user, time, event name).");
+            return;
+        }
+    };
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        let last = events.days.last();
+        ui.label(
+            RichText::new(format!(
+                "{}: {} events of {} users{}",
+                events.source,
+                group_thousands(events.events),
+                group_thousands(events.users),
+                last.map_or(String::new(), |d| format!(
+                    " · on {}: DAU {}, WAU {}, MAU {}, stickiness {}",
+                    d.date,
+                    d.dau,
+                    d.wau,
+                    d.mau,
+                    d.stickiness.map_or("–".into(), |s| format_number(s, 2))
+                ))
+            ))
+            .strong(),
+        )
+        .on_hover_text("DAU: distinct users with an event on the day; WAU: in the 7 days ending on it; MAU: in the 30 days ending on it; stickiness = DAU ÷ MAU.");
+        for chart in [&events.activity_chart, &events.stickiness_chart] {
+            if let Some(format) = chart_ui(ui, chart, 220.0) {
+                app.export_chart_dialog(chart, format);
+            }
+            ui.add_space(8.0);
+        }
+        ui.heading("Engagement score").on_hover_text(
+            "Σ over a user's events of the event's weight; every event weighs 1 here, so the score counts events.",
+        );
+        ui.label(
+            RichText::new(format!(
+                "Event names from the column '{}'.",
+                events.event_column.as_deref().unwrap_or("(none found: every row is one event)")
+            ))
+            .weak(),
+        );
+        ui.columns(2, |columns| {
+            for (column, (title, rows)) in columns
+                .iter_mut()
+                .zip([("Most engaged users", &events.top), ("Least engaged users", &events.bottom)])
+            {
+                column.label(RichText::new(title).strong());
+                egui::Grid::new(title).striped(true).show(column, |ui| {
+                    ui.label(RichText::new("User").strong());
+                    ui.label(RichText::new("Score").strong());
+                    ui.end_row();
+                    for (user, score) in rows.iter() {
+                        ui.label(user);
+                        ui.label(format_number(*score, 0));
+                        ui.end_row();
+                    }
+                });
+            }
+        });
+    });
+}

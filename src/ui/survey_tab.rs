@@ -1,0 +1,95 @@
+//! The Survey tab: NPS with its groups, CSAT, NPS per month and NPS by
+//! any attribute of the answers.
+
+use eframe::egui::{self, RichText};
+
+use super::app::KohorteApp;
+use super::chart_view::chart_ui;
+use super::theme;
+use crate::chart::Unit;
+use crate::format::{format_number, group_thousands};
+
+pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
+    let Some(side) = app.side.clone() else {
+        if app.side_busy() {
+            ui.spinner();
+        } else {
+            ui.label("No survey open. File → Open survey… reads an NPS or CSAT export (respondent, date, score).");
+        }
+        return;
+    };
+    let survey = match &side.survey {
+        Some(Ok(survey)) => survey,
+        Some(Err(message)) => {
+            ui.label(RichText::new(message).color(theme::WARNING_TEXT));
+            return;
+        }
+        None => {
+            ui.label("No survey open. File → Open survey… reads an NPS or CSAT export (respondent, date, score).");
+            return;
+        }
+    };
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        let o = &survey.overall;
+        let share = |n: u64| Unit::Percent.format(n as f64 / o.responses.max(1) as f64);
+        ui.label(
+            RichText::new(format!(
+                "{}: {} answers · NPS {} · promoters {} ({}), passives {} ({}), detractors {} ({})",
+                survey.source,
+                group_thousands(o.responses as usize),
+                o.nps.map_or("–".into(), |n| format_number(n, 1)),
+                group_thousands(o.promoters as usize),
+                share(o.promoters),
+                group_thousands(o.passives as usize),
+                share(o.passives),
+                group_thousands(o.detractors as usize),
+                share(o.detractors),
+            ))
+            .strong(),
+        )
+        .on_hover_text("NPS = % promoters (9–10) − % detractors (0–6), from −100 to 100.");
+        let threshold = if survey.max_score <= 5.0 {
+            "4–5 on 1–5"
+        } else {
+            "8–10"
+        };
+        ui.label(format!(
+            "CSAT {} (satisfied: {threshold}) · scores from the column '{}'",
+            survey.csat.map_or("–".into(), |c| Unit::Percent.format(c)),
+            survey.score_column
+        ));
+        ui.add_space(8.0);
+        if let Some(format) = chart_ui(ui, &survey.chart, 220.0) {
+            app.export_chart_dialog(&survey.chart, format);
+        }
+        ui.add_space(8.0);
+        for (column, table) in &survey.by_attribute {
+            ui.heading(format!("NPS by {column}"));
+            egui::Grid::new(format!("nps_by_{column}"))
+                .striped(true)
+                .show(ui, |ui| {
+                    for title in [
+                        column.as_str(),
+                        "Answers",
+                        "NPS",
+                        "Promoters",
+                        "Passives",
+                        "Detractors",
+                    ] {
+                        ui.label(RichText::new(title).strong());
+                    }
+                    ui.end_row();
+                    for (value, c) in table {
+                        ui.label(value);
+                        ui.label(group_thousands(c.responses as usize));
+                        ui.label(c.nps.map_or("–".into(), |n| format_number(n, 1)));
+                        ui.label(group_thousands(c.promoters as usize));
+                        ui.label(group_thousands(c.passives as usize));
+                        ui.label(group_thousands(c.detractors as usize));
+                        ui.end_row();
+                    }
+                });
+            ui.add_space(8.0);
+        }
+    });
+}
