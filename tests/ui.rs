@@ -384,6 +384,24 @@ fn the_demo_event_log_and_survey_open_beside_the_orders() {
     let events = side.events.as_ref().unwrap().as_ref().unwrap();
     assert_eq!(events.users, 2_071);
     assert_eq!(events.days.len(), 823);
+    harness.get_by_label("Retention on activity");
+    harness.get_by_label("User lifecycle per month");
+    harness.get_by_label("How engagement is spread over users");
+    let top_before = events.top[0].1;
+
+    // A purchase intent counts five times: the scores change on the worker.
+    harness
+        .get_by_role_and_label(eframe::egui::accesskit::Role::SpinButton, "add_to_cart")
+        .set_value_accesskit(5.0);
+    harness.run_steps(3);
+    settle_side(&mut harness);
+    let side = harness.state().side().unwrap();
+    let events = side.events.as_ref().unwrap().as_ref().unwrap();
+    assert!(
+        events.top[0].1 > top_before,
+        "{} vs {top_before}",
+        events.top[0].1
+    );
 
     open_tab(&mut harness, "Survey");
     harness.get_by_label("Net Promoter Score per month");

@@ -118,3 +118,34 @@ pub fn mrr_spec(months: &[MrrMonth], source: &str) -> ChartSpec {
         heatmap: None,
     }
 }
+
+/// Users per range of engagement score (20 equal ranges).
+pub fn score_distribution_spec(scores: &[(String, f64)], source: &str) -> ChartSpec {
+    let high = scores.iter().map(|s| s.1).fold(0.0, f64::max);
+    const BINS: usize = 20;
+    let width = (high / BINS as f64).max(1e-9);
+    let mut counts = [0u64; BINS];
+    for (_, score) in scores {
+        counts[((score / width) as usize).min(BINS - 1)] += 1;
+    }
+    ChartSpec {
+        id: "engagement_scores".into(),
+        title: "How engagement is spread over users".into(),
+        caption: format!(
+            "Users per range of engagement score (Σ of their events' weights). Data: {source}."
+        ),
+        x: Axis::value("Engagement score", Unit::Count),
+        y: Axis::value("Users", Unit::Count),
+        series: vec![Series {
+            name: "Users".into(),
+            style: SeriesStyle::Bars,
+            color: palette(4),
+            points: counts
+                .iter()
+                .enumerate()
+                .map(|(i, n)| [(i as f64 + 0.5) * width, *n as f64])
+                .collect(),
+        }],
+        heatmap: None,
+    }
+}

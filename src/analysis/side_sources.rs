@@ -25,6 +25,29 @@ pub struct EventResults {
     pub bottom: Vec<(String, f64)>,
     pub activity_chart: ChartSpec,
     pub stickiness_chart: ChartSpec,
+    /// Every event name, for the weights table and the return-event choice.
+    pub event_names: Vec<String>,
+    /// Monthly retention cohorts on activity (an event, or the return event).
+    pub retention_curves: ChartSpec,
+    /// New, returning, resurrected and dormant users per month.
+    pub lifecycle_chart: ChartSpec,
+    /// How engagement scores are spread over users.
+    pub score_distribution: ChartSpec,
+}
+
+/// What the Engagement and Survey tabs are computed with; saved with the app.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct SideSettings {
+    /// Weight per event name; names not listed weigh 1.
+    pub weights: std::collections::BTreeMap<String, f64>,
+    /// Days before the last event the engagement score covers; `None` = all.
+    pub score_window_days: Option<u32>,
+    /// The event that counts as coming back in the activity cohorts; `None`
+    /// means any event.
+    pub return_event: Option<String>,
+    /// The lowest satisfied score for CSAT; `None` = 4 on 1–5, 8 otherwise.
+    pub satisfied_from: Option<f64>,
 }
 
 #[derive(Clone, Debug)]
@@ -47,32 +70,104 @@ pub struct SideResults {
     pub survey: Option<Result<SurveyResults, String>>,
 }
 
-pub fn compute(events: Option<&Source>, survey: Option<&Source>) -> SideResults {
+pub fn compute(
+    events: Option<&Source>,
+    survey: Option<&Source>,
+    settings: &SideSettings,
+) -> SideResults {
     let options = ImportOptions::default();
     SideResults {
         events: events.map(|source| {
             let dataset = source.load(&options).map_err(|e| e.to_string())?;
-            event_results(&dataset)
+            event_results(&dataset, settings)
         }),
         survey: survey.map(|source| {
             let dataset = source.load(&options).map_err(|e| e.to_string())?;
-            survey_results(&dataset)
+            survey_results(&dataset, settings)
         }),
     }
 }
 
-fn event_results(dataset: &Dataset) -> Result<EventResults, String> {
+fn event_results(dataset: &Dataset, settings: &SideSettings) -> Result<EventResults, String> {
+    use super::{cohort_charts, cohorts, history, lifecycle, period::Granularity, segment_charts};
     let events = engagement::read(dataset, None)?;
     let days = engagement::daily_activity(&events);
-    let mut scores: Vec<(String, f64)> = engagement::engagement(&events, &Default::default(), None)
+    let last_day = events
+        .users
+        .values()
+        .filter_map(|d| d.last().map(|(day, _)| *day))
+        .max()
+        .unwrap_or(0);
+    let window = settings
+        .score_window_days
+        .map(|n| (last_day + 1 - n as i32, last_day + 1));
+    let mut scores: Vec<(String, f64)> = engagement::engagement(&events, &settings.weights, window)
         .into_iter()
         .map(|(user, score, _)| (user, score))
         .collect();
+    let event_names: Vec<String> = events
+        .users
+        .values()
+        .flat_map(|d| d.iter().map(|(_, name)| name.clone()))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    // The cohort engine on activity: each user's active days as purchases;
+    // with a return event, only that event counts after the first day.
+    let as_of = crate::calendar::day_from_number(last_day + 1);
+    let customers: Vec<history::CustomerHistory> = events
+        .users
+        .iter()
+        .map(|(user, list)| {
+            let first = list.first().map(|(day, _)| *day);
+            history::CustomerHistory {
+                id: user.clone(),
+                orders: list
+                    .iter()
+                    .filter(|(day, name)| {
+                        Some(*day) == first
+                            || settings.return_event.as_ref().is_none_or(|e| e == name)
+                    })
+                    .map(|(day, _)| history::Order {
+                        day: *day,
+                        amount: 0.0,
+                        purchase: true,
+                        points_redeemed: 0.0,
+                    })
+                    .collect(),
+                group: None,
+            }
+        })
+        .collect();
+    let source = dataset.report.source.clone();
+    let activity_source = match &settings.return_event {
+        Some(event) => format!("{source}, coming back = '{event}'"),
+        None => format!("{source}, any event"),
+    };
+    let table = cohorts::cohort_table(&customers, Granularity::Month, as_of);
+    let mut retention_curves = cohort_charts::curves_spec(&table, &[], None, &activity_source);
+    retention_curves.id = "activity_retention".into();
+    retention_curves.title = "Retention on activity".into();
+    let users = history::History {
+        customers,
+        has_amount: false,
+    };
+    let mut lifecycle_chart = segment_charts::lifecycle_spec(
+        &lifecycle::lifecycle(&users, Granularity::Month, as_of),
+        "month",
+        &activity_source,
+    );
+    lifecycle_chart.id = "activity_lifecycle".into();
+    lifecycle_chart.title = "User lifecycle per month".into();
+    let score_distribution = extra_charts::score_distribution_spec(&scores, &source);
     scores.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let top = scores.iter().take(LISTED_USERS).cloned().collect();
     let bottom = scores.iter().rev().take(LISTED_USERS).cloned().collect();
-    let source = dataset.report.source.clone();
     Ok(EventResults {
+        event_names,
+        retention_curves,
+        lifecycle_chart,
+        score_distribution,
         activity_chart: extra_charts::activity_spec(&days, &source),
         stickiness_chart: extra_charts::stickiness_spec(&days, &source),
         events: dataset.report.rows_used,
@@ -85,7 +180,7 @@ fn event_results(dataset: &Dataset) -> Result<EventResults, String> {
     })
 }
 
-fn survey_results(dataset: &Dataset) -> Result<SurveyResults, String> {
+fn survey_results(dataset: &Dataset, settings: &SideSettings) -> Result<SurveyResults, String> {
     let answers = survey::read(dataset, None)?;
     let months = survey::nps_by_month(&answers);
     let source = dataset.report.source.clone();
@@ -156,7 +251,7 @@ fn survey_results(dataset: &Dataset) -> Result<SurveyResults, String> {
     Ok(SurveyResults {
         chart: extra_charts::nps_spec(&months, &source),
         overall: survey::nps_of(answers.answers.iter().map(|a| a.score)),
-        csat: survey::csat_of(&answers, None),
+        csat: survey::csat_of(&answers, settings.satisfied_from),
         max_score: answers.max_score,
         score_column: answers.score_column.clone(),
         months,

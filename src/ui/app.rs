@@ -85,6 +85,8 @@ pub struct Persisted {
     /// The import choices (dialect, mapping) the user made, per file path.
     pub import_options: BTreeMap<String, ImportOptions>,
     pub settings: Settings,
+    /// What the Engagement and Survey tabs are computed with.
+    pub side: crate::analysis::side_sources::SideSettings,
     pub view: ViewPrefs,
     pub tab: Tab,
 }
@@ -250,9 +252,18 @@ impl KohorteApp {
         } else {
             self.side_sources.1 = Some(source);
         }
+        self.resubmit_side();
+    }
+
+    /// Reads and summarises the side sources again, with the current settings.
+    pub(crate) fn resubmit_side(&mut self) {
+        if self.side_sources == (None, None) {
+            return;
+        }
         self.side_worker.submit(Request::Side {
             events: self.side_sources.0.clone(),
             survey: self.side_sources.1.clone(),
+            settings: Box::new(self.persisted.side.clone()),
         });
     }
 
@@ -316,10 +327,7 @@ impl KohorteApp {
                 // The demo shop comes with its app events and NPS survey.
                 if opened.dataset.source.is_demo() && self.side_sources == (None, None) {
                     self.side_sources = (Some(Source::DemoEvents), Some(Source::DemoSurvey));
-                    self.side_worker.submit(Request::Side {
-                        events: self.side_sources.0.clone(),
-                        survey: self.side_sources.1.clone(),
-                    });
+                    self.resubmit_side();
                 }
                 // The demo shop comes with its example programme.
                 if opened.dataset.source.is_demo() && self.persisted.settings.loyalty.is_none() {

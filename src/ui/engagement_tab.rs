@@ -55,16 +55,71 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
             }
             ui.add_space(8.0);
         }
+        let mut changed = false;
+        ui.horizontal(|ui| {
+            let settings = &mut app.persisted.side;
+            let label = ui.label("Coming back means");
+            let current = settings.return_event.clone();
+            egui::ComboBox::from_id_salt("return_event")
+                .selected_text(current.clone().unwrap_or_else(|| "any event".into()))
+                .show_ui(ui, |ui| {
+                    for choice in std::iter::once(None).chain(events.event_names.iter().cloned().map(Some)) {
+                        let text = choice.clone().unwrap_or_else(|| "any event".into());
+                        if ui.selectable_label(current == choice, text).clicked() && current != choice {
+                            settings.return_event = choice;
+                            changed = true;
+                        }
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+        });
+        ui.columns(2, |columns| {
+            for (column, chart) in columns.iter_mut().zip([&events.retention_curves, &events.lifecycle_chart]) {
+                if let Some(format) = chart_ui(column, chart, 220.0) {
+                    app.export_chart_dialog(chart, format);
+                }
+            }
+        });
+        ui.add_space(8.0);
         ui.heading("Engagement score").on_hover_text(
-            "Σ over a user's events of the event's weight; every event weighs 1 here, so the score counts events.",
+            "Σ over a user's events of the event's weight (1 unless set below).",
         );
         ui.label(
             RichText::new(format!(
-                "Event names from the column '{}'.",
+                "Event names from the column '{}'. Weights are saved with the app.",
                 events.event_column.as_deref().unwrap_or("(none found: every row is one event)")
             ))
             .weak(),
         );
+        egui::Grid::new("engagement_weights").show(ui, |ui| {
+            let settings = &mut app.persisted.side;
+            for name in &events.event_names {
+                let label = ui.label(name);
+                let mut weight = settings.weights.get(name).copied().unwrap_or(1.0);
+                let response = ui
+                    .add(egui::DragValue::new(&mut weight).range(0.0..=100.0).speed(0.1))
+                    .labelled_by(label.id);
+                if response.changed() {
+                    settings.weights.insert(name.clone(), weight);
+                }
+                changed |= response.drag_stopped() || (response.changed() && !response.dragged());
+                ui.end_row();
+            }
+            let label = ui.label("Score over the last (days, 0 = all)");
+            let mut days = settings.score_window_days.unwrap_or(0);
+            let response = ui
+                .add(egui::DragValue::new(&mut days).range(0..=3650))
+                .labelled_by(label.id);
+            if response.changed() {
+                settings.score_window_days = (days > 0).then_some(days);
+            }
+            changed |= response.drag_stopped() || (response.changed() && !response.dragged());
+            ui.end_row();
+        });
+        if let Some(format) = chart_ui(ui, &events.score_distribution, 200.0) {
+            app.export_chart_dialog(&events.score_distribution, format);
+        }
         ui.columns(2, |columns| {
             for (column, (title, rows)) in columns
                 .iter_mut()
@@ -77,11 +132,14 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
                     ui.end_row();
                     for (user, score) in rows.iter() {
                         ui.label(user);
-                        ui.label(format_number(*score, 0));
+                        ui.label(format_number(*score, 1));
                         ui.end_row();
                     }
                 });
             }
         });
+        if changed {
+            app.resubmit_side();
+        }
     });
 }

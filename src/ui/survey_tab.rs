@@ -48,16 +48,29 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
             .strong(),
         )
         .on_hover_text("NPS = % promoters (9–10) − % detractors (0–6), from −100 to 100.");
-        let threshold = if survey.max_score <= 5.0 {
-            "4–5 on 1–5"
-        } else {
-            "8–10"
-        };
-        ui.label(format!(
-            "CSAT {} (satisfied: {threshold}) · scores from the column '{}'",
-            survey.csat.map_or("–".into(), |c| Unit::Percent.format(c)),
-            survey.score_column
-        ));
+        let mut changed = false;
+        ui.horizontal(|ui| {
+            ui.label(format!(
+                "CSAT {} · scores from the column '{}' ·",
+                survey.csat.map_or("–".into(), |c| Unit::Percent.format(c)),
+                survey.score_column
+            ))
+            .on_hover_text("Satisfied answers ÷ all answers.");
+            let label = ui.label("satisfied from");
+            let default = if survey.max_score <= 5.0 { 4.0 } else { 8.0 };
+            let settings = &mut app.persisted.side;
+            let mut from = settings.satisfied_from.unwrap_or(default);
+            let response = ui
+                .add(egui::DragValue::new(&mut from).range(0.0..=10.0).speed(0.5))
+                .labelled_by(label.id);
+            if response.changed() {
+                settings.satisfied_from = Some(from);
+            }
+            changed |= response.drag_stopped() || (response.changed() && !response.dragged());
+        });
+        if changed {
+            app.resubmit_side();
+        }
         ui.add_space(8.0);
         if let Some(format) = chart_ui(ui, &survey.chart, 220.0) {
             app.export_chart_dialog(&survey.chart, format);

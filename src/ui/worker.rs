@@ -34,6 +34,7 @@ pub enum Request {
     Side {
         events: Option<Source>,
         survey: Option<Source>,
+        settings: Box<crate::analysis::side_sources::SideSettings>,
     },
 }
 
@@ -155,7 +156,11 @@ impl Worker {
 
 fn run(request: Request) -> Reply {
     match request {
-        Request::Side { events, survey } => run_side(events, survey),
+        Request::Side {
+            events,
+            survey,
+            settings,
+        } => run_side(events, survey, &settings),
         Request::Open { source, options } => {
             let failed = source.clone();
             Reply::Opened(guarded(
@@ -203,12 +208,17 @@ fn run(request: Request) -> Reply {
     }
 }
 
-fn run_side(events: Option<Source>, survey: Option<Source>) -> Reply {
+fn run_side(
+    events: Option<Source>,
+    survey: Option<Source>,
+    settings: &crate::analysis::side_sources::SideSettings,
+) -> Reply {
     Reply::Side(guarded(
         || {
             Ok::<_, String>(Arc::new(crate::analysis::side_sources::compute(
                 events.as_ref(),
                 survey.as_ref(),
+                settings,
             )))
         },
         |message| message,
