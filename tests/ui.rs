@@ -406,6 +406,10 @@ fn the_demo_event_log_and_survey_open_beside_the_orders() {
     open_tab(&mut harness, "Survey");
     harness.get_by_label("Net Promoter Score per month");
     harness.get_by_label("NPS by country");
+    assert!(
+        harness.query_by_label("NPS by comment").is_none(),
+        "free text is no segment"
+    );
     let side = harness.state().side().unwrap();
     let survey = side.survey.as_ref().unwrap().as_ref().unwrap();
     assert_eq!(survey.overall.responses, 3_790);

@@ -37,12 +37,17 @@ pub fn activity_spec(days: &[DayActivity], source: &str) -> ChartSpec {
 
 /// DAU ÷ MAU per day, with the 0.2 line of the metric catalogue.
 pub fn stickiness_spec(days: &[DayActivity], source: &str) -> ChartSpec {
-    let first = days.first().map_or(0.0, |d| days_since_epoch(d.date));
+    let first = days
+        .get(29)
+        .or(days.first())
+        .map_or(0.0, |d| days_since_epoch(d.date));
     let last = days.last().map_or(0.0, |d| days_since_epoch(d.date));
     ChartSpec {
         id: "stickiness".into(),
         title: "Stickiness: DAU ÷ MAU".into(),
-        caption: format!("Above 0.2 counts as good engagement (metric catalogue). Data: {source}."),
+        caption: format!(
+            "Above 0.2 counts as good engagement (metric catalogue). Shown from the 30th day on, once a month of events is in the MAU. Data: {source}."
+        ),
         x: Axis::date("Day"),
         y: Axis::value("DAU ÷ MAU", Unit::Percent),
         series: vec![
@@ -52,6 +57,7 @@ pub fn stickiness_spec(days: &[DayActivity], source: &str) -> ChartSpec {
                 color: palette(0),
                 points: days
                     .iter()
+                    .skip(29)
                     .filter_map(|d| Some([days_since_epoch(d.date), d.stickiness?]))
                     .collect(),
             },

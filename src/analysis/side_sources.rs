@@ -9,6 +9,19 @@ use super::survey::{self, NpsCounts};
 use crate::chart::ChartSpec;
 use crate::data::{Dataset, ImportOptions, Source};
 
+/// Survey columns holding free text, normalised; never grouped by.
+const FREE_TEXT_HEADERS: [&str; 9] = [
+    "comment",
+    "comments",
+    "kommentar",
+    "opmerking",
+    "commentaire",
+    "feedback",
+    "text",
+    "remarks",
+    "anmerkung",
+];
+
 /// How many users the Engagement tab lists at the top and the bottom.
 pub const LISTED_USERS: usize = 10;
 
@@ -188,6 +201,8 @@ fn survey_results(dataset: &Dataset, settings: &SideSettings) -> Result<SurveyRe
         .attributes
         .iter()
         .filter(|a| **a != answers.score_column)
+        // Free-text answers are no segments.
+        .filter(|a| !FREE_TEXT_HEADERS.contains(&crate::data::roles::normalise_header(a).as_str()))
         .filter_map(|column| {
             let values = dataset
                 .orders
@@ -234,10 +249,11 @@ fn survey_results(dataset: &Dataset, settings: &SideSettings) -> Result<SurveyRe
                 if !(0.0..=10.0).contains(&score) {
                     continue;
                 }
-                groups
-                    .entry(value.unwrap_or("(empty)").to_string())
-                    .or_default()
-                    .push(score);
+                let value = value
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty())
+                    .unwrap_or("(empty)");
+                groups.entry(value.to_string()).or_default().push(score);
             }
             (groups.len() <= 20).then(|| {
                 let table = groups
