@@ -410,8 +410,32 @@ fn the_demo_event_log_and_survey_open_beside_the_orders() {
         harness.query_by_label("NPS by comment").is_none(),
         "free text is no segment"
     );
+
+    // Promoters against detractors, one click away.
+    settle(&mut harness);
+    harness
+        .get_by_label("Retention curves by NPS group")
+        .click();
+    harness.run_steps(1);
+    settle(&mut harness);
+    let cohorts = &harness.state().results().unwrap().cohorts;
+    assert_eq!(cohorts.breakdown.as_deref(), Some("NPS group"));
+    let groups: Vec<&str> = cohorts.groups.iter().map(|(g, _)| g.as_str()).collect();
+    assert!(
+        groups.contains(&"promoter") && groups.contains(&"detractor"),
+        "{groups:?}"
+    );
+    open_tab(&mut harness, "Survey");
+    harness.get_by_label("CLV by NPS group").click();
+    harness.run_steps(1);
+    settle(&mut harness);
+    let clv = &harness.state().results().unwrap().clv;
+    assert_eq!(clv.segment_by, "NPS group");
+    let names: Vec<&str> = clv.by_segment.iter().map(|r| r.segment.as_str()).collect();
+    assert_eq!(names, ["promoter", "passive", "detractor", "no answer"]);
     let side = harness.state().side().unwrap();
     let survey = side.survey.as_ref().unwrap().as_ref().unwrap();
     assert_eq!(survey.overall.responses, 3_790);
+    open_tab(&mut harness, "Survey");
     harness.get_by_label_contains("3,790 answers · NPS");
 }

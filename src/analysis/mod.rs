@@ -51,6 +51,10 @@ pub struct Settings {
     /// as-of date and the as-of date.
     pub loyalty_migration_from: Option<NaiveDate>,
     pub loyalty_migration_to: Option<NaiveDate>,
+    /// Each survey respondent's NPS group (their latest answer), from the
+    /// survey opened beside the orders; not saved, it comes with the file.
+    #[serde(skip)]
+    pub nps_groups: Option<Arc<std::collections::BTreeMap<String, String>>>,
 }
 
 /// The names of the per-customer columns that filters and breakdowns can use
@@ -60,6 +64,8 @@ pub const STATUS: &str = "Status";
 pub const SEGMENT_COLUMNS: [&str; 2] = [RFM_SEGMENT, STATUS];
 /// CLV can also be grouped by the loyalty tier held at the as-of date.
 pub const LOYALTY_TIER: &str = "Loyalty tier";
+/// Customers who answered the survey, by their NPS group.
+pub const NPS_GROUP: &str = "NPS group";
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -171,6 +177,8 @@ pub struct Results {
     pub loyalty: Option<loyalty::LoyaltyResults>,
     /// The what-if programme replayed the same way.
     pub loyalty_what_if: Option<loyalty::LoyaltyResults>,
+    /// The survey's NPS group per respondent, when a survey is open.
+    pub nps_groups: Option<Arc<std::collections::BTreeMap<String, String>>>,
 }
 
 impl Results {
@@ -248,6 +256,10 @@ impl Results {
         if loyalty.is_some() {
             virtual_columns.push(LOYALTY_TIER);
         }
+        let nps_groups = settings.nps_groups.as_deref();
+        if nps_groups.is_some() {
+            virtual_columns.push(NPS_GROUP);
+        }
         let breakdown =
             settings.cohorts.breakdown.clone().filter(|b| {
                 dataset.attributes.contains(b) || virtual_columns.contains(&b.as_str())
@@ -261,7 +273,7 @@ impl Results {
                 .keys()
                 .any(|k| virtual_columns.contains(&k.as_str()));
         let mut orders = if uses_segments {
-            with_segment_columns(&all_orders, &scored, loyalty.as_ref())?
+            with_segment_columns(&all_orders, &scored, loyalty.as_ref(), nps_groups)?
         } else {
             all_orders
         };
@@ -334,6 +346,7 @@ impl Results {
             clv,
             loyalty,
             loyalty_what_if,
+            nps_groups: settings.nps_groups.clone(),
         })
     }
 }
@@ -412,6 +425,7 @@ fn clv_results(
     let (segment_by, by_segment) = clv_table(
         segments,
         tiers,
+        settings.nps_groups.as_deref(),
         &rows,
         &settings.clv.segment_by,
         &settings.segments.grid,
@@ -467,6 +481,7 @@ impl Results {
         clv_table(
             &self.segments,
             self.loyalty.as_ref(),
+            self.nps_groups.as_deref(),
             &self.clv.kept_rows(),
             segment_by,
             grid,
@@ -480,11 +495,30 @@ impl Results {
 fn clv_table(
     segments: &SegmentResults,
     tiers: Option<&loyalty::LoyaltyResults>,
+    nps_groups: Option<&std::collections::BTreeMap<String, String>>,
     rows: &[&clv::ClvRow],
     segment_by: &str,
     grid: &segments::SegmentGrid,
 ) -> PolarsResult<(String, Vec<clv::by_segment::ClvSegmentRow>)> {
     use std::collections::HashMap;
+    if segment_by == NPS_GROUP
+        && let Some(groups) = nps_groups
+    {
+        let order: Vec<String> = ["promoter", "passive", "detractor", "no answer"]
+            .map(String::from)
+            .to_vec();
+        let table = clv::by_segment::by_segment(
+            rows,
+            |r| {
+                groups
+                    .get(&r.customer_id)
+                    .cloned()
+                    .unwrap_or_else(|| "no answer".into())
+            },
+            &order,
+        );
+        return Ok((NPS_GROUP.to_string(), table));
+    }
     if segment_by == LOYALTY_TIER
         && let Some(tiers) = tiers
     {
@@ -691,6 +725,7 @@ fn with_segment_columns(
     orders: &DataFrame,
     scored: &segments::Customers,
     tiers: Option<&loyalty::LoyaltyResults>,
+    nps_groups: Option<&std::collections::BTreeMap<String, String>>,
 ) -> PolarsResult<DataFrame> {
     let ids: Vec<&str> = scored.rows.iter().map(|r| r.customer_id.as_str()).collect();
     let names: Vec<&str> = scored.rows.iter().map(|r| r.rfm_segment.as_str()).collect();
@@ -713,6 +748,13 @@ fn with_segment_columns(
             .collect();
         let values: Vec<Option<&str>> = ids.iter().map(|id| tier_of.get(id).copied()).collect();
         columns.push(Column::new(LOYALTY_TIER.into(), values));
+    }
+    if let Some(groups) = nps_groups {
+        let values: Vec<&str> = ids
+            .iter()
+            .map(|id| groups.get(*id).map_or("no answer", String::as_str))
+            .collect();
+        columns.push(Column::new(NPS_GROUP.into(), values));
     }
     let map = DataFrame::new(ids.len(), columns)?;
     orders

@@ -74,6 +74,8 @@ pub struct SurveyResults {
     /// Per attribute column with few values: NPS per value.
     pub by_attribute: Vec<(String, Vec<(String, NpsCounts)>)>,
     pub chart: ChartSpec,
+    /// Each respondent's NPS group, from their latest answer.
+    pub groups: std::collections::BTreeMap<String, String>,
 }
 
 /// What the side sources gave: results, or why a source could not be used.
@@ -264,7 +266,21 @@ fn survey_results(dataset: &Dataset, settings: &SideSettings) -> Result<SurveyRe
             })
         })
         .collect();
+    let mut latest: std::collections::BTreeMap<String, (i32, f64)> = Default::default();
+    for a in &answers.answers {
+        let entry = latest
+            .entry(a.respondent.clone())
+            .or_insert((a.day, a.score));
+        if a.day >= entry.0 {
+            *entry = (a.day, a.score);
+        }
+    }
+    let groups = latest
+        .into_iter()
+        .map(|(respondent, (_, score))| (respondent, survey::nps_group(score).to_string()))
+        .collect();
     Ok(SurveyResults {
+        groups,
         chart: extra_charts::nps_spec(&months, &source),
         overall: survey::nps_of(answers.answers.iter().map(|a| a.score)),
         csat: survey::csat_of(&answers, settings.satisfied_from),

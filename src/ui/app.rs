@@ -287,7 +287,20 @@ impl KohorteApp {
     fn receive_side(&mut self) {
         if let Some(tagged) = self.side_worker.poll() {
             match tagged.reply {
-                Reply::Side(Ok(side)) => self.side = Some(side),
+                Reply::Side(Ok(side)) => {
+                    // Respondents who are customers get their NPS group as a
+                    // segment of the order analyses.
+                    let groups = side
+                        .survey
+                        .as_ref()
+                        .and_then(|s| s.as_ref().ok())
+                        .map(|s| Arc::new(s.groups.clone()));
+                    if self.persisted.settings.nps_groups != groups {
+                        self.persisted.settings.nps_groups = groups;
+                        self.recompute();
+                    }
+                    self.side = Some(side);
+                }
                 Reply::Side(Err(message)) => self.error = Some(message),
                 _ => {}
             }

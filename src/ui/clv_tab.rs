@@ -444,7 +444,14 @@ fn by_segment_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
                 let tiers = results
                     .loyalty
                     .is_some()
-                    .then_some(crate::analysis::LOYALTY_TIER);
+                    .then_some(crate::analysis::LOYALTY_TIER)
+                    .into_iter()
+                    .chain(
+                        results
+                            .nps_groups
+                            .is_some()
+                            .then_some(crate::analysis::NPS_GROUP),
+                    );
                 for choice in [RFM_SEGMENT, STATUS]
                     .into_iter()
                     .chain(tiers)

@@ -122,6 +122,9 @@ fn controls_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
     if results.loyalty.is_some() {
         attributes.push(crate::analysis::LOYALTY_TIER.to_string());
     }
+    if results.nps_groups.is_some() {
+        attributes.push(crate::analysis::NPS_GROUP.to_string());
+    }
     attributes.extend(
         app.dataset
             .as_ref()

@@ -71,6 +71,38 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
         if changed {
             app.resubmit_side();
         }
+        let customers = app.results.as_ref().map_or(0, |r| {
+            r.segments
+                .customers
+                .rows
+                .iter()
+                .filter(|c| survey.groups.contains_key(&c.customer_id))
+                .count()
+        });
+        ui.horizontal(|ui| {
+            ui.label(format!(
+                "{} respondents are customers of the order log:",
+                group_thousands(customers)
+            ));
+            if ui
+                .button("Retention curves by NPS group")
+                .on_hover_text("Cohorts tab, broken down by promoters, passives, detractors and customers without an answer")
+                .clicked()
+            {
+                app.persisted.settings.cohorts.breakdown = Some(crate::analysis::NPS_GROUP.into());
+                app.persisted.tab = super::app::Tab::Cohorts;
+                app.recompute();
+            }
+            if ui
+                .button("CLV by NPS group")
+                .on_hover_text("CLV tab, grouped by NPS group")
+                .clicked()
+            {
+                app.persisted.settings.clv.segment_by = crate::analysis::NPS_GROUP.into();
+                app.persisted.tab = super::app::Tab::Clv;
+                app.recompute();
+            }
+        });
         ui.add_space(8.0);
         if let Some(format) = chart_ui(ui, &survey.chart, 220.0) {
             app.export_chart_dialog(&survey.chart, format);
