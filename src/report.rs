@@ -311,15 +311,7 @@ fn write_mrr(
     dataset: &crate::data::Dataset,
     asked: bool,
 ) -> Result<(), ReportError> {
-    use crate::analysis::mrr;
-    let history = crate::analysis::history::build(
-        &results.orders,
-        dataset.has_amount,
-        dataset.orders_are_rows,
-        None,
-    )
-    .map_err(analysis_error)?;
-    if !dataset.has_amount || mrr::recurring_reason(&history, &dataset.attributes).is_none() {
+    let Some((_, months, chart)) = &results.mrr else {
         return if asked {
             Err(ReportError::Analysis(format!(
                 "--only mrr: '{}' does not look like a subscription log (no plan column, and customers do not pay about monthly)",
@@ -328,13 +320,12 @@ fn write_mrr(
         } else {
             Ok(())
         };
-    }
-    let months = mrr::mrr_by_month(&history, results.as_of);
-    writer.csv("mrr.csv", &mrr::mrr_frame(&months).map_err(analysis_error)?)?;
-    writer.chart(&crate::analysis::extra_charts::mrr_spec(
-        &months,
-        &dataset.report.source,
-    ))
+    };
+    writer.csv(
+        "mrr.csv",
+        &crate::analysis::mrr::mrr_frame(months).map_err(analysis_error)?,
+    )?;
+    writer.chart(chart)
 }
 
 /// `activity.csv` (DAU, WAU, MAU, stickiness per day) and `engagement.csv`

@@ -439,3 +439,29 @@ fn the_demo_event_log_and_survey_open_beside_the_orders() {
     open_tab(&mut harness, "Survey");
     harness.get_by_label_contains("3,790 answers · NPS");
 }
+
+#[test]
+fn a_subscription_log_shows_its_mrr() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("subscriptions.csv");
+    let mut csv = String::from("customer,date,amount,plan\n");
+    for month in 1..=9 {
+        for customer in 0..6 {
+            if month <= 3 + customer {
+                csv.push_str(&format!(
+                    "C{customer},2024-0{month}-0{},{},Basic\n",
+                    customer + 1,
+                    10 + customer
+                ));
+            }
+        }
+    }
+    std::fs::write(&file, csv).unwrap();
+    let mut harness = start(Startup { file: Some(file) });
+    open_tab(&mut harness, "Overview");
+    let results = harness.state().results().unwrap();
+    let (reason, months, _) = results.mrr.as_ref().unwrap();
+    assert!(reason.contains("plan"), "{reason}");
+    assert_eq!(months.len(), 8, "January to August, the last payment month");
+    harness.get_by_label("Subscriptions: MRR");
+}

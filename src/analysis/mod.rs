@@ -179,6 +179,9 @@ pub struct Results {
     pub loyalty_what_if: Option<loyalty::LoyaltyResults>,
     /// The survey's NPS group per respondent, when a survey is open.
     pub nps_groups: Option<Arc<std::collections::BTreeMap<String, String>>>,
+    /// MRR per month when the orders are recurring payments: why they
+    /// count as recurring, the months and their chart.
+    pub mrr: Option<(String, Vec<mrr::MrrMonth>, crate::chart::ChartSpec)>,
 }
 
 impl Results {
@@ -322,6 +325,15 @@ impl Results {
             &overall,
             &window,
         )?;
+        let mrr = if dataset.has_amount {
+            mrr::recurring_reason(&history, &dataset.attributes).map(|reason| {
+                let months = mrr::mrr_by_month(&history, as_of);
+                let chart = extra_charts::mrr_spec(&months, &window);
+                (reason, months, chart)
+            })
+        } else {
+            None
+        };
         let clv = clv_results(
             fit,
             settings,
@@ -347,6 +359,7 @@ impl Results {
             loyalty,
             loyalty_what_if,
             nps_groups: settings.nps_groups.clone(),
+            mrr,
         })
     }
 }

@@ -69,6 +69,29 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
             ui.add_space(6.0);
         }
         clv_ui(ui, overview);
+        if let Some((reason, months, chart)) = &results.mrr {
+            ui.add_space(10.0);
+            ui.heading("Subscriptions: MRR").on_hover_text(
+                "A customer's MRR in a month is what they paid in it. New: first payment ever; reactivated: paid, not the month before but earlier; expansion and contraction: change for those who paid both months; churned: paid the month before, not now. Revenue churn = (churned + contraction) ÷ last month's MRR.",
+            );
+            if let Some(last) = months.last() {
+                ui.label(format!(
+                    "The orders look recurring: {reason}. {}: MRR {} from {} customers · new {} · expansion {} · contraction {} · churned {} · reactivated {} · revenue churn {}",
+                    last.month.format("%B %Y"),
+                    format_number(last.mrr, 2),
+                    group_thousands(last.customers as usize),
+                    format_number(last.new, 2),
+                    format_number(last.expansion, 2),
+                    format_number(last.contraction, 2),
+                    format_number(last.churned, 2),
+                    format_number(last.reactivated, 2),
+                    last.revenue_churn.map_or("–".into(), |c| Unit::Percent.format(c)),
+                ));
+            }
+            if let Some(format) = super::chart_view::chart_ui(ui, chart, 220.0) {
+                app.export_chart_dialog(chart, format);
+            }
+        }
     });
 }
 
