@@ -465,3 +465,46 @@ fn a_subscription_log_shows_its_mrr() {
     assert_eq!(months.len(), 8, "January to August, the last payment month");
     harness.get_by_label("Subscriptions: MRR");
 }
+
+#[test]
+fn a_survey_whose_respondent_column_is_not_detected_can_be_mapped() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("answers.csv");
+    // Numeric respondent numbers under an unknown header: not taken for ids.
+    std::fs::write(
+        &file,
+        "nr,answered,score\n1001,2024-01-05,10\n1002,2024-01-09,3\n1003,2024-02-01,8\n",
+    )
+    .unwrap();
+    let mut harness = start(Startup::default());
+    settle_side(&mut harness);
+    harness
+        .state_mut()
+        .open_side(false, kohorte::data::Source::File(file));
+    harness.run_steps(2);
+    settle_side(&mut harness);
+    let error = match &harness.state().side().unwrap().survey {
+        Some(Err(error)) => error.clone(),
+        other => panic!("expected an error, got {other:?}"),
+    };
+    assert!(
+        error.message.contains("no customer id column"),
+        "{}",
+        error.message
+    );
+    assert!(
+        error.columns.contains(&"nr".to_string()),
+        "{:?}",
+        error.columns
+    );
+    open_tab(&mut harness, "Survey");
+    harness.get_by_label("Respondent column").click();
+    harness.run_steps(2);
+    harness.get_by_label("nr").click();
+    harness.run_steps(2);
+    settle_side(&mut harness);
+    let side = harness.state().side().unwrap();
+    let survey = side.survey.as_ref().unwrap().as_ref().unwrap();
+    assert_eq!(survey.overall.responses, 3);
+    assert_eq!(survey.overall.nps, Some(0.0));
+}

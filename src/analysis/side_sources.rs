@@ -25,9 +25,39 @@ const FREE_TEXT_HEADERS: [&str; 9] = [
 /// How many users the Engagement tab lists at the top and the bottom.
 pub const LISTED_USERS: usize = 10;
 
+/// How a side file was read, in one line a marketer can check: rows, the
+/// columns taken for who and when, dropped rows and warnings.
+pub fn import_summary(report: &crate::data::ImportReport) -> String {
+    let role = |key: &str| {
+        report
+            .roles
+            .get(key)
+            .cloned()
+            .flatten()
+            .unwrap_or_else(|| "none".into())
+    };
+    let mut line = format!(
+        "{} rows read, {} used, {} dropped · who: '{}' · when: '{}'",
+        report.rows_read,
+        report.rows_used,
+        report.rows_dropped,
+        role("customer_id"),
+        role("timestamp")
+    );
+    for warning in &report.warnings {
+        line.push_str(" · ");
+        line.push_str(warning);
+    }
+    line
+}
+
 #[derive(Clone, Debug)]
 pub struct EventResults {
     pub source: String,
+    /// `import_summary` of the file.
+    pub import: String,
+    /// The file's columns, to choose who and when by hand.
+    pub columns: Vec<String>,
     pub events: usize,
     pub users: usize,
     pub event_column: Option<String>,
@@ -61,11 +91,36 @@ pub struct SideSettings {
     pub return_event: Option<String>,
     /// The lowest satisfied score for CSAT; `None` = 4 on 1–5, 8 otherwise.
     pub satisfied_from: Option<f64>,
+    /// Columns chosen by hand for the event log and the survey (who, when),
+    /// as for an order log.
+    pub events_import: ImportOptions,
+    pub survey_import: ImportOptions,
+}
+
+/// Why a side file could not be used, with its columns when choosing them
+/// by hand could help.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SideError {
+    pub message: String,
+    pub columns: Vec<String>,
+}
+
+/// The columns of a dataset, in the file's order as far as the report knows it.
+fn columns_of(dataset: &Dataset) -> Vec<String> {
+    let mut columns: Vec<String> = dataset.report.roles.values().flatten().cloned().collect();
+    columns.extend(dataset.attributes.iter().cloned());
+    columns.sort();
+    columns.dedup();
+    columns
 }
 
 #[derive(Clone, Debug)]
 pub struct SurveyResults {
     pub source: String,
+    /// `import_summary` of the file.
+    pub import: String,
+    /// The file's columns, to choose who and when by hand.
+    pub columns: Vec<String>,
     pub score_column: String,
     pub overall: NpsCounts,
     pub csat: Option<f64>,
@@ -81,8 +136,8 @@ pub struct SurveyResults {
 /// What the side sources gave: results, or why a source could not be used.
 #[derive(Clone, Debug, Default)]
 pub struct SideResults {
-    pub events: Option<Result<EventResults, String>>,
-    pub survey: Option<Result<SurveyResults, String>>,
+    pub events: Option<Result<EventResults, SideError>>,
+    pub survey: Option<Result<SurveyResults, SideError>>,
 }
 
 pub fn compute(
@@ -90,15 +145,29 @@ pub fn compute(
     survey: Option<&Source>,
     settings: &SideSettings,
 ) -> SideResults {
-    let options = ImportOptions::default();
+    let load = |source: &Source, options: &ImportOptions| {
+        source.load(options).map_err(|e| SideError {
+            message: e.to_string(),
+            columns: e
+                .input_columns()
+                .map(<[String]>::to_vec)
+                .unwrap_or_default(),
+        })
+    };
     SideResults {
         events: events.map(|source| {
-            let dataset = source.load(&options).map_err(|e| e.to_string())?;
-            event_results(&dataset, settings)
+            let dataset = load(source, &settings.events_import)?;
+            event_results(&dataset, settings).map_err(|message| SideError {
+                message,
+                columns: columns_of(&dataset),
+            })
         }),
         survey: survey.map(|source| {
-            let dataset = source.load(&options).map_err(|e| e.to_string())?;
-            survey_results(&dataset, settings)
+            let dataset = load(source, &settings.survey_import)?;
+            survey_results(&dataset, settings).map_err(|message| SideError {
+                message,
+                columns: columns_of(&dataset),
+            })
         }),
     }
 }
@@ -179,6 +248,8 @@ fn event_results(dataset: &Dataset, settings: &SideSettings) -> Result<EventResu
     let top = scores.iter().take(LISTED_USERS).cloned().collect();
     let bottom = scores.iter().rev().take(LISTED_USERS).cloned().collect();
     Ok(EventResults {
+        import: import_summary(&dataset.report),
+        columns: columns_of(dataset),
         event_names,
         retention_curves,
         lifecycle_chart,
@@ -280,6 +351,8 @@ fn survey_results(dataset: &Dataset, settings: &SideSettings) -> Result<SurveyRe
         .map(|(respondent, (_, score))| (respondent, survey::nps_group(score).to_string()))
         .collect();
     Ok(SurveyResults {
+        import: import_summary(&dataset.report),
+        columns: columns_of(dataset),
         groups,
         chart: extra_charts::nps_spec(&months, &source),
         overall: survey::nps_of(answers.answers.iter().map(|a| a.score)),

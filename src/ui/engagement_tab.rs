@@ -20,8 +20,9 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
     };
     let events = match &side.events {
         Some(Ok(events)) => events,
-        Some(Err(message)) => {
-            ui.label(RichText::new(message).color(theme::WARNING_TEXT));
+        Some(Err(error)) => {
+            ui.label(RichText::new(&error.message).color(theme::WARNING_TEXT));
+            super::source_panel::side_columns_ui(app, ui, true, &error.columns);
             return;
         }
         None => {
@@ -49,6 +50,8 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
             .strong(),
         )
         .on_hover_text("DAU: distinct users with an event on the day; WAU: in the 7 days ending on it; MAU: in the 30 days ending on it; stickiness = DAU ÷ MAU.");
+        ui.label(RichText::new(format!("Read: {}", events.import)).weak());
+        super::source_panel::side_columns_ui(app, ui, true, &events.columns);
         for chart in [&events.activity_chart, &events.stickiness_chart] {
             if let Some(format) = chart_ui(ui, chart, 220.0) {
                 app.export_chart_dialog(chart, format);

@@ -528,3 +528,59 @@ fn filters_ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
         app.recompute();
     }
 }
+
+/// "Who" and "when" of an event log (`events`) or a survey, chosen by hand
+/// among `columns`; a change reads the file again.
+pub(super) fn side_columns_ui(
+    app: &mut KohorteApp,
+    ui: &mut egui::Ui,
+    events: bool,
+    columns: &[String],
+) {
+    use crate::data::roles::Role;
+    if columns.is_empty() {
+        return;
+    }
+    let mut changed = false;
+    ui.horizontal_wrapped(|ui| {
+        let options = if events {
+            &mut app.persisted.side.events_import
+        } else {
+            &mut app.persisted.side.survey_import
+        };
+        let who = if events {
+            "User column"
+        } else {
+            "Respondent column"
+        };
+        for (name, role) in [(who, Role::CustomerId), ("Time column", Role::Timestamp)] {
+            let label = ui.label(name);
+            let current = options.roles.get(&role).cloned().flatten();
+            egui::ComboBox::from_id_salt(format!("side_{events}_{}", role.key()))
+                .selected_text(current.clone().unwrap_or_else(|| "detected".into()))
+                .show_ui(ui, |ui| {
+                    if ui.selectable_label(current.is_none(), "detected").clicked()
+                        && current.is_some()
+                    {
+                        options.roles.remove(&role);
+                        changed = true;
+                    }
+                    for column in columns {
+                        if ui
+                            .selectable_label(current.as_deref() == Some(column), column)
+                            .clicked()
+                            && current.as_deref() != Some(column)
+                        {
+                            options.roles.insert(role, Some(column.clone()));
+                            changed = true;
+                        }
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+        }
+    });
+    if changed {
+        app.resubmit_side();
+    }
+}

@@ -20,8 +20,9 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
     };
     let survey = match &side.survey {
         Some(Ok(survey)) => survey,
-        Some(Err(message)) => {
-            ui.label(RichText::new(message).color(theme::WARNING_TEXT));
+        Some(Err(error)) => {
+            ui.label(RichText::new(&error.message).color(theme::WARNING_TEXT));
+            super::source_panel::side_columns_ui(app, ui, false, &error.columns);
             return;
         }
         None => {
@@ -48,6 +49,8 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
             .strong(),
         )
         .on_hover_text("NPS = % promoters (9–10) − % detractors (0–6), from −100 to 100.");
+        ui.label(RichText::new(format!("Read: {}", survey.import)).weak());
+        super::source_panel::side_columns_ui(app, ui, false, &survey.columns);
         let mut changed = false;
         ui.horizontal(|ui| {
             ui.label(format!(
@@ -107,6 +110,23 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
         if let Some(format) = chart_ui(ui, &survey.chart, 220.0) {
             app.export_chart_dialog(&survey.chart, format);
         }
+        egui::CollapsingHeader::new("Answers and NPS per month").show(ui, |ui| {
+            egui::Grid::new("nps_months").striped(true).show(ui, |ui| {
+                for title in ["Month", "Answers", "NPS", "Promoters", "Passives", "Detractors"] {
+                    ui.label(RichText::new(title).strong());
+                }
+                ui.end_row();
+                for (month, c) in &survey.months {
+                    ui.label(month.format("%Y-%m").to_string());
+                    ui.label(group_thousands(c.responses as usize));
+                    ui.label(c.nps.map_or("–".into(), |n| format_number(n, 1)));
+                    ui.label(group_thousands(c.promoters as usize));
+                    ui.label(group_thousands(c.passives as usize));
+                    ui.label(group_thousands(c.detractors as usize));
+                    ui.end_row();
+                }
+            });
+        });
         ui.add_space(8.0);
         for (column, table) in &survey.by_attribute {
             ui.heading(format!("NPS by {column}"));
