@@ -511,6 +511,21 @@ pub struct LoyaltySummary {
     pub revenue: f64,
 }
 
+impl LoyaltyResults {
+    /// Each member's tier name at the as-of date.
+    pub fn tier_names(&self) -> std::collections::HashMap<&str, &str> {
+        self.customers
+            .iter()
+            .filter_map(|(id, points)| {
+                Some((
+                    id.as_str(),
+                    self.programme.tiers.get(points.tier?)?.name.as_str(),
+                ))
+            })
+            .collect()
+    }
+}
+
 /// The migration window the report uses: the 12 months before the as-of date.
 pub fn default_migration_window(as_of: NaiveDate) -> (NaiveDate, NaiveDate) {
     (

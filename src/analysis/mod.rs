@@ -542,14 +542,7 @@ fn clv_table(
             .rev()
             .map(|t| t.name.clone())
             .collect();
-        let tier_of: HashMap<&str, &str> = tiers
-            .customers
-            .iter()
-            .filter_map(|(id, points)| {
-                let tier = tiers.programme.tiers.get(points.tier?)?;
-                Some((id.as_str(), tier.name.as_str()))
-            })
-            .collect();
+        let tier_of = tiers.tier_names();
         let table = clv::by_segment::by_segment(
             rows,
             |r| {
@@ -572,16 +565,7 @@ fn clv_table(
         && let Ok(values) = segments.first_attributes.column(segment_by)
     {
         let values = values.cast(&DataType::String)?;
-        let values = values.str()?;
-        let ids = segments
-            .first_attributes
-            .column(crate::data::CUSTOMER_ID)?
-            .str()?;
-        let value_of: HashMap<&str, &str> = ids
-            .iter()
-            .zip(values.iter())
-            .filter_map(|(i, v)| Some((i?, v.unwrap_or("(empty)"))))
-            .collect();
+        let value_of = first_values(&segments.first_attributes, &values)?;
         let table = clv::by_segment::by_segment(
             rows,
             |r| {
@@ -647,13 +631,7 @@ fn segment_results(
     let attribute_table = match &attribute {
         Some(column) => {
             let values = first_attributes.column(column)?.cast(&DataType::String)?;
-            let values = values.str()?;
-            let ids = first_attributes.column(crate::data::CUSTOMER_ID)?.str()?;
-            let value_of: std::collections::HashMap<&str, &str> = ids
-                .iter()
-                .zip(values.iter())
-                .filter_map(|(i, v)| Some((i?, v.unwrap_or("(empty)"))))
-                .collect();
+            let value_of = first_values(&first_attributes, &values)?;
             let table = segments::summarise(
                 &rows,
                 |r| {
@@ -732,6 +710,20 @@ fn segment_results(
     })
 }
 
+/// Each customer's value of an attribute column of `first_attributes`
+/// (already cast to text), "(empty)" where it has none.
+fn first_values<'a>(
+    first_attributes: &'a DataFrame,
+    values: &'a Column,
+) -> PolarsResult<std::collections::HashMap<&'a str, &'a str>> {
+    let ids = first_attributes.column(crate::data::CUSTOMER_ID)?.str()?;
+    Ok(ids
+        .iter()
+        .zip(values.str()?.iter())
+        .filter_map(|(i, v)| Some((i?, v.unwrap_or("(empty)"))))
+        .collect())
+}
+
 /// Adds each order's customer's RFM segment and status, and their loyalty
 /// tier at the as-of date when a programme is replayed, as columns.
 fn with_segment_columns(
@@ -749,16 +741,7 @@ fn with_segment_columns(
         Column::new(STATUS.into(), statuses),
     ];
     if let Some(tiers) = tiers {
-        let tier_of: std::collections::HashMap<&str, &str> = tiers
-            .customers
-            .iter()
-            .filter_map(|(id, points)| {
-                Some((
-                    id.as_str(),
-                    tiers.programme.tiers.get(points.tier?)?.name.as_str(),
-                ))
-            })
-            .collect();
+        let tier_of = tiers.tier_names();
         let values: Vec<Option<&str>> = ids.iter().map(|id| tier_of.get(id).copied()).collect();
         columns.push(Column::new(LOYALTY_TIER.into(), values));
     }

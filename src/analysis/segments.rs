@@ -311,34 +311,38 @@ pub struct SegmentSummary {
     pub repeat_rate: f64,
 }
 
+/// `rows` grouped by `segment_of`: the names in `order` first (those that
+/// occur), then the rest, largest first.
+pub fn grouped<'a, T>(
+    rows: &[&'a T],
+    segment_of: impl Fn(&'a T) -> String,
+    order: &[String],
+) -> Vec<(String, Vec<&'a T>)> {
+    let mut groups: BTreeMap<String, Vec<&T>> = BTreeMap::new();
+    for row in rows {
+        groups.entry(segment_of(row)).or_default().push(row);
+    }
+    let mut out: Vec<(String, Vec<&T>)> = order
+        .iter()
+        .filter_map(|name| groups.remove_entry(name))
+        .collect();
+    let mut rest: Vec<(String, Vec<&T>)> = groups.into_iter().collect();
+    rest.sort_by_key(|(_, members)| std::cmp::Reverse(members.len()));
+    out.extend(rest);
+    out
+}
+
 /// The segment table, one row per value of `segment_of`, in `order` first.
-pub fn summarise(
-    rows: &[&CustomerRow],
-    segment_of: impl Fn(&CustomerRow) -> String,
+pub fn summarise<'a>(
+    rows: &[&'a CustomerRow],
+    segment_of: impl Fn(&'a CustomerRow) -> String,
     order: &[String],
 ) -> Vec<SegmentSummary> {
     let total_customers = rows.len() as f64;
     let total_revenue: f64 = rows.iter().map(|r| r.revenue).sum();
-    let mut groups: BTreeMap<String, Vec<&CustomerRow>> = BTreeMap::new();
-    for row in rows {
-        groups.entry(segment_of(row)).or_default().push(row);
-    }
-    let mut names: Vec<String> = order
-        .iter()
-        .filter(|n| groups.contains_key(*n))
-        .cloned()
-        .collect();
-    let mut rest: Vec<String> = groups
-        .keys()
-        .filter(|k| !names.contains(k))
-        .cloned()
-        .collect();
-    rest.sort_by_key(|k| std::cmp::Reverse(groups[k].len()));
-    names.extend(rest);
-    names
+    grouped(rows, segment_of, order)
         .into_iter()
-        .map(|name| {
-            let members = &groups[&name];
+        .map(|(name, members)| {
             let n = members.len() as f64;
             let revenue: f64 = members.iter().map(|r| r.revenue).sum();
             let mean = |f: fn(&CustomerRow) -> f64| members.iter().map(|r| f(r)).sum::<f64>() / n;

@@ -1,7 +1,5 @@
 //! Predicted value summed up per segment, and the customers worth a call.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
 use super::ClvRow;
@@ -24,26 +22,9 @@ pub fn by_segment<'a>(
     segment_of: impl Fn(&'a ClvRow) -> String,
     order: &[String],
 ) -> Vec<ClvSegmentRow> {
-    let mut groups: BTreeMap<String, Vec<&ClvRow>> = BTreeMap::new();
-    for row in rows {
-        groups.entry(segment_of(row)).or_default().push(row);
-    }
-    let mut names: Vec<String> = order
-        .iter()
-        .filter(|n| groups.contains_key(*n))
-        .cloned()
-        .collect();
-    let mut rest: Vec<String> = groups
-        .keys()
-        .filter(|k| !names.contains(k))
-        .cloned()
-        .collect();
-    rest.sort_by_key(|k| std::cmp::Reverse(groups[k].len()));
-    names.extend(rest);
-    names
+    crate::analysis::segments::grouped(rows, segment_of, order)
         .into_iter()
-        .map(|name| {
-            let members = &groups[&name];
+        .map(|(name, members)| {
             let n = members.len() as f64;
             let total_clv: Option<f64> = members.iter().map(|r| r.clv).sum();
             ClvSegmentRow {
