@@ -15,8 +15,8 @@ use serde::Serialize;
 
 use super::metrics;
 use crate::calendar::day_from_number;
+use crate::data::Dataset;
 use crate::data::roles::normalise_header;
-use crate::data::{CUSTOMER_ID, Dataset, ORDER_TS};
 
 const EVENT_HEADERS: [&str; 9] = [
     "event",
@@ -67,15 +67,7 @@ pub fn read(dataset: &Dataset, event_column: Option<&str>) -> Result<Events, Str
             .find(|a| EVENT_HEADERS.contains(&normalise_header(a).as_str()))
             .cloned(),
     };
-    let ids = frame
-        .column(CUSTOMER_ID)
-        .and_then(|c| c.str().cloned())
-        .map_err(|e| e.to_string())?;
-    let ts = frame
-        .column(ORDER_TS)
-        .map_err(|e| e.to_string())?
-        .to_physical_repr();
-    let ts = ts.i64().map_err(|e| e.to_string())?;
+    let rows = super::history::row_customers_and_days(frame).map_err(|e| e.to_string())?;
     let names = match &column {
         Some(c) => Some(
             frame
@@ -90,18 +82,15 @@ pub fn read(dataset: &Dataset, event_column: Option<&str>) -> Result<Events, Str
         None => None,
     };
     let mut users: BTreeMap<String, Vec<(i32, String)>> = BTreeMap::new();
-    for (row, (id, ms)) in ids.iter().zip(ts.iter()).enumerate() {
-        let (Some(id), Some(ms)) = (id, ms) else {
+    for (row, who_when) in rows.into_iter().enumerate() {
+        let Some((id, day)) = who_when else {
             continue;
         };
         let name = names
             .and_then(|n| n.get(row))
             .unwrap_or("event")
             .to_string();
-        users
-            .entry(id.to_string())
-            .or_default()
-            .push((ms.div_euclid(86_400_000) as i32, name));
+        users.entry(id.to_string()).or_default().push((day, name));
     }
     for events in users.values_mut() {
         events.sort();

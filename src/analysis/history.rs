@@ -41,6 +41,20 @@ impl CustomerHistory {
     }
 }
 
+/// Each row's customer id and day (days since 1970-01-01) of the canonical
+/// frame, for files read as a plain log of who did something when (event
+/// logs, surveys); `None` where either is missing.
+pub fn row_customers_and_days(frame: &DataFrame) -> PolarsResult<Vec<Option<(&str, i32)>>> {
+    let ids = frame.column(CUSTOMER_ID)?.str()?;
+    let ts = frame.column(ORDER_TS)?.to_physical_repr();
+    let ts = ts.i64()?;
+    Ok(ids
+        .iter()
+        .zip(ts.iter())
+        .map(|(id, ms)| Some((id?, ms?.div_euclid(MS_PER_DAY) as i32)))
+        .collect())
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct History {
     pub customers: Vec<CustomerHistory>,

@@ -283,50 +283,18 @@ fn survey_results(dataset: &Dataset, settings: &SideSettings) -> Result<SurveyRe
                 .ok()?
                 .cast(&polars::prelude::DataType::String)
                 .ok()?;
-            let values = values.str().ok()?.clone();
+            let values = values.str().ok()?;
             let mut groups: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
-            // The answers were read in row order, skipping unreadable rows,
-            // so they are matched to rows by respondent and day.
-            let ids = dataset
-                .orders
-                .column(crate::data::CUSTOMER_ID)
-                .ok()?
-                .str()
-                .ok()?
-                .clone();
-            let ts = dataset
-                .orders
-                .column(crate::data::ORDER_TS)
-                .ok()?
-                .to_physical_repr();
-            let ts = ts.i64().ok()?.clone();
-            let scores = dataset
-                .orders
-                .column(&answers.score_column)
-                .ok()?
-                .cast(&polars::prelude::DataType::String)
-                .ok()?;
-            let scores = scores.str().ok()?.clone();
-            for (((value, id), ms), score) in values
-                .iter()
-                .zip(ids.iter())
-                .zip(ts.iter())
-                .zip(scores.iter())
-            {
-                let (Some(_), Some(_), Some(score)) = (id, ms, score) else {
-                    continue;
-                };
-                let Ok(score) = score.trim().replace(',', ".").parse::<f64>() else {
-                    continue;
-                };
-                if !(0.0..=10.0).contains(&score) {
-                    continue;
-                }
-                let value = value
+            for answer in &answers.answers {
+                let value = values
+                    .get(answer.row)
                     .map(str::trim)
                     .filter(|v| !v.is_empty())
                     .unwrap_or("(empty)");
-                groups.entry(value.to_string()).or_default().push(score);
+                groups
+                    .entry(value.to_string())
+                    .or_default()
+                    .push(answer.score);
             }
             (groups.len() <= 20).then(|| {
                 let table = groups

@@ -13,9 +13,9 @@ use serde::Serialize;
 
 use super::metrics;
 use crate::calendar::{day_from_number, month_index, month_start};
+use crate::data::Dataset;
 use crate::data::roles::normalise_header;
 use crate::data::values::{DecimalMark, parse_number};
-use crate::data::{CUSTOMER_ID, Dataset, ORDER_TS};
 
 /// Header names that say "this is the score", normalised.
 const SCORE_HEADERS: [&str; 12] = [
@@ -36,6 +36,8 @@ const SCORE_HEADERS: [&str; 12] = [
 /// One answer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Answer {
+    /// The answer's row in the survey's frame, to look up its attributes.
+    pub row: usize,
     pub respondent: String,
     pub day: i32,
     pub score: f64,
@@ -152,26 +154,19 @@ pub fn read(dataset: &Dataset, score_column: Option<&str>) -> Result<Survey, Str
         .cast(&DataType::String)
         .map_err(|e| e.to_string())?;
     let values = values.str().map_err(|e| e.to_string())?;
-    let ids = frame
-        .column(CUSTOMER_ID)
-        .and_then(|c| c.str().cloned())
-        .map_err(|e| e.to_string())?;
-    let ts = frame
-        .column(ORDER_TS)
-        .map_err(|e| e.to_string())?
-        .to_physical_repr();
-    let ts = ts.i64().map_err(|e| e.to_string())?;
+    let rows = super::history::row_customers_and_days(frame).map_err(|e| e.to_string())?;
     let mut answers = Vec::with_capacity(frame.height());
     let mut unreadable = 0usize;
-    for ((id, ms), value) in ids.iter().zip(ts.iter()).zip(values.iter()) {
-        let (Some(id), Some(ms), Some(value)) = (id, ms, value) else {
+    for (row, (who_when, value)) in rows.into_iter().zip(values.iter()).enumerate() {
+        let (Some((id, day)), Some(value)) = (who_when, value) else {
             continue;
         };
         // Scores have no thousands separators, so a comma is a decimal mark.
         match parse_number(&value.trim().replace(',', "."), DecimalMark::Dot) {
             Some(score) if (0.0..=10.0).contains(&score) => answers.push(Answer {
+                row,
                 respondent: id.to_string(),
-                day: ms.div_euclid(86_400_000) as i32,
+                day,
                 score,
             }),
             _ => unreadable += 1,
@@ -244,6 +239,7 @@ mod tests {
             answers: scores
                 .iter()
                 .map(|s| Answer {
+                    row: 0,
                     respondent: "r".into(),
                     day: 0,
                     score: *s,
