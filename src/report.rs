@@ -14,7 +14,7 @@ use crate::analysis::cohort_charts::{CellValue, heatmap_spec};
 use crate::analysis::cohorts::{CohortSettings, table_frame};
 use crate::analysis::kpis::{KpiSettings, Overview, period_name};
 use crate::analysis::lifecycle::lifecycle_frame;
-use crate::analysis::loyalty::{self, Programme};
+use crate::analysis::loyalty::Programme;
 use crate::analysis::loyalty_charts;
 use crate::analysis::period::Granularity;
 use crate::analysis::segments::{CustomerRow, customer_list, summary_frame};
@@ -157,8 +157,15 @@ pub fn run(request: &ReportRequest) -> Result<ReportSummary, ReportError> {
             dataset.attributes.join(", ")
         )));
     }
+    let wanted = |a: Analysis| request.only.as_ref().is_none_or(|only| only.contains(&a));
+    // The programme is replayed by the analyses themselves, like in the app.
+    let loyalty = match &request.loyalty {
+        Some(path) if wanted(Analysis::Loyalty) => Some(read_programme(path)?),
+        _ => None,
+    };
     let settings = Settings {
         as_of: request.as_of,
+        loyalty,
         cohorts: request.cohorts.clone(),
         kpis: KpiSettings {
             active_window_months: request.active_window_months,
@@ -173,7 +180,6 @@ pub fn run(request: &ReportRequest) -> Result<ReportSummary, ReportError> {
     };
     let results =
         Results::compute(&dataset, &settings).map_err(|e| ReportError::Analysis(e.to_string()))?;
-    let wanted = |a: Analysis| request.only.as_ref().is_none_or(|only| only.contains(&a));
     if wanted(Analysis::Activity) {
         // `activity.csv` is the event log's DAU/WAU/MAU (--events).
         writer.csv("orders_per_month.csv", &results.activity.table)?;
@@ -242,9 +248,7 @@ pub fn run(request: &ReportRequest) -> Result<ReportSummary, ReportError> {
     // The loyalty replay runs when a programme is given, unless --only
     // leaves it out; asking for it without a programme is an error.
     match &request.loyalty {
-        Some(path) if wanted(Analysis::Loyalty) => {
-            write_loyalty(&mut writer, path, &results, &dataset)?
-        }
+        Some(_) if wanted(Analysis::Loyalty) => write_loyalty(&mut writer, &results)?,
         None if request
             .only
             .as_ref()
@@ -377,45 +381,31 @@ fn write_survey(
     ))
 }
 
-fn write_loyalty(
-    writer: &mut Writer,
-    path: &Path,
-    results: &Results,
-    dataset: &crate::data::Dataset,
-) -> Result<(), ReportError> {
+fn read_programme(path: &Path) -> Result<Programme, ReportError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         ReportError::Analysis(format!(
             "could not read the loyalty programme '{}': {e}",
             path.display()
         ))
     })?;
-    let programme = Programme::parse(&text)
-        .map_err(|e| ReportError::Analysis(format!("'{}': {e}", path.display())))?;
-    let history = crate::analysis::history::build(
-        &results.orders,
-        dataset.has_amount,
-        dataset.orders_are_rows,
-        None,
-    )
-    .map_err(analysis_error)?;
-    let replayed = loyalty::replay(
-        &programme,
-        &history.customers,
-        results.as_of,
-        dataset.mapping.points_redeemed.is_some(),
-        loyalty::default_migration_window(results.as_of),
-    );
+    Programme::parse(&text).map_err(|e| ReportError::Analysis(format!("'{}': {e}", path.display())))
+}
+
+fn write_loyalty(writer: &mut Writer, results: &Results) -> Result<(), ReportError> {
+    let Some(replayed) = &results.loyalty else {
+        return Ok(());
+    };
     writer.csv(
         "loyalty_customers.csv",
-        &loyalty_charts::customers_frame(&replayed).map_err(analysis_error)?,
+        &loyalty_charts::customers_frame(replayed).map_err(analysis_error)?,
     )?;
     writer.csv(
         "loyalty_tiers.csv",
-        &loyalty_charts::tiers_frame(&replayed).map_err(analysis_error)?,
+        &loyalty_charts::tiers_frame(replayed).map_err(analysis_error)?,
     )?;
     writer.csv(
         "loyalty_migration.csv",
-        &loyalty_charts::migration_frame(&replayed).map_err(analysis_error)?,
+        &loyalty_charts::migration_frame(replayed).map_err(analysis_error)?,
     )?;
     writer.json(
         "loyalty_summary.json",
@@ -426,9 +416,9 @@ fn write_loyalty(
             "redemptions_from_data": replayed.redemptions_from_data,
         }),
     )?;
-    writer.chart(&loyalty_charts::members_per_tier_spec(&replayed))?;
-    writer.chart(&loyalty_charts::points_spec(&replayed))?;
-    writer.chart(&loyalty_charts::liability_spec(&replayed))?;
+    writer.chart(&loyalty_charts::members_per_tier_spec(replayed))?;
+    writer.chart(&loyalty_charts::points_spec(replayed))?;
+    writer.chart(&loyalty_charts::liability_spec(replayed))?;
     Ok(())
 }
 
