@@ -331,7 +331,8 @@ impl<'a> Replay<'a> {
         let start = self.orders.partition_point(|o| o.0 < from);
         let end = self.orders.partition_point(|o| o.0 < until).max(start);
         match (self.base_before.get(end), self.base_before.get(start)) {
-            (Some(to), Some(from)) => to - from,
+            // + 0.0 turns the −0 of equal sums into 0 for the CSV.
+            (Some(to), Some(from)) => to - from + 0.0,
             _ => 0.0,
         }
     }
@@ -447,7 +448,8 @@ impl<'a> Replay<'a> {
                 earned,
                 redeemed,
                 expired,
-                balance: lots.iter().map(|(_, p)| p).sum(),
+                // An empty float sum is −0; + 0.0 writes it as 0.
+                balance: lots.iter().map(|(_, p)| p).sum::<f64>() + 0.0,
                 qualifying,
                 tier: self.tier_with(day, qualifying),
             });
