@@ -56,17 +56,33 @@ pub fn recurring_reason(history: &History, attributes: &[String]) -> Option<Stri
     }
     let mut gaps: Vec<i32> = Vec::new();
     let (mut months, mut single) = (0u64, 0u64);
+    // Purchases are sorted by day, so a customer's months come in runs:
+    // counted without collecting them.
     for customer in &history.customers {
-        let days: Vec<i32> = customer.purchases().map(|o| o.day).collect();
-        gaps.extend(days.windows(2).map(|w| w[1] - w[0]).filter(|g| *g > 0));
-        let mut per_month: BTreeMap<i32, u32> = BTreeMap::new();
-        for day in &days {
-            *per_month
-                .entry(month_index(day_from_number(*day)))
-                .or_default() += 1;
+        let mut previous_day: Option<i32> = None;
+        let mut run: Option<(i32, u32)> = None;
+        for day in customer.purchases().map(|o| o.day) {
+            if let Some(previous) = previous_day
+                && day > previous
+            {
+                gaps.push(day - previous);
+            }
+            previous_day = Some(day);
+            let month = month_index(day_from_number(day));
+            run = match run {
+                Some((m, n)) if m == month => Some((m, n + 1)),
+                Some((_, n)) => {
+                    months += 1;
+                    single += (n == 1) as u64;
+                    Some((month, 1))
+                }
+                None => Some((month, 1)),
+            };
         }
-        months += per_month.len() as u64;
-        single += per_month.values().filter(|n| **n == 1).count() as u64;
+        if let Some((_, n)) = run {
+            months += 1;
+            single += (n == 1) as u64;
+        }
     }
     if gaps.len() < 10 {
         return None;
