@@ -55,6 +55,25 @@ pub fn row_customers_and_days(frame: &DataFrame) -> PolarsResult<Vec<Option<(&st
         .collect())
 }
 
+/// A customer with orders given as (day, amount), for the tests of the
+/// analyses built on histories; a negative amount is a refund.
+#[cfg(test)]
+pub fn test_customer(id: &str, orders: &[(i32, f64)]) -> CustomerHistory {
+    CustomerHistory {
+        id: id.into(),
+        orders: orders
+            .iter()
+            .map(|&(day, amount)| Order {
+                day,
+                amount,
+                purchase: amount >= 0.0,
+                points_redeemed: 0.0,
+            })
+            .collect(),
+        group: None,
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct History {
     pub customers: Vec<CustomerHistory>,

@@ -719,26 +719,13 @@ pub fn replay(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::history::Order;
 
     fn day(y: i32, m: u32, d: u32) -> i32 {
         day_number(NaiveDate::from_ymd_opt(y, m, d).unwrap())
     }
 
     fn customer(orders: &[(i32, f64)]) -> CustomerHistory {
-        CustomerHistory {
-            id: "C".into(),
-            orders: orders
-                .iter()
-                .map(|&(day, amount)| Order {
-                    day,
-                    amount,
-                    purchase: amount >= 0.0,
-                    points_redeemed: 0.0,
-                })
-                .collect(),
-            group: None,
-        }
+        crate::analysis::history::test_customer("C", orders)
     }
 
     #[test]

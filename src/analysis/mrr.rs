@@ -197,27 +197,12 @@ pub fn mrr_frame(rows: &[MrrMonth]) -> PolarsResult<DataFrame> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::history::{CustomerHistory, Order};
 
     fn day(y: i32, m: u32, d: u32) -> i32 {
         day_number(NaiveDate::from_ymd_opt(y, m, d).unwrap())
     }
 
-    fn customer(id: &str, payments: &[(i32, f64)]) -> CustomerHistory {
-        CustomerHistory {
-            id: id.into(),
-            orders: payments
-                .iter()
-                .map(|&(day, amount)| Order {
-                    day,
-                    amount,
-                    purchase: amount >= 0.0,
-                    points_redeemed: 0.0,
-                })
-                .collect(),
-            group: None,
-        }
-    }
+    use crate::analysis::history::test_customer as customer;
 
     #[test]
     fn movements_reconcile() {

@@ -108,23 +108,8 @@ fn summarise_one(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::history::Order;
 
-    fn customer(id: &str, orders: &[(i32, f64)]) -> CustomerHistory {
-        CustomerHistory {
-            id: id.into(),
-            orders: orders
-                .iter()
-                .map(|&(day, amount)| Order {
-                    day,
-                    amount,
-                    purchase: amount >= 0.0,
-                    points_redeemed: 0.0,
-                })
-                .collect(),
-            group: None,
-        }
-    }
+    use crate::analysis::history::test_customer as customer;
 
     #[test]
     fn conventions_on_a_hand_made_log() {
