@@ -106,9 +106,11 @@ pub fn decode(mut bytes: Vec<u8>, forced: Option<TextEncoding>) -> (Vec<u8>, Tex
     (text, encoding)
 }
 
+/// How much of a file's start is sniffed.
+pub const SNIFF_BYTES: usize = 256 * 1024;
+
 /// The start of a decoded file as text, for sniffing.
 pub fn head(text: &[u8]) -> std::borrow::Cow<'_, str> {
-    const SNIFF_BYTES: usize = 256 * 1024;
     String::from_utf8_lossy(&text[..text.len().min(SNIFF_BYTES)])
 }
 

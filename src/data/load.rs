@@ -265,39 +265,58 @@ fn read_parquet(
     })
 }
 
-fn read_csv(
-    name: &str,
-    bytes: Vec<u8>,
-    overrides: &DialectOverrides,
-) -> Result<RawTable, ImportError> {
-    let (text, encoding) = dialect::decode(bytes, overrides.encoding);
-    let layout = dialect::sniff_layout(&dialect::head(&text));
-    let delimiter = overrides.delimiter.unwrap_or(layout.delimiter);
-    let quote = overrides.quote.unwrap_or(layout.quote);
-    let has_header = overrides.has_header.unwrap_or(layout.has_header);
-    let mut warnings = Vec::new();
-    if let (Some(doubt), None) = (layout.delimiter_doubt, overrides.delimiter) {
-        warnings.push(doubt);
+/// How a decoded text file is split into cells: the sniffed layout with
+/// the user's choices on top, and the doubts worth a warning.
+pub(super) struct CsvLayout {
+    pub delimiter: char,
+    pub quote: Option<char>,
+    pub has_header: bool,
+    pub warnings: Vec<String>,
+}
+
+impl CsvLayout {
+    pub fn sniff(text: &[u8], overrides: &DialectOverrides) -> CsvLayout {
+        let layout = dialect::sniff_layout(&dialect::head(text));
+        let mut warnings = Vec::new();
+        if let (Some(doubt), None) = (layout.delimiter_doubt, overrides.delimiter) {
+            warnings.push(doubt);
+        }
+        CsvLayout {
+            delimiter: overrides.delimiter.unwrap_or(layout.delimiter),
+            quote: overrides.quote.unwrap_or(layout.quote),
+            has_header: overrides.has_header.unwrap_or(layout.has_header),
+            warnings,
+        }
     }
-    let parse = CsvParseOptions::default()
-        .with_separator(ascii_byte(delimiter, name)?)
-        .with_quote_char(quote.map(|q| ascii_byte(q, name)).transpose()?)
-        .with_missing_is_null(true)
-        .with_truncate_ragged_lines(true);
-    let frame = CsvReadOptions::default()
-        .with_has_header(has_header)
-        .with_infer_schema_length(Some(0))
-        .with_parse_options(parse)
-        .into_reader_with_file_handle(Cursor::new(text))
-        .finish()
-        .map_err(|e| ImportError::Malformed {
-            name: name.to_string(),
-            format: "CSV",
-            reason: first_line(&e.to_string()),
-        })?;
-    // One chunk per column: the cleaning below reads rows by index.
-    let mut frame = frame;
-    frame.rechunk_mut();
+
+    /// Polars' reader for this layout, every cell read as text.
+    pub fn reader_options(&self, name: &str) -> Result<CsvReadOptions, ImportError> {
+        let parse = CsvParseOptions::default()
+            .with_separator(ascii_byte(self.delimiter, name)?)
+            .with_quote_char(self.quote.map(|q| ascii_byte(q, name)).transpose()?)
+            .with_missing_is_null(true)
+            .with_truncate_ragged_lines(true);
+        Ok(CsvReadOptions::default()
+            .with_has_header(self.has_header)
+            .with_infer_schema_length(Some(0))
+            .with_parse_options(parse))
+    }
+}
+
+pub(super) fn csv_error(name: &str, e: PolarsError) -> ImportError {
+    ImportError::Malformed {
+        name: name.to_string(),
+        format: "CSV",
+        reason: first_line(&e.to_string()),
+    }
+}
+
+/// The decimal mark from the first values of every text column (the
+/// user's choice wins), and whether it was a guess worth a warning.
+pub(super) fn decimal_mark(
+    frame: &DataFrame,
+    overrides: &DialectOverrides,
+) -> (DecimalMark, Option<String>) {
     let mut evidence = DecimalEvidence::default();
     for column in frame.columns() {
         if let Ok(values) = column.str() {
@@ -307,20 +326,38 @@ fn read_csv(
         }
     }
     let (sniffed_mark, decided) = evidence.decide();
-    let decimal_mark = overrides.decimal_mark.unwrap_or(sniffed_mark);
-    if !decided && overrides.decimal_mark.is_none() {
-        warnings.push(
-            "Numbers such as '1,234' could use either decimal mark; a decimal point was assumed. Check the amounts."
-                .to_string(),
-        );
-    }
+    let warning = (!decided && overrides.decimal_mark.is_none()).then(|| {
+        "Numbers such as '1,234' could use either decimal mark; a decimal point was assumed. Check the amounts."
+            .to_string()
+    });
+    (overrides.decimal_mark.unwrap_or(sniffed_mark), warning)
+}
+
+fn read_csv(
+    name: &str,
+    bytes: Vec<u8>,
+    overrides: &DialectOverrides,
+) -> Result<RawTable, ImportError> {
+    let (text, encoding) = dialect::decode(bytes, overrides.encoding);
+    let layout = CsvLayout::sniff(&text, overrides);
+    let frame = layout
+        .reader_options(name)?
+        .into_reader_with_file_handle(Cursor::new(text))
+        .finish()
+        .map_err(|e| csv_error(name, e))?;
+    // One chunk per column: the cleaning below reads rows by index.
+    let mut frame = frame;
+    frame.rechunk_mut();
+    let (decimal_mark, mark_warning) = decimal_mark(&frame, overrides);
+    let mut warnings = layout.warnings;
+    warnings.extend(mark_warning);
     Ok(RawTable {
         frame,
         format: FileFormat::Csv,
         dialect: Some(CsvDialect {
-            delimiter,
-            quote,
-            has_header,
+            delimiter: layout.delimiter,
+            quote: layout.quote,
+            has_header: layout.has_header,
             encoding,
             decimal_mark,
         }),
@@ -383,23 +420,26 @@ fn effective_mapping(detected: ColumnMapping, options: &ImportOptions) -> Column
     mapping
 }
 
-fn build_dataset(
-    source: Source,
-    raw: RawTable,
-    options: &ImportOptions,
-) -> Result<Dataset, ImportError> {
-    let name = source.display_name();
-    let input_columns: Vec<String> = raw
-        .frame
+fn column_names(frame: &DataFrame) -> Vec<String> {
+    frame
         .get_column_names()
         .iter()
         .map(|c| c.to_string())
-        .collect();
-    let mark = raw
-        .dialect
-        .as_ref()
-        .map_or(DecimalMark::Dot, |d| d.decimal_mark);
-    let profiles: Vec<ColumnProfile> = raw.frame.columns().iter().map(profile).collect();
+        .collect()
+}
+
+/// Which column plays which role (detected from the first rows, with the
+/// user's choices on top), and the date column; an error names what is
+/// missing and lists the columns to choose from.
+pub(super) fn map_columns(
+    name: &str,
+    frame: &DataFrame,
+    mark: DecimalMark,
+    options: &ImportOptions,
+) -> Result<(ColumnMapping, String), ImportError> {
+    let name = name.to_string();
+    let input_columns = column_names(frame);
+    let profiles: Vec<ColumnProfile> = frame.columns().iter().map(profile).collect();
     let mapping = effective_mapping(roles::detect(&profiles, mark), options);
     for role in Role::ALL {
         if let Some(column) = mapping.get(role)
@@ -432,6 +472,21 @@ fn build_dataset(
         ),
         columns: input_columns.clone(),
     })?;
+    Ok((mapping, date_col))
+}
+
+fn build_dataset(
+    source: Source,
+    raw: RawTable,
+    options: &ImportOptions,
+) -> Result<Dataset, ImportError> {
+    let name = source.display_name();
+    let input_columns = column_names(&raw.frame);
+    let mark = raw
+        .dialect
+        .as_ref()
+        .map_or(DecimalMark::Dot, |d| d.decimal_mark);
+    let (mapping, date_col) = map_columns(&name, &raw.frame, mark, options)?;
     let mut warnings = raw.warnings.clone();
     let mut mapping = mapping;
     let cleaned = {
