@@ -10,8 +10,9 @@ pub fn epoch() -> NaiveDate {
     NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()
 }
 
+/// Days since 1970-01-01 (which is day 719,163 counted from 0001-01-01).
 pub fn day_number(day: NaiveDate) -> i32 {
-    (day - epoch()).num_days() as i32
+    day.num_days_from_ce() - 719_163
 }
 
 pub fn day_from_number(number: i32) -> NaiveDate {

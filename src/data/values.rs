@@ -107,7 +107,9 @@ impl DateFormat {
             return None;
         }
         match self {
-            DateFormat::Iso => parse_with_time(text, |d| ymd(d, '-')),
+            DateFormat::Iso => {
+                fixed_iso(text).unwrap_or_else(|| parse_with_time(text, |d| ymd(d, '-')))
+            }
             DateFormat::DayMonthYearDot => parse_with_time(text, |d| dmy(d, '.')),
             DateFormat::DayMonthYearSlash => parse_with_time(text, |d| dmy(d, '/')),
             DateFormat::MonthDayYearSlash => parse_with_time(text, |d| mdy(d, '/')),
@@ -139,6 +141,37 @@ impl DateFormat {
             }
         }
     }
+}
+
+/// `YYYY-MM-DD` and `YYYY-MM-DD HH:MM:SS` (or with `T`), the layout of
+/// most machine exports, read without splitting: `None` for any other
+/// layout, else what [`parse_with_time`] reads (large files have millions).
+fn fixed_iso(text: &str) -> Option<Option<NaiveDateTime>> {
+    let b = text.as_bytes();
+    let number = |from: usize, to: usize| -> Option<u32> {
+        b[from..to].iter().try_fold(0u32, |n, d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    if !(b.len() == 10 || b.len() == 19) || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let (year, month, day) = (number(0, 4)?, number(5, 7)?, number(8, 10)?);
+    let time = if b.len() == 19 {
+        if !matches!(b[10], b' ' | b'T') || b[13] != b':' || b[16] != b':' {
+            return None;
+        }
+        (number(11, 13)?, number(14, 16)?, number(17, 19)?)
+    } else {
+        (0, 0, 0)
+    };
+    Some(
+        NaiveDate::from_ymd_opt(year as i32, month, day)
+            .and_then(plausible)
+            .and_then(|d| {
+                Some(d.and_time(NaiveTime::from_hms_nano_opt(time.0, time.1, time.2, 0)?))
+            }),
+    )
 }
 
 fn integer(text: &str) -> Option<i64> {
@@ -414,6 +447,32 @@ impl DecimalEvidence {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fixed_iso_reads_what_the_general_reader_reads() {
+        for text in [
+            "2024-02-29",
+            "2024-02-29 23:59:59",
+            "2024-02-29T00:00:00",
+            "2023-02-29",
+            "2024-13-01",
+            "1899-12-31",
+            "2201-01-01 10:00:00",
+            "2024-01-01 24:00:00",
+            "2024-01-01 23:60:00",
+            "2024-01-01 23:59:60",
+            "2024-01-01X10:00:00",
+            "2024-01-01 10:00:0x",
+        ] {
+            let general = parse_with_time(text, |d| ymd(d, '-'));
+            if let Some(fixed) = fixed_iso(text) {
+                assert_eq!(fixed, general, "{text}");
+            }
+            assert_eq!(DateFormat::Iso.parse(text), general, "{text}");
+        }
+        assert!(fixed_iso("2024-1-01").is_none());
+        assert!(fixed_iso("2024-01-01 10:00").is_none());
+    }
 
     fn dt(s: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap()
