@@ -102,13 +102,38 @@ impl CohortTable {
     }
 }
 
-#[derive(Default)]
-struct RowAcc {
-    size: u64,
-    active: Vec<u64>,
-    revenue: Vec<f64>,
+/// One cohort's counts while customers are being added.
+#[derive(Clone, Default)]
+pub(super) struct RowAcc {
+    pub size: u64,
+    pub active: Vec<u64>,
+    pub revenue: Vec<f64>,
     /// Customers whose last purchase is in period k.
-    last: Vec<u64>,
+    pub last: Vec<u64>,
+}
+
+impl RowAcc {
+    pub fn new(width: usize) -> RowAcc {
+        RowAcc {
+            size: 0,
+            active: vec![0; width],
+            revenue: vec![0.0; width],
+            last: vec![0; width],
+        }
+    }
+
+    pub fn add(&mut self, other: &RowAcc) {
+        self.size += other.size;
+        for (a, b) in self.active.iter_mut().zip(&other.active) {
+            *a += b;
+        }
+        for (a, b) in self.revenue.iter_mut().zip(&other.revenue) {
+            *a += b;
+        }
+        for (a, b) in self.last.iter_mut().zip(&other.last) {
+            *a += b;
+        }
+    }
 }
 
 /// Builds the cohort table of `customers`, counting orders before `as_of`.
@@ -127,12 +152,7 @@ pub fn cohort_table<'a>(
         };
         let cohort = granularity.index_of(first_day);
         let width = (last_index - cohort + 1).max(1) as usize;
-        let acc = rows.entry(cohort).or_insert_with(|| RowAcc {
-            size: 0,
-            active: vec![0; width],
-            revenue: vec![0.0; width],
-            last: vec![0; width],
-        });
+        let acc = rows.entry(cohort).or_insert_with(|| RowAcc::new(width));
         acc.size += 1;
         periods.clear();
         for order in customer.orders.iter().filter(|o| o.day < as_of_day) {
@@ -157,6 +177,15 @@ pub fn cohort_table<'a>(
             *last += 1;
         }
     }
+    assemble(rows, granularity, as_of)
+}
+
+/// The table from each cohort's counts, cohorts in index order.
+pub(super) fn assemble(
+    rows: impl IntoIterator<Item = (i32, RowAcc)>,
+    granularity: Granularity,
+    as_of: NaiveDate,
+) -> CohortTable {
     let rows: Vec<CohortRow> = rows
         .into_iter()
         .map(|(index, acc)| finish_row(index, acc, granularity, as_of))

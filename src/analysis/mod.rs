@@ -5,6 +5,7 @@
 pub mod activity;
 pub mod clv;
 pub mod cohort_charts;
+pub mod cohort_scan;
 pub mod cohorts;
 pub mod engagement;
 pub mod extra_charts;

@@ -1,6 +1,7 @@
 //! Getting a user's file into the canonical frame. Only this module knows
 //! about delimiters, encodings, header languages and date formats.
 
+pub mod cohort_read;
 pub mod dialect;
 pub mod load;
 pub mod roles;

@@ -1,0 +1,455 @@
+//! The cohort table straight from an order log's columns, without building
+//! every customer's history first: the quick way to the first table of a
+//! large file, for the report and the benchmark against DuckDB.
+//!
+//! Same definitions as [`super::cohorts::cohort_table`] and the same
+//! grouping of rows into orders as [`super::history::build`] (an order is a
+//! customer's order id, or a row; its day is its earliest row's, its amount
+//! the sum of its rows; a negative order is a refund, not a purchase).
+//!
+//! Why it is fast: rows are split by a hash of their customer into buckets
+//! small enough that each bucket's customers and orders are found in maps
+//! that stay in the processor's cache; buckets are independent, so they run
+//! on all cores, and no per-customer allocation is made.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rayon::prelude::*;
+
+use super::cohorts::{CohortTable, RowAcc, assemble};
+use super::period::Granularity;
+use crate::calendar::day_number;
+
+/// An order log's rows, split by customer into buckets: the input of
+/// [`cohort_table`]. Built chunk by chunk with a [`RowSplitter`] per
+/// chunk of the file (on any number of threads), or from plain rows.
+pub struct ScannedRows {
+    /// One list of buckets per chunk, chunks in file order.
+    chunks: Vec<Vec<Vec<Row>>>,
+    has_orders: bool,
+    has_amount: bool,
+    days: Option<(i32, i32)>,
+}
+
+/// One chunk's rows as they are read.
+pub struct RowSplitter {
+    buckets: Vec<Vec<Row>>,
+    days: Option<(i32, i32)>,
+}
+
+impl RowSplitter {
+    pub fn new(expected_rows: usize) -> RowSplitter {
+        let per_bucket = expected_rows / BUCKETS + expected_rows / (BUCKETS * 8);
+        RowSplitter {
+            buckets: (0..BUCKETS)
+                .map(|_| Vec::with_capacity(per_bucket))
+                .collect(),
+            days: None,
+        }
+    }
+
+    /// Adds a row: its customer and order keys (see [`text_key`]; the
+    /// order key is ignored when the log has no order ids), its day
+    /// (days since 1970-01-01) and amount (0 when the log has none).
+    pub fn push(&mut self, customer: u128, order: u128, day: i32, amount: f64) {
+        self.days = Some(
+            self.days
+                .map_or((day, day), |(a, b)| (a.min(day), b.max(day))),
+        );
+        self.buckets[bucket_of(customer)].push(Row {
+            customer,
+            order,
+            amount,
+            day,
+        });
+    }
+}
+
+impl ScannedRows {
+    pub fn new(chunks: Vec<RowSplitter>, has_orders: bool, has_amount: bool) -> ScannedRows {
+        let days = chunks
+            .iter()
+            .filter_map(|c| c.days)
+            .reduce(|(a0, a1), (b0, b1)| (a0.min(b0), a1.max(b1)));
+        ScannedRows {
+            chunks: chunks.into_iter().map(|c| c.buckets).collect(),
+            has_orders,
+            has_amount,
+            days,
+        }
+    }
+
+    /// Rows given as (customer, order id or `None`, day, amount or `None`).
+    pub fn from_rows<'a>(
+        rows: impl IntoIterator<Item = (&'a str, Option<&'a str>, i32, Option<f64>)>,
+    ) -> Option<ScannedRows> {
+        let mut splitter = RowSplitter::new(0);
+        let (mut has_orders, mut has_amount) = (false, false);
+        for (customer, order, day, amount) in rows {
+            has_orders |= order.is_some();
+            has_amount |= amount.is_some();
+            let order = order.map_or(Some(0), text_key)?;
+            splitter.push(text_key(customer)?, order, day, amount.unwrap_or(0.0));
+        }
+        Some(ScannedRows::new(vec![splitter], has_orders, has_amount))
+    }
+
+    /// The first and last day of any row, `None` without rows.
+    pub fn day_range(&self) -> Option<(i32, i32)> {
+        self.days
+    }
+}
+
+/// Text as an exact key when it is at most 15 bytes long: the bytes, then
+/// the length in the last byte, so that no two texts share a key.
+pub fn text_key(text: &str) -> Option<u128> {
+    let bytes = text.as_bytes();
+    if bytes.len() > 15 {
+        return None;
+    }
+    let mut packed = [0u8; 16];
+    packed[..bytes.len()].copy_from_slice(bytes);
+    packed[15] = bytes.len() as u8;
+    Some(u128::from_le_bytes(packed))
+}
+
+/// Buckets per log: each holds a 256th of the customers.
+const BUCKET_BITS: u32 = 9;
+const BUCKETS: usize = 1 << BUCKET_BITS;
+/// Buckets are summed in this many fixed groups, in order, so that a
+/// revenue sum never depends on how many cores there are.
+const GROUPS: usize = 8;
+
+#[derive(Clone, Copy)]
+struct Row {
+    customer: u128,
+    order: u128,
+    amount: f64,
+    day: i32,
+}
+
+/// A well-mixed 64-bit hash of a key (MurmurHash3's finaliser).
+fn mix(key: u128) -> u64 {
+    let mut x = (key as u64) ^ ((key >> 64) as u64).rotate_left(29);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    x ^ (x >> 33)
+}
+
+/// A bucket from a key: the top bits of its hash.
+fn bucket_of(key: u128) -> usize {
+    (mix(key) >> (64 - BUCKET_BITS)) as usize
+}
+
+/// Hashes the maps' integer keys with [`mix`]: the keys are short and
+/// fixed-width, so a general-purpose string hasher only costs time.
+#[derive(Clone, Copy, Default)]
+struct MixState;
+
+#[derive(Default)]
+struct MixHasher(u64);
+
+impl std::hash::BuildHasher for MixState {
+    type Hasher = MixHasher;
+    fn build_hasher(&self) -> MixHasher {
+        MixHasher::default()
+    }
+}
+
+impl std::hash::Hasher for MixHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(16) {
+            let mut packed = [0u8; 16];
+            packed[..chunk.len()].copy_from_slice(chunk);
+            self.write_u128(u128::from_le_bytes(packed));
+        }
+    }
+    fn write_u32(&mut self, value: u32) {
+        self.0 = mix(u128::from(value) ^ (u128::from(self.0) << 64));
+    }
+    fn write_u128(&mut self, value: u128) {
+        self.0 = mix(value ^ u128::from(self.0));
+    }
+}
+
+type MixMap<K, V> = std::collections::HashMap<K, V, MixState>;
+
+/// Days in the log mapped to period indices, relative to the first period.
+struct Calendar {
+    first_day: i32,
+    base_index: i32,
+    relative: Vec<u32>,
+}
+
+impl Calendar {
+    fn new(granularity: Granularity, first_day: i32, last_day: i32) -> Calendar {
+        let base_index = granularity.index_of(first_day);
+        Calendar {
+            first_day,
+            base_index,
+            relative: (first_day..=last_day)
+                .map(|d| (granularity.index_of(d) - base_index) as u32)
+                .collect(),
+        }
+    }
+
+    fn period(&self, day: i32) -> u32 {
+        self.relative[(day - self.first_day) as usize]
+    }
+}
+
+/// Builds the cohort table of `rows`, counting orders before `as_of`.
+pub fn cohort_table(rows: &ScannedRows, granularity: Granularity, as_of: NaiveDate) -> CohortTable {
+    let as_of_day = day_number(as_of);
+    let Some((first_day, last_day)) = rows.day_range() else {
+        return assemble(BTreeMap::new(), granularity, as_of);
+    };
+    // Orders on or after the as-of date are never counted.
+    let last_day = last_day.min(as_of_day - 1);
+    if last_day < first_day {
+        return assemble(BTreeMap::new(), granularity, as_of);
+    }
+    let calendar = Calendar::new(granularity, first_day, last_day);
+    let periods = (granularity.index_of(as_of_day - 1) - calendar.base_index + 1) as usize;
+    let per_group = BUCKETS / GROUPS;
+    let sums: Vec<Vec<Option<RowAcc>>> = (0..GROUPS)
+        .into_par_iter()
+        .map(|group| {
+            let mut sums: Vec<Option<RowAcc>> = vec![None; periods];
+            let mut scratch = Scratch::default();
+            for bucket in group * per_group..(group + 1) * per_group {
+                let rows_of_bucket = rows.chunks.iter().flat_map(|chunk| chunk[bucket].iter());
+                scratch.count(
+                    rows_of_bucket,
+                    rows,
+                    as_of_day,
+                    &calendar,
+                    periods,
+                    &mut sums,
+                );
+            }
+            sums
+        })
+        .collect();
+    let mut total: Vec<Option<RowAcc>> = vec![None; periods];
+    for group in sums {
+        for (sum, part) in total.iter_mut().zip(group) {
+            match (sum.as_mut(), part) {
+                (Some(sum), Some(part)) => sum.add(&part),
+                (None, part) => *sum = part,
+                (_, None) => {}
+            }
+        }
+    }
+    let rows = total
+        .into_iter()
+        .enumerate()
+        .filter_map(|(r, acc)| Some((calendar.base_index + r as i32, acc?)));
+    assemble(rows, granularity, as_of)
+}
+
+/// Maps and lists reused from bucket to bucket.
+#[derive(Default)]
+struct Scratch {
+    customers: MixMap<u128, u32>,
+    orders: MixMap<(u32, u128), u32>,
+    order_customer: Vec<u32>,
+    order_day: Vec<i32>,
+    order_amount: Vec<f64>,
+    first_day: Vec<i32>,
+    cohort: Vec<u32>,
+    /// (customer, period) of every purchase, as one sortable number.
+    purchases: Vec<u64>,
+    /// Each customer's purchase periods as bits, for tables up to 64 wide.
+    masks: Vec<u64>,
+}
+
+impl Scratch {
+    fn count<'a>(
+        &mut self,
+        bucket: impl Iterator<Item = &'a Row>,
+        rows: &ScannedRows,
+        as_of_day: i32,
+        calendar: &Calendar,
+        periods: usize,
+        sums: &mut [Option<RowAcc>],
+    ) {
+        self.customers.clear();
+        self.orders.clear();
+        self.order_customer.clear();
+        self.order_day.clear();
+        self.order_amount.clear();
+        let has_amount = rows.has_amount;
+        // Lines on or after the as-of date still belong to their order,
+        // as in the customers' histories; the orders themselves are cut below.
+        for &Row {
+            customer,
+            order,
+            amount,
+            day,
+        } in bucket
+        {
+            let next = self.customers.len() as u32;
+            let customer = *self.customers.entry(customer).or_insert(next);
+            let next = self.order_customer.len() as u32;
+            let order = if rows.has_orders {
+                *self.orders.entry((customer, order)).or_insert(next)
+            } else {
+                next
+            };
+            if order == next {
+                self.order_customer.push(customer);
+                self.order_day.push(day);
+                self.order_amount.push(amount);
+            } else {
+                let o = order as usize;
+                self.order_day[o] = self.order_day[o].min(day);
+                self.order_amount[o] += amount;
+            }
+        }
+        let purchase = |amount: f64| !has_amount || amount >= 0.0;
+
+        self.first_day.clear();
+        self.first_day.resize(self.customers.len(), i32::MAX);
+        for ((&customer, &day), &amount) in self
+            .order_customer
+            .iter()
+            .zip(&self.order_day)
+            .zip(&self.order_amount)
+        {
+            if day < as_of_day && purchase(amount) {
+                let first = &mut self.first_day[customer as usize];
+                *first = (*first).min(day);
+            }
+        }
+        self.cohort.clear();
+        self.cohort.extend(self.first_day.iter().map(|&d| {
+            if d == i32::MAX {
+                u32::MAX
+            } else {
+                calendar.period(d)
+            }
+        }));
+        for &cohort in self.cohort.iter().filter(|c| **c != u32::MAX) {
+            let c = cohort as usize;
+            sums[c].get_or_insert_with(|| RowAcc::new(periods - c)).size += 1;
+        }
+
+        // Each customer's purchase periods: as bits when the table is at
+        // most 64 periods wide (months over five years), else as a sorted list.
+        let as_bits = periods <= 64;
+        self.purchases.clear();
+        self.masks.clear();
+        if as_bits {
+            self.masks.resize(self.cohort.len(), 0);
+        }
+        for ((&customer, &day), &amount) in self
+            .order_customer
+            .iter()
+            .zip(&self.order_day)
+            .zip(&self.order_amount)
+        {
+            let cohort = self.cohort[customer as usize];
+            if cohort == u32::MAX || day >= as_of_day {
+                continue;
+            }
+            let period = calendar.period(day);
+            let Some(k) = period.checked_sub(cohort) else {
+                continue;
+            };
+            if let Some(acc) = sums[cohort as usize].as_mut() {
+                acc.revenue[k as usize] += amount;
+            }
+            if !purchase(amount) {
+                continue;
+            }
+            if as_bits {
+                self.masks[customer as usize] |= 1 << period;
+            } else {
+                self.purchases
+                    .push(((customer as u64) << 32) | period as u64);
+            }
+        }
+        for (&mask, &cohort) in self.masks.iter().zip(&self.cohort) {
+            let Some(acc) = sums.get_mut(cohort as usize).and_then(Option::as_mut) else {
+                continue;
+            };
+            let mut bits = mask;
+            while bits != 0 {
+                let k = bits.trailing_zeros() as usize - cohort as usize;
+                acc.active[k] += 1;
+                bits &= bits - 1;
+                if bits == 0 {
+                    acc.last[k] += 1;
+                }
+            }
+        }
+        self.purchases.sort_unstable();
+        self.purchases.dedup();
+        for (i, &pair) in self.purchases.iter().enumerate() {
+            let customer = (pair >> 32) as usize;
+            let cohort = self.cohort[customer] as usize;
+            let k = (pair as u32 as usize) - cohort;
+            let Some(acc) = sums[cohort].as_mut() else {
+                continue;
+            };
+            acc.active[k] += 1;
+            let last_of_customer = self
+                .purchases
+                .get(i + 1)
+                .is_none_or(|next| (next >> 32) as usize != customer);
+            if last_of_customer {
+                acc.last[k] += 1;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_keys_differ_exactly_when_texts_do() {
+        let texts = [
+            "",
+            "a",
+            "a\0",
+            "\0a",
+            "ab",
+            "ba",
+            "000123",
+            "00123",
+            "123456789012345",
+        ];
+        for a in texts {
+            for b in texts {
+                assert_eq!(text_key(a) == text_key(b), a == b, "{a:?} {b:?}");
+            }
+        }
+        assert_eq!(text_key("1234567890123456"), None);
+    }
+
+    #[test]
+    fn lines_after_the_as_of_date_still_count_in_their_order() {
+        // The order is 10 on 1 January and -15 on 1 February: a refund in
+        // total, so with the as-of date in between the customer never bought.
+        let rows = ScannedRows::from_rows([
+            ("a", Some("1"), 19_723, Some(10.0)),
+            ("a", Some("1"), 19_754, Some(-15.0)),
+        ])
+        .unwrap();
+        let table = cohort_table(
+            &rows,
+            Granularity::Month,
+            NaiveDate::from_ymd_opt(2024, 1, 15).unwrap(),
+        );
+        assert_eq!(table.customers(), 0);
+    }
+}
