@@ -14,11 +14,10 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use kohorte::analysis::cohorts::{CohortTable, cohort_table};
+use kohorte::analysis::history;
 use kohorte::analysis::period::Granularity;
-use kohorte::analysis::{cohort_scan, history};
-use kohorte::calendar::day_from_number;
 use kohorte::data::ImportOptions;
-use kohorte::data::cohort_read::scan_for_cohorts;
+use kohorte::data::cohort_read::quick_cohort_table;
 use kohorte::data::load::load_path;
 
 fn main() {
@@ -33,15 +32,10 @@ fn main() {
     let quick = if full_only {
         None
     } else {
-        scan_for_cohorts(&file, &options)
+        quick_cohort_table(&file, &options, Granularity::Month, None)
     };
     let (table, path) = match quick {
-        Some(rows) => {
-            let last_day = rows.day_range().map_or(0, |(_, last)| last);
-            let table =
-                cohort_scan::cohort_table(&rows, Granularity::Month, day_from_number(last_day + 1));
-            (table, "quick")
-        }
+        Some(table) => (table, "quick"),
         None => (full(&file, &options), "full"),
     };
     let total_s = started.elapsed().as_secs_f64();

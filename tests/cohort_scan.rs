@@ -13,9 +13,8 @@ use kohorte::analysis::cohort_scan::{self, ScannedRows};
 use kohorte::analysis::cohorts::{CohortTable, cohort_table};
 use kohorte::analysis::history;
 use kohorte::analysis::period::Granularity;
-use kohorte::calendar::day_from_number;
 use kohorte::data::ImportOptions;
-use kohorte::data::cohort_read::scan_for_cohorts;
+use kohorte::data::cohort_read::{quick_cohort_table, scan_for_cohorts};
 use kohorte::data::load::load_path;
 use polars::prelude::*;
 
@@ -37,9 +36,7 @@ fn quick_table(
     granularity: Granularity,
     as_of: Option<NaiveDate>,
 ) -> Option<CohortTable> {
-    let rows = scan_for_cohorts(path, &ImportOptions::default())?;
-    let as_of = as_of.unwrap_or_else(|| day_from_number(rows.day_range().unwrap().1 + 1));
-    Some(cohort_scan::cohort_table(&rows, granularity, as_of))
+    quick_cohort_table(path, &ImportOptions::default(), granularity, as_of)
 }
 
 fn close(a: f64, b: f64) -> bool {

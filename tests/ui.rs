@@ -508,3 +508,54 @@ fn a_survey_whose_respondent_column_is_not_detected_can_be_mapped() {
     assert_eq!(survey.overall.responses, 3);
     assert_eq!(survey.overall.nps, Some(0.0));
 }
+
+/// A large file shows its cohort table, read straight from the needed
+/// columns, while the rest is still computed; the status bar leads there.
+#[test]
+fn a_large_file_shows_its_cohort_table_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("large.csv");
+    let mut csv = String::from("order_id,customer_id,order_date,amount,channel\n");
+    for i in 0..300_000u64 {
+        let customer = (i * 7_919) % 40_000;
+        let day = 1 + (i * 104_729) % 28;
+        let month = 1 + (i * 31) % 12;
+        csv += &format!(
+            "O{i},C{customer},2024-{month:02}-{day:02} 12:00:00,{}.50,Newsletter\n",
+            5 + i % 90
+        );
+    }
+    std::fs::write(&file, csv).unwrap();
+    let mut harness = Harness::builder()
+        .with_size(eframe::egui::vec2(1400.0, 1800.0))
+        .build_eframe(move |cc| KohorteApp::new(cc, Startup { file: Some(file) }));
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while harness
+        .query_by_label("The cohort table is ready: show it")
+        .is_none()
+    {
+        harness.run_steps(1);
+        assert!(
+            harness.state().results().is_none(),
+            "the analysis finished before the first table was shown"
+        );
+        assert!(Instant::now() < deadline, "no first table in time");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    harness
+        .get_by_label("The cohort table is ready: show it")
+        .click();
+    harness.run_steps(2);
+    let first = harness.state().results().is_none().then(|| {
+        harness.get_by_label_contains("First look");
+        label_text(&harness, "read in")
+    });
+    settle(&mut harness);
+    let overall = &harness.state().results().unwrap().cohorts.overall;
+    let counts = format!("{} cohorts · 40,000 customers", overall.rows.len());
+    assert_eq!(overall.customers(), 40_000);
+    if let Some(first) = first {
+        assert!(first.starts_with(&counts), "{first} vs {counts}");
+    }
+    harness.get_by_label_contains(&counts);
+}

@@ -14,7 +14,9 @@ use super::{
     source_panel, survey_tab, theme,
 };
 use crate::analysis::cohort_charts::CellValue;
+use crate::analysis::cohorts::CohortTable;
 use crate::analysis::filter::FilterChoices;
+use crate::analysis::period::Granularity;
 use crate::analysis::side_sources::SideResults;
 use crate::analysis::{Results, Settings};
 use crate::chart::ChartSpec;
@@ -112,6 +114,9 @@ pub struct KohorteApp {
     pub(crate) options: ImportOptions,
     pub(crate) dataset: Option<Arc<Dataset>>,
     pub(crate) results: Option<Arc<Results>>,
+    /// The cohort table of the file being opened, read straight from its
+    /// columns, with how long that took; shown until the results arrive.
+    pub(crate) first_table: Option<(Arc<CohortTable>, u128)>,
     /// Per attribute column, its values and row counts, for the filters;
     /// `None` for columns with too many values to filter on.
     pub(crate) filter_choices: FilterChoices,
@@ -169,6 +174,7 @@ impl KohorteApp {
             notice: None,
             show_about: false,
             last_compute_ms: None,
+            first_table: None,
         };
         app.open(startup.file.map_or(Source::Demo, Source::File));
         app
@@ -189,10 +195,20 @@ impl KohorteApp {
         self.error = None;
         self.notice = None;
         self.source = Some(source.clone());
+        self.first_table = None;
         self.worker.submit(Request::Open {
             source,
             options: self.options.clone(),
+            first_table: self.first_table_period(),
         });
+    }
+
+    /// The period of the cohort table to read first, when the Cohorts tab
+    /// will show the whole file's table at the default as-of date.
+    fn first_table_period(&self) -> Option<Granularity> {
+        let settings = &self.persisted.settings;
+        (!settings.filters.is_active() && settings.as_of.is_none())
+            .then_some(settings.cohorts.granularity)
     }
 
     /// Re-reads the current source with changed import choices, and
@@ -211,7 +227,12 @@ impl KohorteApp {
         self.options = options.clone();
         self.error = None;
         self.source = Some(source.clone());
-        self.worker.submit(Request::Open { source, options });
+        self.first_table = None;
+        self.worker.submit(Request::Open {
+            source,
+            options,
+            first_table: self.first_table_period(),
+        });
     }
 
     /// Recomputes the analyses after a change of settings.
@@ -323,8 +344,15 @@ impl KohorteApp {
         let Some(tagged) = self.worker.poll() else {
             return;
         };
-        self.last_compute_ms = Some(tagged.elapsed_ms);
+        if !matches!(tagged.reply, Reply::FirstTable(_)) {
+            self.last_compute_ms = Some(tagged.elapsed_ms);
+        }
         match tagged.reply {
+            Reply::FirstTable(table) => {
+                // The new file's table replaces the old file's results.
+                self.results = None;
+                self.first_table = Some((table, tagged.elapsed_ms));
+            }
             Reply::Opened(Ok(opened)) => {
                 if let Source::File(path) = &opened.dataset.source {
                     remember_recent(&mut self.persisted.recent_files, path);
@@ -354,10 +382,16 @@ impl KohorteApp {
             }
             Reply::Opened(Err(failure)) => {
                 self.source = self.dataset.as_ref().map(|d| d.source.clone());
+                if self.first_table.take().is_some() {
+                    self.recompute();
+                }
                 self.error = Some(failure.message);
                 self.unmapped = failure.columns.map(|columns| (failure.source, columns));
             }
-            Reply::Analysed(Ok(results)) => self.results = Some(results),
+            Reply::Analysed(Ok(results)) => {
+                self.results = Some(results);
+                self.first_table = None;
+            }
             Reply::Analysed(Err(message)) => self.error = Some(message),
             Reply::Side(_) => {}
         }
@@ -635,6 +669,15 @@ impl KohorteApp {
             if let Some((stage, secs)) = self.worker.busy() {
                 ui.spinner();
                 ui.label(format!("{stage}… {secs:.1} s"));
+                if self.first_table.is_some()
+                    && self.persisted.tab != Tab::Cohorts
+                    && ui
+                        .link("The cohort table is ready: show it")
+                        .on_hover_text("Read straight from the file; the other tabs follow when the whole file is read")
+                        .clicked()
+                {
+                    self.persisted.tab = Tab::Cohorts;
+                }
             } else if let Some(results) = &self.results {
                 ui.label(format!(
                     "Ready · {} orders in view",
@@ -697,7 +740,7 @@ impl KohorteApp {
             }
         });
         ui.separator();
-        if self.dataset.is_none() {
+        if self.dataset.is_none() && self.first_table.is_none() {
             ui.vertical_centered(|ui| {
                 ui.add_space(80.0);
                 if self.is_busy() || self.side_busy() {

@@ -23,7 +23,12 @@ pub struct HeatmapCache {
 
 pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
     let Some(results) = app.results.clone() else {
-        ui.spinner();
+        match app.first_table.clone() {
+            Some((table, ms)) => first_table_ui(app, ui, &table, ms),
+            None => {
+                ui.spinner();
+            }
+        }
         return;
     };
     controls_ui(app, ui, &results);
@@ -111,6 +116,36 @@ fn heatmap(
         spec: spec.clone(),
     });
     spec
+}
+
+/// The table read straight from a file being opened, while the rest of
+/// the analysis is computed: the heatmap only, for all customers.
+fn first_table_ui(app: &KohorteApp, ui: &mut egui::Ui, table: &CohortTable, ms: u128) {
+    ui.horizontal(|ui| {
+        ui.spinner();
+        ui.label(
+            RichText::new(format!(
+                "{} cohorts · {} customers · as of {} · read in {:.1} s",
+                group_thousands(table.rows.len()),
+                group_thousands(table.customers() as usize),
+                table.as_of,
+                ms as f64 / 1000.0
+            ))
+            .strong(),
+        )
+        .on_hover_text(RETENTION_DEFINITION);
+    });
+    ui.label(
+        "First look: the cohort table straight from the file, for all customers. Curves, breakdowns, exports and the other tabs follow when the whole file is read.",
+    );
+    if table.rows.is_empty() {
+        return;
+    }
+    let spec = heatmap_spec(table, app.persisted.view.cell_value, "", "");
+    if let Some(heatmap) = &spec.heatmap {
+        heatmap_ui(ui, heatmap, (ui.available_height() * 0.8).max(200.0));
+    }
+    ui.label(RichText::new(&spec.caption).small().weak());
 }
 
 fn controls_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {

@@ -12,9 +12,12 @@ use std::time::Instant;
 use eframe::egui;
 
 use crate::analysis::clv::ModelFit;
+use crate::analysis::cohorts::CohortTable;
 use crate::analysis::filter::{FilterChoices, attribute_values};
+use crate::analysis::period::Granularity;
 use crate::analysis::side_sources::SideResults;
 use crate::analysis::{Results, Settings};
+use crate::data::cohort_read::quick_cohort_table;
 use crate::data::{Dataset, ImportOptions, Source};
 
 /// Attribute columns with more distinct values are not offered as filters.
@@ -24,6 +27,11 @@ pub enum Request {
     Open {
         source: Source,
         options: ImportOptions,
+        /// The period of a cohort table to send first, read straight from
+        /// the file's needed columns, so a large file shows its table long
+        /// before every analysis is done; `None` when the tab would not
+        /// show that table (filters, a fixed as-of date).
+        first_table: Option<Granularity>,
     },
     Analyse {
         dataset: Arc<Dataset>,
@@ -63,6 +71,9 @@ pub struct OpenFailure {
 }
 
 pub enum Reply {
+    /// The cohort table of a file being opened, before the file is read
+    /// whole; the request is still under way.
+    FirstTable(Arc<CohortTable>),
     Opened(Result<Opened, OpenFailure>),
     Analysed(Result<Arc<Results>, String>),
     Side(Result<Arc<SideResults>, String>),
@@ -99,18 +110,19 @@ impl Worker {
                         continue;
                     }
                     let started = Instant::now();
-                    let reply = run(request);
-                    if outbox
-                        .send(Tagged {
+                    let send = |reply| {
+                        let sent = outbox.send(Tagged {
                             id,
                             reply,
                             elapsed_ms: started.elapsed().as_millis(),
-                        })
-                        .is_err()
-                    {
+                        });
+                        ctx.request_repaint();
+                        sent.is_ok()
+                    };
+                    let reply = run(request, &send);
+                    if !send(reply) {
                         break;
                     }
-                    ctx.request_repaint();
                 }
             });
         if let Err(e) = spawned {
@@ -135,16 +147,19 @@ impl Worker {
         let _ = self.requests.send((id, request));
     }
 
-    /// The reply to the latest request, if it has arrived.
+    /// The next reply to the latest request, if one has arrived; replies
+    /// to requests replaced since are dropped. An early reply (the first
+    /// table) leaves the request pending.
     pub fn poll(&mut self) -> Option<Tagged> {
-        let mut newest = None;
         while let Ok(tagged) = self.replies.try_recv() {
             if self.pending.is_some_and(|(id, _, _)| id == tagged.id) {
-                self.pending = None;
-                newest = Some(tagged);
+                if !matches!(tagged.reply, Reply::FirstTable(_)) {
+                    self.pending = None;
+                }
+                return Some(tagged);
             }
         }
-        newest
+        None
     }
 
     /// What the worker is doing for the UI, and for how long.
@@ -154,14 +169,28 @@ impl Worker {
     }
 }
 
-fn run(request: Request) -> Reply {
+/// Runs a request; `early` sends a reply before the final one.
+fn run(request: Request, early: &dyn Fn(Reply) -> bool) -> Reply {
     match request {
         Request::Side {
             events,
             survey,
             settings,
         } => run_side(events, survey, &settings),
-        Request::Open { source, options } => {
+        Request::Open {
+            source,
+            options,
+            first_table,
+        } => {
+            if let (Source::File(path), Some(granularity)) = (&source, first_table) {
+                let table = guarded(
+                    || Ok::<_, ()>(quick_cohort_table(path, &options, granularity, None)),
+                    |_| (),
+                );
+                if let Ok(Some(table)) = table {
+                    early(Reply::FirstTable(Arc::new(table)));
+                }
+            }
             let failed = source.clone();
             Reply::Opened(guarded(
                 || {
