@@ -221,6 +221,11 @@ fn needed_columns(mapping: &ColumnMapping) -> Option<Vec<String>> {
     )
 }
 
+/// The values, unless a cast left a gap (a value out of the new type's range).
+fn no_gaps<T: PolarsDataType>(values: ChunkedArray<T>) -> Option<ChunkedArray<T>> {
+    (values.null_count() == 0).then_some(values)
+}
+
 /// A column of ids as exact keys.
 #[derive(Clone)]
 enum Keys {
@@ -232,9 +237,9 @@ impl Keys {
     fn of(column: &Column) -> Option<Keys> {
         match column.dtype() {
             DataType::String => Some(Keys::Text(column.str().ok()?.clone())),
-            dt if dt.is_integer() => Some(Keys::Integer(
+            dt if dt.is_integer() => Some(Keys::Integer(no_gaps(
                 column.cast(&DataType::Int64).ok()?.i64().ok()?.clone(),
-            )),
+            )?)),
             _ => None,
         }
     }
@@ -288,7 +293,9 @@ impl Days {
             let ms = column
                 .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
                 .ok()?;
-            return Some(Days::Native(ms.to_physical_repr().i64().ok()?.clone()));
+            return Some(Days::Native(no_gaps(
+                ms.to_physical_repr().i64().ok()?.clone(),
+            )?));
         }
         let text = column.str().ok()?.clone();
         let format = match user_format {
