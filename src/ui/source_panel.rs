@@ -49,7 +49,10 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
     }
     let Some(dataset) = app.dataset.clone() else {
         ui.heading("Data source");
-        ui.label("Nothing open yet.");
+        match (&app.source, app.is_busy()) {
+            (Some(source), true) => ui.label(format!("Opening {}…", source.display_name())),
+            _ => ui.label("Nothing open yet."),
+        };
         return;
     };
     egui::CollapsingHeader::new(RichText::new("Data source").strong())
