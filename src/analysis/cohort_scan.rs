@@ -1,6 +1,6 @@
 //! The cohort table straight from an order log's columns, without building
 //! every customer's history first: the quick way to the first table of a
-//! large file, for the report and the benchmark against DuckDB.
+//! large file, which the app shows while the whole file is analysed.
 //!
 //! Same definitions as [`super::cohorts::cohort_table`] and the same
 //! grouping of rows into orders as [`super::history::build`] (an order is a
@@ -114,12 +114,14 @@ pub fn text_key(text: &str) -> Option<u128> {
     Some(u128::from_le_bytes(packed))
 }
 
-/// Buckets per log: each holds a 256th of the customers.
+/// Buckets per log: each holds a 512th of the customers.
 const BUCKET_BITS: u32 = 9;
 const BUCKETS: usize = 1 << BUCKET_BITS;
 /// Buckets are summed in this many fixed groups, in order, so that a
 /// revenue sum never depends on how many cores there are.
 const GROUPS: usize = 8;
+/// Tables wider than this are summed in two groups only.
+const WIDE_PERIODS: usize = 400;
 
 #[derive(Clone, Copy)]
 struct Row {
@@ -217,8 +219,11 @@ pub fn cohort_table(rows: &ScannedRows, granularity: Granularity, as_of: NaiveDa
     }
     let calendar = Calendar::new(granularity, first_day, last_day);
     let periods = (granularity.index_of(as_of_day - 1) - calendar.base_index + 1) as usize;
-    let per_group = BUCKETS / GROUPS;
-    let sums: Vec<Vec<Option<RowAcc>>> = (0..GROUPS)
+    // Each group keeps a whole table of sums: a wide one (days over years)
+    // is kept twice only, not once per group.
+    let groups = if periods > WIDE_PERIODS { 2 } else { GROUPS };
+    let per_group = BUCKETS / groups;
+    let sums: Vec<Vec<Option<RowAcc>>> = (0..groups)
         .into_par_iter()
         .map(|group| {
             let mut sums: Vec<Option<RowAcc>> = vec![None; periods];
