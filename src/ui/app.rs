@@ -117,6 +117,12 @@ pub struct KohorteApp {
     /// The cohort table of the file being opened, read straight from its
     /// columns, with how long that took; shown until the results arrive.
     pub(crate) first_table: Option<(Arc<CohortTable>, u128)>,
+    /// A file is being opened: a recompute would replace that request, and
+    /// the opened file is analysed with the settings of that moment anyway;
+    /// `recompute_waiting` says one was asked for meanwhile, for the
+    /// current data in case the file cannot be opened.
+    opening: bool,
+    recompute_waiting: bool,
     /// Per attribute column, its values and row counts, for the filters;
     /// `None` for columns with too many values to filter on.
     pub(crate) filter_choices: FilterChoices,
@@ -175,6 +181,8 @@ impl KohorteApp {
             show_about: false,
             last_compute_ms: None,
             first_table: None,
+            opening: false,
+            recompute_waiting: false,
         };
         app.open(startup.file.map_or(Source::Demo, Source::File));
         app
@@ -196,6 +204,7 @@ impl KohorteApp {
         self.notice = None;
         self.source = Some(source.clone());
         self.first_table = None;
+        self.opening = true;
         self.worker.submit(Request::Open {
             source,
             options: self.options.clone(),
@@ -228,6 +237,7 @@ impl KohorteApp {
         self.error = None;
         self.source = Some(source.clone());
         self.first_table = None;
+        self.opening = true;
         self.worker.submit(Request::Open {
             source,
             options,
@@ -237,6 +247,10 @@ impl KohorteApp {
 
     /// Recomputes the analyses after a change of settings.
     pub(crate) fn recompute(&mut self) {
+        if self.opening {
+            self.recompute_waiting = true;
+            return;
+        }
         if let Some(dataset) = &self.dataset {
             // Results always belong to the current dataset (opening clears
             // them), so their model fit may be reused.
@@ -354,6 +368,8 @@ impl KohorteApp {
                 self.first_table = Some((table, tagged.elapsed_ms));
             }
             Reply::Opened(Ok(opened)) => {
+                self.opening = false;
+                self.recompute_waiting = false;
                 if let Source::File(path) = &opened.dataset.source {
                     remember_recent(&mut self.persisted.recent_files, path);
                 }
@@ -381,8 +397,10 @@ impl KohorteApp {
                 self.recompute();
             }
             Reply::Opened(Err(failure)) => {
+                self.opening = false;
                 self.source = self.dataset.as_ref().map(|d| d.source.clone());
-                if self.first_table.take().is_some() {
+                if self.first_table.take().is_some() || self.recompute_waiting {
+                    self.recompute_waiting = false;
                     self.recompute();
                 }
                 self.error = Some(failure.message);
