@@ -11,6 +11,8 @@ use polars::prelude::*;
 use crate::data::{AMOUNT, CUSTOMER_ID, ORDER_ID, ORDER_TS, POINTS_REDEEMED};
 
 const MS_PER_DAY: i64 = 86_400_000;
+/// Each order's first row in the file, while orders are grouped.
+const FIRST_ROW: &str = "__kohorte_first_row";
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Order {
@@ -114,9 +116,11 @@ pub fn build(
         if let Some(column) = group_by {
             aggs.push(col(column).cast(DataType::String).first().alias("group"));
         }
+        aggs.push(col(FIRST_ROW).min());
         orders
             .clone()
             .lazy()
+            .with_row_index(FIRST_ROW, None)
             .group_by([col(CUSTOMER_ID), col(ORDER_ID)])
             .agg(aggs)
             .collect()?
@@ -141,17 +145,24 @@ pub fn build(
         Ok(c) => Some(c.str()?.clone()),
         Err(_) => None,
     };
+    // Where each order starts in the file: customers and their orders are
+    // put in file order, since polars' parallel grouping returns them in
+    // an order that varies from run to run, and so would sums of money.
+    let first_rows: Option<Vec<IdxSize>> = match aggregated.column(FIRST_ROW) {
+        Ok(c) => Some(c.idx()?.iter().map(|r| r.unwrap_or(IdxSize::MAX)).collect()),
+        Err(_) => None,
+    };
+    let file_position = |row: usize| first_rows.as_ref().map_or(row, |f| f[row] as usize);
 
     // Polars finds each customer's rows (a parallel hash group-by); the
-    // loop below only gathers them.
+    // loops below only put them in order and gather them.
     let by_customer = aggregated.group_by([CUSTOMER_ID])?;
     let ms: Vec<Option<i64>> = ts.iter().collect();
     let amounts: Vec<f64> = amounts.iter().map(|a| a.unwrap_or(0.0)).collect();
     let mut customers: Vec<CustomerHistory> = Vec::with_capacity(by_customer.get_groups().len());
     let mut first_group: Vec<Option<(i32, Option<String>)>> =
         Vec::with_capacity(customers.capacity());
-    let mut rows: Vec<usize> = Vec::new();
-    for indicator in by_customer.get_groups().iter() {
+    let rows_of = |indicator: GroupsIndicator<'_>, rows: &mut Vec<usize>| {
         rows.clear();
         match indicator {
             GroupsIndicator::Idx((_, idx)) => rows.extend(idx.iter().map(|i| *i as usize)),
@@ -159,6 +170,26 @@ pub fn build(
                 rows.extend(first as usize..(first + len) as usize)
             }
         }
+        rows.sort_unstable_by_key(|&row| file_position(row));
+    };
+    // Customers are built in the order they first appear in the file (and
+    // kept in the memory order they are read in later).
+    let mut rows: Vec<usize> = Vec::new();
+    let all_groups = by_customer.get_groups();
+    let mut in_file_order: Vec<(usize, usize)> = all_groups
+        .iter()
+        .enumerate()
+        .map(|(group, indicator)| {
+            rows_of(indicator, &mut rows);
+            (
+                rows.first().map_or(usize::MAX, |&r| file_position(r)),
+                group,
+            )
+        })
+        .collect();
+    in_file_order.sort_unstable();
+    for (_, group) in in_file_order {
+        rows_of(all_groups.get(group), &mut rows);
         let Some(id) = rows.first().and_then(|r| ids.get(*r)) else {
             continue;
         };
