@@ -261,62 +261,56 @@ fn weighted_average(rows: &[CohortRow]) -> Vec<AverageCell> {
         .collect()
 }
 
-/// One cohort table per value of `group_of` (a customer's breakdown value):
+/// One cohort table per breakdown value (`groups[i]` is customer i's):
 /// the most common values by name, the rest pooled as "Other", customers
 /// without a value as "(empty)".
-pub fn group_tables<'a>(
-    customers: &'a [CustomerHistory],
-    group_of: impl Fn(&'a CustomerHistory) -> Option<&'a str>,
+pub fn group_tables(
+    customers: &[CustomerHistory],
+    groups: &[Option<&str>],
     granularity: Granularity,
     as_of: NaiveDate,
     max_groups: usize,
 ) -> Vec<(String, CohortTable)> {
     const OTHER: &str = "Other";
     const EMPTY: &str = "(empty)";
-    let name = |c: &'a CustomerHistory| {
-        group_of(c)
-            .filter(|g| !g.trim().is_empty())
-            .unwrap_or(EMPTY)
-            .to_string()
-    };
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for customer in customers
+    let names: Vec<&str> = groups
         .iter()
-        .filter(|c| c.first_purchase_day().is_some())
+        .map(|g| g.filter(|g| !g.trim().is_empty()).unwrap_or(EMPTY))
+        .collect();
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for (_, name) in customers
+        .iter()
+        .zip(&names)
+        .filter(|(c, _)| c.first_purchase_day().is_some())
     {
-        *counts.entry(name(customer)).or_insert(0) += 1;
+        *counts.entry(name).or_insert(0) += 1;
     }
-    let mut ranked: Vec<(String, usize)> = counts.into_iter().collect();
-    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut ranked: Vec<(&str, usize)> = counts.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     let pooled = ranked.len() > max_groups;
-    let named: Vec<String> = ranked
+    let named: Vec<&str> = ranked
         .iter()
         .take(if pooled {
             max_groups.saturating_sub(1)
         } else {
             max_groups
         })
-        .map(|(g, _)| g.clone())
+        .map(|(g, _)| *g)
         .collect();
-    let mut members: BTreeMap<String, Vec<&CustomerHistory>> = BTreeMap::new();
-    for customer in customers {
-        let group = name(customer);
-        let key = if named.contains(&group) {
-            group
-        } else {
-            OTHER.to_string()
-        };
+    let mut members: BTreeMap<&str, Vec<&CustomerHistory>> = BTreeMap::new();
+    for (customer, name) in customers.iter().zip(&names) {
+        let key = if named.contains(name) { *name } else { OTHER };
         members.entry(key).or_default().push(customer);
     }
-    let mut order: Vec<String> = named;
+    let mut order: Vec<&str> = named;
     if pooled {
-        order.push(OTHER.to_string());
+        order.push(OTHER);
     }
     order
         .into_iter()
         .filter_map(|group| {
-            let people = members.remove(&group)?;
-            Some((group, cohort_table(people, granularity, as_of)))
+            let people = members.remove(group)?;
+            Some((group.to_string(), cohort_table(people, granularity, as_of)))
         })
         .collect()
 }

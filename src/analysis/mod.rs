@@ -300,7 +300,11 @@ impl Results {
         let groups = match &breakdown {
             Some(_) => cohorts::group_tables(
                 &history.customers,
-                |c| c.group.as_deref(),
+                &history
+                    .customers
+                    .iter()
+                    .map(|c| c.group.as_deref())
+                    .collect::<Vec<_>>(),
                 granularity,
                 as_of,
                 settings.cohorts.max_groups,
@@ -389,12 +393,14 @@ fn clv_results(
             settings.kpis.active_window_months,
         ),
     )];
+    let segment_of = segments.customers.rfm_segments_of(&history.customers);
     for name in settings.segments.grid.segment_names() {
-        let members = history.customers.iter().filter(|c| {
-            scored
-                .get(c.id.as_str())
-                .is_some_and(|r| r.rfm_segment == name)
-        });
+        let members = history
+            .customers
+            .iter()
+            .zip(&segment_of)
+            .filter(|(_, s)| **s == Some(name.as_str()))
+            .map(|(c, _)| c);
         if members.clone().next().is_some() {
             let forms = kpis::simple_clv_of(members, as_of, settings.kpis.active_window_months);
             simple.push((name, forms));
@@ -662,10 +668,7 @@ fn segment_results(
         &settings.segments.lifecycle_period.label().to_lowercase(),
         window,
     );
-    let segment_of: std::collections::HashMap<&str, &str> = rows
-        .iter()
-        .map(|r| (r.customer_id.as_str(), r.rfm_segment.as_str()))
-        .collect();
+    let segment_of = scored.rfm_segments_of(&history.customers);
     let segment_kpis = match overview {
         Some(o) => rfm_table
             .iter()
@@ -673,7 +676,9 @@ fn segment_results(
                 let members = history
                     .customers
                     .iter()
-                    .filter(|c| segment_of.get(c.id.as_str()) == Some(&s.segment.as_str()));
+                    .zip(&segment_of)
+                    .filter(|(_, g)| **g == Some(s.segment.as_str()))
+                    .map(|(c, _)| c);
                 (
                     s.segment.clone(),
                     kpis::period_kpis_of(members, o.current.window, o.active_window_months),
@@ -684,7 +689,7 @@ fn segment_results(
     };
     let groups = cohorts::group_tables(
         &history.customers,
-        |c| segment_of.get(c.id.as_str()).copied(),
+        &segment_of,
         overall.granularity,
         overall.as_of,
         usize::MAX,

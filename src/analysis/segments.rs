@@ -117,6 +117,36 @@ pub struct Customers {
     pub typical_gap_days: f64,
 }
 
+impl Customers {
+    /// Each of `customers`' RFM segment, by position: looked up once, so
+    /// that figures per segment pick their members by position instead of
+    /// looking every customer up again for every segment.
+    pub fn rfm_segments_of(&self, customers: &[CustomerHistory]) -> Vec<Option<&str>> {
+        let aligned = self.rows.len() == customers.len()
+            && self
+                .rows
+                .iter()
+                .zip(customers)
+                .all(|(r, c)| r.customer_id == c.id);
+        if aligned {
+            return self
+                .rows
+                .iter()
+                .map(|r| Some(r.rfm_segment.as_str()))
+                .collect();
+        }
+        let by_id: std::collections::HashMap<&str, &str> = self
+            .rows
+            .iter()
+            .map(|r| (r.customer_id.as_str(), r.rfm_segment.as_str()))
+            .collect();
+        customers
+            .iter()
+            .map(|c| by_id.get(c.id.as_str()).copied())
+            .collect()
+    }
+}
+
 /// 1 + ⌊5 × (values strictly below) ÷ n⌋ for each value.
 pub fn quintile_scores(values: &[f64]) -> Vec<u8> {
     let n = values.len();
