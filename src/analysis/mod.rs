@@ -786,10 +786,11 @@ fn first_purchase_attributes(
     };
     let firsts: Vec<Expr> = attributes
         .iter()
+        // The value on the row of the earliest purchase (the first such row
+        // on a tie), found without sorting each customer's rows.
         .map(|a| {
             col(a.as_str())
-                .sort_by([col(ORDER_TS)], SortMultipleOptions::default())
-                .first()
+                .get(col(ORDER_TS).arg_min(), true)
                 .alias(a.as_str())
         })
         .collect();
