@@ -231,3 +231,51 @@ pub fn build(
         has_amount,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A canonical frame of (customer, order id, day, amount) rows.
+    fn frame(rows: &[(&str, &str, i64, f64)]) -> DataFrame {
+        let column = |name: &str, values: Vec<&str>| Column::new(name.into(), values);
+        DataFrame::new(
+            rows.len(),
+            vec![
+                column(CUSTOMER_ID, rows.iter().map(|r| r.0).collect()),
+                column(ORDER_ID, rows.iter().map(|r| r.1).collect()),
+                Column::new(
+                    ORDER_TS.into(),
+                    rows.iter().map(|r| r.2 * MS_PER_DAY).collect::<Vec<_>>(),
+                )
+                .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
+                .unwrap(),
+                Column::new(AMOUNT.into(), rows.iter().map(|r| r.3).collect::<Vec<_>>()),
+            ],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn customers_and_orders_come_in_file_order() {
+        let mut rows = Vec::new();
+        let names: Vec<String> = (0..300).map(|i| format!("c{}", (i * 37) % 300)).collect();
+        for (i, name) in names.iter().enumerate() {
+            rows.push((name.as_str(), "o1", 100 + i as i64 % 7, 10.0));
+            rows.push((name.as_str(), "o2", 100 + i as i64 % 7, 2.5));
+        }
+        let frame = frame(&rows);
+        for orders_are_rows in [true, false] {
+            let history = build(&frame, true, orders_are_rows, None).unwrap();
+            let order: Vec<&str> = history.customers.iter().map(|c| c.id.as_str()).collect();
+            assert_eq!(order, names, "orders are rows: {orders_are_rows}");
+            // Two orders on one day keep their order in the file.
+            let amounts: Vec<f64> = history.customers[0]
+                .orders
+                .iter()
+                .map(|o| o.amount)
+                .collect();
+            assert_eq!(amounts, [10.0, 2.5]);
+        }
+    }
+}
