@@ -96,7 +96,6 @@ pub fn scan_for_cohorts(path: &Path, options: &ImportOptions) -> Option<ScannedR
 /// must be decoded first (or may have to be: a failure before the whole
 /// file is known to be UTF-8 lets the decoding path try); `Some(None)` when
 /// it needs the full import.
-#[allow(clippy::option_option)]
 fn read_plain_csv(
     name: &str,
     options: &ImportOptions,
