@@ -303,14 +303,6 @@ impl CsvLayout {
     }
 }
 
-pub(super) fn csv_error(name: &str, e: PolarsError) -> ImportError {
-    ImportError::Malformed {
-        name: name.to_string(),
-        format: "CSV",
-        reason: first_line(&e.to_string()),
-    }
-}
-
 /// The decimal mark from the first values of every text column (the
 /// user's choice wins), and whether it was a guess worth a warning.
 pub(super) fn decimal_mark(
@@ -344,7 +336,11 @@ fn read_csv(
         .reader_options(name)?
         .into_reader_with_file_handle(Cursor::new(text))
         .finish()
-        .map_err(|e| csv_error(name, e))?;
+        .map_err(|e| ImportError::Malformed {
+            name: name.to_string(),
+            format: "CSV",
+            reason: first_line(&e.to_string()),
+        })?;
     // One chunk per column: the cleaning below reads rows by index.
     let mut frame = frame;
     frame.rechunk_mut();
