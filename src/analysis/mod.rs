@@ -573,16 +573,7 @@ fn clv_table(
     {
         let values = values.cast(&DataType::String)?;
         let value_of = first_values(&segments.first_attributes, &values)?;
-        let table = clv::by_segment::by_segment(
-            rows,
-            |r| {
-                value_of
-                    .get(r.customer_id.as_str())
-                    .unwrap_or(&"(empty)")
-                    .to_string()
-            },
-            &[],
-        );
+        let table = clv::by_segment::by_segment(rows, |r| value_of(&r.customer_id), &[]);
         return Ok((segment_by.to_string(), table));
     }
     let by_status = segment_by == STATUS;
@@ -639,16 +630,7 @@ fn segment_results(
         Some(column) => {
             let values = first_attributes.column(column)?.cast(&DataType::String)?;
             let value_of = first_values(&first_attributes, &values)?;
-            let table = segments::summarise(
-                &rows,
-                |r| {
-                    value_of
-                        .get(r.customer_id.as_str())
-                        .unwrap_or(&"(empty)")
-                        .to_string()
-                },
-                &[],
-            );
+            let table = segments::summarise(&rows, |r| value_of(&r.customer_id), &[]);
             Some((column.clone(), table))
         }
         None => None,
@@ -717,17 +699,18 @@ fn segment_results(
 }
 
 /// Each customer's value of an attribute column of `first_attributes`
-/// (already cast to text), "(empty)" where it has none.
+/// (already cast to text) by customer id, "(empty)" where they have none.
 fn first_values<'a>(
     first_attributes: &'a DataFrame,
     values: &'a Column,
-) -> PolarsResult<std::collections::HashMap<&'a str, &'a str>> {
+) -> PolarsResult<impl Fn(&str) -> String + 'a> {
     let ids = first_attributes.column(crate::data::CUSTOMER_ID)?.str()?;
-    Ok(ids
+    let by_id: std::collections::HashMap<&str, &str> = ids
         .iter()
         .zip(values.str()?.iter())
         .filter_map(|(i, v)| Some((i?, v.unwrap_or("(empty)"))))
-        .collect())
+        .collect();
+    Ok(move |id: &str| by_id.get(id).unwrap_or(&"(empty)").to_string())
 }
 
 /// Adds each order's customer's RFM segment and status, and their loyalty
