@@ -6,6 +6,7 @@ use eframe::egui::{self, RichText};
 use super::app::KohorteApp;
 use super::chart_view::chart_ui;
 use super::theme;
+use crate::analysis::survey::NpsCounts;
 use crate::chart::Unit;
 use crate::format::{format_number, group_thousands};
 
@@ -111,50 +112,49 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
             app.export_chart_dialog(&survey.chart, format);
         }
         egui::CollapsingHeader::new("Answers and NPS per month").show(ui, |ui| {
-            egui::Grid::new("nps_months").striped(true).show(ui, |ui| {
-                for title in ["Month", "Answers", "NPS", "Promoters", "Passives", "Detractors"] {
-                    ui.label(RichText::new(title).strong());
-                }
-                ui.end_row();
-                for (month, c) in &survey.months {
-                    ui.label(month.format("%Y-%m").to_string());
-                    ui.label(group_thousands(c.responses as usize));
-                    ui.label(c.nps.map_or("–".into(), |n| format_number(n, 1)));
-                    ui.label(group_thousands(c.promoters as usize));
-                    ui.label(group_thousands(c.passives as usize));
-                    ui.label(group_thousands(c.detractors as usize));
-                    ui.end_row();
-                }
-            });
+            let months = survey
+                .months
+                .iter()
+                .map(|(month, c)| (month.format("%Y-%m").to_string(), c));
+            nps_grid(ui, "nps_months", "Month", months);
         });
         ui.add_space(8.0);
         for (column, table) in &survey.by_attribute {
             ui.heading(format!("NPS by {column}"));
-            egui::Grid::new(format!("nps_by_{column}"))
-                .striped(true)
-                .show(ui, |ui| {
-                    for title in [
-                        column.as_str(),
-                        "Answers",
-                        "NPS",
-                        "Promoters",
-                        "Passives",
-                        "Detractors",
-                    ] {
-                        ui.label(RichText::new(title).strong());
-                    }
-                    ui.end_row();
-                    for (value, c) in table {
-                        ui.label(value);
-                        ui.label(group_thousands(c.responses as usize));
-                        ui.label(c.nps.map_or("–".into(), |n| format_number(n, 1)));
-                        ui.label(group_thousands(c.promoters as usize));
-                        ui.label(group_thousands(c.passives as usize));
-                        ui.label(group_thousands(c.detractors as usize));
-                        ui.end_row();
-                    }
-                });
+            let values = table.iter().map(|(value, c)| (value.clone(), c));
+            nps_grid(ui, &format!("nps_by_{column}"), column, values);
             ui.add_space(8.0);
+        }
+    });
+}
+
+/// Answers, NPS and the three groups, one row per month or attribute value.
+fn nps_grid<'a>(
+    ui: &mut egui::Ui,
+    id: &str,
+    first_title: &str,
+    rows: impl Iterator<Item = (String, &'a NpsCounts)>,
+) {
+    egui::Grid::new(id).striped(true).show(ui, |ui| {
+        for title in [
+            first_title,
+            "Answers",
+            "NPS",
+            "Promoters",
+            "Passives",
+            "Detractors",
+        ] {
+            ui.label(RichText::new(title).strong());
+        }
+        ui.end_row();
+        for (name, c) in rows {
+            ui.label(name);
+            ui.label(group_thousands(c.responses as usize));
+            ui.label(c.nps.map_or("–".into(), |n| format_number(n, 1)));
+            ui.label(group_thousands(c.promoters as usize));
+            ui.label(group_thousands(c.passives as usize));
+            ui.label(group_thousands(c.detractors as usize));
+            ui.end_row();
         }
     });
 }
