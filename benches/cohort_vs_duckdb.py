@@ -30,28 +30,27 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR", Path.home() / ".cache/kohorte-target"))
 DUCKDB_VERSION = "2.0.0"
 
-# Kohorte's definitions: an order is a customer's order id (its lines
-# grouped: the earliest line's date, the sum of the amounts); an order with
-# a negative total is a refund, not a purchase. This is the SQL of that.
-DUCKDB_SQL = """
-WITH o AS (SELECT customer_id, order_id, min(order_ts) AS order_ts, sum(amount) AS amount
-           FROM {reader} GROUP BY customer_id, order_id),
+# From the orders `o` (customer_id, order_ts, amount) to the monthly cohort
+# table: first purchase month per customer, distinct active customer-months.
+COHORT_FROM_ORDERS = """
 p AS (SELECT customer_id, year(order_ts) * 12 + month(order_ts) - 1 AS m FROM o WHERE amount >= 0),
 c AS (SELECT customer_id, min(m) AS cohort FROM p GROUP BY customer_id),
 a AS (SELECT DISTINCT p.customer_id, c.cohort, p.m - c.cohort AS k FROM p JOIN c USING (customer_id))
 SELECT cohort, k, count(*) AS active FROM a GROUP BY cohort, k
 """
 
+# Kohorte's definitions: an order is a customer's order id (its lines
+# grouped: the earliest line's date, the sum of the amounts); an order with
+# a negative total is a refund, not a purchase. This is the SQL of that.
+DUCKDB_SQL = """
+WITH o AS (SELECT customer_id, order_id, min(order_ts) AS order_ts, sum(amount) AS amount
+           FROM {reader} GROUP BY customer_id, order_id),""" + COHORT_FROM_ORDERS
+
 # The same without grouping lines into orders: every row an order. It
 # gives the same table only when no order has several lines (true of the
 # generated file, not of the check below); timed for reference.
 DUCKDB_SQL_ROWS = """
-WITH o AS (SELECT customer_id, order_ts, amount FROM {reader}),
-p AS (SELECT customer_id, year(order_ts) * 12 + month(order_ts) - 1 AS m FROM o WHERE amount >= 0),
-c AS (SELECT customer_id, min(m) AS cohort FROM p GROUP BY customer_id),
-a AS (SELECT DISTINCT p.customer_id, c.cohort, p.m - c.cohort AS k FROM p JOIN c USING (customer_id))
-SELECT cohort, k, count(*) AS active FROM a GROUP BY cohort, k
-"""
+WITH o AS (SELECT customer_id, order_ts, amount FROM {reader}),""" + COHORT_FROM_ORDERS
 
 DUCKDB_RUNNER = """
 import json, sys, time
