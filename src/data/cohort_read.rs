@@ -20,7 +20,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use super::dialect::{self, TextEncoding};
-use super::load::{CsvLayout, ImportOptions, decimal_mark, map_columns};
+use super::load::{CsvLayout, ImportOptions, decimal_mark, is_parquet, map_columns};
 use super::roles::{self, ColumnMapping};
 use super::values::{DateFormat, DecimalMark, parse_number};
 use crate::analysis::cohort_scan::{self, RowSplitter, ScannedRows, text_key};
@@ -51,12 +51,7 @@ pub fn quick_cohort_table(
 /// file needs the full import.
 pub fn scan_for_cohorts(path: &Path, options: &ImportOptions) -> Option<ScannedRows> {
     let name = super::load::file_name(path);
-    let mut magic = [0u8; 4];
-    let is_parquet = std::fs::File::open(path)
-        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
-        .is_ok()
-        && &magic == b"PAR1";
-    let (frame, mapping, mark) = if is_parquet {
+    let (frame, mapping, mark) = if is_parquet(path) {
         let head = ParquetReader::new(std::fs::File::open(path).ok()?)
             .with_slice(Some((0, HEAD_ROWS)))
             .finish()

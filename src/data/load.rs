@@ -191,12 +191,7 @@ pub fn load_path(path: &Path, options: &ImportOptions) -> Result<Dataset, Import
     };
     // Parquet is read straight from the file (memory-mapped by polars);
     // text files are read whole, since they must be decoded first.
-    let mut magic = [0u8; 4];
-    let is_parquet = std::fs::File::open(path)
-        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
-        .is_ok()
-        && magic == PARQUET_MAGIC;
-    if is_parquet {
+    if is_parquet(path) {
         let file = std::fs::File::open(path).map_err(unreadable)?;
         let raw = read_parquet(&name, file)?;
         if raw.frame.height() == 0 {
@@ -245,6 +240,15 @@ struct RawTable {
 }
 
 const PARQUET_MAGIC: &[u8] = b"PAR1";
+
+/// Whether the file is Parquet, from its first bytes rather than its name.
+pub(super) fn is_parquet(path: &Path) -> bool {
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic))
+        .is_ok()
+        && magic == PARQUET_MAGIC
+}
 
 fn read_parquet(
     name: &str,
