@@ -26,6 +26,16 @@ fn report(file: &Path, out: &Path, extra: &[&str]) -> Output {
     kohorte(&args)
 }
 
+/// Runs the report, which must succeed (else its error line is shown).
+fn report_ok(file: &Path, out: &Path, extra: &[&str]) {
+    let run = report(file, out, extra);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+}
+
 fn import_json(out: &Path) -> Value {
     let text = std::fs::read_to_string(out.join("import.json")).expect("import.json written");
     serde_json::from_str(&text).expect("valid JSON")
@@ -34,12 +44,7 @@ fn import_json(out: &Path) -> Value {
 #[test]
 fn writes_import_json_and_charts() {
     let out = tempfile::tempdir().unwrap();
-    let run = report(&fixture("orders_plain.csv"), out.path(), &[]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    report_ok(&fixture("orders_plain.csv"), out.path(), &[]);
     let json = import_json(out.path());
     assert_eq!(json["rows_read"], 10);
     assert_eq!(json["rows_used"], 8);
@@ -109,7 +114,7 @@ fn german_export_gives_the_same_counts_without_flags() {
 #[test]
 fn flags_override_detection() {
     let out = tempfile::tempdir().unwrap();
-    let run = report(
+    report_ok(
         &fixture("ambiguous_dates.csv"),
         out.path(),
         &[
@@ -120,11 +125,6 @@ fn flags_override_detection() {
             "--only",
             "activity",
         ],
-    );
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
     );
     let json = import_json(out.path());
     assert_eq!(json["date_format"], "mm/dd/yyyy");
@@ -216,7 +216,7 @@ fn input_files_are_never_written() {
 fn clv_report_writes_the_issue_columns() {
     let out = tempfile::tempdir().unwrap();
     let cdnow = fixture("cdnow/cdnow_sample.csv");
-    let run = report(
+    report_ok(
         &cdnow,
         out.path(),
         &[
@@ -229,11 +229,6 @@ fn clv_report_writes_the_issue_columns() {
             "--holdout-weeks",
             "13",
         ],
-    );
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
     );
     let csv = std::fs::read_to_string(out.path().join("clv.csv")).unwrap();
     assert_eq!(
@@ -280,7 +275,7 @@ fn clv_without_repeat_purchases_fails_with_one_line() {
 fn loyalty_programme_replays_into_the_report() {
     let out = tempfile::tempdir().unwrap();
     let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo");
-    let run = report(
+    report_ok(
         &demo.join("orders.csv"),
         out.path(),
         &[
@@ -289,11 +284,6 @@ fn loyalty_programme_replays_into_the_report() {
             "--loyalty",
             demo.join("programme.toml").to_str().unwrap(),
         ],
-    );
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
     );
     let customers = std::fs::read_to_string(out.path().join("loyalty_customers.csv")).unwrap();
     assert_eq!(
@@ -336,7 +326,7 @@ fn loyalty_programme_replays_into_the_report() {
 fn survey_nps_per_month_equals_independent_sql() {
     let out = tempfile::tempdir().unwrap();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let run = report(
+    report_ok(
         &root.join("assets/demo/orders.csv"),
         out.path(),
         &[
@@ -345,11 +335,6 @@ fn survey_nps_per_month_equals_independent_sql() {
             "--survey",
             root.join("assets/demo/survey.csv").to_str().unwrap(),
         ],
-    );
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
     );
     let ours = std::fs::read_to_string(out.path().join("nps.csv")).unwrap();
     let expected =
@@ -396,7 +381,7 @@ fn survey_nps_per_month_equals_independent_sql() {
 fn event_activity_equals_independent_sql() {
     let out = tempfile::tempdir().unwrap();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let run = report(
+    report_ok(
         &root.join("assets/demo/orders.csv"),
         out.path(),
         &[
@@ -405,11 +390,6 @@ fn event_activity_equals_independent_sql() {
             "--events",
             root.join("assets/demo/events.csv").to_str().unwrap(),
         ],
-    );
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
     );
     let ours = std::fs::read_to_string(out.path().join("activity.csv")).unwrap();
     let expected =
@@ -445,12 +425,7 @@ fn mrr_for_a_subscription_log() {
     }
     std::fs::write(&input, csv).unwrap();
     let out = dir.path().join("out");
-    let run = report(&input, &out, &["--only", "mrr"]);
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    report_ok(&input, &out, &["--only", "mrr"]);
     let mrr = std::fs::read_to_string(out.join("mrr.csv")).unwrap();
     let lines: Vec<&str> = mrr.lines().collect();
     assert_eq!(
