@@ -13,11 +13,11 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use kohorte::analysis::cohort_scan::quick_cohort_table;
 use kohorte::analysis::cohorts::{CohortTable, cohort_table};
 use kohorte::analysis::history;
 use kohorte::analysis::period::Granularity;
 use kohorte::data::ImportOptions;
-use kohorte::data::cohort_read::quick_cohort_table;
 use kohorte::data::load::load_path;
 
 fn main() {

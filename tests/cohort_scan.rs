@@ -9,13 +9,14 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 use common::fixture;
-use kohorte::analysis::cohort_scan::{self, ScannedRows};
+use kohorte::analysis::cohort_scan::{self, quick_cohort_table};
 use kohorte::analysis::cohorts::{CohortTable, cohort_table};
 use kohorte::analysis::history;
 use kohorte::analysis::period::Granularity;
 use kohorte::data::ImportOptions;
-use kohorte::data::cohort_read::{quick_cohort_table, scan_for_cohorts};
+use kohorte::data::cohort_read::scan_for_cohorts;
 use kohorte::data::load::load_path;
+use kohorte::data::order_rows::ScannedRows;
 use polars::prelude::*;
 
 fn full_table(path: &Path, granularity: Granularity, as_of: Option<NaiveDate>) -> CohortTable {

@@ -7,10 +7,10 @@
 //! customer's order id, or a row; its day is its earliest row's, its amount
 //! the sum of its rows; a negative order is a refund, not a purchase).
 //!
-//! Why it is fast: rows are split by a hash of their customer into buckets
-//! small enough that each bucket's customers and orders are found in maps
-//! that stay in the processor's cache; buckets are independent, so they run
-//! on all cores, and no per-customer allocation is made.
+//! Why it is fast: rows come split by a hash of their customer into buckets
+//! ([`crate::data::order_rows`]) whose customers and orders are found in
+//! maps that stay in the processor's cache; buckets are independent, so
+//! they run on all cores, and no per-customer allocation is made.
 
 use std::collections::BTreeMap;
 
@@ -19,132 +19,16 @@ use rayon::prelude::*;
 
 use super::cohorts::{CohortTable, RowAcc, assemble};
 use super::period::Granularity;
-use crate::calendar::day_number;
+use crate::calendar::{day_from_number, day_number};
+use crate::data::ImportOptions;
+use crate::data::cohort_read::scan_for_cohorts;
+use crate::data::order_rows::{BUCKETS, Row, ScannedRows, mix};
 
-/// An order log's rows, split by customer into buckets: the input of
-/// [`cohort_table`]. Built chunk by chunk with a [`RowSplitter`] per
-/// chunk of the file (on any number of threads), or from plain rows.
-pub struct ScannedRows {
-    /// One list of buckets per chunk, chunks in file order.
-    chunks: Vec<Vec<Vec<Row>>>,
-    has_orders: bool,
-    has_amount: bool,
-    days: Option<(i32, i32)>,
-}
-
-/// One chunk's rows as they are read.
-pub struct RowSplitter {
-    buckets: Vec<Vec<Row>>,
-    days: Option<(i32, i32)>,
-}
-
-impl RowSplitter {
-    pub fn new(expected_rows: usize) -> RowSplitter {
-        let per_bucket = expected_rows / BUCKETS + expected_rows / (BUCKETS * 8);
-        RowSplitter {
-            buckets: (0..BUCKETS)
-                .map(|_| Vec::with_capacity(per_bucket))
-                .collect(),
-            days: None,
-        }
-    }
-
-    /// Adds a row: its customer and order keys (see [`text_key`]; the
-    /// order key is ignored when the log has no order ids), its day
-    /// (days since 1970-01-01) and amount (0 when the log has none).
-    pub fn push(&mut self, customer: u128, order: u128, day: i32, amount: f64) {
-        self.days = Some(
-            self.days
-                .map_or((day, day), |(a, b)| (a.min(day), b.max(day))),
-        );
-        self.buckets[bucket_of(customer)].push(Row {
-            customer,
-            order,
-            amount,
-            day,
-        });
-    }
-}
-
-impl ScannedRows {
-    pub fn new(chunks: Vec<RowSplitter>, has_orders: bool, has_amount: bool) -> ScannedRows {
-        let days = chunks
-            .iter()
-            .filter_map(|c| c.days)
-            .reduce(|(a0, a1), (b0, b1)| (a0.min(b0), a1.max(b1)));
-        ScannedRows {
-            chunks: chunks.into_iter().map(|c| c.buckets).collect(),
-            has_orders,
-            has_amount,
-            days,
-        }
-    }
-
-    /// Rows given as (customer, order id or `None`, day, amount or `None`).
-    pub fn from_rows<'a>(
-        rows: impl IntoIterator<Item = (&'a str, Option<&'a str>, i32, Option<f64>)>,
-    ) -> Option<ScannedRows> {
-        let mut splitter = RowSplitter::new(0);
-        let (mut has_orders, mut has_amount) = (false, false);
-        for (customer, order, day, amount) in rows {
-            has_orders |= order.is_some();
-            has_amount |= amount.is_some();
-            let order = order.map_or(Some(0), text_key)?;
-            splitter.push(text_key(customer)?, order, day, amount.unwrap_or(0.0));
-        }
-        Some(ScannedRows::new(vec![splitter], has_orders, has_amount))
-    }
-
-    /// The first and last day of any row, `None` without rows.
-    pub fn day_range(&self) -> Option<(i32, i32)> {
-        self.days
-    }
-}
-
-/// Text as an exact key when it is at most 15 bytes long: the bytes, then
-/// the length in the last byte, so that no two texts share a key.
-pub fn text_key(text: &str) -> Option<u128> {
-    let bytes = text.as_bytes();
-    if bytes.len() > 15 {
-        return None;
-    }
-    let mut packed = [0u8; 16];
-    packed[..bytes.len()].copy_from_slice(bytes);
-    packed[15] = bytes.len() as u8;
-    Some(u128::from_le_bytes(packed))
-}
-
-/// Buckets per log: each holds a 512th of the customers.
-const BUCKET_BITS: u32 = 9;
-const BUCKETS: usize = 1 << BUCKET_BITS;
 /// Buckets are summed in this many fixed groups, in order, so that a
 /// revenue sum never depends on how many cores there are.
 const GROUPS: usize = 8;
 /// Tables wider than this are summed in two groups only.
 const WIDE_PERIODS: usize = 400;
-
-#[derive(Clone, Copy)]
-struct Row {
-    customer: u128,
-    order: u128,
-    amount: f64,
-    day: i32,
-}
-
-/// A well-mixed 64-bit hash of a key (MurmurHash3's finaliser).
-fn mix(key: u128) -> u64 {
-    let mut x = (key as u64) ^ ((key >> 64) as u64).rotate_left(29);
-    x ^= x >> 33;
-    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    x ^= x >> 33;
-    x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    x ^ (x >> 33)
-}
-
-/// A bucket from a key: the top bits of its hash.
-fn bucket_of(key: u128) -> usize {
-    (mix(key) >> (64 - BUCKET_BITS)) as usize
-}
 
 /// Hashes the maps' integer keys with [`mix`]: the keys are short and
 /// fixed-width, so a general-purpose string hasher only costs time.
@@ -229,7 +113,7 @@ pub fn cohort_table(rows: &ScannedRows, granularity: Granularity, as_of: NaiveDa
             let mut sums: Vec<Option<RowAcc>> = vec![None; periods];
             let mut scratch = Scratch::default();
             for bucket in group * per_group..(group + 1) * per_group {
-                let rows_of_bucket = rows.chunks.iter().flat_map(|chunk| chunk[bucket].iter());
+                let rows_of_bucket = rows.bucket(bucket);
                 scratch.count(
                     rows_of_bucket,
                     rows,
@@ -257,6 +141,21 @@ pub fn cohort_table(rows: &ScannedRows, granularity: Granularity, as_of: NaiveDa
         .enumerate()
         .filter_map(|(r, acc)| Some((calendar.base_index + r as i32, acc?)));
     assemble(rows, granularity, as_of)
+}
+
+/// The cohort table of the file at `path`, counting orders before `as_of`
+/// (by default the day after the last order), as the full import and the
+/// cohort engine would give it; `None` when the file needs the full import.
+pub fn quick_cohort_table(
+    path: &std::path::Path,
+    options: &ImportOptions,
+    granularity: Granularity,
+    as_of: Option<NaiveDate>,
+) -> Option<CohortTable> {
+    let rows = scan_for_cohorts(path, options)?;
+    let (_, last_day) = rows.day_range()?;
+    let as_of = as_of.unwrap_or_else(|| day_from_number(last_day + 1));
+    Some(cohort_table(&rows, granularity, as_of))
 }
 
 /// Maps and lists reused from bucket to bucket.
@@ -419,27 +318,6 @@ impl Scratch {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn text_keys_differ_exactly_when_texts_do() {
-        let texts = [
-            "",
-            "a",
-            "a\0",
-            "\0a",
-            "ab",
-            "ba",
-            "000123",
-            "00123",
-            "123456789012345",
-        ];
-        for a in texts {
-            for b in texts {
-                assert_eq!(text_key(a) == text_key(b), a == b, "{a:?} {b:?}");
-            }
-        }
-        assert_eq!(text_key("1234567890123456"), None);
-    }
 
     #[test]
     fn lines_after_the_as_of_date_still_count_in_their_order() {

@@ -1,6 +1,6 @@
-//! Only the columns the cohort table needs, read straight into the quick
-//! cohort engine ([`crate::analysis::cohort_scan`]): the fast way from a
-//! large file to its cohort table.
+//! Only the columns the cohort table needs, read straight into rows for
+//! the quick cohort engine ([`crate::analysis::cohort_scan`]): the fast way
+//! from a large file to its cohort table.
 //!
 //! The file is understood exactly as the full import understands it (same
 //! dialect sniffing, decoding, column roles, date format and number
@@ -14,38 +14,19 @@ use std::io::Cursor;
 use std::ops::Range;
 use std::path::Path;
 
-use chrono::NaiveDate;
-
 use polars::prelude::*;
 use rayon::prelude::*;
 
 use super::dialect::{self, TextEncoding};
 use super::load::{CsvLayout, ImportOptions, decimal_mark, is_parquet, map_columns};
+use super::order_rows::{RowSplitter, ScannedRows, text_key};
 use super::roles::{self, ColumnMapping};
 use super::values::{DateFormat, DecimalMark, parse_number};
-use crate::analysis::cohort_scan::{self, RowSplitter, ScannedRows, text_key};
-use crate::analysis::cohorts::CohortTable;
-use crate::analysis::period::Granularity;
-use crate::calendar::{day_from_number, day_number};
+use crate::calendar::day_number;
 
 /// Rows read to detect the columns' roles, as the full import's profiles do.
 const HEAD_ROWS: usize = 4000;
 const MS_PER_DAY: i64 = 86_400_000;
-
-/// The cohort table of the file at `path`, counting orders before `as_of`
-/// (by default the day after the last order), as the full import and the
-/// cohort engine would give it; `None` when the file needs the full import.
-pub fn quick_cohort_table(
-    path: &Path,
-    options: &ImportOptions,
-    granularity: Granularity,
-    as_of: Option<NaiveDate>,
-) -> Option<CohortTable> {
-    let rows = scan_for_cohorts(path, options)?;
-    let (_, last_day) = rows.day_range()?;
-    let as_of = as_of.unwrap_or_else(|| day_from_number(last_day + 1));
-    Some(cohort_scan::cohort_table(&rows, granularity, as_of))
-}
 
 /// The rows of the file at `path` for the cohort engine, or `None` when the
 /// file needs the full import.

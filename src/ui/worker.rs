@@ -12,12 +12,12 @@ use std::time::Instant;
 use eframe::egui;
 
 use crate::analysis::clv::ModelFit;
+use crate::analysis::cohort_scan::quick_cohort_table;
 use crate::analysis::cohorts::CohortTable;
 use crate::analysis::filter::{FilterChoices, attribute_values};
 use crate::analysis::period::Granularity;
 use crate::analysis::side_sources::SideResults;
 use crate::analysis::{Results, Settings};
-use crate::data::cohort_read::quick_cohort_table;
 use crate::data::{Dataset, ImportOptions, Source};
 
 /// Attribute columns with more distinct values are not offered as filters.
