@@ -170,7 +170,6 @@ pub fn build(
                 rows.extend(first as usize..(first + len) as usize)
             }
         }
-        rows.sort_unstable_by_key(|&row| file_position(row));
     };
     // Customers are built in the order they first appear in the file (and
     // kept in the memory order they are read in later).
@@ -181,15 +180,14 @@ pub fn build(
         .enumerate()
         .map(|(group, indicator)| {
             rows_of(indicator, &mut rows);
-            (
-                rows.first().map_or(usize::MAX, |&r| file_position(r)),
-                group,
-            )
+            let start = rows.iter().map(|&r| file_position(r)).min();
+            (start.unwrap_or(usize::MAX), group)
         })
         .collect();
     in_file_order.sort_unstable();
     for (_, group) in in_file_order {
         rows_of(all_groups.get(group), &mut rows);
+        rows.sort_unstable_by_key(|&row| file_position(row));
         let Some(id) = rows.first().and_then(|r| ids.get(*r)) else {
             continue;
         };
