@@ -141,7 +141,9 @@ fn first_table_ui(app: &KohorteApp, ui: &mut egui::Ui, table: &CohortTable, ms: 
     if table.rows.is_empty() {
         return;
     }
-    let spec = heatmap_spec(table, app.persisted.view.cell_value, "", "");
+    // The first table is only read without filters: all orders.
+    let window = app.persisted.settings.filters.describe();
+    let spec = heatmap_spec(table, app.persisted.view.cell_value, "", &window);
     if let Some(heatmap) = &spec.heatmap {
         heatmap_ui(ui, heatmap, (ui.available_height() * 0.8).max(200.0));
     }
