@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use chrono::NaiveDate;
 use kohorte::analysis::clv::{ClvRow, ClvSettings, ModelKind, SpendModel, fit_and_score, frames};
-use kohorte::analysis::history;
+use kohorte::analysis::order_log::history_of;
 use kohorte::data::ImportOptions;
 use kohorte::data::load::load_path;
 
@@ -37,13 +37,7 @@ fn main() {
     let started = Instant::now();
     let dataset =
         load_path(&PathBuf::from(file), &ImportOptions::default()).unwrap_or_else(|e| fail(e));
-    let history = history::build(
-        &dataset.orders,
-        dataset.has_amount,
-        dataset.orders_are_rows,
-        None,
-    )
-    .unwrap_or_else(|e| fail(e));
+    let history = history_of(&dataset).unwrap_or_else(|e| fail(e));
     let read_s = started.elapsed().as_secs_f64();
     let settings = ClvSettings {
         model,
@@ -53,8 +47,8 @@ fn main() {
     };
     let as_of = dataset.default_as_of().unwrap_or_default();
     let fitting = Instant::now();
-    let fit = fit_and_score(&history.customers, dataset.has_amount, &settings, as_of)
-        .unwrap_or_else(|e| fail(e));
+    let fit =
+        fit_and_score(&history, dataset.has_amount, &settings, as_of).unwrap_or_else(|e| fail(e));
     let fit_s = fitting.elapsed().as_secs_f64();
     let rows: Vec<&ClvRow> = fit.rows.iter().collect();
     let frame = frames::customers_frame(&rows).unwrap_or_else(|e| fail(e));

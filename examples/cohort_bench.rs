@@ -13,9 +13,10 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use kohorte::analysis::cancel::Cancel;
 use kohorte::analysis::cohort_scan::quick_cohort_table;
 use kohorte::analysis::cohorts::{CohortTable, cohort_table};
-use kohorte::analysis::history;
+use kohorte::analysis::order_log::history_of;
 use kohorte::analysis::period::Granularity;
 use kohorte::data::ImportOptions;
 use kohorte::data::load::load_path;
@@ -59,15 +60,12 @@ fn full(file: &std::path::Path, options: &ImportOptions) -> CohortTable {
         std::process::exit(2);
     });
     let as_of = dataset.default_as_of().unwrap_or_default();
-    let history = history::build(
-        &dataset.orders,
-        dataset.has_amount,
-        dataset.orders_are_rows,
-        None,
-    )
-    .unwrap_or_else(|e| {
+    let history = history_of(&dataset).unwrap_or_else(|e| {
         eprintln!("cohort_bench: {e}");
         std::process::exit(2);
     });
-    cohort_table(&history.customers, Granularity::Month, as_of)
+    cohort_table(&history, Granularity::Month, as_of, &Cancel::never()).unwrap_or_else(|e| {
+        eprintln!("cohort_bench: {e}");
+        std::process::exit(2);
+    })
 }

@@ -9,8 +9,9 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use kohorte::analysis::history;
+use kohorte::analysis::cancel::Cancel;
 use kohorte::analysis::loyalty::{Programme, default_migration_window, replay};
+use kohorte::analysis::order_log::history_of;
 use kohorte::data::ImportOptions;
 use kohorte::data::load::load_path;
 
@@ -29,23 +30,19 @@ fn main() {
     let started = Instant::now();
     let dataset =
         load_path(&PathBuf::from(file), &ImportOptions::default()).unwrap_or_else(|e| fail(e));
-    let history = history::build(
-        &dataset.orders,
-        dataset.has_amount,
-        dataset.orders_are_rows,
-        None,
-    )
-    .unwrap_or_else(|e| fail(e));
+    let history = history_of(&dataset).unwrap_or_else(|e| fail(e));
     let read_s = started.elapsed().as_secs_f64();
     let as_of = dataset.default_as_of().unwrap_or_default();
     let replaying = Instant::now();
     let results = replay(
         &programme,
-        &history.customers,
+        &history,
         as_of,
         dataset.mapping.points_redeemed.is_some(),
         default_migration_window(as_of),
-    );
+        &Cancel::never(),
+    )
+    .unwrap_or_else(|e| fail(e));
     let replay_s = replaying.elapsed().as_secs_f64();
     println!(
         "{}",

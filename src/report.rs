@@ -3,23 +3,26 @@
 //! code, so they never disagree.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
 use serde_json::json;
 
-use crate::analysis::clv::{ClvRow, ClvSettings, by_segment, charts, frames};
+use crate::analysis::cancel::Cancel;
+use crate::analysis::clv::{ClvRow, ClvSettings, by_segment, frames};
 use crate::analysis::cohort_charts::{CellValue, heatmap_spec};
 use crate::analysis::cohorts::{CohortSettings, table_frame};
+use crate::analysis::groups::{GroupColumn, GroupSources, groupable_columns};
 use crate::analysis::kpis::{KpiSettings, Overview, period_name};
 use crate::analysis::lifecycle::lifecycle_frame;
-use crate::analysis::loyalty::Programme;
+use crate::analysis::loyalty::{LoyaltyResults, Programme};
 use crate::analysis::loyalty_charts;
 use crate::analysis::period::Granularity;
+use crate::analysis::results::{ClvBySegment, CohortResults};
 use crate::analysis::segments::{CustomerRow, customer_list, summary_frame};
-use crate::analysis::{RFM_SEGMENT, STATUS, SegmentSettings};
-use crate::analysis::{Results, Settings};
+use crate::analysis::{Data, Engine, RFM_SEGMENT, STATUS, SegmentSettings, Settings, Stop};
 use crate::chart::ChartSpec;
 use crate::chart::render::{ImageFormat, write_chart};
 use crate::data::{ImportOptions, Source};
@@ -147,25 +150,47 @@ pub fn run(request: &ReportRequest) -> Result<ReportSummary, ReportError> {
         files: Vec::new(),
     };
     writer.json("import.json", &dataset.report)?;
-    if let Some(column) = &request.cohorts.breakdown
-        && !dataset.attributes.contains(column)
-        && !crate::analysis::SEGMENT_COLUMNS.contains(&column.as_str())
-    {
-        return Err(ReportError::Analysis(format!(
-            "--breakdown '{column}' is not an attribute column of '{}' (attributes: {})",
-            dataset.report.source,
-            dataset.attributes.join(", ")
-        )));
-    }
+    let asked = |a: Analysis| request.only.as_ref().is_some_and(|only| only.contains(&a));
     let wanted = |a: Analysis| request.only.as_ref().is_none_or(|only| only.contains(&a));
-    // The programme is replayed by the analyses themselves, like in the app.
-    let loyalty = match &request.loyalty {
-        Some(path) if wanted(Analysis::Loyalty) => Some(read_programme(path)?),
-        _ => None,
-    };
+    for (analysis, given, what) in [
+        (
+            Analysis::Loyalty,
+            request.loyalty.is_some(),
+            "the programme: add --loyalty PROGRAM.toml",
+        ),
+        (
+            Analysis::Survey,
+            request.survey.is_some(),
+            "the survey export: add --survey FILE",
+        ),
+        (
+            Analysis::Engagement,
+            request.events.is_some(),
+            "the event log: add --events FILE",
+        ),
+    ] {
+        if asked(analysis) && !given {
+            return Err(ReportError::Analysis(format!(
+                "--only {} needs {what}",
+                analysis.name()
+            )));
+        }
+    }
+    // The programme and the survey's NPS groups are settings of the order
+    // analyses, as in the app: tiers and groups work as segments anywhere.
+    let loyalty = request.loyalty.as_deref().map(read_programme).transpose()?;
+    let survey = request
+        .survey
+        .as_deref()
+        .map(|path| read_survey(path, request.survey_score.as_deref()))
+        .transpose()?;
+    let nps_groups = survey
+        .as_ref()
+        .map(|(_, answers)| Arc::new(crate::analysis::survey::groups_of(answers)));
     let settings = Settings {
         as_of: request.as_of,
         loyalty,
+        nps_groups,
         cohorts: request.cohorts.clone(),
         kpis: KpiSettings {
             active_window_months: request.active_window_months,
@@ -178,158 +203,146 @@ pub fn run(request: &ReportRequest) -> Result<ReportSummary, ReportError> {
         clv: request.clv.clone(),
         ..Default::default()
     };
-    let results =
-        Results::compute(&dataset, &settings).map_err(|e| ReportError::Analysis(e.to_string()))?;
+    let sources = GroupSources {
+        loyalty: settings.loyalty.is_some(),
+        nps: settings.nps_groups.is_some(),
+    };
+    for (flag, column) in [
+        ("--breakdown", request.cohorts.breakdown.as_deref()),
+        ("--clv-segment-by", Some(request.clv.segment_by.as_str())),
+    ] {
+        if let Some(column) = column
+            && GroupColumn::parse(column, &dataset.attributes, sources).is_none()
+        {
+            return Err(ReportError::Analysis(format!(
+                "{flag} '{column}' is not a column customers can be grouped by in '{}' (choose one of: {})",
+                dataset.report.source,
+                groupable_columns(&dataset.attributes, sources).join(", ")
+            )));
+        }
+    }
+    let (rows_used, customers) = (dataset.report.rows_used, dataset.report.customers);
+    let data = Data::new(Arc::new(dataset)).map_err(|e| ReportError::Analysis(e.to_string()))?;
+    let mut engine = Engine::new(Arc::new(data));
+    let never = Cancel::never();
+    let stopped = |stop: Stop| ReportError::Analysis(stop.to_string());
     if wanted(Analysis::Activity) {
         // `activity.csv` is the event log's DAU/WAU/MAU (--events).
-        writer.csv("orders_per_month.csv", &results.activity.table)?;
-        writer.chart(&results.activity.orders_chart)?;
-        if let Some(revenue) = &results.activity.revenue_chart {
+        let view = engine.view_part(&settings, &never).map_err(stopped)?.value;
+        writer.csv("orders_per_month.csv", &view.activity.table)?;
+        writer.chart(&view.activity.orders_chart)?;
+        if let Some(revenue) = &view.activity.revenue_chart {
             writer.chart(revenue)?;
         }
     }
-    let window = settings.filters.describe();
     if wanted(Analysis::Cohorts) {
-        let cohorts = &results.cohorts;
-        writer.csv(
-            "cohorts.csv",
-            &table_frame(&cohorts.overall, None).map_err(analysis_error)?,
-        )?;
-        if let Some(column) = &cohorts.breakdown {
-            let mut frames = Vec::new();
-            for (group, table) in &cohorts.groups {
-                frames.push(table_frame(table, Some((column, group))).map_err(analysis_error)?);
-            }
-            if let Some(first) = frames.first().cloned() {
-                let mut all = first;
-                for frame in frames.iter().skip(1) {
-                    all.vstack_mut(frame).map_err(analysis_error)?;
-                }
-                writer.csv(&format!("cohorts_by_{}.csv", file_safe(column)), &all)?;
-            }
-        }
-        writer.chart(&cohorts.curves)?;
-        writer.chart(&heatmap_spec(
-            &cohorts.overall,
-            CellValue::Retention,
-            "",
-            &window,
-        ))?;
+        let cohorts = engine.cohorts(&settings, &never).map_err(stopped)?.value;
+        write_cohorts(&mut writer, &cohorts)?;
     }
     if wanted(Analysis::Kpis) {
-        let overview = results.overview.as_ref().ok_or_else(|| {
+        let overview = engine.overview(&settings, &never).map_err(stopped)?.value;
+        let as_of = engine.data().as_of(&settings);
+        let overview = overview.as_ref().as_ref().ok_or_else(|| {
             ReportError::Analysis(format!(
-                "no complete month lies before the as-of date {}; choose a later --as-of",
-                results.as_of
+                "no complete month lies before the as-of date {as_of}; choose a later --as-of"
             ))
         })?;
-        writer.json("kpis.json", &kpis_json(overview, results.as_of))?;
+        writer.json("kpis.json", &kpis_json(overview, as_of))?;
     }
     if wanted(Analysis::Segments) {
-        let s = &results.segments;
-        let rows: Vec<&CustomerRow> = s.customers.rows.iter().collect();
+        let s = engine.segments(&settings, &never).map_err(stopped)?.value;
+        let rows: Vec<&CustomerRow> = s.customers().rows.iter().collect();
         writer.csv(
             "customers.csv",
             &customer_list(&rows, &s.first_attributes).map_err(analysis_error)?,
         )?;
-        let mut table = summary_frame("rfm", &s.rfm_table).map_err(analysis_error)?;
+        let mut table = summary_frame("rfm", &s.tables.rfm_table).map_err(analysis_error)?;
         table
-            .vstack_mut(&summary_frame("status", &s.status_table).map_err(analysis_error)?)
+            .vstack_mut(&summary_frame("status", &s.tables.status_table).map_err(analysis_error)?)
             .map_err(analysis_error)?;
         writer.csv("segments.csv", &table)?;
         writer.csv(
             "lifecycle.csv",
-            &lifecycle_frame(&s.lifecycle).map_err(analysis_error)?,
+            &lifecycle_frame(&s.lifecycle.rows).map_err(analysis_error)?,
         )?;
-        writer.chart(&s.rfm_grid)?;
-        writer.chart(&s.rfm_sizes)?;
-        writer.chart(&s.lifecycle_chart)?;
+        writer.chart(&s.tables.rfm_grid)?;
+        writer.chart(&s.tables.rfm_sizes)?;
+        writer.chart(&s.lifecycle.chart)?;
     }
-    // The loyalty replay runs when a programme is given, unless --only
-    // leaves it out; asking for it without a programme is an error.
-    match &request.loyalty {
-        Some(_) if wanted(Analysis::Loyalty) => write_loyalty(&mut writer, &results)?,
-        None if request
-            .only
-            .as_ref()
-            .is_some_and(|only| only.contains(&Analysis::Loyalty)) =>
-        {
-            return Err(ReportError::Analysis(
-                "--only loyalty needs the programme: add --loyalty PROGRAM.toml".into(),
-            ));
+    if request.loyalty.is_some() && wanted(Analysis::Loyalty) {
+        let part = engine
+            .loyalty_part(&settings, &never)
+            .map_err(stopped)?
+            .value;
+        if let Some(replayed) = &part.current {
+            write_loyalty(&mut writer, replayed)?;
         }
-        _ => {}
     }
-    match &request.survey {
-        Some(path) if wanted(Analysis::Survey) => {
-            write_survey(&mut writer, path, request.survey_score.as_deref())?
-        }
-        None if request
-            .only
-            .as_ref()
-            .is_some_and(|only| only.contains(&Analysis::Survey)) =>
-        {
-            return Err(ReportError::Analysis(
-                "--only survey needs the survey export: add --survey FILE".into(),
-            ));
-        }
-        _ => {}
+    if let Some((source, answers)) = &survey
+        && wanted(Analysis::Survey)
+    {
+        write_survey(&mut writer, source, answers)?;
     }
-    match &request.events {
-        Some(path) if wanted(Analysis::Engagement) => {
-            write_engagement(&mut writer, path, request.event_column.as_deref())?
-        }
-        None if request
-            .only
-            .as_ref()
-            .is_some_and(|only| only.contains(&Analysis::Engagement)) =>
-        {
-            return Err(ReportError::Analysis(
-                "--only engagement needs the event log: add --events FILE".into(),
-            ));
-        }
-        _ => {}
+    if let Some(path) = &request.events
+        && wanted(Analysis::Engagement)
+    {
+        write_engagement(&mut writer, path, request.event_column.as_deref())?;
     }
     if wanted(Analysis::Mrr) {
-        let asked = request
-            .only
-            .as_ref()
-            .is_some_and(|only| only.contains(&Analysis::Mrr));
-        write_mrr(&mut writer, &results, &dataset, asked)?;
+        let mrr = engine.mrr(&settings, &never).map_err(stopped)?.value;
+        match mrr.as_ref() {
+            Some(mrr) => {
+                writer.csv(
+                    "mrr.csv",
+                    &crate::analysis::mrr::mrr_frame(&mrr.months).map_err(analysis_error)?,
+                )?;
+                writer.chart(&mrr.chart)?;
+            }
+            None if asked(Analysis::Mrr) => {
+                return Err(ReportError::Analysis(format!(
+                    "--only mrr: '{}' does not look like a subscription log (no plan column, and customers do not pay about monthly)",
+                    engine.data().dataset.report.source
+                )));
+            }
+            None => {}
+        }
     }
     if wanted(Analysis::Clv) {
-        write_clv(&mut writer, &results, &settings, &window)?;
+        write_clv(&mut writer, &mut engine, &settings)?;
     }
     Ok(ReportSummary {
         files: writer.files,
-        rows_used: dataset.report.rows_used,
-        customers: dataset.report.customers,
+        rows_used,
+        customers,
     })
 }
 
-/// `mrr.csv` when the orders are recurring payments; asking for it on a
-/// log that is not is an error, running everything just leaves it out.
-fn write_mrr(
-    writer: &mut Writer,
-    results: &Results,
-    dataset: &crate::data::Dataset,
-    asked: bool,
-) -> Result<(), ReportError> {
-    let Some((_, months, chart)) = &results.mrr else {
-        return if asked {
-            Err(ReportError::Analysis(format!(
-                "--only mrr: '{}' does not look like a subscription log (no plan column, and customers do not pay about monthly)",
-                dataset.report.source
-            )))
-        } else {
-            Ok(())
-        };
-    };
+/// `cohorts.csv`, the breakdown's tables, the curves and the heatmap.
+fn write_cohorts(writer: &mut Writer, cohorts: &CohortResults) -> Result<(), ReportError> {
     writer.csv(
-        "mrr.csv",
-        &crate::analysis::mrr::mrr_frame(months).map_err(analysis_error)?,
+        "cohorts.csv",
+        &table_frame(&cohorts.overall, None).map_err(analysis_error)?,
     )?;
-    writer.chart(chart)
+    if let Some(column) = &cohorts.breakdown {
+        let mut frames = Vec::new();
+        for (group, table) in cohorts.groups.iter() {
+            frames.push(table_frame(table, Some((column, group))).map_err(analysis_error)?);
+        }
+        if let Some(first) = frames.first().cloned() {
+            let mut all = first;
+            for frame in frames.iter().skip(1) {
+                all.vstack_mut(frame).map_err(analysis_error)?;
+            }
+            writer.csv(&format!("cohorts_by_{}.csv", file_safe(column)), &all)?;
+        }
+    }
+    writer.chart(&cohorts.curves)?;
+    writer.chart(&heatmap_spec(
+        &cohorts.overall,
+        CellValue::Retention,
+        "",
+        &cohorts.window,
+    ))
 }
 
 /// `activity.csv` (DAU, WAU, MAU, stickiness per day) and `engagement.csv`
@@ -361,24 +374,29 @@ fn write_engagement(
     ))
 }
 
-/// `nps.csv` from a survey export read with the same importer as orders.
-fn write_survey(
-    writer: &mut Writer,
+/// A survey export read with the same importer as orders: its name and answers.
+fn read_survey(
     path: &Path,
     score_column: Option<&str>,
-) -> Result<(), ReportError> {
+) -> Result<(String, crate::analysis::survey::Survey), ReportError> {
     let dataset = Source::File(path.to_path_buf()).load(&ImportOptions::default())?;
     let answers = crate::analysis::survey::read(&dataset, score_column)
         .map_err(|e| ReportError::Analysis(format!("survey: {e}")))?;
-    let months = crate::analysis::survey::nps_by_month(&answers);
+    Ok((dataset.report.source.clone(), answers))
+}
+
+/// `nps.csv`: NPS per calendar month of the survey's answers.
+fn write_survey(
+    writer: &mut Writer,
+    source: &str,
+    answers: &crate::analysis::survey::Survey,
+) -> Result<(), ReportError> {
+    let months = crate::analysis::survey::nps_by_month(answers);
     writer.csv(
         "nps.csv",
         &crate::analysis::survey::nps_frame(&months).map_err(analysis_error)?,
     )?;
-    writer.chart(&crate::analysis::extra_charts::nps_spec(
-        &months,
-        &dataset.report.source,
-    ))
+    writer.chart(&crate::analysis::extra_charts::nps_spec(&months, source))
 }
 
 fn read_programme(path: &Path) -> Result<Programme, ReportError> {
@@ -391,10 +409,7 @@ fn read_programme(path: &Path) -> Result<Programme, ReportError> {
     Programme::parse(&text).map_err(|e| ReportError::Analysis(format!("'{}': {e}", path.display())))
 }
 
-fn write_loyalty(writer: &mut Writer, results: &Results) -> Result<(), ReportError> {
-    let Some(replayed) = &results.loyalty else {
-        return Ok(());
-    };
+fn write_loyalty(writer: &mut Writer, replayed: &LoyaltyResults) -> Result<(), ReportError> {
     writer.csv(
         "loyalty_customers.csv",
         &loyalty_charts::customers_frame(replayed).map_err(analysis_error)?,
@@ -424,11 +439,12 @@ fn write_loyalty(writer: &mut Writer, results: &Results) -> Result<(), ReportErr
 
 fn write_clv(
     writer: &mut Writer,
-    results: &Results,
+    engine: &mut Engine,
     settings: &Settings,
-    window: &str,
 ) -> Result<(), ReportError> {
-    let clv = &results.clv;
+    let never = Cancel::never();
+    let stopped = |stop: Stop| ReportError::Analysis(stop.to_string());
+    let clv = engine.clv(settings, &never).map_err(stopped)?.value;
     let fit = clv.fit.as_ref().map_err(|reason| {
         ReportError::Analysis(format!(
             "CLV: {reason} (the other analyses were written; leave out clv with --only)"
@@ -440,36 +456,41 @@ fn write_clv(
         &frames::customers_frame(&rows).map_err(analysis_error)?,
     )?;
     writer.json("clv_model.json", &frames::model_json(fit))?;
-    // Every customer by RFM segment and by status; a breakdown by an
-    // attribute is added when --clv-segment-by names one.
-    let mut tables: Vec<(String, Vec<by_segment::ClvSegmentRow>)> = Vec::new();
+    // Every customer by RFM segment and by status; a breakdown by another
+    // grouping is added when --clv-segment-by names one.
+    let mut tables: Vec<Arc<ClvBySegment>> = Vec::new();
     for dimension in [RFM_SEGMENT, STATUS] {
-        let (_, table) = results
-            .clv_by(dimension, &settings.segments.grid)
-            .map_err(analysis_error)?;
-        tables.push((dimension.to_string(), table));
+        tables.push(
+            engine
+                .clv_by(settings, dimension, &never)
+                .map_err(stopped)?,
+        );
     }
-    if !tables.iter().any(|(d, _)| *d == clv.segment_by) {
-        tables.push((clv.segment_by.clone(), clv.by_segment.clone()));
+    if !tables
+        .iter()
+        .any(|t| t.segment_by == clv.by_segment.segment_by)
+    {
+        tables.push(clv.by_segment.clone());
     }
     let borrowed: Vec<(&str, &[by_segment::ClvSegmentRow])> = tables
         .iter()
-        .map(|(d, t)| (d.as_str(), t.as_slice()))
+        .map(|t| (t.segment_by.as_str(), t.table.as_slice()))
         .collect();
     writer.csv(
         "clv_by_segment.csv",
         &frames::segments_frame(&borrowed).map_err(analysis_error)?,
     )?;
-    for (dimension, table) in &tables {
-        writer.chart(&charts::by_segment_spec(dimension, table, window))?;
+    for table in &tables {
+        writer.chart(&table.chart)?;
     }
-    writer.chart(&clv.distribution)?;
-    if let Some(map) = &clv.p_alive_map {
-        writer.chart(map)?;
-    }
-    for chart in [&clv.holdout_weekly, &clv.holdout_by_frequency]
-        .into_iter()
-        .flatten()
+    writer.chart(&clv.kept.distribution)?;
+    for chart in [
+        &clv.p_alive_map,
+        &clv.holdout_weekly,
+        &clv.holdout_by_frequency,
+    ]
+    .into_iter()
+    .flatten()
     {
         writer.chart(chart)?;
     }

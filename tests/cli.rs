@@ -320,6 +320,52 @@ fn loyalty_programme_replays_into_the_report() {
     );
 }
 
+/// The report offers the same groupings as the window: with a programme,
+/// cohorts can be broken down by loyalty tier; without one they cannot,
+/// and the error lists what can.
+#[test]
+fn cohorts_break_down_by_loyalty_tier_with_a_programme() {
+    let out = tempfile::tempdir().unwrap();
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo");
+    let programme = demo.join("programme.toml");
+    report_ok(
+        &demo.join("orders.csv"),
+        out.path(),
+        &[
+            "--only",
+            "cohorts",
+            "--loyalty",
+            programme.to_str().unwrap(),
+            "--breakdown",
+            "Loyalty tier",
+        ],
+    );
+    let table = std::fs::read_to_string(out.path().join("cohorts_by_Loyalty_tier.csv")).unwrap();
+    assert!(table.starts_with("Loyalty tier,cohort,"), "{table}");
+    for tier in ["Member", "Silver", "Gold"] {
+        assert!(
+            table.lines().any(|l| l.starts_with(&format!("{tier},"))),
+            "{tier}"
+        );
+    }
+    assert!(
+        !out.path().join("loyalty_customers.csv").exists(),
+        "--only cohorts writes no loyalty files"
+    );
+    let run = report(
+        &demo.join("orders.csv"),
+        &out.path().join("again"),
+        &["--only", "cohorts", "--breakdown", "Loyalty tier"],
+    );
+    assert_eq!(run.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("choose one of: RFM segment, Status, ") && stderr.contains("country"),
+        "{stderr}"
+    );
+}
+
 /// NPS per month of the demo survey against DuckDB's independent SQL
 /// (tests/fixtures/demo/make_expected.py).
 #[test]

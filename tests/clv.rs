@@ -5,8 +5,9 @@
 
 use chrono::NaiveDate;
 use kohorte::analysis::clv::{ClvSettings, Fitted, ModelFit, ModelKind, SpendModel, fit_and_score};
-use kohorte::analysis::history;
 use kohorte::data::{Dataset, ImportOptions};
+
+mod common;
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
@@ -20,21 +21,14 @@ fn cdnow() -> Dataset {
 
 fn fit_cdnow(model: ModelKind) -> ModelFit {
     let data = cdnow();
-    let customers =
-        history::build(&data.orders, data.has_amount, data.orders_are_rows, None).unwrap();
+    let customers = common::history(&data);
     let settings = ClvSettings {
         model,
         calibration_end: Some(day(1997, 9, 30)),
         holdout_weeks: 0,
         ..ClvSettings::default()
     };
-    fit_and_score(
-        &customers.customers,
-        data.has_amount,
-        &settings,
-        day(1998, 7, 1),
-    )
-    .unwrap()
+    fit_and_score(&customers, data.has_amount, &settings, day(1998, 7, 1)).unwrap()
 }
 
 fn within(got: f64, want: f64, relative: f64) -> bool {
@@ -121,20 +115,13 @@ fn gamma_gamma_reproduces_the_note() {
 #[test]
 fn holdout_check_on_the_papers_split() {
     let data = cdnow();
-    let customers =
-        history::build(&data.orders, data.has_amount, data.orders_are_rows, None).unwrap();
+    let customers = common::history(&data);
     let settings = ClvSettings {
         calibration_end: Some(day(1998, 6, 30)),
         holdout_weeks: 39,
         ..ClvSettings::default()
     };
-    let fit = fit_and_score(
-        &customers.customers,
-        data.has_amount,
-        &settings,
-        day(1998, 7, 1),
-    )
-    .unwrap();
+    let fit = fit_and_score(&customers, data.has_amount, &settings, day(1998, 7, 1)).unwrap();
     let check = fit.holdout.unwrap().unwrap();
     assert_eq!(check.calibration_end, day(1997, 9, 30));
     assert_eq!(check.customers, 2357);
@@ -165,8 +152,9 @@ fn holdout_check_on_the_papers_split() {
         }
     }
     let actual = days.iter().filter(|(c, _)| first[c] <= "19970930").count() as f64;
-    let (weeks, cumulative, predicted) = *check.weekly.last().unwrap();
-    assert_eq!(weeks, 39);
+    let last = *check.weekly.last().unwrap();
+    let (cumulative, predicted) = (last.actual, last.predicted);
+    assert_eq!(last.week, 39);
     assert_eq!(cumulative, actual);
     // lifetimes 0.11.3 with the paper's parameters, summing
     // conditional_expected_number_of_purchases_up_to_time(39, …) over the
@@ -178,6 +166,6 @@ fn holdout_check_on_the_papers_split() {
     );
     assert_eq!(actual, 1882.0);
     let zero = &check.by_frequency[0];
-    assert_eq!(zero.0, "0");
-    assert_eq!(zero.1, 2357 - 946);
+    assert_eq!(zero.label, "0");
+    assert_eq!(zero.customers, 2357 - 946);
 }

@@ -11,7 +11,6 @@ use chrono::NaiveDate;
 use common::fixture;
 use kohorte::analysis::cohort_scan::{self, quick_cohort_table};
 use kohorte::analysis::cohorts::{CohortTable, cohort_table};
-use kohorte::analysis::history;
 use kohorte::analysis::period::Granularity;
 use kohorte::data::ImportOptions;
 use kohorte::data::cohort_read::scan_for_cohorts;
@@ -22,14 +21,14 @@ use polars::prelude::*;
 fn full_table(path: &Path, granularity: Granularity, as_of: Option<NaiveDate>) -> CohortTable {
     let dataset = load_path(path, &ImportOptions::default()).unwrap();
     let as_of = as_of.or(dataset.default_as_of()).unwrap();
-    let history = history::build(
-        &dataset.orders,
-        dataset.has_amount,
-        dataset.orders_are_rows,
-        None,
+    let history = common::history(&dataset);
+    cohort_table(
+        &history,
+        granularity,
+        as_of,
+        &kohorte::analysis::cancel::Cancel::never(),
     )
-    .unwrap();
-    cohort_table(&history.customers, granularity, as_of)
+    .unwrap()
 }
 
 fn quick_table(

@@ -7,6 +7,9 @@ use kohorte::analysis::cohorts::{CohortSettings, CohortTable};
 use kohorte::analysis::kpis::{KpiSettings, PeriodKind};
 use kohorte::analysis::period::Granularity;
 use kohorte::analysis::{Results, Settings};
+
+mod common;
+use common::Parts;
 use kohorte::data::load::load_bytes;
 use kohorte::data::{Dataset, ImportOptions, Source};
 
@@ -41,7 +44,7 @@ const LOG: &str = "order_id,customer,date,amount,channel
 ";
 
 fn compute(data: &Dataset, settings: Settings) -> Results {
-    Results::compute(data, &settings).unwrap()
+    common::compute(data, &settings)
 }
 
 fn monthly(as_of: NaiveDate) -> Settings {
@@ -71,7 +74,7 @@ fn retention(table: &CohortTable) -> RetentionRows {
 #[test]
 fn monthly_cohort_table_by_hand() {
     let results = compute(&dataset(LOG), monthly(day(2024, 5, 1)));
-    let table = &results.cohorts.overall;
+    let table = &results.cohorts().overall;
     assert_eq!(
         retention(table),
         vec![
@@ -125,7 +128,7 @@ fn monthly_cohort_table_by_hand() {
 #[test]
 fn incomplete_last_period_is_marked_not_dropped() {
     let results = compute(&dataset(LOG), monthly(day(2024, 4, 15)));
-    let table = &results.cohorts.overall;
+    let table = &results.cohorts().overall;
     // E ordered after the as-of date: no April cohort.
     assert_eq!(table.rows.len(), 2);
     let january = &table.rows[0];
@@ -152,7 +155,7 @@ fn weekly_cohorts_start_on_monday() {
     settings.cohorts.granularity = Granularity::Week;
     let results = compute(&dataset(LOG), settings);
     let labels: Vec<(&str, u64)> = results
-        .cohorts
+        .cohorts()
         .overall
         .rows
         .iter()
@@ -170,7 +173,7 @@ fn weekly_cohorts_start_on_monday() {
             ("2024-W18", 1)
         ]
     );
-    assert_eq!(results.cohorts.overall.rows[1].start, day(2024, 1, 29));
+    assert_eq!(results.cohorts().overall.rows[1].start, day(2024, 1, 29));
 }
 
 #[test]
@@ -182,7 +185,7 @@ fn breakdown_uses_the_first_order_value() {
     };
     let results = compute(&dataset(LOG), settings);
     let groups: Vec<(&str, u64)> = results
-        .cohorts
+        .cohorts()
         .groups
         .iter()
         .map(|(g, t)| (g.as_str(), t.customers()))
@@ -192,7 +195,7 @@ fn breakdown_uses_the_first_order_value() {
         vec![("Newsletter", 2), ("Paid social", 2), ("Direct", 1)]
     );
     assert_eq!(
-        results.cohorts.curves.series.len(),
+        results.cohorts().curves.series.len(),
         4,
         "three groups and the average"
     );
@@ -208,7 +211,7 @@ fn kpis_by_hand_with_a_one_month_window() {
         ..Default::default()
     };
     let results = compute(&dataset(LOG), settings);
-    let k = results.overview.unwrap().current;
+    let k = results.overview().unwrap().current.clone();
     assert_eq!(k.window.start, day(2024, 3, 1));
     // CS: A, C, D ordered in February. CE: only B orders in March (D's
     // refund is no order). B is back after January: resurrected.
@@ -235,7 +238,7 @@ fn kpis_by_hand_with_a_one_month_window() {
 #[test]
 fn default_kpi_period_is_the_last_complete_month() {
     let results = compute(&dataset(LOG), monthly(day(2024, 4, 15)));
-    let overview = results.overview.unwrap();
+    let overview = results.overview().unwrap();
     assert_eq!(overview.current.window.start, day(2024, 3, 1));
     assert_eq!(overview.trend.len(), 3, "January to March");
     let repeat = overview
@@ -265,7 +268,7 @@ fn catalogue_retention_example_100_start_75_active() {
         }
     }
     let results = compute(&dataset(&log(&rows)), monthly(day(2024, 3, 1)));
-    let january = &results.cohorts.overall.rows[0];
+    let january = &results.cohorts().overall.rows[0];
     assert_eq!((january.size, january.cells[1].active), (100, 75));
     assert_eq!(january.cells[1].retention, 0.75);
 }
@@ -290,7 +293,7 @@ fn catalogue_product_retention_and_repeat_examples() {
     let mut settings = monthly(day(2024, 4, 1));
     settings.kpis.active_window_months = 1;
     let results = compute(&dataset(&log(&rows)), settings);
-    let k = results.overview.unwrap().current;
+    let k = results.overview().unwrap().current.clone();
     assert_eq!(
         (k.customers_at_start, k.customers_at_end, k.new_customers),
         (200, 210, 30)
@@ -339,7 +342,7 @@ fn cdnow_cohorts_equal_independent_sql() {
         settings.cohorts.granularity = granularity;
         let results = compute(&data, settings);
         let ours: Vec<(NaiveDate, usize, u64)> = results
-            .cohorts
+            .cohorts()
             .overall
             .rows
             .iter()
@@ -367,7 +370,11 @@ fn cdnow_kpis_equal_independent_sql() {
         },
         ..Default::default()
     };
-    let k = compute(&cdnow(), settings).overview.unwrap().current;
+    let k = compute(&cdnow(), settings)
+        .overview()
+        .unwrap()
+        .current
+        .clone();
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/cdnow/expected_kpis_1998_03.csv");
     let text = std::fs::read_to_string(path).unwrap();
@@ -401,8 +408,8 @@ fn cdnow_kpis_equal_independent_sql() {
 #[test]
 fn overview_exports_as_a_table() {
     let results = compute(&dataset(LOG), monthly(day(2024, 5, 1)));
-    let overview = results.overview.unwrap();
-    let frame = kohorte::analysis::kpis::overview_frame(&overview).unwrap();
+    let overview = results.overview().unwrap();
+    let frame = kohorte::analysis::kpis::overview_frame(overview).unwrap();
     assert_eq!(frame.height(), overview.kpis.len() + 5);
     let keys = frame.column("key").unwrap().str().unwrap().clone();
     assert_eq!(keys.get(0), Some("customers_at_start"));
@@ -432,21 +439,17 @@ fn cdnow_loyalty_tiers_equal_independent_sql() {
     let programme =
         Programme::parse(&std::fs::read_to_string(folder.join("programme.toml")).unwrap()).unwrap();
     let data = cdnow();
-    let history = kohorte::analysis::history::build(
-        &data.orders,
-        data.has_amount,
-        data.orders_are_rows,
-        None,
-    )
-    .unwrap();
+    let history = common::history(&data);
     let as_of = day(1998, 7, 1);
     let replayed = replay(
         &programme,
-        &history.customers,
+        &history,
         as_of,
         false,
         default_migration_window(as_of),
-    );
+        &kohorte::analysis::cancel::Cancel::never(),
+    )
+    .unwrap();
     let mut ours: Vec<(NaiveDate, String, u64)> = Vec::new();
     for (day, counts) in &replayed.tiers_over_time {
         for (tier, n) in programme.tiers.iter().zip(counts) {

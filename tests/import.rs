@@ -410,14 +410,10 @@ fn redeemed_points_are_recognised_in_german() {
         Some("Eingelöste Punkte")
     );
     assert!(d.attributes.is_empty(), "{:?}", d.attributes);
-    let history =
-        kohorte::analysis::history::build(&d.orders, d.has_amount, d.orders_are_rows, None)
-            .unwrap();
+    let history = common::history(&d);
     let redeemed: f64 = history
-        .customers
-        .iter()
-        .flat_map(|c| c.orders.iter())
-        .map(|o| o.points_redeemed)
+        .customers()
+        .flat_map(|c| (0..c.orders.len()).map(move |i| c.points_redeemed(i)))
         .sum();
     assert_eq!(redeemed, 500.0);
 }

@@ -1,22 +1,20 @@
 //! Customers, RFM scores, named segments, lifecycle and customer lists.
 
 use std::collections::HashSet;
-use std::path::Path;
 
 use calamine::{Reader, Xlsx, open_workbook};
 use chrono::NaiveDate;
 use kohorte::analysis::lifecycle::lifecycle_frame;
 use kohorte::analysis::segments::{SegmentGrid, Status, customer_list};
-use kohorte::analysis::{Results, STATUS, Settings};
+use kohorte::analysis::{STATUS, Settings};
+
+mod common;
+use common::{Parts, compute};
 use kohorte::data::load::{load_bytes, load_path};
 use kohorte::data::{Dataset, ImportOptions, Source};
 use polars::prelude::SerWriter;
 
-fn fixture(name: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
+use common::fixture;
 
 fn cdnow() -> Dataset {
     load_path(
@@ -39,8 +37,8 @@ fn score(value: f64, all: &[f64]) -> u8 {
 #[test]
 fn cdnow_customers_follow_the_written_rules() {
     let data = cdnow();
-    let results = Results::compute(&data, &Settings::default()).unwrap();
-    let customers = &results.segments.customers;
+    let results = compute(&data, &Settings::default());
+    let customers = results.segments().customers();
     assert_eq!(customers.as_of, day(1998, 7, 1));
     let rows = &customers.rows;
     assert_eq!(rows.len(), 2357, "one row per customer");
@@ -86,8 +84,8 @@ fn cdnow_customers_follow_the_written_rules() {
 
 #[test]
 fn cdnow_lifecycle_equals_independent_sql() {
-    let results = Results::compute(&cdnow(), &Settings::default()).unwrap();
-    let mut frame = lifecycle_frame(&results.segments.lifecycle).unwrap();
+    let results = compute(&cdnow(), &Settings::default());
+    let mut frame = lifecycle_frame(&results.segments().lifecycle.rows).unwrap();
     let mut written = Vec::new();
     polars::prelude::CsvWriter::new(&mut written)
         .with_date_format(Some("%Y-%m-%d".into()))
@@ -118,10 +116,11 @@ fn lifecycle_by_hand() {
         as_of: Some(day(2024, 5, 1)),
         ..Default::default()
     };
-    let results = Results::compute(&data, &settings).unwrap();
+    let results = compute(&data, &settings);
     let rows: Vec<(NaiveDate, u64, u64, u64, u64)> = results
-        .segments
+        .segments()
         .lifecycle
+        .rows
         .iter()
         .map(|r| (r.start, r.new, r.returning, r.resurrected, r.dormant))
         .collect();
@@ -139,8 +138,8 @@ fn lifecycle_by_hand() {
         ]
     );
     let statuses: Vec<Status> = results
-        .segments
-        .customers
+        .segments()
+        .customers()
         .rows
         .iter()
         .map(|r| r.status)
@@ -150,10 +149,10 @@ fn lifecycle_by_hand() {
 
 #[test]
 fn customer_list_reads_back_from_excel() {
-    let results = Results::compute(&cdnow(), &Settings::default()).unwrap();
-    let segments = &results.segments;
+    let results = compute(&cdnow(), &Settings::default());
+    let segments = results.segments();
     let at_risk: Vec<_> = segments
-        .customers
+        .customers()
         .rows
         .iter()
         .filter(|r| r.rfm_segment == "At risk")
@@ -191,9 +190,10 @@ fn customer_list_reads_back_from_excel() {
 #[test]
 fn filtering_to_a_segment_narrows_the_cohort_table() {
     let data = cdnow();
-    let all = Results::compute(&data, &Settings::default()).unwrap();
+    let all = compute(&data, &Settings::default());
     let lapsed = all
-        .segments
+        .segments()
+        .tables
         .status_table
         .iter()
         .find(|s| s.segment == "lapsed")
@@ -204,13 +204,13 @@ fn filtering_to_a_segment_narrows_the_cohort_table() {
         STATUS.to_string(),
         std::iter::once("lapsed".to_string()).collect(),
     );
-    let narrowed = Results::compute(&data, &settings).unwrap();
-    assert_eq!(narrowed.cohorts.overall.customers(), lapsed);
-    assert!(narrowed.cohorts.overall.customers() < all.cohorts.overall.customers());
+    let narrowed = compute(&data, &settings);
+    assert_eq!(narrowed.cohorts().overall.customers(), lapsed);
+    assert!(narrowed.cohorts().overall.customers() < all.cohorts().overall.customers());
     assert!(
         narrowed
-            .segments
-            .customers
+            .segments()
+            .customers()
             .rows
             .iter()
             .all(|r| r.status == Status::Lapsed)
@@ -221,8 +221,8 @@ fn filtering_to_a_segment_narrows_the_cohort_table() {
 fn an_edited_grid_renames_its_cells() {
     let mut settings = Settings::default();
     settings.segments.grid.names[4][4] = "VIP".into();
-    let results = Results::compute(&cdnow(), &settings).unwrap();
-    let rows = &results.segments.customers.rows;
+    let results = compute(&cdnow(), &settings);
+    let rows = &results.segments().customers().rows;
     assert!(
         rows.iter()
             .filter(|r| r.r == 5 && r.f == 5)
@@ -235,7 +235,8 @@ fn an_edited_grid_renames_its_cells() {
     );
     assert!(
         results
-            .segments
+            .segments()
+            .tables
             .rfm_table
             .iter()
             .any(|s| s.segment == "VIP")

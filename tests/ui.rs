@@ -4,7 +4,11 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
+use kohorte::analysis::Part;
 use kohorte::ui::{KohorteApp, Startup};
+
+mod common;
+use common::Parts;
 
 fn start(startup: Startup) -> Harness<'static, KohorteApp> {
     let mut harness = Harness::builder()
@@ -20,8 +24,7 @@ fn settle(harness: &mut Harness<'_, KohorteApp>) {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         harness.run_steps(2);
-        let app = harness.state();
-        if !app.is_busy() && (app.results().is_some() || app.error().is_some()) {
+        if all_fresh(harness.state()) {
             break;
         }
         assert!(
@@ -31,6 +34,13 @@ fn settle(harness: &mut Harness<'_, KohorteApp>) {
         std::thread::sleep(Duration::from_millis(20));
     }
     harness.run_steps(3);
+}
+
+/// Every part of the results answers the settings, or there is an error.
+fn all_fresh(app: &KohorteApp) -> bool {
+    !app.is_busy()
+        && (app.error().is_some()
+            || (app.dataset().is_some() && Part::ALL.iter().all(|p| app.is_fresh(*p))))
 }
 
 fn open_tab(harness: &mut Harness<'_, KohorteApp>, tab: &str) {
@@ -80,7 +90,7 @@ fn changing_a_role_in_the_mapping_panel_recomputes() {
     let dataset = app.dataset().unwrap();
     assert!(!dataset.has_amount);
     assert_eq!(dataset.mapping.amount, None);
-    assert!(app.results().unwrap().activity.revenue_chart.is_none());
+    assert!(app.results().view().activity.revenue_chart.is_none());
     assert!(harness.query_by_label("Revenue per month").is_none());
 }
 
@@ -88,13 +98,13 @@ fn changing_a_role_in_the_mapping_panel_recomputes() {
 fn a_country_filter_narrows_the_data_tab() {
     let mut harness = start(Startup::default());
     open_tab(&mut harness, "Data");
-    let before = harness.state().results().unwrap().orders.height();
+    let before = harness.state().results().view().rows.len();
     harness.get_by_label("country: all").click();
     harness.run_steps(2);
     harness.get_by_label_contains("NL (").click();
     harness.run_steps(1);
     settle(&mut harness);
-    let after = harness.state().results().unwrap().orders.height();
+    let after = harness.state().results().view().rows.len();
     assert!(after < before && after > 0, "{after} of {before}");
     let shown = rows_shown(&harness);
     assert!(
@@ -132,7 +142,7 @@ fn granularity_and_breakdown_change_the_cohort_table() {
     settle(&mut harness);
     let weekly = cohort_summary(&harness);
     assert_ne!(weekly, monthly);
-    let table = &harness.state().results().unwrap().cohorts.overall;
+    let table = &harness.state().results().cohorts().overall;
     assert_eq!(
         table.granularity,
         kohorte::analysis::period::Granularity::Week
@@ -144,7 +154,7 @@ fn granularity_and_breakdown_change_the_cohort_table() {
     harness.get_by_label("channel").click();
     harness.run_steps(1);
     settle(&mut harness);
-    let cohorts = &harness.state().results().unwrap().cohorts;
+    let cohorts = harness.state().results().cohorts();
     assert_eq!(cohorts.breakdown.as_deref(), Some("channel"));
     assert_eq!(cohorts.groups.len(), 5);
     harness.get_by_label("Retention curves by channel");
@@ -156,16 +166,99 @@ fn granularity_and_breakdown_change_the_cohort_table() {
     assert_ne!(newsletter, weekly);
 }
 
+/// The cohort table on screen must always be labelled with what it is: its
+/// own granularity and group, and "Updating" while it is not yet the table
+/// of the current settings.
+fn assert_table_labelled(harness: &Harness<'_, KohorteApp>) {
+    let app = harness.state();
+    let Some(cohorts) = app.results().cohorts.as_ref() else {
+        return;
+    };
+    let summary = cohort_summary(harness);
+    let by = format!("by {}", cohorts.overall.granularity.label().to_lowercase());
+    assert!(summary.contains(&by), "{summary} shows a table {by}");
+    if !app.is_fresh(Part::Cohorts) {
+        harness.get_by_label_contains("Updating:");
+    }
+}
+
+/// Steps until every part is computed, checking the cohort table's label on
+/// every frame on the way.
+fn settle_checking_labels(harness: &mut Harness<'_, KohorteApp>) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !all_fresh(harness.state()) {
+        harness.run_steps(1);
+        assert_table_labelled(harness);
+        assert!(
+            Instant::now() < deadline,
+            "the worker did not answer in time"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    harness.run_steps(3);
+    assert_table_labelled(harness);
+}
+
+#[test]
+fn changes_in_a_row_each_show_their_table_and_the_last_one_wins() {
+    use kohorte::analysis::period::Granularity;
+    let mut harness = start(Startup::default());
+    open_tab(&mut harness, "Cohorts");
+    // Week, and Quarter while Week may still be computing: Quarter wins.
+    // A click takes effect after the frame it was made in.
+    harness.get_by_label("Week").click();
+    harness.run_steps(2);
+    assert_table_labelled(&harness);
+    harness.get_by_label("Quarter").click();
+    harness.run_steps(2);
+    settle_checking_labels(&mut harness);
+    let table = &harness.state().results().cohorts().overall;
+    assert_eq!(table.granularity, Granularity::Quarter);
+    assert!(cohort_summary(&harness).contains("by quarter"));
+    let quarterly = table.rows.len();
+
+    // A breakdown: the same table overall, and one per channel.
+    harness.get_by_label("Breakdown").click();
+    harness.run_steps(2);
+    harness.get_by_label("channel").click();
+    harness.run_steps(2);
+    settle_checking_labels(&mut harness);
+    let cohorts = harness.state().results().cohorts();
+    assert_eq!(cohorts.breakdown.as_deref(), Some("channel"));
+    assert_eq!(cohorts.overall.rows.len(), quarterly);
+    harness.get_by_label("Retention curves by channel");
+
+    // A filter: fewer customers, still by quarter and channel.
+    let everyone = cohorts.overall.customers();
+    harness.get_by_label("country: all").click();
+    harness.run_steps(2);
+    harness.get_by_label_contains("NL (").click();
+    harness.run_steps(2);
+    settle_checking_labels(&mut harness);
+    let cohorts = harness.state().results().cohorts();
+    assert!(cohorts.overall.customers() < everyone);
+    assert_eq!(cohorts.overall.granularity, Granularity::Quarter);
+    assert_eq!(cohorts.breakdown.as_deref(), Some("channel"));
+    let summary = cohort_summary(&harness);
+    assert!(
+        summary.contains(&format!(
+            "{} customers",
+            kohorte::format::group_thousands(cohorts.overall.customers() as usize)
+        )),
+        "{summary}"
+    );
+}
+
 #[test]
 fn filtering_the_app_to_at_risk_changes_the_cohort_table() {
     let mut harness = start(Startup::default());
     open_tab(&mut harness, "Segments");
     let (before, at_risk, index) = {
-        let results = harness.state().results().unwrap();
-        let table = &results.segments.rfm_table;
+        let results = harness.state().results();
+        let table = &results.segments().tables.rfm_table;
         let index = table.iter().position(|s| s.segment == "At risk").unwrap();
         (
-            results.cohorts.overall.customers(),
+            results.cohorts().overall.customers(),
             table[index].customers,
             index,
         )
@@ -174,8 +267,8 @@ fn filtering_the_app_to_at_risk_changes_the_cohort_table() {
     buttons[index].click();
     harness.run_steps(1);
     settle(&mut harness);
-    let results = harness.state().results().unwrap();
-    assert_eq!(results.cohorts.overall.customers(), at_risk);
+    let results = harness.state().results();
+    assert_eq!(results.cohorts().overall.customers(), at_risk);
     assert!(at_risk < before);
     open_tab(&mut harness, "Cohorts");
     let summary = cohort_summary(&harness);
@@ -220,7 +313,7 @@ fn the_clv_tab_fits_switches_model_and_searches() {
     harness.get_by_label("Average CLV by RFM segment");
     harness.get_by_label("Holdout: cumulative repeat purchases");
     let (customers, some_id) = {
-        let clv = &harness.state().results().unwrap().clv;
+        let clv = harness.state().results().clv();
         let rows = clv.kept_rows();
         (rows.len(), rows[0].customer_id.clone())
     };
@@ -244,7 +337,7 @@ fn the_clv_tab_fits_switches_model_and_searches() {
     harness.run_steps(1);
     settle(&mut harness);
     harness.get_by_label("Predicted CLV: Pareto/NBD");
-    let fit = harness.state().results().unwrap().clv.fit.clone().unwrap();
+    let fit = harness.state().results().clv().fit.clone().unwrap();
     assert_eq!(
         fit.model.kind(),
         kohorte::analysis::clv::ModelKind::ParetoNbd
@@ -263,8 +356,8 @@ fn p_alive_can_decide_the_status() {
     let by_gap = harness
         .state()
         .results()
-        .unwrap()
-        .segments
+        .segments()
+        .tables
         .status_table
         .clone();
     harness.get_by_label("Status rule").click();
@@ -272,15 +365,15 @@ fn p_alive_can_decide_the_status() {
     harness.get_by_label("P(alive) from the CLV model").click();
     harness.run_steps(1);
     settle(&mut harness);
-    let results = harness.state().results().unwrap();
-    assert_ne!(results.segments.status_table, by_gap);
-    let fit = results.clv.fit.as_ref().unwrap();
+    let results = harness.state().results();
+    assert_ne!(results.segments().tables.status_table, by_gap);
+    let fit = results.clv().fit.as_ref().unwrap();
     let p_alive: std::collections::HashMap<&str, f64> = fit
         .rows
         .iter()
         .map(|r| (r.customer_id.as_str(), r.p_alive))
         .collect();
-    for row in &results.segments.customers.rows {
+    for row in &results.segments().customers().rows {
         let p = p_alive[row.customer_id.as_str()];
         assert_eq!(
             row.status,
@@ -293,7 +386,7 @@ fn p_alive_can_decide_the_status() {
 fn the_example_programme_replays_in_the_loyalty_tab() {
     let mut harness = start(Startup::default());
     open_tab(&mut harness, "Loyalty");
-    let loyalty = harness.state().results().unwrap().loyalty.clone().unwrap();
+    let loyalty = harness.state().results().loyalty().unwrap().clone();
     assert_eq!(
         loyalty.summary.members, 14_000,
         "the demo opens with its example programme"
@@ -316,10 +409,10 @@ fn the_example_programme_replays_in_the_loyalty_tab() {
         .set_value_accesskit(2.0);
     harness.run_steps(2);
     settle(&mut harness);
-    let results = harness.state().results().unwrap();
+    let results = harness.state().results();
     let (now, then) = (
-        &results.loyalty.as_ref().unwrap().summary,
-        &results.loyalty_what_if.as_ref().unwrap().summary,
+        &results.loyalty().unwrap().summary,
+        &results.what_if().unwrap().summary,
     );
     assert!(
         then.points_earned > 1.9 * now.points_earned,
@@ -339,9 +432,14 @@ fn the_example_programme_replays_in_the_loyalty_tab() {
     harness.get_by_label("Loyalty tier").click();
     harness.run_steps(1);
     settle(&mut harness);
-    let clv = &harness.state().results().unwrap().clv;
-    assert_eq!(clv.segment_by, "Loyalty tier");
-    let names: Vec<&str> = clv.by_segment.iter().map(|r| r.segment.as_str()).collect();
+    let clv = harness.state().results().clv();
+    assert_eq!(clv.by_segment.segment_by, "Loyalty tier");
+    let names: Vec<&str> = clv
+        .by_segment
+        .table
+        .iter()
+        .map(|r| r.segment.as_str())
+        .collect();
     assert_eq!(names, ["Gold", "Silver", "Member"]);
     harness.get_by_label("Average CLV by Loyalty tier");
 
@@ -352,7 +450,7 @@ fn the_example_programme_replays_in_the_loyalty_tab() {
     harness.get_by_label("Loyalty tier").click();
     harness.run_steps(1);
     settle(&mut harness);
-    let cohorts = &harness.state().results().unwrap().cohorts;
+    let cohorts = harness.state().results().cohorts();
     assert_eq!(cohorts.breakdown.as_deref(), Some("Loyalty tier"));
     let groups: Vec<&str> = cohorts.groups.iter().map(|(g, _)| g.as_str()).collect();
     assert!(
@@ -418,7 +516,7 @@ fn the_demo_event_log_and_survey_open_beside_the_orders() {
         .click();
     harness.run_steps(1);
     settle(&mut harness);
-    let cohorts = &harness.state().results().unwrap().cohorts;
+    let cohorts = harness.state().results().cohorts();
     assert_eq!(cohorts.breakdown.as_deref(), Some("NPS group"));
     let groups: Vec<&str> = cohorts.groups.iter().map(|(g, _)| g.as_str()).collect();
     assert!(
@@ -429,9 +527,14 @@ fn the_demo_event_log_and_survey_open_beside_the_orders() {
     harness.get_by_label("CLV by NPS group").click();
     harness.run_steps(1);
     settle(&mut harness);
-    let clv = &harness.state().results().unwrap().clv;
-    assert_eq!(clv.segment_by, "NPS group");
-    let names: Vec<&str> = clv.by_segment.iter().map(|r| r.segment.as_str()).collect();
+    let clv = harness.state().results().clv();
+    assert_eq!(clv.by_segment.segment_by, "NPS group");
+    let names: Vec<&str> = clv
+        .by_segment
+        .table
+        .iter()
+        .map(|r| r.segment.as_str())
+        .collect();
     assert_eq!(names, ["promoter", "passive", "detractor", "no answer"]);
     let side = harness.state().side().unwrap();
     let survey = side.survey.as_ref().unwrap().as_ref().unwrap();
@@ -459,10 +562,13 @@ fn a_subscription_log_shows_its_mrr() {
     std::fs::write(&file, csv).unwrap();
     let mut harness = start(Startup { file: Some(file) });
     open_tab(&mut harness, "Overview");
-    let results = harness.state().results().unwrap();
-    let (reason, months, _) = results.mrr.as_ref().unwrap();
-    assert!(reason.contains("plan"), "{reason}");
-    assert_eq!(months.len(), 8, "January to August, the last payment month");
+    let mrr = harness.state().results().mrr().unwrap();
+    assert!(mrr.reason.contains("plan"), "{}", mrr.reason);
+    assert_eq!(
+        mrr.months.len(),
+        8,
+        "January to August, the last payment month"
+    );
     harness.get_by_label("Subscriptions: MRR");
 }
 
@@ -536,7 +642,7 @@ fn a_large_file_shows_its_cohort_table_first() {
     {
         harness.run_steps(1);
         assert!(
-            harness.state().results().is_none(),
+            harness.state().results().cohorts.is_none(),
             "the analysis finished before the first table was shown"
         );
         assert!(Instant::now() < deadline, "no first table in time");
@@ -546,12 +652,12 @@ fn a_large_file_shows_its_cohort_table_first() {
         .get_by_label("The cohort table is ready: show it")
         .click();
     harness.run_steps(2);
-    let first = harness.state().results().is_none().then(|| {
+    let first = harness.state().results().cohorts.is_none().then(|| {
         harness.get_by_label_contains("First look");
         label_text(&harness, "read in")
     });
     settle(&mut harness);
-    let overall = &harness.state().results().unwrap().cohorts.overall;
+    let overall = &harness.state().results().cohorts().overall;
     let counts = format!("{} cohorts · 40,000 customers", overall.rows.len());
     assert_eq!(overall.customers(), 40_000);
     if let Some(first) = first {

@@ -4,10 +4,11 @@
 use chrono::NaiveDate;
 use polars::prelude::*;
 
+use super::history::History;
+use super::period::{Granularity, PeriodTable};
 use crate::calendar::month_start;
 use crate::chart::spec::{days_since_epoch, palette};
 use crate::chart::{Axis, ChartSpec, Series, SeriesStyle, Unit};
-use crate::data::{AMOUNT, CUSTOMER_ID, ORDER_ID, ORDER_TS};
 
 #[derive(Clone, Debug)]
 pub struct MonthlyActivity {
@@ -25,55 +26,44 @@ struct Month {
     revenue: f64,
 }
 
-pub fn monthly_activity(
-    orders: &DataFrame,
-    has_amount: bool,
-    window: &str,
-) -> PolarsResult<MonthlyActivity> {
-    let grouped = orders
-        .clone()
-        .lazy()
-        .group_by([
-            col(ORDER_TS).dt().year().alias("year"),
-            col(ORDER_TS).dt().month().alias("month"),
-        ])
-        .agg([
-            col(ORDER_ID).n_unique().alias("orders"),
-            col(CUSTOMER_ID).n_unique().alias("customers"),
-            col(AMOUNT).sum().alias("revenue"),
-        ])
-        .collect()?;
-    let years = grouped.column("year")?.cast(&DataType::Int32)?;
-    let month_numbers = grouped.column("month")?.cast(&DataType::UInt32)?;
-    let order_counts = grouped.column("orders")?.cast(&DataType::UInt64)?;
-    let customer_counts = grouped.column("customers")?.cast(&DataType::UInt64)?;
-    let revenue = grouped.column("revenue")?.cast(&DataType::Float64)?;
-    let mut found = std::collections::BTreeMap::new();
-    for i in 0..grouped.height() {
-        let (Some(y), Some(m)) = (years.i32()?.get(i), month_numbers.u32()?.get(i)) else {
-            continue;
-        };
-        let index = y * 12 + m as i32 - 1;
-        found.insert(
-            index,
-            (
-                order_counts.u64()?.get(i).unwrap_or(0),
-                customer_counts.u64()?.get(i).unwrap_or(0),
-                revenue.f64()?.get(i).unwrap_or(0.0),
-            ),
-        );
+/// Orders (refunds included), distinct customers with an order and
+/// revenue per calendar month of the orders' days.
+pub fn monthly_activity(history: &History, window: &str) -> PolarsResult<MonthlyActivity> {
+    let has_amount = history.has_amount;
+    /// Orders, customers and revenue of one month.
+    #[derive(Clone, Copy, Default)]
+    struct Counts {
+        orders: u64,
+        customers: u64,
+        revenue: f64,
+    }
+    let mut found: std::collections::BTreeMap<i32, Counts> = std::collections::BTreeMap::new();
+    let table = PeriodTable::for_history(Granularity::Month, history);
+    for customer in history.customers() {
+        let mut last_month = None;
+        for order in customer.orders {
+            let month = table.index_of(order.day);
+            let counts = found.entry(month).or_default();
+            counts.orders += 1;
+            counts.revenue += order.amount;
+            // Orders come sorted by day, so a month's orders are together.
+            if last_month != Some(month) {
+                counts.customers += 1;
+                last_month = Some(month);
+            }
+        }
     }
     let mut months = Vec::new();
     if let (Some(first), Some(last)) = (found.keys().next().copied(), found.keys().last().copied())
     {
         for index in first..=last {
-            let (o, c, r) = found.get(&index).copied().unwrap_or((0, 0, 0.0));
+            let counts = found.get(&index).copied().unwrap_or_default();
             if let Some(day) = month_start(index) {
                 months.push(Month {
                     first_day: day,
-                    orders: o,
-                    customers: c,
-                    revenue: r,
+                    orders: counts.orders,
+                    customers: counts.customers,
+                    revenue: counts.revenue,
                 });
             }
         }

@@ -20,8 +20,11 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::history::CustomerHistory;
-use super::period::Granularity;
+use rayon::prelude::*;
+
+use super::cancel::{Cancel, Cancelled};
+use super::history::History;
+use super::period::{Granularity, PeriodTable};
 use crate::calendar::day_number;
 use crate::format::round_to;
 
@@ -136,48 +139,112 @@ impl RowAcc {
     }
 }
 
-/// Builds the cohort table of `customers`, counting orders before `as_of`.
-pub fn cohort_table<'a>(
-    customers: impl IntoIterator<Item = &'a CustomerHistory>,
+/// Customers are counted in this many fixed parts of the history, one
+/// after the other within a part, and the parts' sums added in order: a
+/// revenue sum never depends on how many cores there are.
+const PARTS: usize = 8;
+/// Tables wider than this are counted in two parts only, to bound memory.
+const WIDE_PERIODS: usize = 400;
+
+/// Builds the cohort table of `history`, counting orders before `as_of`.
+pub fn cohort_table(
+    history: &History,
     granularity: Granularity,
     as_of: NaiveDate,
-) -> CohortTable {
+    cancel: &Cancel,
+) -> Result<CohortTable, Cancelled> {
+    let mut tables = grouped_counts(history, |_| Some(0), 1, granularity, as_of, cancel)?;
+    Ok(assemble(
+        tables.pop().unwrap_or_default(),
+        granularity,
+        as_of,
+    ))
+}
+
+/// Each group's cohorts and their counts; `group_of(i)` is the group of the
+/// history's i-th customer (`None`: counted nowhere).
+fn grouped_counts(
+    history: &History,
+    group_of: impl Fn(usize) -> Option<usize> + Sync,
+    groups: usize,
+    granularity: Granularity,
+    as_of: NaiveDate,
+    cancel: &Cancel,
+) -> Result<Vec<BTreeMap<i32, RowAcc>>, Cancelled> {
     let as_of_day = day_number(as_of);
     let last_index = granularity.index_of(as_of_day - 1);
-    let mut rows: BTreeMap<i32, RowAcc> = BTreeMap::new();
-    let mut periods: Vec<i32> = Vec::new();
-    for customer in customers {
-        let Some(first_day) = customer.purchases().map(|o| o.day).find(|d| *d < as_of_day) else {
-            continue;
-        };
-        let cohort = granularity.index_of(first_day);
-        let width = (last_index - cohort + 1).max(1) as usize;
-        let acc = rows.entry(cohort).or_insert_with(|| RowAcc::new(width));
-        acc.size += 1;
-        periods.clear();
-        for order in customer.orders.iter().filter(|o| o.day < as_of_day) {
-            let k = granularity.index_of(order.day) - cohort;
-            if k < 0 {
-                continue;
+    let first_index = history
+        .customers()
+        .filter_map(|c| c.first_purchase_day())
+        .min()
+        .map_or(last_index, |d| granularity.index_of(d));
+    let wide = (last_index - first_index).max(0) as usize > WIDE_PERIODS;
+    let table = PeriodTable::for_history(granularity, history);
+    let parts = if wide { 2 } else { PARTS };
+    let per_part = history.len().div_ceil(parts).max(1);
+    let counted: Vec<Result<Vec<BTreeMap<i32, RowAcc>>, Cancelled>> = (0..parts)
+        .into_par_iter()
+        .map(|part| {
+            let mut rows: Vec<BTreeMap<i32, RowAcc>> = vec![BTreeMap::new(); groups];
+            let mut periods: Vec<i32> = Vec::new();
+            let first = (part * per_part).min(history.len());
+            let last = (first + per_part).min(history.len());
+            for i in first..last {
+                if i % 4096 == 0 {
+                    cancel.check()?;
+                }
+                let Some(group) = group_of(i).and_then(|g| rows.get_mut(g)) else {
+                    continue;
+                };
+                let customer = history.customer(i);
+                let Some(first_day) = customer.first_purchase_day().filter(|d| *d < as_of_day)
+                else {
+                    continue;
+                };
+                let cohort = table.index_of(first_day);
+                let width = (last_index - cohort + 1).max(1) as usize;
+                let acc = group.entry(cohort).or_insert_with(|| RowAcc::new(width));
+                acc.size += 1;
+                periods.clear();
+                for order in customer.orders.iter().filter(|o| o.day < as_of_day) {
+                    let k = table.index_of(order.day) - cohort;
+                    if k < 0 {
+                        continue;
+                    }
+                    let k = k as usize;
+                    if let Some(revenue) = acc.revenue.get_mut(k) {
+                        *revenue += order.amount;
+                    }
+                    if order.purchase && periods.last() != Some(&(k as i32)) {
+                        periods.push(k as i32);
+                    }
+                }
+                for k in &periods {
+                    if let Some(active) = acc.active.get_mut(*k as usize) {
+                        *active += 1;
+                    }
+                }
+                if let Some(last) = periods.last().and_then(|k| acc.last.get_mut(*k as usize)) {
+                    *last += 1;
+                }
             }
-            let k = k as usize;
-            if let Some(revenue) = acc.revenue.get_mut(k) {
-                *revenue += order.amount;
+            Ok(rows)
+        })
+        .collect();
+    let mut total: Vec<BTreeMap<i32, RowAcc>> = vec![BTreeMap::new(); groups];
+    for part in counted {
+        for (sums, more) in total.iter_mut().zip(part?) {
+            for (cohort, acc) in more {
+                match sums.get_mut(&cohort) {
+                    Some(existing) => existing.add(&acc),
+                    None => {
+                        sums.insert(cohort, acc);
+                    }
+                }
             }
-            if order.purchase && periods.last() != Some(&(k as i32)) {
-                periods.push(k as i32);
-            }
-        }
-        for k in &periods {
-            if let Some(active) = acc.active.get_mut(*k as usize) {
-                *active += 1;
-            }
-        }
-        if let Some(last) = periods.last().and_then(|k| acc.last.get_mut(*k as usize)) {
-            *last += 1;
         }
     }
-    assemble(rows, granularity, as_of)
+    Ok(total)
 }
 
 /// The table from each cohort's counts, cohorts in index order.
@@ -261,16 +328,17 @@ fn weighted_average(rows: &[CohortRow]) -> Vec<AverageCell> {
         .collect()
 }
 
-/// One cohort table per breakdown value (`groups[i]` is customer i's):
-/// the most common values by name, the rest pooled as "Other", customers
-/// without a value as "(empty)".
+/// One cohort table per breakdown value (`groups[i]` is the history's i-th
+/// customer's): the most common values by name, the rest pooled as
+/// "Other", customers without a value as "(empty)".
 pub fn group_tables(
-    customers: &[CustomerHistory],
+    history: &History,
     groups: &[Option<&str>],
     granularity: Granularity,
     as_of: NaiveDate,
     max_groups: usize,
-) -> Vec<(String, CohortTable)> {
+    cancel: &Cancel,
+) -> Result<Vec<(String, CohortTable)>, Cancelled> {
     const OTHER: &str = "Other";
     const EMPTY: &str = "(empty)";
     let names: Vec<&str> = groups
@@ -278,8 +346,8 @@ pub fn group_tables(
         .map(|g| g.filter(|g| !g.trim().is_empty()).unwrap_or(EMPTY))
         .collect();
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for (_, name) in customers
-        .iter()
+    for (_, name) in history
+        .customers()
         .zip(&names)
         .filter(|(c, _)| c.first_purchase_day().is_some())
     {
@@ -288,7 +356,7 @@ pub fn group_tables(
     let mut ranked: Vec<(&str, usize)> = counts.into_iter().collect();
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     let pooled = ranked.len() > max_groups;
-    let named: Vec<&str> = ranked
+    let mut order: Vec<&str> = ranked
         .iter()
         .take(if pooled {
             max_groups.saturating_sub(1)
@@ -297,22 +365,25 @@ pub fn group_tables(
         })
         .map(|(g, _)| *g)
         .collect();
-    let mut members: BTreeMap<&str, Vec<&CustomerHistory>> = BTreeMap::new();
-    for (customer, name) in customers.iter().zip(&names) {
-        let key = if named.contains(name) { *name } else { OTHER };
-        members.entry(key).or_default().push(customer);
-    }
-    let mut order: Vec<&str> = named;
     if pooled {
         order.push(OTHER);
     }
-    order
+    let position: std::collections::HashMap<&str, usize> =
+        order.iter().enumerate().map(|(i, g)| (*g, i)).collect();
+    let other = position.get(OTHER).copied();
+    let group_of = |i: usize| {
+        names
+            .get(i)
+            .and_then(|name| position.get(name).copied())
+            .or(other)
+    };
+    let counted = grouped_counts(history, group_of, order.len(), granularity, as_of, cancel)?;
+    Ok(order
         .into_iter()
-        .filter_map(|group| {
-            let people = members.remove(group)?;
-            Some((group.to_string(), cohort_table(people, granularity, as_of)))
-        })
-        .collect()
+        .zip(counted)
+        .filter(|(_, rows)| !rows.is_empty())
+        .map(|(group, rows)| (group.to_string(), assemble(rows, granularity, as_of)))
+        .collect())
 }
 
 /// `cohorts.csv`: one row per cohort and period, cohorts as their first day.

@@ -1,14 +1,12 @@
-//! The global filters: a date window and attribute values, applied to the
-//! canonical frame before any analysis sees it.
+//! The global filters: a date window and attribute values (or customer
+//! labels such as the RFM segment), which [`super::view`] applies before any
+//! analysis sees the orders.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
-
-use crate::calendar::day_start_ms;
-use crate::data::ORDER_TS;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -49,37 +47,6 @@ impl Filters {
             parts.join(", ")
         }
     }
-}
-
-/// Keeps the orders that pass every filter. Filters on columns the frame
-/// does not have (after a remapping) are ignored.
-pub fn apply(orders: &DataFrame, filters: &Filters) -> PolarsResult<DataFrame> {
-    if !filters.is_active() {
-        return Ok(orders.clone());
-    }
-    let ts_ms = col(ORDER_TS).cast(DataType::Int64);
-    let mut keep = lit(true);
-    if let Some(from) = filters.from {
-        keep = keep.and(ts_ms.clone().gt_eq(lit(day_start_ms(from))));
-    }
-    if let Some(until) = filters.until.and_then(|u| u.succ_opt()) {
-        keep = keep.and(ts_ms.lt(lit(day_start_ms(until))));
-    }
-    let present: Vec<String> = orders
-        .get_column_names()
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
-    for (column, values) in &filters.attributes {
-        if values.is_empty() || !present.contains(column) {
-            continue;
-        }
-        let any_of = values.iter().fold(lit(false), |acc, v| {
-            acc.or(col(column.as_str()).eq(lit(v.as_str())))
-        });
-        keep = keep.and(any_of);
-    }
-    orders.clone().lazy().filter(keep).collect()
 }
 
 /// Per attribute column, its values with row counts, or `None` when the

@@ -5,41 +5,260 @@
 //! its day is its earliest row's day and its amount the sum of its rows. An
 //! order whose amount is negative is a refund: it reduces revenue but is no
 //! purchase, so it never makes a customer active or defines a cohort.
+//!
+//! The orders of all customers sit in one array, customer after customer
+//! (a compressed row layout): a million customers cost three arrays, not a
+//! million allocations, and narrowing to some customers is a copy of their
+//! slices.
+
+use std::sync::Arc;
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
-use crate::data::{AMOUNT, CUSTOMER_ID, ORDER_ID, ORDER_TS, POINTS_REDEEMED};
+use crate::data::{CUSTOMER_ID, ORDER_TS};
 
 const MS_PER_DAY: i64 = 86_400_000;
-/// Each order's first row in the file, while orders are grouped.
-const FIRST_ROW: &str = "__kohorte_first_row";
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Order {
     /// Days since 1970-01-01.
     pub day: i32,
+    /// The order's first row in the canonical frame, where its attribute
+    /// values are read.
+    pub row: u32,
     pub amount: f64,
     pub purchase: bool,
-    /// Loyalty points spent on the order (0 without such a column).
-    pub points_redeemed: f64,
 }
 
-#[derive(Clone, Debug, PartialEq)]
-pub struct CustomerHistory {
-    pub id: String,
-    /// Sorted by day.
-    pub orders: Vec<Order>,
-    /// The breakdown attribute's value on the customer's first purchase.
-    pub group: Option<String>,
+/// The text of every customer id, by the customer's index in the order log
+/// (the order in which customers first appear in the file).
+#[derive(Debug, Default, PartialEq)]
+pub struct CustomerIds {
+    text: String,
+    ends: Vec<usize>,
 }
 
-impl CustomerHistory {
-    pub fn purchases(&self) -> impl Iterator<Item = &Order> {
+impl CustomerIds {
+    pub fn from_texts<'a>(ids: impl IntoIterator<Item = &'a str>) -> CustomerIds {
+        let mut out = CustomerIds::default();
+        for id in ids {
+            out.text.push_str(id);
+            out.ends.push(out.text.len());
+        }
+        out
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The id of customer `index`; empty for an index out of range.
+    pub fn get(&self, index: u32) -> &str {
+        let index = index as usize;
+        let end = self.ends.get(index).copied().unwrap_or(0);
+        let start = match index.checked_sub(1) {
+            Some(before) => self.ends.get(before).copied().unwrap_or(end),
+            None => 0,
+        };
+        self.text.get(start..end).unwrap_or_default()
+    }
+}
+
+/// One customer of a history: their index in the order log, their id and
+/// their orders, sorted by day (orders of one day in file order).
+#[derive(Clone, Copy, Debug)]
+pub struct Customer<'a> {
+    pub index: u32,
+    pub id: &'a str,
+    pub orders: &'a [Order],
+    redeemed: Option<&'a [f64]>,
+}
+
+impl<'a> Customer<'a> {
+    pub fn purchases(&self) -> impl Iterator<Item = &'a Order> + 'a {
         self.orders.iter().filter(|o| o.purchase)
     }
 
     pub fn first_purchase_day(&self) -> Option<i32> {
         self.purchases().next().map(|o| o.day)
+    }
+
+    /// The first purchase, where a customer's first-purchase attributes are read.
+    pub fn first_purchase(&self) -> Option<&'a Order> {
+        self.purchases().next()
+    }
+
+    /// Loyalty points spent on the customer's `i`-th order (0 without such
+    /// a column).
+    pub fn points_redeemed(&self, i: usize) -> f64 {
+        self.redeemed.and_then(|r| r.get(i)).copied().unwrap_or(0.0)
+    }
+}
+
+/// Customers and their orders.
+#[derive(Clone, Debug)]
+pub struct History {
+    pub has_amount: bool,
+    ids: Arc<CustomerIds>,
+    /// Each customer's index in the order log.
+    index: Vec<u32>,
+    /// Where each customer's orders start in `orders`, then the end.
+    starts: Vec<usize>,
+    orders: Vec<Order>,
+    /// Points redeemed per order, when the log has such a column.
+    redeemed: Option<Vec<f64>>,
+}
+
+impl PartialEq for History {
+    fn eq(&self, other: &History) -> bool {
+        self.len() == other.len()
+            && self.has_amount == other.has_amount
+            && self.customers().zip(other.customers()).all(|(a, b)| {
+                a.index == b.index
+                    && a.id == b.id
+                    && a.orders == b.orders
+                    && (0..a.orders.len()).all(|i| a.points_redeemed(i) == b.points_redeemed(i))
+            })
+    }
+}
+
+impl History {
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    pub fn order_count(&self) -> usize {
+        self.orders.len()
+    }
+
+    pub fn ids(&self) -> &Arc<CustomerIds> {
+        &self.ids
+    }
+
+    /// The first and last day of any order, `None` without orders.
+    pub fn day_range(&self) -> Option<(i32, i32)> {
+        self.orders
+            .par_iter()
+            .map(|o| (o.day, o.day))
+            .reduce_with(|a, b| (a.0.min(b.0), a.1.max(b.1)))
+    }
+
+    /// The customer at position `i` of this history.
+    pub fn customer(&self, i: usize) -> Customer<'_> {
+        let (start, end) = (self.starts[i], self.starts[i + 1]);
+        Customer {
+            index: self.index[i],
+            id: self.ids.get(self.index[i]),
+            orders: &self.orders[start..end],
+            redeemed: self.redeemed.as_deref().map(|r| &r[start..end]),
+        }
+    }
+
+    pub fn customers(&self) -> impl ExactSizeIterator<Item = Customer<'_>> + Clone + '_ {
+        (0..self.len()).map(|i| self.customer(i))
+    }
+
+    pub fn par_customers(&self) -> impl IndexedParallelIterator<Item = Customer<'_>> + '_ {
+        (0..self.len()).into_par_iter().map(|i| self.customer(i))
+    }
+
+    /// The customers `keep` says yes to, in the same order.
+    pub fn subset(&self, keep: impl Fn(&Customer<'_>) -> bool) -> History {
+        let mut builder = HistoryBuilder::new(self.ids.clone(), self.has_amount);
+        for customer in self.customers().filter(|c| keep(c)) {
+            builder.push_customer(&customer);
+        }
+        builder.finish()
+    }
+
+    /// A history from customers given with their orders, for files read as
+    /// a plain log of who did something when (the event log) and for tests.
+    pub fn from_customers<'a>(
+        customers: impl IntoIterator<Item = (&'a str, Vec<Order>)>,
+        has_amount: bool,
+    ) -> History {
+        let customers: Vec<(&str, Vec<Order>)> = customers.into_iter().collect();
+        let ids = Arc::new(CustomerIds::from_texts(customers.iter().map(|(id, _)| *id)));
+        let mut builder = HistoryBuilder::new(ids, has_amount);
+        for (index, (_, mut orders)) in customers.into_iter().enumerate() {
+            orders.sort_by_key(|o| o.day);
+            builder.push(index as u32, &orders, None);
+        }
+        builder.finish()
+    }
+}
+
+/// Appends customers to a history, in the order they are pushed.
+pub struct HistoryBuilder {
+    history: History,
+}
+
+impl HistoryBuilder {
+    pub fn new(ids: Arc<CustomerIds>, has_amount: bool) -> HistoryBuilder {
+        HistoryBuilder {
+            history: History {
+                has_amount,
+                ids,
+                index: Vec::new(),
+                starts: vec![0],
+                orders: Vec::new(),
+                redeemed: None,
+            },
+        }
+    }
+
+    /// Adds a customer whose orders are sorted by day; `redeemed` holds the
+    /// points redeemed per order when the log has them.
+    pub fn push(&mut self, index: u32, orders: &[Order], redeemed: Option<&[f64]>) {
+        let h = &mut self.history;
+        if let Some(points) = redeemed {
+            let filled = h.orders.len();
+            h.redeemed
+                .get_or_insert_with(|| vec![0.0; filled])
+                .extend_from_slice(points);
+        } else if let Some(points) = &mut h.redeemed {
+            points.extend(std::iter::repeat_n(0.0, orders.len()));
+        }
+        h.index.push(index);
+        h.orders.extend_from_slice(orders);
+        h.starts.push(h.orders.len());
+    }
+
+    fn push_customer(&mut self, customer: &Customer<'_>) {
+        self.push(customer.index, customer.orders, customer.redeemed);
+    }
+
+    /// Appends every customer of `other` (built on the same ids).
+    pub fn append(&mut self, other: History) {
+        let h = &mut self.history;
+        let offset = h.orders.len();
+        match (&mut h.redeemed, other.redeemed) {
+            (Some(mine), Some(theirs)) => mine.extend(theirs),
+            (Some(mine), None) => mine.extend(std::iter::repeat_n(0.0, other.orders.len())),
+            (None, Some(theirs)) => {
+                let mut points = vec![0.0; offset];
+                points.extend(theirs);
+                h.redeemed = Some(points);
+            }
+            (None, None) => {}
+        }
+        h.index.extend(other.index);
+        h.orders.extend(other.orders);
+        h.starts
+            .extend(other.starts.iter().skip(1).map(|s| s + offset));
+    }
+
+    pub fn finish(self) -> History {
+        self.history
     }
 }
 
@@ -57,223 +276,46 @@ pub fn row_customers_and_days(frame: &DataFrame) -> PolarsResult<Vec<Option<(&st
         .collect())
 }
 
-/// A customer with orders given as (day, amount), for the tests of the
+/// Customers with orders given as (day, amount), for the tests of the
 /// analyses built on histories; a negative amount is a refund.
 #[cfg(test)]
-pub fn test_customer(id: &str, orders: &[(i32, f64)]) -> CustomerHistory {
-    CustomerHistory {
-        id: id.into(),
-        orders: orders
-            .iter()
-            .map(|&(day, amount)| Order {
-                day,
-                amount,
-                purchase: amount >= 0.0,
-                points_redeemed: 0.0,
-            })
-            .collect(),
-        group: None,
-    }
-}
-
-#[derive(Clone, Debug, Default)]
-pub struct History {
-    pub customers: Vec<CustomerHistory>,
-    pub has_amount: bool,
-}
-
-/// Groups the canonical frame into customers and orders. `group_by` names
-/// the attribute whose first-purchase value each customer gets;
-/// `orders_are_rows` skips grouping when there is no order id column.
-pub fn build(
-    orders: &DataFrame,
-    has_amount: bool,
-    orders_are_rows: bool,
-    group_by: Option<&str>,
-) -> PolarsResult<History> {
-    let has_redemptions = orders.column(POINTS_REDEEMED).is_ok();
-    let mut aggregated = if orders_are_rows {
-        let mut columns = vec![
-            col(CUSTOMER_ID),
-            col(ORDER_TS).alias("ts"),
-            col(AMOUNT).alias("amount"),
-        ];
-        if has_redemptions {
-            columns.push(col(POINTS_REDEEMED).alias("redeemed"));
-        }
-        if let Some(column) = group_by {
-            columns.push(col(column).cast(DataType::String).alias("group"));
-        }
-        orders.clone().lazy().select(columns).collect()?
-    } else {
-        let mut aggs = vec![
-            col(ORDER_TS).min().alias("ts"),
-            col(AMOUNT).sum().alias("amount"),
-        ];
-        if has_redemptions {
-            aggs.push(col(POINTS_REDEEMED).sum().alias("redeemed"));
-        }
-        if let Some(column) = group_by {
-            aggs.push(col(column).cast(DataType::String).first().alias("group"));
-        }
-        aggs.push(col(FIRST_ROW).min());
-        orders
-            .clone()
-            .lazy()
-            .with_row_index(FIRST_ROW, None)
-            .group_by([col(CUSTOMER_ID), col(ORDER_ID)])
-            .agg(aggs)
-            .collect()?
-    };
-    aggregated.rechunk_mut();
-    let ids = aggregated.column(CUSTOMER_ID)?.str()?.clone();
-    let ts = aggregated.column("ts")?.to_physical_repr();
-    let ts = ts.i64()?;
-    let amounts = aggregated.column("amount")?.cast(&DataType::Float64)?;
-    let amounts = amounts.f64()?;
-    let redeemed: Option<Vec<f64>> = match aggregated.column("redeemed") {
-        Ok(c) => Some(
-            c.cast(&DataType::Float64)?
-                .f64()?
+pub fn test_history(customers: &[(&str, &[(i32, f64)])]) -> History {
+    History::from_customers(
+        customers.iter().map(|(id, orders)| {
+            let orders = orders
                 .iter()
-                .map(|v| v.unwrap_or(0.0))
-                .collect(),
-        ),
-        Err(_) => None,
-    };
-    let groups = match aggregated.column("group") {
-        Ok(c) => Some(c.str()?.clone()),
-        Err(_) => None,
-    };
-    // Where each order starts in the file: customers and their orders are
-    // put in file order, since polars' parallel grouping returns them in
-    // an order that varies from run to run, and so would sums of money.
-    let first_rows: Option<Vec<IdxSize>> = match aggregated.column(FIRST_ROW) {
-        Ok(c) => Some(c.idx()?.iter().map(|r| r.unwrap_or(IdxSize::MAX)).collect()),
-        Err(_) => None,
-    };
-    let file_position = |row: usize| first_rows.as_ref().map_or(row, |f| f[row] as usize);
-
-    // Polars finds each customer's rows (a parallel hash group-by); the
-    // loops below only put them in order and gather them.
-    let by_customer = aggregated.group_by([CUSTOMER_ID])?;
-    let ms: Vec<Option<i64>> = ts.iter().collect();
-    let amounts: Vec<f64> = amounts.iter().map(|a| a.unwrap_or(0.0)).collect();
-    let mut customers: Vec<CustomerHistory> = Vec::with_capacity(by_customer.get_groups().len());
-    let mut first_group: Vec<Option<(i32, Option<String>)>> =
-        Vec::with_capacity(customers.capacity());
-    let rows_of = |indicator: GroupsIndicator<'_>, rows: &mut Vec<usize>| {
-        rows.clear();
-        match indicator {
-            GroupsIndicator::Idx((_, idx)) => rows.extend(idx.iter().map(|i| *i as usize)),
-            GroupsIndicator::Slice([first, len]) => {
-                rows.extend(first as usize..(first + len) as usize)
-            }
-        }
-    };
-    // Customers are built in the order they first appear in the file (and
-    // kept in the memory order they are read in later).
-    let mut rows: Vec<usize> = Vec::new();
-    let all_groups = by_customer.get_groups();
-    let mut in_file_order: Vec<(usize, usize)> = all_groups
-        .iter()
-        .enumerate()
-        .map(|(group, indicator)| {
-            rows_of(indicator, &mut rows);
-            let start = rows.iter().map(|&r| file_position(r)).min();
-            (start.unwrap_or(usize::MAX), group)
-        })
-        .collect();
-    in_file_order.sort_unstable();
-    for (_, group) in in_file_order {
-        rows_of(all_groups.get(group), &mut rows);
-        rows.sort_unstable_by_key(|&row| file_position(row));
-        let Some(id) = rows.first().and_then(|r| ids.get(*r)) else {
-            continue;
-        };
-        let mut orders = Vec::with_capacity(rows.len());
-        let mut first: Option<(i32, Option<String>)> = None;
-        for &row in &rows {
-            let Some(ms) = ms[row] else { continue };
-            let amount = amounts[row];
-            let order = Order {
-                day: ms.div_euclid(MS_PER_DAY) as i32,
-                amount,
-                purchase: !has_amount || amount >= 0.0,
-                points_redeemed: redeemed
-                    .as_ref()
-                    .and_then(|r| r.get(row).copied())
-                    .unwrap_or(0.0),
-            };
-            orders.push(order);
-            if order.purchase
-                && let Some(groups) = &groups
-                && first.as_ref().is_none_or(|(day, _)| order.day < *day)
-            {
-                first = Some((order.day, groups.get(row).map(str::to_string)));
-            }
-        }
-        customers.push(CustomerHistory {
-            id: id.to_string(),
-            orders,
-            group: None,
-        });
-        first_group.push(first);
-    }
-    for (customer, group) in customers.iter_mut().zip(first_group) {
-        customer.orders.sort_by_key(|o| o.day);
-        customer.group = group.and_then(|(_, g)| g);
-    }
-    Ok(History {
-        customers,
-        has_amount,
-    })
+                .map(|&(day, amount)| Order {
+                    day,
+                    row: 0,
+                    amount,
+                    purchase: amount >= 0.0,
+                })
+                .collect();
+            (*id, orders)
+        }),
+        true,
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// A canonical frame of (customer, order id, day, amount) rows.
-    fn frame(rows: &[(&str, &str, i64, f64)]) -> DataFrame {
-        let column = |name: &str, values: Vec<&str>| Column::new(name.into(), values);
-        DataFrame::new(
-            rows.len(),
-            vec![
-                column(CUSTOMER_ID, rows.iter().map(|r| r.0).collect()),
-                column(ORDER_ID, rows.iter().map(|r| r.1).collect()),
-                Column::new(
-                    ORDER_TS.into(),
-                    rows.iter().map(|r| r.2 * MS_PER_DAY).collect::<Vec<_>>(),
-                )
-                .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
-                .unwrap(),
-                Column::new(AMOUNT.into(), rows.iter().map(|r| r.3).collect::<Vec<_>>()),
-            ],
-        )
-        .unwrap()
+    #[test]
+    fn ids_are_found_by_index() {
+        let ids = CustomerIds::from_texts(["a", "", "ccc"]);
+        assert_eq!((ids.get(0), ids.get(1), ids.get(2)), ("a", "", "ccc"));
+        assert_eq!(ids.get(3), "");
     }
 
     #[test]
-    fn customers_and_orders_come_in_file_order() {
-        let mut rows = Vec::new();
-        let names: Vec<String> = (0..300).map(|i| format!("c{}", (i * 37) % 300)).collect();
-        for (i, name) in names.iter().enumerate() {
-            rows.push((name.as_str(), "o1", 100 + i as i64 % 7, 10.0));
-            rows.push((name.as_str(), "o2", 100 + i as i64 % 7, 2.5));
-        }
-        let frame = frame(&rows);
-        for orders_are_rows in [true, false] {
-            let history = build(&frame, true, orders_are_rows, None).unwrap();
-            let order: Vec<&str> = history.customers.iter().map(|c| c.id.as_str()).collect();
-            assert_eq!(order, names, "orders are rows: {orders_are_rows}");
-            // Two orders on one day keep their order in the file.
-            let amounts: Vec<f64> = history.customers[0]
-                .orders
-                .iter()
-                .map(|o| o.amount)
-                .collect();
-            assert_eq!(amounts, [10.0, 2.5]);
-        }
+    fn subsets_keep_order_and_points() {
+        let history = test_history(&[("a", &[(3, 1.0), (1, 2.0)]), ("b", &[(2, 5.0)])]);
+        assert_eq!(history.customer(0).orders[0].day, 1, "sorted by day");
+        let only_b = history.subset(|c| c.id == "b");
+        assert_eq!(only_b.len(), 1);
+        assert_eq!(only_b.customer(0).id, "b");
+        assert_eq!(only_b.customer(0).index, 1);
+        assert_eq!(only_b.customer(0).orders[0].amount, 5.0);
     }
 }

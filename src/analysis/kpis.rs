@@ -12,13 +12,16 @@
 use chrono::{Datelike, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use super::history::{CustomerHistory, History};
+use rayon::prelude::*;
+
+use super::cancel::{Cancel, Cancelled};
+use super::history::{Customer, History};
 use super::metrics::{
     arpu_clv, churn_rate, lifetime_years, product_retention_rate, purchase_clv,
     repeat_purchase_rate, subscription_clv,
 };
-use super::period::Granularity;
-use crate::calendar::{day_from_number, day_number};
+use super::period::{Granularity, PeriodTable};
+use crate::calendar::day_number;
 use crate::chart::Unit;
 use crate::chart::spec::days_since_epoch;
 
@@ -151,8 +154,8 @@ fn months_before(day: NaiveDate, months: u32) -> NaiveDate {
 }
 
 /// Whether the customer has a purchase on a day in [from, to).
-fn purchased_between(customer: &CustomerHistory, from: i32, to: i32) -> bool {
-    let orders = &customer.orders;
+fn purchased_between(customer: &Customer<'_>, from: i32, to: i32) -> bool {
+    let orders = customer.orders;
     let first = orders.partition_point(|o| o.day < from);
     orders[first..]
         .iter()
@@ -161,12 +164,12 @@ fn purchased_between(customer: &CustomerHistory, from: i32, to: i32) -> bool {
 }
 
 pub fn period_kpis(history: &History, window: Window, active_window_months: u32) -> PeriodKpis {
-    period_kpis_of(&history.customers, window, active_window_months)
+    period_kpis_of(history.customers(), window, active_window_months)
 }
 
 /// The KPIs of some customers only (a segment).
 pub fn period_kpis_of<'a>(
-    customers: impl IntoIterator<Item = &'a CustomerHistory>,
+    customers: impl IntoIterator<Item = Customer<'a>>,
     window: Window,
     active_window_months: u32,
 ) -> PeriodKpis {
@@ -200,8 +203,8 @@ pub fn period_kpis_of<'a>(
         if first >= end {
             continue;
         }
-        let at_start = purchased_between(customer, base_from_start, start);
-        let at_end = purchased_between(customer, base_from_end, end);
+        let at_start = purchased_between(&customer, base_from_start, start);
+        let at_end = purchased_between(&customer, base_from_end, end);
         let new = first >= start;
         k.customers_at_start += at_start as u64;
         k.customers_at_end += at_end as u64;
@@ -258,12 +261,12 @@ pub struct SimpleClv {
 pub const LIFETIME_CAP_YEARS: f64 = 10.0;
 
 pub fn simple_clv(history: &History, as_of: NaiveDate, active_window_months: u32) -> SimpleClv {
-    simple_clv_of(&history.customers, as_of, active_window_months)
+    simple_clv_of(history.customers(), as_of, active_window_months)
 }
 
 /// The simple forms for some customers only (a segment).
 pub fn simple_clv_of<'a>(
-    customers: impl IntoIterator<Item = &'a CustomerHistory> + Clone,
+    customers: impl IntoIterator<Item = Customer<'a>> + Clone,
     as_of: NaiveDate,
     active_window_months: u32,
 ) -> SimpleClv {
@@ -274,13 +277,14 @@ pub fn simple_clv_of<'a>(
     let year = period_kpis_of(customers.clone(), window, active_window_months);
     let (start, end) = (day_number(window.start), day_number(window.end));
     let mut paying_months = 0u64;
+    let table = PeriodTable::new(Granularity::Month, start, end);
     for customer in customers {
         let mut last_month = None;
         for order in customer
             .purchases()
             .filter(|o| o.day >= start && o.day < end)
         {
-            let month = crate::calendar::month_index(day_from_number(order.day));
+            let month = table.index_of(order.day);
             if last_month != Some(month) {
                 paying_months += 1;
                 last_month = Some(month);
@@ -355,14 +359,19 @@ pub fn overview(
     settings: &KpiSettings,
     as_of: NaiveDate,
     first_day: NaiveDate,
-) -> Option<Overview> {
+    cancel: &Cancel,
+) -> Result<Option<Overview>, Cancelled> {
     let w = settings.active_window_months.max(1);
     let kind = settings.period;
     let (current, previous_windows, choices) = if kind == PeriodKind::Custom {
-        let start = settings.custom_from?;
-        let end = settings.custom_until?.succ_opt()?;
+        let (Some(start), Some(end)) = (
+            settings.custom_from,
+            settings.custom_until.and_then(|d| d.succ_opt()),
+        ) else {
+            return Ok(None);
+        };
         if end <= start {
-            return None;
+            return Ok(None);
         }
         let window = Window { start, end };
         (window, vec![window.before()], Vec::new())
@@ -375,7 +384,7 @@ pub fn overview(
             .filter(|i| (first..=last_complete).contains(i))
             .unwrap_or(last_complete);
         if chosen < first {
-            return None;
+            return Ok(None);
         }
         let previous: Vec<Window> = (1..TREND_PERIODS)
             .rev()
@@ -392,16 +401,27 @@ pub fn overview(
             .collect();
         (kind.window(chosen), previous, choices)
     };
-    let mut trend: Vec<PeriodKpis> = previous_windows
-        .iter()
-        .map(|w_| period_kpis(history, *w_, w))
-        .collect();
-    let current_kpis = period_kpis(history, current, w);
-    let previous = trend.last().cloned();
-    trend.push(current_kpis.clone());
+    // Each period is one pass over every customer: on all cores, and
+    // stopped between periods when a newer request came.
+    let trend: Vec<PeriodKpis> = previous_windows
+        .par_iter()
+        .chain(rayon::iter::once(&current))
+        .map(|window| {
+            cancel.check()?;
+            Ok(period_kpis(history, *window, w))
+        })
+        .collect::<Result<_, Cancelled>>()?;
+    let Some(current_kpis) = trend.last().cloned() else {
+        return Ok(None);
+    };
+    let previous = trend
+        .len()
+        .checked_sub(2)
+        .and_then(|i| trend.get(i))
+        .cloned();
     let simple_clv = simple_clv(history, as_of, w);
     let kpis = cards(&current_kpis, previous.as_ref(), &trend, w);
-    Some(Overview {
+    Ok(Some(Overview {
         period: kind,
         current: current_kpis,
         previous,
@@ -410,7 +430,7 @@ pub fn overview(
         simple_clv,
         kpis,
         choices,
-    })
+    }))
 }
 
 pub fn period_name(kind: PeriodKind, window: Window) -> String {

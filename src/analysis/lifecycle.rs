@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 
 use super::history::History;
-use super::period::Granularity;
+use super::period::{Granularity, PeriodTable};
 use crate::calendar::day_number;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -35,10 +35,11 @@ pub fn lifecycle(
     let last_index = granularity.index_of(as_of_day - 1);
     let mut counts: BTreeMap<i32, LifecycleRow> = BTreeMap::new();
     let mut periods: Vec<i32> = Vec::new();
-    for customer in &history.customers {
+    let table = PeriodTable::for_history(granularity, history);
+    for customer in history.customers() {
         periods.clear();
         for order in customer.purchases().filter(|o| o.day < as_of_day) {
-            let p = granularity.index_of(order.day);
+            let p = table.index_of(order.day);
             if periods.last() != Some(&p) {
                 periods.push(p);
             }

@@ -22,7 +22,8 @@
 use chrono::{Datelike, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use super::history::CustomerHistory;
+use super::cancel::{Cancel, Cancelled};
+use super::history::{Customer, History};
 use crate::calendar::{day_from_number, day_number};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -219,13 +220,24 @@ pub struct CustomerPoints {
 /// asked about any day.
 pub struct Replay<'a> {
     programme: &'a Programme,
-    /// (day, base points, credited points, points redeemed), by day.
-    orders: Vec<(i32, f64, f64, f64)>,
+    /// By day.
+    orders: Vec<ReplayedOrder>,
     /// Base points of the orders before each order (and of all of them
     /// last), so that any window's sum is two binary searches.
     base_before: Vec<f64>,
     first_purchase_day: Option<i32>,
     days: Option<&'a DayTable>,
+}
+
+/// One order's points in a replay.
+#[derive(Clone, Copy, Debug)]
+struct ReplayedOrder {
+    day: i32,
+    /// Points before the tier's multiplier: what qualifies for tiers.
+    base: f64,
+    /// Points credited: base × the multiplier of the tier held that day.
+    credited: f64,
+    redeemed: f64,
 }
 
 /// Calendar arithmetic done once per day of the data instead of once per
@@ -278,35 +290,34 @@ fn year_start(day: i32, years_back: i32) -> i32 {
 }
 
 impl<'a> Replay<'a> {
-    pub fn new(programme: &'a Programme, customer: &CustomerHistory) -> Replay<'a> {
+    pub fn new(programme: &'a Programme, customer: &Customer<'_>) -> Replay<'a> {
         Replay::with_days(programme, customer, None)
     }
 
     /// As `new`, with the calendar arithmetic looked up in `days`.
     pub fn with_days(
         programme: &'a Programme,
-        customer: &CustomerHistory,
+        customer: &Customer<'_>,
         days: Option<&'a DayTable>,
     ) -> Replay<'a> {
         // Base points do not depend on tiers, so they come first; each
         // order's multiplier then depends only on the orders before its day.
-        let orders: Vec<(i32, f64, f64, f64)> = customer
+        let orders: Vec<ReplayedOrder> = customer
             .orders
             .iter()
-            .map(|o| {
-                (
-                    o.day,
-                    programme.base_points(o.amount),
-                    0.0,
-                    o.points_redeemed.max(0.0),
-                )
+            .enumerate()
+            .map(|(i, o)| ReplayedOrder {
+                day: o.day,
+                base: programme.base_points(o.amount),
+                credited: 0.0,
+                redeemed: customer.points_redeemed(i).max(0.0),
             })
             .collect();
         let mut base_before = Vec::with_capacity(orders.len() + 1);
         let mut running = 0.0;
         base_before.push(running);
         for order in &orders {
-            running += order.1;
+            running += order.base;
             base_before.push(running);
         }
         let mut replay = Replay {
@@ -317,19 +328,19 @@ impl<'a> Replay<'a> {
             days,
         };
         for i in 0..replay.orders.len() {
-            let (day, base, _, _) = replay.orders[i];
+            let order = replay.orders[i];
             let multiplier = replay
-                .tier_at(day)
+                .tier_at(order.day)
                 .and_then(|t| programme.tiers.get(t))
                 .map_or(1.0, |t| t.multiplier);
-            replay.orders[i].2 = base * multiplier;
+            replay.orders[i].credited = order.base * multiplier;
         }
         replay
     }
 
     fn base_points_between(&self, from: i32, until: i32) -> f64 {
-        let start = self.orders.partition_point(|o| o.0 < from);
-        let end = self.orders.partition_point(|o| o.0 < until).max(start);
+        let start = self.orders.partition_point(|o| o.day < from);
+        let end = self.orders.partition_point(|o| o.day < until).max(start);
         match (self.base_before.get(end), self.base_before.get(start)) {
             // + 0.0 turns the −0 of equal sums into 0 for the CSV.
             (Some(to), Some(from)) => to - from + 0.0,
@@ -418,7 +429,13 @@ impl<'a> Replay<'a> {
         let mut out = Vec::with_capacity(days.len());
         let mut next_order = 0;
         for &day in days {
-            while let Some(&(order_day, _, credited, spent)) = self.orders.get(next_order) {
+            while let Some(&ReplayedOrder {
+                day: order_day,
+                credited,
+                redeemed: spent,
+                ..
+            }) = self.orders.get(next_order)
+            {
                 if order_day >= day {
                     break;
                 }
@@ -471,6 +488,38 @@ pub struct MonthRow {
     pub liability_at_end: f64,
 }
 
+/// Members who held tier `from` (`None`: not a member yet) at the start of
+/// the migration window and tier `to` at its end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct MigrationCell {
+    pub from: Option<usize>,
+    pub to: usize,
+    pub members: u64,
+}
+
+/// Points of all members at one checkpoint.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct PointTotals {
+    earned: f64,
+    expired: f64,
+    outstanding: f64,
+    redeemed: f64,
+}
+
+impl PointTotals {
+    fn add(&mut self, other: &PointTotals) {
+        self.earned += other.earned;
+        self.expired += other.expired;
+        self.outstanding += other.outstanding;
+        self.redeemed += other.redeemed;
+    }
+}
+
+/// Customers are replayed in this many fixed parts, one after the other
+/// within a part, and the parts' sums added in order, so that sums of
+/// points never depend on how many cores there are.
+const PARTS: usize = 8;
+
 /// The programme replayed over every customer.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LoyaltyResults {
@@ -481,9 +530,8 @@ pub struct LoyaltyResults {
     /// The first day of every month in the data, then the as-of date, with
     /// the members per tier on that day.
     pub tiers_over_time: Vec<(NaiveDate, Vec<u64>)>,
-    /// (tier at the window's start or `None` for non-members then, tier at
-    /// its end, customers), over the members at its end.
-    pub migration: Vec<(Option<usize>, usize, u64)>,
+    /// Members at the window's end by their tier then and at its start.
+    pub migration: Vec<MigrationCell>,
     pub migration_window: (NaiveDate, NaiveDate),
     pub months: Vec<MonthRow>,
     /// Whether redemptions came from the data; otherwise the liability
@@ -539,15 +587,16 @@ pub fn default_migration_window(as_of: NaiveDate) -> (NaiveDate, NaiveDate) {
 /// Replays `programme` over every customer's orders before `as_of`.
 pub fn replay(
     programme: &Programme,
-    customers: &[CustomerHistory],
+    history: &History,
     as_of: NaiveDate,
     redemptions_from_data: bool,
     migration_window: (NaiveDate, NaiveDate),
-) -> LoyaltyResults {
+    cancel: &Cancel,
+) -> Result<LoyaltyResults, Cancelled> {
     use rayon::prelude::*;
     let as_of_day = day_number(as_of);
-    let first_day = customers
-        .iter()
+    let first_day = history
+        .customers()
         .filter_map(|c| c.first_purchase_day())
         .min()
         .unwrap_or(as_of_day);
@@ -565,8 +614,8 @@ pub fn replay(
         day_number(migration_window.0),
         day_number(migration_window.1),
     );
-    let last_day = customers
-        .iter()
+    let last_day = history
+        .customers()
         .filter_map(|c| c.orders.last().map(|o| o.day))
         .max()
         .unwrap_or(as_of_day)
@@ -577,72 +626,90 @@ pub fn replay(
         last_day,
         programme.expiry_months,
     );
-    /// What every customer adds up to, gathered per thread.
+    /// What the customers of one part add up to.
     struct Sums {
         tier_counts: Vec<Vec<u64>>,
-        /// Earned, expired, outstanding and redeemed at each checkpoint.
-        totals: Vec<(f64, f64, f64, f64)>,
+        /// Per checkpoint.
+        totals: Vec<PointTotals>,
         migration: std::collections::BTreeMap<(Option<usize>, usize), u64>,
         revenue: f64,
         customers: Vec<(String, CustomerPoints)>,
     }
     let empty = || Sums {
         tier_counts: vec![vec![0; tiers]; checkpoints.len()],
-        totals: vec![(0.0, 0.0, 0.0, 0.0); checkpoints.len()],
+        totals: vec![PointTotals::default(); checkpoints.len()],
         migration: Default::default(),
         revenue: 0.0,
         customers: Vec::new(),
     };
-    let sums = customers
-        .par_iter()
-        .filter(|c| c.first_purchase_day().is_some_and(|d| d < as_of_day))
-        .fold(empty, |mut sums, c| {
-            let r = Replay::with_days(programme, c, Some(&table));
-            let at = r.points_at_days(&checkpoints);
-            for (i, points) in at.iter().enumerate() {
-                if let Some(count) = points
-                    .tier
-                    .and_then(|t| sums.tier_counts.get_mut(i)?.get_mut(t))
-                {
-                    *count += 1;
+    let add_customer = |sums: &mut Sums, c: Customer<'_>| {
+        let r = Replay::with_days(programme, &c, Some(&table));
+        let at = r.points_at_days(&checkpoints);
+        for (i, points) in at.iter().enumerate() {
+            if let Some(count) = points
+                .tier
+                .and_then(|t| sums.tier_counts.get_mut(i)?.get_mut(t))
+            {
+                *count += 1;
+            }
+            if let Some(total) = sums.totals.get_mut(i) {
+                total.add(&PointTotals {
+                    earned: points.earned,
+                    expired: points.expired,
+                    outstanding: points.balance,
+                    redeemed: points.redeemed,
+                });
+            }
+        }
+        if let (from, Some(to)) = (r.tier_at(migration_from), r.tier_at(migration_to)) {
+            *sums.migration.entry((from, to)).or_default() += 1;
+        }
+        sums.revenue += c
+            .orders
+            .iter()
+            .filter(|o| o.day < as_of_day)
+            .map(|o| o.amount)
+            .sum::<f64>();
+        if let Some(last) = at.into_iter().last() {
+            sums.customers.push((c.id.to_string(), last));
+        }
+    };
+    let per_part = history.len().div_ceil(PARTS).max(1);
+    let parts: Vec<Result<Sums, Cancelled>> = (0..PARTS)
+        .into_par_iter()
+        .map(|part| {
+            let mut sums = empty();
+            let first = (part * per_part).min(history.len());
+            let last = (first + per_part).min(history.len());
+            for i in first..last {
+                if i % 1024 == 0 {
+                    cancel.check()?;
                 }
-                if let Some(total) = sums.totals.get_mut(i) {
-                    total.0 += points.earned;
-                    total.1 += points.expired;
-                    total.2 += points.balance;
-                    total.3 += points.redeemed;
+                let c = history.customer(i);
+                if c.first_purchase_day().is_some_and(|d| d < as_of_day) {
+                    add_customer(&mut sums, c);
                 }
             }
-            if let (from, Some(to)) = (r.tier_at(migration_from), r.tier_at(migration_to)) {
-                *sums.migration.entry((from, to)).or_default() += 1;
-            }
-            sums.revenue += c
-                .orders
-                .iter()
-                .filter(|o| o.day < as_of_day)
-                .map(|o| o.amount)
-                .sum::<f64>();
-            if let Some(last) = at.into_iter().last() {
-                sums.customers.push((c.id.clone(), last));
-            }
-            sums
+            Ok(sums)
         })
-        .reduce(empty, |mut a, b| {
-            for (x, y) in a.tier_counts.iter_mut().zip(b.tier_counts) {
-                for (n, m) in x.iter_mut().zip(y) {
-                    *n += m;
-                }
+        .collect();
+    let mut sums = empty();
+    for part in parts {
+        let b = part?;
+        for (x, y) in sums.tier_counts.iter_mut().zip(b.tier_counts) {
+            for (n, m) in x.iter_mut().zip(y) {
+                *n += m;
             }
-            for (x, y) in a.totals.iter_mut().zip(b.totals) {
-                *x = (x.0 + y.0, x.1 + y.1, x.2 + y.2, x.3 + y.3);
-            }
-            for (key, n) in b.migration {
-                *a.migration.entry(key).or_default() += n;
-            }
-            a.revenue += b.revenue;
-            a.customers.extend(b.customers);
-            a
-        });
+        }
+        for (x, y) in sums.totals.iter_mut().zip(b.totals) {
+            x.add(&y);
+        }
+        for (key, n) in b.migration {
+            *sums.migration.entry(key).or_default() += n;
+        }
+        sums.revenue += b.revenue;
+        sums.customers.extend(b.customers);
+    }
     let tiers_over_time: Vec<(NaiveDate, Vec<u64>)> = checkpoints
         .iter()
         .zip(sums.tier_counts)
@@ -663,15 +730,15 @@ pub fn replay(
             let after = totals[i + 1];
             MonthRow {
                 month: day_from_number(start),
-                earned: after.0 - before.0,
-                redeemed: after.3 - before.3,
-                expired: after.1 - before.1,
-                outstanding_at_end: after.2,
-                liability_at_end: after.2 * rate_value,
+                earned: after.earned - before.earned,
+                redeemed: after.redeemed - before.redeemed,
+                expired: after.expired - before.expired,
+                outstanding_at_end: after.outstanding,
+                liability_at_end: after.outstanding * rate_value,
             }
         })
         .collect();
-    let last = totals.last().copied().unwrap_or((0.0, 0.0, 0.0, 0.0));
+    let last = totals.last().copied().unwrap_or_default();
     let revenue = sums.revenue;
     let mut customers_now = sums.customers;
     customers_now.sort_by(|a, b| a.0.cmp(&b.0));
@@ -688,32 +755,32 @@ pub fn replay(
             .map(|t| t.name.clone())
             .zip(now)
             .collect(),
-        points_earned: last.0,
-        points_redeemed: last.3,
-        points_expired: last.1,
-        points_outstanding: last.2,
-        liability: last.2 * rate_value,
-        breakage: (last.0 > 0.0).then(|| last.1 / last.0),
-        reward_cost_share: share(last.3 * programme.point_value),
+        points_earned: last.earned,
+        points_redeemed: last.redeemed,
+        points_expired: last.expired,
+        points_outstanding: last.outstanding,
+        liability: last.outstanding * rate_value,
+        breakage: (last.earned > 0.0).then(|| last.expired / last.earned),
+        reward_cost_share: share(last.redeemed * programme.point_value),
         expected_reward_cost_share: share(
-            last.0 * programme.expected_redemption_rate * programme.point_value,
+            last.earned * programme.expected_redemption_rate * programme.point_value,
         ),
         revenue,
     };
-    LoyaltyResults {
+    Ok(LoyaltyResults {
         programme: programme.clone(),
         as_of,
         customers: customers_now,
         tiers_over_time,
         migration: migration
             .into_iter()
-            .map(|((from, to), n)| (from, to, n))
+            .map(|((from, to), members)| MigrationCell { from, to, members })
             .collect(),
         months,
         migration_window,
         redemptions_from_data,
         summary,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -724,8 +791,34 @@ mod tests {
         day_number(NaiveDate::from_ymd_opt(y, m, d).unwrap())
     }
 
-    fn customer(orders: &[(i32, f64)]) -> CustomerHistory {
-        crate::analysis::history::test_customer("C", orders)
+    /// An order given as (day, amount, points redeemed).
+    type PointsOrder = (i32, f64, f64);
+
+    /// Customers with their orders.
+    fn history(customers: &[(&str, &[PointsOrder])]) -> History {
+        use crate::analysis::history::{CustomerIds, HistoryBuilder, Order};
+        let ids = CustomerIds::from_texts(customers.iter().map(|(id, _)| *id));
+        let mut builder = HistoryBuilder::new(std::sync::Arc::new(ids), true);
+        for (i, (_, orders)) in customers.iter().enumerate() {
+            let list: Vec<Order> = orders
+                .iter()
+                .map(|&(day, amount, _)| Order {
+                    day,
+                    row: 0,
+                    amount,
+                    purchase: amount >= 0.0,
+                })
+                .collect();
+            let points: Vec<f64> = orders.iter().map(|o| o.2).collect();
+            builder.push(i as u32, &list, Some(&points));
+        }
+        builder.finish()
+    }
+
+    /// One customer with orders given as (day, amount).
+    fn customer(orders: &[(i32, f64)]) -> History {
+        let orders: Vec<(i32, f64, f64)> = orders.iter().map(|&(d, a)| (d, a, 0.0)).collect();
+        history(&[("C", &orders)])
     }
 
     #[test]
@@ -736,7 +829,7 @@ mod tests {
             (day(2024, 3, 5), 250.0),
             (day(2024, 4, 1), 100.0),
         ]);
-        let r = Replay::new(&p, &c);
+        let r = Replay::new(&p, &c.customer(0));
         // 300 + 250 = 550 base points before 1 April: Silver from 6 March.
         assert_eq!(
             r.tier_at(day(2024, 3, 5)),
@@ -755,7 +848,7 @@ mod tests {
     fn points_leave_the_rolling_window() {
         let p = Programme::default();
         let c = customer(&[(day(2024, 1, 10), 600.0)]);
-        let r = Replay::new(&p, &c);
+        let r = Replay::new(&p, &c.customer(0));
         assert_eq!(
             r.tier_at(day(2025, 1, 10)),
             Some(1),
@@ -771,7 +864,7 @@ mod tests {
             ..Programme::default()
         };
         let c = customer(&[(day(2024, 11, 1), 1600.0), (day(2025, 6, 1), 10.0)]);
-        let r = Replay::new(&p, &c);
+        let r = Replay::new(&p, &c.customer(0));
         assert_eq!(r.tier_at(day(2024, 12, 31)), Some(2));
         assert_eq!(
             r.tier_at(day(2025, 12, 31)),
@@ -798,7 +891,7 @@ mod tests {
             (day(2024, 3, 1), 50.0),
             (day(2024, 4, 1), -30.0),
         ]);
-        let r = Replay::new(&p, &c);
+        let r = Replay::new(&p, &c.customer(0));
         let april = r.points_at(day(2024, 4, 2));
         assert_eq!((april.earned, april.balance), (120.0, 120.0));
         // The January lot has 70 left after the refund and expires on 15 July.
@@ -818,14 +911,19 @@ mod tests {
             expiry_months: 6,
             ..Programme::default()
         };
-        let mut c = customer(&[
-            (day(2024, 1, 15), 100.0),
-            (day(2024, 3, 1), 50.0),
-            (day(2024, 4, 1), 20.0),
-        ]);
+        let spending = |points: f64| {
+            history(&[(
+                "C",
+                &[
+                    (day(2024, 1, 15), 100.0, 0.0),
+                    (day(2024, 3, 1), 50.0, 0.0),
+                    (day(2024, 4, 1), 20.0, points),
+                ],
+            )])
+        };
         // 80 points spent on the April order: all but 20 of January's lot.
-        c.orders[2].points_redeemed = 80.0;
-        let r = Replay::new(&p, &c);
+        let c = spending(80.0);
+        let r = Replay::new(&p, &c.customer(0));
         let april = r.points_at(day(2024, 4, 2));
         assert_eq!(
             (april.earned, april.redeemed, april.balance),
@@ -835,25 +933,33 @@ mod tests {
         let july = r.points_at(day(2024, 7, 16));
         assert_eq!((july.expired, july.balance), (20.0, 70.0));
         // A redemption never takes more than the balance.
-        c.orders[2].points_redeemed = 1_000.0;
-        let r = Replay::new(&p, &c);
+        let c = spending(1_000.0);
+        let r = Replay::new(&p, &c.customer(0));
         assert_eq!(r.points_at(day(2024, 4, 2)).redeemed, 150.0);
     }
 
     #[test]
     fn migration_between_two_dates_and_month_flows() {
         let p = Programme::default();
-        let mut upgrader = customer(&[(day(2024, 1, 5), 300.0), (day(2024, 3, 5), 300.0)]);
-        upgrader.id = "up".into();
-        let mut newcomer = customer(&[(day(2024, 4, 10), 50.0)]);
-        newcomer.id = "new".into();
+        let customers = history(&[
+            (
+                "up",
+                &[(day(2024, 1, 5), 300.0, 0.0), (day(2024, 3, 5), 300.0, 0.0)],
+            ),
+            ("new", &[(day(2024, 4, 10), 50.0, 0.0)]),
+        ]);
         let window = (
             NaiveDate::from_ymd_opt(2024, 2, 1).unwrap(),
             NaiveDate::from_ymd_opt(2024, 5, 1).unwrap(),
         );
         let as_of = NaiveDate::from_ymd_opt(2024, 6, 1).unwrap();
-        let r = replay(&p, &[upgrader, newcomer], as_of, false, window);
-        assert_eq!(r.migration, vec![(None, 0, 1), (Some(0), 1, 1)]);
+        let r = replay(&p, &customers, as_of, false, window, &Cancel::never()).unwrap();
+        let cell = |from, to| MigrationCell {
+            from,
+            to,
+            members: 1,
+        };
+        assert_eq!(r.migration, vec![cell(None, 0), cell(Some(0), 1)]);
         // Months from January to May; 300 earned in January, 300 in March.
         assert_eq!(r.months.len(), 5);
         assert_eq!(r.months[0].earned, 300.0);

@@ -182,18 +182,18 @@ pub fn migration_frame(results: &LoyaltyResults) -> PolarsResult<DataFrame> {
             Column::new(
                 "from_tier".into(),
                 m.iter()
-                    .map(|(from, _, _)| tier_name(results, *from))
+                    .map(|cell| tier_name(results, cell.from))
                     .collect::<Vec<_>>(),
             ),
             Column::new(
                 "to_tier".into(),
                 m.iter()
-                    .map(|(_, to, _)| tier_name(results, Some(*to)))
+                    .map(|cell| tier_name(results, Some(cell.to)))
                     .collect::<Vec<_>>(),
             ),
             Column::new(
                 "customers".into(),
-                m.iter().map(|(_, _, n)| *n).collect::<Vec<_>>(),
+                m.iter().map(|cell| cell.members).collect::<Vec<_>>(),
             ),
         ],
     )

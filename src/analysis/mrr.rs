@@ -15,7 +15,8 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use super::history::History;
-use crate::calendar::{day_from_number, day_number, month_index, month_start};
+use super::period::{Granularity, PeriodTable};
+use crate::calendar::{day_number, month_index, month_start};
 use crate::data::roles::normalise_header;
 
 const PLAN_HEADERS: [&str; 10] = [
@@ -56,9 +57,10 @@ pub fn recurring_reason(history: &History, attributes: &[String]) -> Option<Stri
     }
     let mut gaps: Vec<i32> = Vec::new();
     let (mut months, mut single) = (0u64, 0u64);
+    let table = PeriodTable::for_history(Granularity::Month, history);
     // Purchases are sorted by day, so a customer's months come in runs:
     // counted without collecting them.
-    for customer in &history.customers {
+    for customer in history.customers() {
         let mut previous_day: Option<i32> = None;
         let mut run: Option<(i32, u32)> = None;
         for day in customer.purchases().map(|o| o.day) {
@@ -68,7 +70,7 @@ pub fn recurring_reason(history: &History, attributes: &[String]) -> Option<Stri
                 gaps.push(day - previous);
             }
             previous_day = Some(day);
-            let month = month_index(day_from_number(day));
+            let month = table.index_of(day);
             run = match run {
                 Some((m, n)) if m == month => Some((m, n + 1)),
                 Some((_, n)) => {
@@ -98,16 +100,14 @@ pub fn recurring_reason(history: &History, attributes: &[String]) -> Option<Stri
 pub fn mrr_by_month(history: &History, as_of: NaiveDate) -> Vec<MrrMonth> {
     let last_month = month_index(as_of.pred_opt().unwrap_or(as_of));
     let as_of_day = day_number(as_of);
+    let table = PeriodTable::for_history(Granularity::Month, history);
     // Per customer: revenue per month index.
     let paid: Vec<BTreeMap<i32, f64>> = history
-        .customers
-        .iter()
+        .customers()
         .map(|c| {
             let mut months: BTreeMap<i32, f64> = BTreeMap::new();
             for o in c.orders.iter().filter(|o| o.day < as_of_day) {
-                *months
-                    .entry(month_index(day_from_number(o.day)))
-                    .or_default() += o.amount;
+                *months.entry(table.index_of(o.day)).or_default() += o.amount;
             }
             months.retain(|_, v| *v > 0.0);
             months
@@ -202,28 +202,25 @@ mod tests {
         day_number(NaiveDate::from_ymd_opt(y, m, d).unwrap())
     }
 
-    use crate::analysis::history::test_customer as customer;
+    use crate::analysis::history::test_history;
 
     #[test]
     fn movements_reconcile() {
-        let history = History {
-            customers: vec![
-                // Upgrades in February, pauses in March, comes back in April.
-                customer(
-                    "A",
-                    &[
-                        (day(2024, 1, 5), 10.0),
-                        (day(2024, 2, 5), 30.0),
-                        (day(2024, 4, 5), 30.0),
-                    ],
-                ),
-                // Downgrades in February, stops after.
-                customer("B", &[(day(2024, 1, 9), 50.0), (day(2024, 2, 9), 20.0)]),
-                // Joins in March.
-                customer("C", &[(day(2024, 3, 1), 50.0), (day(2024, 4, 1), 50.0)]),
-            ],
-            has_amount: true,
-        };
+        let history = test_history(&[
+            // Upgrades in February, pauses in March, comes back in April.
+            (
+                "A",
+                &[
+                    (day(2024, 1, 5), 10.0),
+                    (day(2024, 2, 5), 30.0),
+                    (day(2024, 4, 5), 30.0),
+                ],
+            ),
+            // Downgrades in February, stops after.
+            ("B", &[(day(2024, 1, 9), 50.0), (day(2024, 2, 9), 20.0)]),
+            // Joins in March.
+            ("C", &[(day(2024, 3, 1), 50.0), (day(2024, 4, 1), 50.0)]),
+        ]);
         let rows = mrr_by_month(&history, NaiveDate::from_ymd_opt(2024, 5, 1).unwrap());
         assert_eq!(rows.len(), 4);
         let feb = rows[1];
@@ -246,17 +243,11 @@ mod tests {
     #[test]
     fn the_catalogue_example() {
         // 100 customers paying 50 a month → MRR 5,000.
-        let history = History {
-            customers: (0..100)
-                .map(|i| {
-                    customer(
-                        &i.to_string(),
-                        &[(day(2024, 1, 3), 50.0), (day(2024, 2, 3), 50.0)],
-                    )
-                })
-                .collect(),
-            has_amount: true,
-        };
+        let ids: Vec<String> = (0..100).map(|i| i.to_string()).collect();
+        let orders = [(day(2024, 1, 3), 50.0), (day(2024, 2, 3), 50.0)];
+        let customers: Vec<(&str, &[(i32, f64)])> =
+            ids.iter().map(|id| (id.as_str(), &orders[..])).collect();
+        let history = test_history(&customers);
         let rows = mrr_by_month(&history, NaiveDate::from_ymd_opt(2024, 3, 1).unwrap());
         assert_eq!(rows[1].mrr, 5_000.0);
         assert_eq!(rows[1].revenue_churn, Some(0.0));

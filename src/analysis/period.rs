@@ -105,6 +105,52 @@ impl Granularity {
     }
 }
 
+/// Period indices of a span of days, looked up instead of computed: the
+/// analyses ask for the period of millions of orders, and a calendar
+/// computation per order would cost more than the rest of their work.
+pub struct PeriodTable {
+    granularity: Granularity,
+    first_day: i32,
+    index: Vec<i32>,
+}
+
+impl PeriodTable {
+    /// Days from `first_day` to `last_day` (inclusive) are looked up; other
+    /// days are computed.
+    pub fn new(granularity: Granularity, first_day: i32, last_day: i32) -> PeriodTable {
+        let index = match granularity {
+            Granularity::Day | Granularity::Week => Vec::new(),
+            _ => (first_day..=last_day.max(first_day - 1))
+                .map(|d| granularity.index_of(d))
+                .collect(),
+        };
+        PeriodTable {
+            granularity,
+            first_day,
+            index,
+        }
+    }
+
+    /// The table for the days of `history`'s orders.
+    pub fn for_history(granularity: Granularity, history: &super::history::History) -> PeriodTable {
+        match history.day_range() {
+            Some((first, last)) => PeriodTable::new(granularity, first, last),
+            None => PeriodTable::new(granularity, 0, -1),
+        }
+    }
+
+    #[inline]
+    pub fn index_of(&self, day: i32) -> i32 {
+        let found = usize::try_from(day.wrapping_sub(self.first_day))
+            .ok()
+            .and_then(|i| self.index.get(i));
+        match found {
+            Some(index) => *index,
+            None => self.granularity.index_of(day),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,5 +187,16 @@ mod tests {
             Granularity::Day.index_of(day_number(d(2024, 1, 1))),
             day_number(d(2024, 1, 1))
         );
+    }
+
+    #[test]
+    fn tables_agree_with_the_calendar_inside_and_outside_their_span() {
+        for g in Granularity::ALL {
+            let first = day_number(d(2023, 12, 20));
+            let table = PeriodTable::new(g, first, first + 100);
+            for day in first - 50..first + 200 {
+                assert_eq!(table.index_of(day), g.index_of(day), "{g:?} {day}");
+            }
+        }
     }
 }

@@ -19,7 +19,10 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::history::{CustomerHistory, History};
+use rayon::prelude::*;
+
+use super::cancel::{Cancel, Cancelled};
+use super::history::{Customer, History};
 use crate::calendar::{day_from_number, day_number};
 use crate::format::round_to;
 
@@ -95,6 +98,9 @@ impl Status {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomerRow {
     pub customer_id: String,
+    /// The customer's index in the order log.
+    #[serde(skip)]
+    pub customer: u32,
     pub first_order: NaiveDate,
     pub last_order: NaiveDate,
     pub orders: u64,
@@ -118,31 +124,19 @@ pub struct Customers {
 }
 
 impl Customers {
-    /// Each of `customers`' RFM segment, by position: looked up once, so
-    /// that figures per segment pick their members by position instead of
-    /// looking every customer up again for every segment.
-    pub fn rfm_segments_of(&self, customers: &[CustomerHistory]) -> Vec<Option<&str>> {
-        let aligned = self.rows.len() == customers.len()
-            && self
-                .rows
-                .iter()
-                .zip(customers)
-                .all(|(r, c)| r.customer_id == c.id);
-        if aligned {
-            return self
-                .rows
-                .iter()
-                .map(|r| Some(r.rfm_segment.as_str()))
-                .collect();
+    /// Each of `history`'s customers' RFM segment, by position: looked up
+    /// once, so that figures per segment pick their members by position
+    /// instead of looking every customer up again for every segment.
+    pub fn rfm_segments_of(&self, history: &History) -> Vec<Option<&str>> {
+        let mut by_index: Vec<Option<&str>> = vec![None; history.ids().len()];
+        for row in &self.rows {
+            if let Some(slot) = by_index.get_mut(row.customer as usize) {
+                *slot = Some(row.rfm_segment.as_str());
+            }
         }
-        let by_id: std::collections::HashMap<&str, &str> = self
-            .rows
-            .iter()
-            .map(|r| (r.customer_id.as_str(), r.rfm_segment.as_str()))
-            .collect();
-        customers
-            .iter()
-            .map(|c| by_id.get(c.id.as_str()).copied())
+        history
+            .customers()
+            .map(|c| by_index.get(c.index as usize).copied().flatten())
             .collect()
     }
 }
@@ -151,9 +145,9 @@ impl Customers {
 pub fn quintile_scores(values: &[f64]) -> Vec<u8> {
     let n = values.len();
     let mut sorted: Vec<f64> = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
+    sorted.par_sort_unstable_by(f64::total_cmp);
     values
-        .iter()
+        .par_iter()
         .map(|v| {
             let below = sorted.partition_point(|x| x < v);
             (1 + (5 * below) / n.max(1)).min(5) as u8
@@ -162,7 +156,7 @@ pub fn quintile_scores(values: &[f64]) -> Vec<u8> {
 }
 
 /// The median gap in days between consecutive purchase days of a customer.
-fn typical_gap_days(customers: &[&CustomerHistory], as_of_day: i32) -> f64 {
+fn typical_gap_days(customers: &[Customer<'_>], as_of_day: i32) -> f64 {
     let mut gaps: Vec<i32> = Vec::new();
     for c in customers {
         let mut last: Option<i32> = None;
@@ -178,12 +172,14 @@ fn typical_gap_days(customers: &[&CustomerHistory], as_of_day: i32) -> f64 {
     if gaps.is_empty() {
         return 90.0;
     }
-    gaps.sort_unstable();
-    let mid = gaps.len() / 2;
-    if gaps.len() % 2 == 1 {
-        gaps[mid] as f64
+    // The median by selection, not by sorting millions of gaps.
+    let (count, mid) = (gaps.len(), gaps.len() / 2);
+    let (below, &mut upper, _) = gaps.select_nth_unstable(mid);
+    if count % 2 == 1 {
+        upper as f64
     } else {
-        (gaps[mid - 1] + gaps[mid]) as f64 / 2.0
+        let lower = below.iter().copied().max().unwrap_or(upper);
+        (lower + upper) as f64 / 2.0
     }
 }
 
@@ -241,27 +237,54 @@ pub fn status_from_p_alive(p_alive: f64) -> Status {
     }
 }
 
-/// Replaces the status of every customer the CLV model predicted.
-pub fn apply_p_alive_status(customers: &mut Customers, predictions: &[super::clv::ClvRow]) {
-    let p_alive: std::collections::HashMap<&str, f64> = predictions
-        .iter()
-        .map(|r| (r.customer_id.as_str(), r.p_alive))
-        .collect();
-    for row in &mut customers.rows {
-        if let Some(p) = p_alive.get(row.customer_id.as_str()) {
-            row.status = status_from_p_alive(*p);
-        }
+/// Every customer with a purchase before `as_of`, scored and named with
+/// the status by days since the last order.
+pub fn customers(history: &History, as_of: NaiveDate, grid: &SegmentGrid) -> Customers {
+    match score(history, as_of, &Cancel::never()) {
+        Ok(scored) => name(&scored, grid, None),
+        Err(Cancelled) => Customers {
+            as_of,
+            rows: Vec::new(),
+            typical_gap_days: 90.0,
+        },
     }
 }
 
-/// Every customer with a purchase before `as_of`, scored.
-pub fn customers(history: &History, as_of: NaiveDate, grid: &SegmentGrid) -> Customers {
+/// The scored customers with their RFM segment from `grid`, and their
+/// status from the CLV model's P(alive) where `p_alive` has one (the
+/// customer's P(alive) by log index), else by days since the last order.
+pub fn name(scored: &Customers, grid: &SegmentGrid, p_alive: Option<&[Option<f64>]>) -> Customers {
+    let rows = scored
+        .rows
+        .par_iter()
+        .map(|row| {
+            let p = p_alive.and_then(|p| p.get(row.customer as usize).copied().flatten());
+            CustomerRow {
+                rfm_segment: grid.name(row.r, row.f).to_string(),
+                status: p.map_or(
+                    status_of(row.recency_days, scored.typical_gap_days),
+                    status_from_p_alive,
+                ),
+                ..row.clone()
+            }
+        })
+        .collect();
+    Customers {
+        as_of: scored.as_of,
+        rows,
+        typical_gap_days: scored.typical_gap_days,
+    }
+}
+
+/// Every customer with a purchase before `as_of`: their metrics and RFM
+/// scores, not yet named (see [`name`]).
+pub fn score(history: &History, as_of: NaiveDate, cancel: &Cancel) -> Result<Customers, Cancelled> {
     let as_of_day = day_number(as_of);
-    let buyers: Vec<&CustomerHistory> = history
-        .customers
-        .iter()
+    let buyers: Vec<Customer<'_>> = history
+        .customers()
         .filter(|c| c.first_purchase_day().is_some_and(|d| d < as_of_day))
         .collect();
+    cancel.check()?;
     let gap = typical_gap_days(&buyers, as_of_day);
     struct Raw {
         first: i32,
@@ -270,7 +293,7 @@ pub fn customers(history: &History, as_of: NaiveDate, grid: &SegmentGrid) -> Cus
         revenue: f64,
     }
     let raw: Vec<Raw> = buyers
-        .iter()
+        .par_iter()
         .map(|c| {
             let mut r = Raw {
                 first: i32::MAX,
@@ -292,19 +315,26 @@ pub fn customers(history: &History, as_of: NaiveDate, grid: &SegmentGrid) -> Cus
     let recency: Vec<f64> = raw.iter().map(|r| -((as_of_day - r.last) as f64)).collect();
     let frequency: Vec<f64> = raw.iter().map(|r| r.orders as f64).collect();
     let monetary: Vec<f64> = raw.iter().map(|r| r.revenue).collect();
-    let (rs, fs, ms) = (
-        quintile_scores(&recency),
-        quintile_scores(&frequency),
-        quintile_scores(&monetary),
+    cancel.check()?;
+    let (rs, (fs, ms)) = rayon::join(
+        || quintile_scores(&recency),
+        || {
+            rayon::join(
+                || quintile_scores(&frequency),
+                || quintile_scores(&monetary),
+            )
+        },
     );
+    cancel.check()?;
     let rows = buyers
-        .iter()
+        .par_iter()
         .zip(raw)
         .enumerate()
         .map(|(i, (c, r))| {
             let recency_days = (as_of_day - r.last) as i64;
             CustomerRow {
-                customer_id: c.id.clone(),
+                customer_id: c.id.to_string(),
+                customer: c.index,
                 first_order: day_from_number(r.first),
                 last_order: day_from_number(r.last),
                 orders: r.orders,
@@ -315,16 +345,16 @@ pub fn customers(history: &History, as_of: NaiveDate, grid: &SegmentGrid) -> Cus
                 r: rs[i],
                 f: fs[i],
                 m: ms[i],
-                rfm_segment: grid.name(rs[i], fs[i]).to_string(),
+                rfm_segment: String::new(),
                 status: status_of(recency_days, gap),
             }
         })
         .collect();
-    Customers {
+    Ok(Customers {
         as_of,
         rows,
         typical_gap_days: gap,
-    }
+    })
 }
 
 /// One row of the segment table.

@@ -199,43 +199,36 @@ fn event_results(dataset: &Dataset, settings: &SideSettings) -> Result<EventResu
     // The cohort engine on activity: each user's active days as purchases;
     // with a return event, only that event counts after the first day.
     let as_of = crate::calendar::day_from_number(last_day + 1);
-    let customers: Vec<history::CustomerHistory> = events
-        .users
-        .iter()
-        .map(|(user, list)| {
+    let users = history::History::from_customers(
+        events.users.iter().map(|(user, list)| {
             let first = list.first().map(|(day, _)| *day);
-            history::CustomerHistory {
-                id: user.clone(),
-                orders: list
-                    .iter()
-                    .filter(|(day, name)| {
-                        Some(*day) == first
-                            || settings.return_event.as_ref().is_none_or(|e| e == name)
-                    })
-                    .map(|(day, _)| history::Order {
-                        day: *day,
-                        amount: 0.0,
-                        purchase: true,
-                        points_redeemed: 0.0,
-                    })
-                    .collect(),
-                group: None,
-            }
-        })
-        .collect();
+            let days = list
+                .iter()
+                .filter(|(day, name)| {
+                    Some(*day) == first || settings.return_event.as_ref().is_none_or(|e| e == name)
+                })
+                .map(|(day, _)| history::Order {
+                    day: *day,
+                    row: 0,
+                    amount: 0.0,
+                    purchase: true,
+                })
+                .collect();
+            (user.as_str(), days)
+        }),
+        false,
+    );
     let source = dataset.report.source.clone();
     let activity_source = match &settings.return_event {
         Some(event) => format!("{source}, coming back = '{event}'"),
         None => format!("{source}, any event"),
     };
-    let table = cohorts::cohort_table(&customers, Granularity::Month, as_of);
+    let never = super::cancel::Cancel::never();
+    let table = cohorts::cohort_table(&users, Granularity::Month, as_of, &never)
+        .map_err(|c| c.to_string())?;
     let mut retention_curves = cohort_charts::curves_spec(&table, &[], None, &activity_source);
     retention_curves.id = "activity_retention".into();
     retention_curves.title = "Retention on activity".into();
-    let users = history::History {
-        customers,
-        has_amount: false,
-    };
     let mut lifecycle_chart = segment_charts::lifecycle_spec(
         &lifecycle::lifecycle(&users, Granularity::Month, as_of),
         "month",
@@ -305,19 +298,7 @@ fn survey_results(dataset: &Dataset, settings: &SideSettings) -> Result<SurveyRe
             })
         })
         .collect();
-    let mut latest: std::collections::BTreeMap<String, (i32, f64)> = Default::default();
-    for a in &answers.answers {
-        let entry = latest
-            .entry(a.respondent.clone())
-            .or_insert((a.day, a.score));
-        if a.day >= entry.0 {
-            *entry = (a.day, a.score);
-        }
-    }
-    let groups = latest
-        .into_iter()
-        .map(|(respondent, (_, score))| (respondent, survey::nps_group(score).to_string()))
-        .collect();
+    let groups = survey::groups_of(&answers);
     Ok(SurveyResults {
         import: import_summary(&dataset.report),
         columns: columns_of(dataset),

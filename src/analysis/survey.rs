@@ -7,6 +7,8 @@
 //! satisfied meaning 4–5 on a 1–5 scale and 8–10 on larger scales unless
 //! set otherwise.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use polars::prelude::*;
 use serde::Serialize;
@@ -102,6 +104,21 @@ pub fn csat_of(survey: &Survey, satisfied_from: Option<f64>) -> Option<f64> {
         .filter(|a| a.score >= threshold)
         .count();
     metrics::csat(satisfied as u64, survey.answers.len() as u64)
+}
+
+/// Each respondent's NPS group, from their latest answer.
+pub fn groups_of(survey: &Survey) -> BTreeMap<String, String> {
+    let mut latest: BTreeMap<&str, (i32, f64)> = BTreeMap::new();
+    for a in &survey.answers {
+        let entry = latest.entry(&a.respondent).or_insert((a.day, a.score));
+        if a.day >= entry.0 {
+            *entry = (a.day, a.score);
+        }
+    }
+    latest
+        .into_iter()
+        .map(|(respondent, (_, score))| (respondent.to_string(), nps_group(score).to_string()))
+        .collect()
 }
 
 /// NPS per calendar month of the answers, oldest first, every month from

@@ -1,82 +1,64 @@
-//! The App: persisted settings, the current dataset and results, and the
-//! worker that computes them.
+//! The App: persisted settings, the current dataset and results, the
+//! workers that compute them, and the commands the tabs push.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 
 use eframe::egui::{self, Key, KeyboardShortcut, Modifiers, RichText};
 use serde::{Deserialize, Serialize};
 
-use super::worker::{Reply, Request, Worker};
-use super::{
-    clv_tab, cohorts_tab, data_tab, engagement_tab, loyalty_tab, overview_tab, segments_tab,
-    source_panel, survey_tab, theme,
+use super::context::{Command, Freshness, Tab, TabContext};
+use super::worker::{
+    OrdersReply, OrdersRequest, SideReply, SideRequest, Worker, orders_worker, set_visible_part,
+    side_worker,
 };
-use crate::analysis::cohort_charts::CellValue;
+use super::{
+    clv_tab, cohorts_tab, data_tab, dialogs, engagement_tab, loyalty_tab, overview_tab,
+    segments_tab, source_panel, survey_tab, theme,
+};
 use crate::analysis::cohorts::CohortTable;
 use crate::analysis::filter::FilterChoices;
+use crate::analysis::loyalty::Programme;
 use crate::analysis::period::Granularity;
 use crate::analysis::side_sources::SideResults;
-use crate::analysis::{Results, Settings};
+use crate::analysis::{Part, Results, Settings};
 use crate::chart::ChartSpec;
 use crate::chart::render::{ImageFormat, write_chart};
 use crate::data::{Dataset, ImportOptions, Source};
 
 const RECENT_FILES: usize = 10;
+
+/// The tabs' read-only context, borrowing the app field by field so that
+/// the tab states can be borrowed mutably beside it.
+macro_rules! tab_context {
+    ($app:ident) => {
+        TabContext {
+            dataset: $app.dataset.as_ref(),
+            results: &$app.results,
+            freshness: &$app.freshness,
+            settings: &$app.persisted.settings,
+            side_settings: &$app.persisted.side,
+            side: $app.side.as_deref(),
+            side_sources: ($app.side_sources.0.as_ref(), $app.side_sources.1.as_ref()),
+            busy: $app.worker.busy().is_some(),
+            side_busy: $app.side_worker.busy().is_some(),
+            filter_choices: &$app.filter_choices,
+            first_table: $app.first_table.as_ref().map(|(t, ms)| (t.as_ref(), *ms)),
+            last_compute_ms: $app.last_compute_ms,
+        }
+    };
+}
 const STORAGE_KEY: &str = "kohorte-state";
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Tab {
-    #[default]
-    Overview,
-    Cohorts,
-    Segments,
-    Clv,
-    Loyalty,
-    Engagement,
-    Survey,
-    Data,
-}
-
-impl Tab {
-    pub const ALL: [Tab; 8] = [
-        Tab::Overview,
-        Tab::Cohorts,
-        Tab::Segments,
-        Tab::Clv,
-        Tab::Loyalty,
-        Tab::Engagement,
-        Tab::Survey,
-        Tab::Data,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Tab::Overview => "Overview",
-            Tab::Cohorts => "Cohorts",
-            Tab::Segments => "Segments",
-            Tab::Clv => "CLV",
-            Tab::Loyalty => "Loyalty",
-            Tab::Engagement => "Engagement",
-            Tab::Survey => "Survey",
-            Tab::Data => "Data",
-        }
-    }
-}
-
 /// How the tabs show their results; changing these recomputes nothing.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ViewPrefs {
-    pub cell_value: CellValue,
-    /// The breakdown group whose cohort table is shown; `None` is everyone.
-    pub cohort_group: Option<String>,
-    pub log_scale: bool,
-    pub segment_view: segments_tab::SegmentView,
-    /// RFM segments ticked for the side-by-side comparison.
-    pub compared: Vec<String>,
-    pub clv_sort: clv_tab::ClvSort,
+    pub cohorts: cohorts_tab::CohortPrefs,
+    pub segments: segments_tab::SegmentPrefs,
+    pub clv: clv_tab::ClvPrefs,
 }
 
 /// What survives a restart.
@@ -100,23 +82,35 @@ pub struct Startup {
     pub file: Option<PathBuf>,
 }
 
+/// The tabs' own state.
+#[derive(Default)]
+struct Tabs {
+    source: source_panel::SourcePanel,
+    overview: overview_tab::OverviewTab,
+    cohorts: cohorts_tab::CohortsTab,
+    segments: segments_tab::SegmentsTab,
+    clv: clv_tab::ClvTab,
+    loyalty: loyalty_tab::LoyaltyTab,
+}
+
 pub struct KohorteApp {
-    pub(crate) persisted: Persisted,
-    worker: Worker,
-    /// Reads the event log and the survey, apart from the orders' worker so
-    /// that neither supersedes the other's requests.
-    side_worker: Worker,
+    persisted: Persisted,
+    worker: Worker<OrdersRequest, OrdersReply>,
+    side_worker: Worker<SideRequest, SideReply>,
+    /// The part on screen, which the worker computes first.
+    visible: Arc<AtomicUsize>,
     /// The event log and the survey beside the orders.
-    pub(crate) side_sources: (Option<Source>, Option<Source>),
-    pub(crate) side: Option<Arc<SideResults>>,
+    side_sources: (Option<Source>, Option<Source>),
+    side: Option<Arc<SideResults>>,
     /// The source being opened or shown.
-    pub(crate) source: Option<Source>,
-    pub(crate) options: ImportOptions,
-    pub(crate) dataset: Option<Arc<Dataset>>,
-    pub(crate) results: Option<Arc<Results>>,
+    source: Option<Source>,
+    options: ImportOptions,
+    dataset: Option<Arc<Dataset>>,
+    results: Results,
+    freshness: Freshness,
     /// The cohort table of the file being opened, read straight from its
     /// columns, with how long that took; shown until the results arrive.
-    pub(crate) first_table: Option<(Arc<CohortTable>, u128)>,
+    first_table: Option<(Arc<CohortTable>, u128)>,
     /// A file is being opened: a recompute would replace that request, and
     /// the opened file is analysed with the settings of that moment anyway;
     /// `recompute_waiting` says one was asked for meanwhile, for the
@@ -125,21 +119,15 @@ pub struct KohorteApp {
     recompute_waiting: bool,
     /// Per attribute column, its values and row counts, for the filters;
     /// `None` for columns with too many values to filter on.
-    pub(crate) filter_choices: FilterChoices,
-    pub(crate) error: Option<String>,
-    pub(crate) notice: Option<String>,
-    pub(crate) show_about: bool,
-    pub(crate) last_compute_ms: Option<u128>,
-    pub(crate) date_inputs: source_panel::DateInputs,
-    pub(crate) kpi_inputs: source_panel::DateInputs,
-    pub(crate) heatmap_cache: Option<cohorts_tab::HeatmapCache>,
-    pub(crate) clv_inputs: clv_tab::ClvInputs,
-    pub(crate) clv_table_order: Option<clv_tab::TableOrder>,
-    pub(crate) programme_editor: loyalty_tab::ProgrammeEditor,
-    pub(crate) migration_inputs: source_panel::DateInputs,
+    filter_choices: FilterChoices,
+    error: Option<String>,
+    notice: Option<String>,
+    show_about: bool,
+    last_compute_ms: Option<u128>,
     /// A file that was read but whose columns could not be mapped, with its
     /// columns, so the user can map them by hand.
-    pub(crate) unmapped: Option<(Source, Vec<String>)>,
+    unmapped: Option<(Source, Vec<String>)>,
+    tabs: Tabs,
 }
 
 impl KohorteApp {
@@ -149,32 +137,25 @@ impl KohorteApp {
             .storage
             .and_then(|s| eframe::get_value(s, STORAGE_KEY))
             .unwrap_or_default();
+        let visible = Arc::new(AtomicUsize::new(usize::MAX));
+        let tabs = Tabs {
+            source: source_panel::SourcePanel::new(&persisted.settings),
+            overview: overview_tab::OverviewTab::new(&persisted.settings.kpis),
+            clv: clv_tab::ClvTab::new(&persisted.settings.clv),
+            ..Tabs::default()
+        };
         let mut app = KohorteApp {
-            date_inputs: source_panel::DateInputs::from_settings(&persisted.settings),
-            kpi_inputs: source_panel::DateInputs::from_kpis(&persisted.settings.kpis),
-            heatmap_cache: None,
-            clv_inputs: clv_tab::ClvInputs {
-                calibration_end: persisted
-                    .settings
-                    .clv
-                    .calibration_end
-                    .map(|d| d.to_string())
-                    .unwrap_or_default(),
-                search: String::new(),
-            },
-            clv_table_order: None,
-            programme_editor: loyalty_tab::ProgrammeEditor::default(),
-            migration_inputs: source_panel::DateInputs::default(),
-            unmapped: None,
+            worker: orders_worker(cc.egui_ctx.clone(), visible.clone()),
+            side_worker: side_worker(cc.egui_ctx.clone()),
+            visible,
             persisted,
-            worker: Worker::spawn(cc.egui_ctx.clone()),
-            side_worker: Worker::spawn(cc.egui_ctx.clone()),
             side_sources: (None, None),
             side: None,
             source: None,
             options: ImportOptions::default(),
             dataset: None,
-            results: None,
+            results: Results::default(),
+            freshness: Freshness::default(),
             filter_choices: Vec::new(),
             error: None,
             notice: None,
@@ -183,6 +164,8 @@ impl KohorteApp {
             first_table: None,
             opening: false,
             recompute_waiting: false,
+            unmapped: None,
+            tabs,
         };
         app.open(startup.file.map_or(Source::Demo, Source::File));
         app
@@ -202,14 +185,22 @@ impl KohorteApp {
         };
         self.error = None;
         self.notice = None;
+        self.read(source, self.options.clone());
+    }
+
+    fn read(&mut self, source: Source, options: ImportOptions) {
         self.source = Some(source.clone());
         self.first_table = None;
         self.opening = true;
-        self.worker.submit(Request::Open {
-            source,
-            options: self.options.clone(),
-            first_table: self.first_table_period(),
-        });
+        let first_table = self.first_table_period();
+        self.worker.submit(
+            OrdersRequest::Open {
+                source,
+                options,
+                first_table,
+            },
+            "Reading the file",
+        );
     }
 
     /// The period of the cohort table to read first, when the Cohorts tab
@@ -222,7 +213,7 @@ impl KohorteApp {
 
     /// Re-reads the current source with changed import choices, and
     /// remembers them for this file.
-    pub(crate) fn reimport(&mut self, options: ImportOptions) {
+    fn reimport(&mut self, options: ImportOptions) {
         let source = match (&self.unmapped, &self.dataset) {
             (Some((source, _)), _) => source.clone(),
             (None, Some(dataset)) => dataset.source.clone(),
@@ -235,38 +226,32 @@ impl KohorteApp {
         }
         self.options = options.clone();
         self.error = None;
-        self.source = Some(source.clone());
-        self.first_table = None;
-        self.opening = true;
-        self.worker.submit(Request::Open {
-            source,
-            options,
-            first_table: self.first_table_period(),
-        });
+        self.read(source, options);
     }
 
-    /// Recomputes the analyses after a change of settings.
-    pub(crate) fn recompute(&mut self) {
+    /// Computes the analyses for the current settings.
+    fn recompute(&mut self) {
         if self.opening {
             self.recompute_waiting = true;
             return;
         }
-        if let Some(dataset) = &self.dataset {
-            // Results always belong to the current dataset (opening clears
-            // them), so their model fit may be reused.
-            let previous_fit = self
-                .results
-                .as_ref()
-                .and_then(|r| r.clv.fit.as_ref().ok().cloned());
-            self.worker.submit(Request::Analyse {
-                dataset: dataset.clone(),
-                settings: Box::new(self.persisted.settings.clone()),
-                previous_fit,
-            });
+        if self.dataset.is_some() {
+            self.freshness = Freshness::default();
+            self.worker.submit(
+                OrdersRequest::Compute(Box::new(self.persisted.settings.clone())),
+                "Computing",
+            );
         }
     }
 
-    /// True while the worker has a request of the UI's in hand.
+    fn apply_settings(&mut self, settings: Settings) {
+        if settings != self.persisted.settings {
+            self.persisted.settings = settings;
+            self.recompute();
+        }
+    }
+
+    /// True while the orders' worker has a request of the UI's in hand.
     pub fn is_busy(&self) -> bool {
         self.worker.busy().is_some()
     }
@@ -280,6 +265,28 @@ impl KohorteApp {
         self.side.as_deref()
     }
 
+    pub fn dataset(&self) -> Option<&Dataset> {
+        self.dataset.as_deref()
+    }
+
+    /// The results as far as they are computed; see `is_fresh`.
+    pub fn results(&self) -> &Results {
+        &self.results
+    }
+
+    /// Whether `part` of the results answers the current settings.
+    pub fn is_fresh(&self, part: Part) -> bool {
+        self.freshness.fresh.contains(&part)
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.persisted.settings
+    }
+
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+
     /// Opens an event log (`events`) or a survey beside the orders.
     pub fn open_side(&mut self, events: bool, source: Source) {
         if events {
@@ -291,128 +298,107 @@ impl KohorteApp {
     }
 
     /// Reads and summarises the side sources again, with the current settings.
-    pub(crate) fn resubmit_side(&mut self) {
+    fn resubmit_side(&mut self) {
         if self.side_sources == (None, None) {
             return;
         }
-        self.side_worker.submit(Request::Side {
-            events: self.side_sources.0.clone(),
-            survey: self.side_sources.1.clone(),
-            settings: Box::new(self.persisted.side.clone()),
-        });
-    }
-
-    pub(crate) fn open_side_dialog(&mut self, events: bool) {
-        let picked = rfd::FileDialog::new()
-            .set_title(if events {
-                "Open event log"
-            } else {
-                "Open survey"
-            })
-            .add_filter(
-                "CSV, TSV, TXT or Parquet",
-                &["csv", "tsv", "txt", "parquet"],
-            )
-            .pick_file();
-        if let Some(path) = picked {
-            self.open_side(events, Source::File(path));
-        }
+        self.side_worker.submit(
+            SideRequest {
+                events: self.side_sources.0.clone(),
+                survey: self.side_sources.1.clone(),
+                settings: Box::new(self.persisted.side.clone()),
+            },
+            "Reading the event log and survey",
+        );
     }
 
     fn receive_side(&mut self) {
-        if let Some(tagged) = self.side_worker.poll() {
-            match tagged.reply {
-                Reply::Side(Ok(side)) => {
-                    // Respondents who are customers get their NPS group as a
-                    // segment of the order analyses.
-                    let groups = side
-                        .survey
-                        .as_ref()
-                        .and_then(|s| s.as_ref().ok())
-                        .map(|s| Arc::new(s.groups.clone()));
-                    if self.persisted.settings.nps_groups != groups {
-                        self.persisted.settings.nps_groups = groups;
-                        self.recompute();
-                    }
-                    self.side = Some(side);
+        let Some(tagged) = self.side_worker.poll() else {
+            return;
+        };
+        match tagged.reply {
+            Ok(side) => {
+                // Respondents who are customers get their NPS group as a
+                // segment of the order analyses.
+                let groups = side
+                    .survey
+                    .as_ref()
+                    .and_then(|s| s.as_ref().ok())
+                    .map(|s| Arc::new(s.groups.clone()));
+                if self.persisted.settings.nps_groups != groups {
+                    self.persisted.settings.nps_groups = groups;
+                    self.recompute();
                 }
-                Reply::Side(Err(message)) => self.error = Some(message),
-                _ => {}
+                self.side = Some(side);
             }
+            Err(message) => self.error = Some(message),
         }
-    }
-
-    pub fn dataset(&self) -> Option<&Dataset> {
-        self.dataset.as_deref()
-    }
-
-    pub fn results(&self) -> Option<&Results> {
-        self.results.as_deref()
-    }
-
-    pub fn error(&self) -> Option<&str> {
-        self.error.as_deref()
     }
 
     fn receive(&mut self) {
-        let Some(tagged) = self.worker.poll() else {
-            return;
-        };
-        if !matches!(tagged.reply, Reply::FirstTable(_)) {
-            self.last_compute_ms = Some(tagged.elapsed_ms);
+        while let Some(tagged) = self.worker.poll() {
+            match tagged.reply {
+                OrdersReply::FirstTable(table) => {
+                    // The new file's table replaces the old file's results.
+                    self.results = Results::default();
+                    self.freshness = Freshness::default();
+                    self.first_table = Some((table, tagged.elapsed_ms));
+                }
+                OrdersReply::Opened(Ok(opened)) => self.opened(opened),
+                OrdersReply::Opened(Err(failure)) => {
+                    self.opening = false;
+                    self.source = self.dataset.as_ref().map(|d| d.source.clone());
+                    if self.first_table.take().is_some() || self.recompute_waiting {
+                        self.recompute_waiting = false;
+                        self.recompute();
+                    }
+                    self.error = Some(failure.message);
+                    self.unmapped = failure.columns.map(|columns| (failure.source, columns));
+                }
+                OrdersReply::Computed { results, part } => {
+                    self.results = results;
+                    self.freshness.fresh.insert(part);
+                    if part == Part::Cohorts {
+                        self.first_table = None;
+                    }
+                }
+                OrdersReply::Done => self.last_compute_ms = Some(tagged.elapsed_ms),
+                OrdersReply::Failed(message) => self.error = Some(message),
+            }
         }
-        match tagged.reply {
-            Reply::FirstTable(table) => {
-                // The new file's table replaces the old file's results.
-                self.results = None;
-                self.first_table = Some((table, tagged.elapsed_ms));
-            }
-            Reply::Opened(Ok(opened)) => {
-                self.opening = false;
-                self.recompute_waiting = false;
-                if let Source::File(path) = &opened.dataset.source {
-                    remember_recent(&mut self.persisted.recent_files, path);
-                }
-                let columns = &opened.dataset.attributes;
-                self.persisted
-                    .settings
-                    .filters
-                    .attributes
-                    .retain(|column, _| columns.contains(column));
-                self.filter_choices = opened.filter_choices;
-                self.unmapped = None;
-                // The demo shop comes with its app events and NPS survey.
-                if opened.dataset.source.is_demo() && self.side_sources == (None, None) {
-                    self.side_sources = (Some(Source::DemoEvents), Some(Source::DemoSurvey));
-                    self.resubmit_side();
-                }
-                // The demo shop comes with its example programme.
-                if opened.dataset.source.is_demo() && self.persisted.settings.loyalty.is_none() {
-                    let programme = crate::analysis::loyalty::Programme::default();
-                    self.programme_editor.text = programme.to_toml();
-                    self.persisted.settings.loyalty = Some(programme);
-                }
-                self.dataset = Some(opened.dataset);
-                self.results = None;
-                self.recompute();
-            }
-            Reply::Opened(Err(failure)) => {
-                self.opening = false;
-                self.source = self.dataset.as_ref().map(|d| d.source.clone());
-                if self.first_table.take().is_some() || self.recompute_waiting {
-                    self.recompute_waiting = false;
-                    self.recompute();
-                }
-                self.error = Some(failure.message);
-                self.unmapped = failure.columns.map(|columns| (failure.source, columns));
-            }
-            Reply::Analysed(Ok(results)) => {
-                self.results = Some(results);
-                self.first_table = None;
-            }
-            Reply::Analysed(Err(message)) => self.error = Some(message),
-            Reply::Side(_) => {}
+    }
+
+    fn opened(&mut self, opened: super::worker::Opened) {
+        self.opening = false;
+        self.recompute_waiting = false;
+        if let Source::File(path) = &opened.dataset.source {
+            remember_recent(&mut self.persisted.recent_files, path);
         }
+        let columns = &opened.dataset.attributes;
+        self.persisted
+            .settings
+            .filters
+            .attributes
+            .retain(|column, _| columns.contains(column) || is_label(column));
+        self.filter_choices = opened.filter_choices;
+        self.unmapped = None;
+        // The demo shop comes with its app events, NPS survey and example
+        // loyalty programme.
+        if opened.dataset.source.is_demo() {
+            if self.side_sources == (None, None) {
+                self.side_sources = (Some(Source::DemoEvents), Some(Source::DemoSurvey));
+                self.resubmit_side();
+            }
+            if self.persisted.settings.loyalty.is_none() {
+                let programme = Programme::default();
+                self.tabs.loyalty.show_programme(&programme);
+                self.persisted.settings.loyalty = Some(programme);
+            }
+        }
+        self.dataset = Some(opened.dataset);
+        self.results = Results::default();
+        self.freshness = Freshness::default();
+        self.recompute();
     }
 
     fn handle_dropped_files(&mut self, ctx: &egui::Context) {
@@ -422,31 +408,40 @@ impl KohorteApp {
         }
     }
 
-    fn handle_shortcuts(&mut self, ctx: &egui::Context) {
+    fn handle_shortcuts(&mut self, ctx: &egui::Context) -> Vec<Command> {
         let open = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
         let export = KeyboardShortcut::new(Modifiers::COMMAND, Key::E);
+        let mut commands = Vec::new();
         if ctx.input_mut(|i| i.consume_shortcut(&open)) {
-            self.open_dialog();
+            commands.push(Command::OpenDialog);
         }
         if ctx.input_mut(|i| i.consume_shortcut(&export))
             && let Some(spec) = self.main_chart()
         {
-            self.export_chart_dialog(&spec, ImageFormat::Png);
+            commands.push(Command::ExportChart(Box::new(spec), ImageFormat::Png));
         }
+        commands
     }
 
     /// The chart Ctrl+E exports: the first chart of the current tab.
     fn main_chart(&self) -> Option<ChartSpec> {
-        let results = self.results.as_ref()?;
+        let results = &self.results;
         match self.persisted.tab {
-            Tab::Overview | Tab::Data => Some(results.activity.orders_chart.clone()),
-            Tab::Cohorts => Some(results.cohorts.curves.clone()),
-            Tab::Segments => Some(results.segments.rfm_sizes.clone()),
-            Tab::Clv => Some(results.clv.by_segment_chart.clone()),
+            Tab::Overview | Tab::Data => results
+                .view
+                .as_ref()
+                .map(|v| v.activity.orders_chart.clone()),
+            Tab::Cohorts => results.cohorts.as_ref().map(|c| c.curves.clone()),
+            Tab::Segments => results
+                .segments
+                .as_ref()
+                .map(|s| s.tables.rfm_sizes.clone()),
+            Tab::Clv => results.clv.as_ref().map(|c| c.by_segment.chart.clone()),
             Tab::Loyalty => results
                 .loyalty
                 .as_ref()
-                .map(crate::analysis::loyalty_charts::members_per_tier_spec),
+                .and_then(|l| l.current.as_ref())
+                .map(|l| crate::analysis::loyalty_charts::members_per_tier_spec(l)),
             Tab::Engagement => self
                 .side
                 .as_ref()
@@ -460,132 +455,108 @@ impl KohorteApp {
         }
     }
 
-    pub(crate) fn open_dialog(&mut self) {
-        let picked = rfd::FileDialog::new()
-            .set_title("Open an order log")
-            .add_filter(
-                "Order logs (CSV, TSV, TXT, Parquet)",
-                &["csv", "tsv", "txt", "parquet", "pq"],
-            )
-            .add_filter("All files", &["*"])
-            .pick_file();
-        // `None` is a cancelled dialog, or no dialog available: drag and
-        // drop and the command line still work.
-        if let Some(path) = picked {
-            self.open(Source::File(path));
-        }
-    }
-
-    pub(crate) fn export_chart_dialog(&mut self, spec: &ChartSpec, format: ImageFormat) {
-        let picked = rfd::FileDialog::new()
-            .set_title("Export chart")
-            .set_file_name(format!("{}.{}", spec.id, format.extension()))
-            .add_filter(format.extension().to_uppercase(), &[format.extension()])
-            .save_file();
-        if let Some(path) = picked {
-            self.finish_export(write_chart(spec, format, &path), &path);
-        }
-    }
-
-    pub(crate) fn export_table_dialog(&mut self, name: &str, frame: &polars::prelude::DataFrame) {
-        let picked = rfd::FileDialog::new()
-            .set_title("Export table")
-            .set_file_name(format!("{name}.csv"))
-            .add_filter("CSV", &["csv"])
-            .save_file();
-        if let Some(path) = picked {
-            self.finish_export(crate::export::write_csv(&path, frame), &path);
-        }
-    }
-
-    pub(crate) fn export_customer_list_dialog(
-        &mut self,
-        segment: &str,
-        list: &polars::prelude::DataFrame,
-        excel: bool,
-    ) {
-        let extension = if excel { "xlsx" } else { "csv" };
-        let stem: String = segment
-            .chars()
-            .map(|c| {
-                if c.is_alphanumeric() {
-                    c.to_ascii_lowercase()
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        let picked = rfd::FileDialog::new()
-            .set_title("Export customer list")
-            .set_file_name(format!("customers_{stem}.{extension}"))
-            .add_filter(extension.to_uppercase(), &[extension])
-            .save_file();
-        if let Some(path) = picked {
-            let outcome = if excel {
-                crate::export::write_xlsx(&path, list)
-            } else {
-                crate::export::write_csv(&path, list)
-            };
-            self.finish_export(outcome, &path);
-        }
-    }
-
-    /// Makes `programme` the one replayed, from the editor, a file or the example.
-    pub(crate) fn set_programme(&mut self, programme: crate::analysis::loyalty::Programme) {
-        self.programme_editor.text = programme.to_toml();
-        self.programme_editor.error = None;
-        self.persisted.settings.loyalty = Some(programme);
-        self.persisted.settings.loyalty_what_if = None;
-        self.recompute();
-    }
-
-    pub(crate) fn open_programme_dialog(&mut self) {
-        let picked = rfd::FileDialog::new()
-            .set_title("Open loyalty programme")
-            .add_filter("TOML", &["toml"])
-            .pick_file();
-        if let Some(path) = picked {
-            match std::fs::read_to_string(&path) {
-                Ok(text) => match crate::analysis::loyalty::Programme::parse(&text) {
-                    Ok(programme) => self.set_programme(programme),
-                    Err(e) => {
-                        self.programme_editor.text = text;
-                        self.programme_editor.error = Some(format!("{}: {e}", path.display()));
+    /// Applies what the tabs asked for during the frame.
+    fn apply(&mut self, commands: Vec<Command>) {
+        for command in commands {
+            match command {
+                Command::Apply(settings) => self.apply_settings(*settings),
+                Command::ApplySide(settings) => {
+                    if *settings != self.persisted.side {
+                        self.persisted.side = *settings;
+                        self.resubmit_side();
                     }
-                },
-                Err(e) => self.error = Some(format!("could not read '{}': {e}", path.display())),
+                }
+                Command::Reimport(options) => self.reimport(options),
+                Command::Open(source) => self.open(source),
+                Command::OpenDialog => {
+                    if let Some(path) = dialogs::order_log() {
+                        self.open(Source::File(path));
+                    }
+                }
+                Command::OpenSide { events } => {
+                    if let Some(path) = dialogs::side_file(events) {
+                        self.open_side(events, Source::File(path));
+                    }
+                }
+                Command::ExportChart(spec, format) => {
+                    let name = format!("{}.{}", spec.id, format.extension());
+                    if let Some(path) = dialogs::save_as("Export chart", &name, format.extension())
+                    {
+                        self.finish_export(write_chart(&spec, format, &path), &path);
+                    }
+                }
+                Command::ExportTable { name, frame } => {
+                    if let Some(path) =
+                        dialogs::save_as("Export table", &format!("{name}.csv"), "csv")
+                    {
+                        self.finish_export(crate::export::write_csv(&path, &frame), &path);
+                    }
+                }
+                Command::ExportCustomers { name, frame, excel } => {
+                    let extension = if excel { "xlsx" } else { "csv" };
+                    let file = format!("customers_{}.{extension}", file_stem(&name));
+                    if let Some(path) = dialogs::save_as("Export customer list", &file, extension) {
+                        let outcome = if excel {
+                            crate::export::write_xlsx(&path, &frame)
+                        } else {
+                            crate::export::write_csv(&path, &frame)
+                        };
+                        self.finish_export(outcome, &path);
+                    }
+                }
+                Command::FilterTo { column, value } => {
+                    let mut settings = self.persisted.settings.clone();
+                    settings
+                        .filters
+                        .attributes
+                        .insert(column.clone(), std::iter::once(value.clone()).collect());
+                    self.notice = Some(format!(
+                        "Filtered to {column} = {value}; clear it under Filters"
+                    ));
+                    self.apply_settings(settings);
+                }
+                Command::SetProgramme(programme) => self.set_programme(programme),
+                Command::OpenProgramme => self.open_programme(),
+                Command::SaveProgramme => self.save_programme(),
+                Command::ShowTab(tab) => self.persisted.tab = tab,
+                Command::ShowError(message) => self.error = Some(message),
             }
         }
     }
 
-    pub(crate) fn save_programme_dialog(&mut self) {
+    /// Makes `programme` the one replayed, from the editor, a file or the example.
+    fn set_programme(&mut self, programme: Programme) {
+        self.tabs.loyalty.show_programme(&programme);
+        let mut settings = self.persisted.settings.clone();
+        settings.loyalty = Some(programme);
+        settings.loyalty_what_if = None;
+        self.apply_settings(settings);
+    }
+
+    fn open_programme(&mut self) {
+        let Some(path) = dialogs::programme() else {
+            return;
+        };
+        match std::fs::read_to_string(&path) {
+            Ok(text) => match Programme::parse(&text) {
+                Ok(programme) => self.set_programme(programme),
+                Err(e) => self
+                    .tabs
+                    .loyalty
+                    .show_error(text, format!("{}: {e}", path.display())),
+            },
+            Err(e) => self.error = Some(format!("could not read '{}': {e}", path.display())),
+        }
+    }
+
+    fn save_programme(&mut self) {
         let Some(programme) = &self.persisted.settings.loyalty else {
             return;
         };
         let text = programme.to_toml();
-        let picked = rfd::FileDialog::new()
-            .set_title("Save loyalty programme")
-            .set_file_name("programme.toml")
-            .add_filter("TOML", &["toml"])
-            .save_file();
-        if let Some(path) = picked {
+        if let Some(path) = dialogs::save_as("Save loyalty programme", "programme.toml", "toml") {
             self.finish_export(crate::export::write_bytes(&path, text.as_bytes()), &path);
         }
-    }
-
-    /// Narrows every tab to one value of a column (an RFM segment, a status
-    /// or an attribute value).
-    pub(crate) fn filter_to(&mut self, column: &str, value: &str) {
-        let values = std::iter::once(value.to_string()).collect();
-        self.persisted
-            .settings
-            .filters
-            .attributes
-            .insert(column.to_string(), values);
-        self.notice = Some(format!(
-            "Filtered to {column} = {value}; clear it under Filters"
-        ));
-        self.recompute();
     }
 
     fn finish_export(&mut self, outcome: Result<(), crate::export::ExportError>, path: &Path) {
@@ -595,26 +566,22 @@ impl KohorteApp {
         }
     }
 
-    fn top_bar_ui(&mut self, ui: &mut egui::Ui) {
+    fn top_bar_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button("File", |ui| {
                 if ui.button("Open… (Ctrl+O)").clicked() {
                     ui.close();
-                    self.open_dialog();
+                    commands.push(Command::OpenDialog);
                 }
                 ui.menu_button("Open recent", |ui| {
                     if self.persisted.recent_files.is_empty() {
                         ui.label("No recent files yet");
                     }
-                    let mut chosen = None;
                     for path in &self.persisted.recent_files {
                         if ui.button(path.display().to_string()).clicked() {
-                            chosen = Some(path.clone());
+                            ui.close();
+                            commands.push(Command::Open(Source::File(path.clone())));
                         }
-                    }
-                    if let Some(path) = chosen {
-                        ui.close();
-                        self.open(Source::File(path));
                     }
                 });
                 if ui
@@ -625,7 +592,7 @@ impl KohorteApp {
                     .clicked()
                 {
                     ui.close();
-                    self.open_side_dialog(true);
+                    commands.push(Command::OpenSide { events: true });
                 }
                 if ui
                     .button("Open survey…")
@@ -635,11 +602,11 @@ impl KohorteApp {
                     .clicked()
                 {
                     ui.close();
-                    self.open_side_dialog(false);
+                    commands.push(Command::OpenSide { events: false });
                 }
                 if ui.button("Open the demo shop").clicked() {
                     ui.close();
-                    self.open(Source::Demo);
+                    commands.push(Command::Open(Source::Demo));
                 }
                 ui.separator();
                 let chart = self.main_chart();
@@ -652,7 +619,7 @@ impl KohorteApp {
                     && let Some(spec) = chart
                 {
                     ui.close();
-                    self.export_chart_dialog(&spec, ImageFormat::Png);
+                    commands.push(Command::ExportChart(Box::new(spec), ImageFormat::Png));
                 }
             });
             ui.menu_button("Help", |ui| {
@@ -667,7 +634,7 @@ impl KohorteApp {
                 .on_hover_text("Open a CSV or Parquet order log (Ctrl+O)")
                 .clicked()
             {
-                self.open_dialog();
+                commands.push(Command::OpenDialog);
             }
             if let Some(dataset) = &self.dataset {
                 let label = if dataset.source.is_demo() {
@@ -696,10 +663,10 @@ impl KohorteApp {
                 {
                     self.persisted.tab = Tab::Cohorts;
                 }
-            } else if let Some(results) = &self.results {
+            } else if let Some(view) = &self.results.view {
                 ui.label(format!(
                     "Ready · {} orders in view",
-                    crate::format::group_thousands(results.orders.height())
+                    crate::format::group_thousands(view.rows.len())
                 ));
                 if let Some(ms) = self.last_compute_ms {
                     ui.label(RichText::new(format!("computed in {ms} ms")).weak());
@@ -750,7 +717,22 @@ impl KohorteApp {
         self.show_about = open;
     }
 
-    fn central_ui(&mut self, ui: &mut egui::Ui) {
+    fn side_panel_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+        let ctx = tab_context!(self);
+        let opening = self.source.as_ref().filter(|_| ctx.busy);
+        self.tabs.source.ui(
+            ui,
+            &ctx,
+            source_panel::SourceState {
+                options: &self.options,
+                unmapped: self.unmapped.as_ref(),
+                opening,
+            },
+            commands,
+        );
+    }
+
+    fn central_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         self.error_banner_ui(ui);
         ui.horizontal(|ui| {
             for tab in Tab::ALL {
@@ -768,23 +750,37 @@ impl KohorteApp {
                     ui.heading("No data open");
                     ui.label("Open a CSV or Parquet order log with File → Open (Ctrl+O), drop a file onto this window, or open the demo shop.");
                     if ui.button("Open the demo shop").clicked() {
-                        self.open(Source::Demo);
+                        commands.push(Command::Open(Source::Demo));
                     }
                 }
             });
             return;
         }
+        let ctx = tab_context!(self);
+        let view = &mut self.persisted.view;
+        let tabs = &mut self.tabs;
         match self.persisted.tab {
-            Tab::Overview => overview_tab::ui(self, ui),
-            Tab::Cohorts => cohorts_tab::ui(self, ui),
-            Tab::Segments => segments_tab::ui(self, ui),
-            Tab::Clv => clv_tab::ui(self, ui),
-            Tab::Loyalty => loyalty_tab::ui(self, ui),
-            Tab::Engagement => engagement_tab::ui(self, ui),
-            Tab::Survey => survey_tab::ui(self, ui),
-            Tab::Data => data_tab::ui(self, ui),
+            Tab::Overview => tabs.overview.ui(ui, &ctx, commands),
+            Tab::Cohorts => tabs.cohorts.ui(ui, &ctx, &mut view.cohorts, commands),
+            Tab::Segments => tabs.segments.ui(ui, &ctx, &mut view.segments, commands),
+            Tab::Clv => tabs.clv.ui(ui, &ctx, &mut view.clv, commands),
+            Tab::Loyalty => tabs.loyalty.ui(ui, &ctx, commands),
+            Tab::Engagement => engagement_tab::ui(ui, &ctx, commands),
+            Tab::Survey => survey_tab::ui(ui, &ctx, commands),
+            Tab::Data => data_tab::ui(ui, &ctx, commands),
         }
     }
+}
+
+/// Whether a filter column names a customer label rather than an attribute.
+fn is_label(column: &str) -> bool {
+    [
+        crate::analysis::RFM_SEGMENT,
+        crate::analysis::STATUS,
+        crate::analysis::LOYALTY_TIER,
+        crate::analysis::NPS_GROUP,
+    ]
+    .contains(&column)
 }
 
 impl eframe::App for KohorteApp {
@@ -793,22 +789,28 @@ impl eframe::App for KohorteApp {
         self.receive();
         self.receive_side();
         self.handle_dropped_files(&ctx);
-        self.handle_shortcuts(&ctx);
+        let mut commands = self.handle_shortcuts(&ctx);
         if self.is_busy() {
             // Keep the spinner turning; the worker also wakes us when done.
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
         }
-        egui::Panel::top("top_bar").show(ui, |ui| self.top_bar_ui(ui));
+        egui::Panel::top("top_bar").show(ui, |ui| self.top_bar_ui(ui, &mut commands));
         egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar_ui(ui));
         egui::Panel::left("source_panel")
             .resizable(true)
             .default_size(360.0)
             .min_size(280.0)
             .show(ui, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| source_panel::ui(self, ui));
+                egui::ScrollArea::vertical().show(ui, |ui| self.side_panel_ui(ui, &mut commands));
             });
-        egui::CentralPanel::default().show(ui, |ui| self.central_ui(ui));
+        egui::CentralPanel::default().show(ui, |ui| self.central_ui(ui, &mut commands));
         self.about_ui(&ctx);
+        if !commands.is_empty() {
+            // Show what the commands changed without waiting for input.
+            ctx.request_repaint();
+        }
+        self.apply(commands);
+        set_visible_part(&self.visible, self.persisted.tab.part());
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
@@ -827,4 +829,17 @@ fn remember_recent(recent: &mut Vec<PathBuf>, path: &Path) {
     recent.retain(|p| p != path);
     recent.insert(0, path.to_path_buf());
     recent.truncate(RECENT_FILES);
+}
+
+/// A name as part of a file name: lower-case letters and digits, the rest `_`.
+fn file_stem(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }

@@ -9,15 +9,16 @@ use eframe::egui::{self, RichText};
 use egui_extras::{Column as TableColumn, TableBuilder};
 use serde::{Deserialize, Serialize};
 
-use super::app::KohorteApp;
 use super::chart_view::{Export, chart_header_ui, chart_ui};
+use super::context::{Command, TabContext};
 use super::heatmap_view::heatmap_ui;
-use super::source_panel::{DateField, date_field_ui};
 use super::theme;
+use super::widgets::{DateField, Draft, date_field_ui, maybe_stale_ui, settled};
 use crate::analysis::clv::charts::CLV_DEFINITION;
-use crate::analysis::clv::{ClvRow, ModelFit, ModelKind, SpendModel, frames};
+use crate::analysis::clv::{ClvRow, ClvSettings, ModelFit, ModelKind, SpendModel, frames};
 use crate::analysis::kpis::SimpleClv;
-use crate::analysis::{RFM_SEGMENT, Results, STATUS};
+use crate::analysis::results::{ClvResults, SimpleClvRow};
+use crate::analysis::{FALLING_P_ALIVE, Part, Settings};
 use crate::chart::Unit;
 use crate::format::{format_number, group_thousands};
 
@@ -123,33 +124,70 @@ impl Default for ClvSort {
     }
 }
 
-/// Text fields of the tab, kept between frames.
-#[derive(Clone, Debug, Default)]
-pub struct ClvInputs {
-    pub calibration_end: String,
-    pub search: String,
+/// How the tab shows the customers; saved with the app.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ClvPrefs {
+    pub sort: ClvSort,
 }
 
-/// The customer table's row order for one fit, sort and search, so that a
-/// million rows are sorted once, not every frame.
-pub struct TableOrder {
-    fit: Arc<ModelFit>,
-    kept: usize,
-    sort: ClvSort,
+/// The customer table's row order for one choice of customers (the stamp
+/// of the computation that chose them), sort and search, so that a million
+/// rows are sorted once, not every frame.
+struct TableOrder {
+    key: (u64, ClvSort, String),
+    rows: Arc<[usize]>,
+}
+
+/// The tab's text fields, settings being dragged and the table's order.
+#[derive(Default)]
+pub struct ClvTab {
+    calibration_end: String,
     search: String,
-    rows: Vec<usize>,
+    draft: Draft<ClvSettings>,
+    table_order: Option<TableOrder>,
 }
 
-pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
-    let Some(results) = app.results.clone() else {
-        ui.spinner();
-        return;
-    };
-    controls_ui(app, ui);
-    egui::ScrollArea::vertical().show(ui, |ui| {
-        simple_forms_ui(app, ui, &results);
+impl ClvTab {
+    pub fn new(settings: &ClvSettings) -> ClvTab {
+        ClvTab {
+            calibration_end: settings
+                .calibration_end
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            ..ClvTab::default()
+        }
+    }
+
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        ctx: &TabContext<'_>,
+        prefs: &mut ClvPrefs,
+        commands: &mut Vec<Command>,
+    ) {
+        let Some(results) = ctx.results.clv.clone() else {
+            ui.spinner();
+            return;
+        };
+        self.controls_ui(ui, ctx.settings, &ctx.groupable_columns(), commands);
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            maybe_stale_ui(ui, ctx.is_fresh(Part::Clv), |ui| {
+                self.results_ui(ui, &results, prefs, commands)
+            })
+        });
+    }
+
+    fn results_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        results: &ClvResults,
+        prefs: &mut ClvPrefs,
+        commands: &mut Vec<Command>,
+    ) {
+        simple_forms_ui(ui, &results.simple, commands);
         ui.add_space(8.0);
-        let fit = match &results.clv.fit {
+        let fit = match &results.fit {
             Ok(fit) => fit.clone(),
             Err(reason) => {
                 ui.heading("Predicted CLV");
@@ -159,16 +197,16 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
         };
         model_summary_ui(ui, &fit);
         ui.add_space(8.0);
-        by_segment_ui(app, ui, &results);
+        by_segment_ui(ui, results, commands);
         ui.add_space(8.0);
-        let distribution = &results.clv.distribution;
+        let distribution = &results.kept.distribution;
         if let Some(format) = chart_ui(ui, distribution, 220.0) {
-            app.export_chart_dialog(distribution, format);
+            commands.push(Command::export_chart(distribution, format));
         }
         ui.add_space(8.0);
-        if let Some(map) = &results.clv.p_alive_map {
+        if let Some(map) = &results.p_alive_map {
             if let Some(Export::Image(format)) = chart_header_ui(ui, map, None) {
-                app.export_chart_dialog(map, format);
+                commands.push(Command::export_chart(map, format));
             }
             if let Some(heatmap) = &map.heatmap {
                 heatmap_ui(ui, heatmap, 340.0);
@@ -176,103 +214,135 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
             ui.label(RichText::new(&map.caption).small().weak());
         }
         ui.add_space(8.0);
-        holdout_ui(app, ui, &results, &fit);
+        holdout_ui(ui, results, &fit, commands);
         ui.add_space(8.0);
-        watch_list_ui(app, ui, &results);
+        watch_list_ui(ui, results, commands);
         ui.add_space(8.0);
-        customers_ui(app, ui, &results, &fit);
-    });
-}
+        self.customers_ui(ui, results, &fit, prefs, commands);
+    }
 
-fn controls_ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
-    let mut changed = false;
-    let settings = &mut app.persisted.settings.clv;
-    ui.horizontal_wrapped(|ui| {
-        ui.label("Model");
-        for kind in ModelKind::ALL {
-            changed |= ui
-                .selectable_value(&mut settings.model, kind, kind.label())
-                .on_hover_text(kind.explanation())
-                .changed();
-        }
-        ui.separator();
-        match date_field_ui(
-            ui,
-            "Calibration end",
-            &mut app.clv_inputs.calibration_end,
-            &mut settings.calibration_end,
-            true,
-        ) {
-            DateField::Changed => changed = true,
-            DateField::Invalid => {
-                ui.label(
-                    RichText::new("YYYY-MM-DD, or empty for the last day")
-                        .color(theme::WARNING_TEXT),
-                );
+    fn controls_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        current: &Settings,
+        groupable: &[String],
+        commands: &mut Vec<Command>,
+    ) {
+        let (mut changed, mut held) = (false, false);
+        let settings = self.draft.edit(&current.clv);
+        ui.horizontal_wrapped(|ui| {
+            let label = ui.label("CLV by");
+            egui::ComboBox::from_id_salt("clv_segment_by")
+                .selected_text(settings.segment_by.clone())
+                .show_ui(ui, |ui| {
+                    for choice in groupable {
+                        if ui
+                            .selectable_label(settings.segment_by == *choice, choice)
+                            .clicked()
+                            && settings.segment_by != *choice
+                        {
+                            settings.segment_by = choice.clone();
+                            changed = true;
+                        }
+                    }
+                })
+                .response
+                .labelled_by(label.id)
+                .on_hover_text("What \"CLV by segment\" groups the customers by");
+            ui.separator();
+            ui.label("Model");
+            for kind in ModelKind::ALL {
+                changed |= ui
+                    .selectable_value(&mut settings.model, kind, kind.label())
+                    .on_hover_text(kind.explanation())
+                    .changed();
             }
-            DateField::Unchanged => {}
-        }
-        ui.separator();
-        let number =
-            |ui: &mut egui::Ui, name: &str, value: &mut u32, range, suffix: &str, hint: &str| {
+            ui.separator();
+            match date_field_ui(
+                ui,
+                "Calibration end",
+                &mut self.calibration_end,
+                &mut settings.calibration_end,
+                true,
+            ) {
+                DateField::Changed => changed = true,
+                DateField::Invalid => {
+                    ui.label(
+                        RichText::new("YYYY-MM-DD, or empty for the last day")
+                            .color(theme::WARNING_TEXT),
+                    );
+                }
+                DateField::Unchanged => {}
+            }
+            ui.separator();
+            let mut number = |ui: &mut egui::Ui,
+                              name: &str,
+                              value: &mut u32,
+                              range,
+                              suffix: &str,
+                              hint: &str| {
                 let label = ui.label(name);
                 let response = ui
                     .add(egui::DragValue::new(value).range(range).suffix(suffix))
                     .labelled_by(label.id)
                     .on_hover_text(hint);
-                response.drag_stopped() || (response.changed() && !response.dragged())
+                held |= response.dragged() || response.has_focus();
+                settled(&response)
             };
-        changed |= number(
-            ui,
-            "Horizon",
-            &mut settings.horizon_weeks,
-            1..=520,
-            " weeks",
-            "Weeks ahead for the expected purchases",
-        );
-        changed |= number(
-            ui,
-            "CLV over",
-            &mut settings.clv_months,
-            1..=120,
-            " months",
-            "Months of 30 days the CLV adds up",
-        );
-        let mut percent = settings.discount_rate_monthly * 100.0;
-        let label = ui.label("Discount");
-        let response = ui
-            .add(
-                egui::DragValue::new(&mut percent)
-                    .range(0.0..=20.0)
-                    .speed(0.05)
-                    .fixed_decimals(2)
-                    .suffix(" % / month"),
-            )
-            .labelled_by(label.id)
-            .on_hover_text("Monthly discount rate: money next year is worth less than money today");
-        if response.drag_stopped() || (response.changed() && !response.dragged()) {
-            settings.discount_rate_monthly = percent / 100.0;
-            changed = true;
-        } else if response.changed() {
-            settings.discount_rate_monthly = percent / 100.0;
+            changed |= number(
+                ui,
+                "Horizon",
+                &mut settings.horizon_weeks,
+                1..=520,
+                " weeks",
+                "Weeks ahead for the expected purchases",
+            );
+            changed |= number(
+                ui,
+                "CLV over",
+                &mut settings.clv_months,
+                1..=120,
+                " months",
+                "Months of 30 days the CLV adds up",
+            );
+            changed |= number(
+                ui,
+                "Holdout",
+                &mut settings.holdout_weeks,
+                0..=520,
+                " weeks",
+                "Weeks before the calibration end used to check the model (0 = no check)",
+            );
+            let mut percent = settings.discount_rate_monthly * 100.0;
+            let label = ui.label("Discount");
+            let response = ui
+                .add(
+                    egui::DragValue::new(&mut percent)
+                        .range(0.0..=20.0)
+                        .speed(0.05)
+                        .fixed_decimals(2)
+                        .suffix(" % / month"),
+                )
+                .labelled_by(label.id)
+                .on_hover_text(
+                    "Monthly discount rate: money next year is worth less than money today",
+                );
+            if response.changed() {
+                settings.discount_rate_monthly = percent / 100.0;
+            }
+            held |= response.dragged() || response.has_focus();
+            changed |= settled(&response);
+        });
+        if let Some(clv) = self.draft.finish(changed, held) {
+            let mut all = current.clone();
+            all.clv = clv;
+            commands.push(Command::Apply(Box::new(all)));
         }
-        changed |= number(
-            ui,
-            "Holdout",
-            &mut settings.holdout_weeks,
-            0..=520,
-            " weeks",
-            "Weeks before the calibration end used to check the model (0 = no check)",
-        );
-    });
-    if changed {
-        app.recompute();
     }
 }
 
-fn simple_forms_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
-    let simple = &results.clv.simple;
-    let Some((_, all)) = simple.first() else {
+fn simple_forms_ui(ui: &mut egui::Ui, simple: &[SimpleClvRow], commands: &mut Vec<Command>) {
+    let Some(all) = simple.first().map(|row| &row.forms) else {
         return;
     };
     ui.horizontal(|ui| {
@@ -282,10 +352,7 @@ fn simple_forms_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
         ui.label(RichText::new(format!("12 months to {}", all.window.end.pred_opt().unwrap_or(all.window.end))).weak());
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if ui.button("Export CSV").on_hover_text("These forms per segment as CSV").clicked() {
-                match simple_frame(simple) {
-                    Ok(frame) => app.export_table_dialog("clv_simple_forms", &frame),
-                    Err(e) => app.error = Some(format!("could not build the table: {e}")),
-                }
+                commands.push(Command::export_table("clv_simple_forms", simple_frame(simple)));
             }
         });
     });
@@ -325,9 +392,9 @@ fn simple_forms_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
             }
         }
         ui.end_row();
-        for (name, forms) in simple {
-            ui.label(name);
-            simple_row_ui(ui, forms, &money);
+        for row in simple {
+            ui.label(&row.segment);
+            simple_row_ui(ui, &row.forms, &money);
             ui.end_row();
         }
     });
@@ -352,13 +419,13 @@ fn simple_row_ui(ui: &mut egui::Ui, f: &SimpleClv, money: &dyn Fn(Option<f64>) -
 }
 
 fn simple_frame(
-    simple: &[(String, SimpleClv)],
+    simple: &[SimpleClvRow],
 ) -> polars::prelude::PolarsResult<polars::prelude::DataFrame> {
     use polars::prelude::*;
     let col = |name: &str, f: fn(&SimpleClv) -> Option<f64>| {
         Column::new(
             name.into(),
-            simple.iter().map(|(_, s)| f(s)).collect::<Vec<_>>(),
+            simple.iter().map(|r| f(&r.forms)).collect::<Vec<_>>(),
         )
     };
     DataFrame::new(
@@ -366,7 +433,10 @@ fn simple_frame(
         vec![
             Column::new(
                 "segment".into(),
-                simple.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
+                simple
+                    .iter()
+                    .map(|r| r.segment.as_str())
+                    .collect::<Vec<_>>(),
             ),
             col("average_purchase_value", |s| s.average_purchase_value),
             col("purchases_per_year", |s| s.purchases_per_year),
@@ -427,61 +497,15 @@ fn model_summary_ui(ui: &mut egui::Ui, fit: &ModelFit) {
     )).small().weak());
 }
 
-fn by_segment_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
-    let clv = &results.clv;
-    let attributes = app
-        .dataset
-        .as_ref()
-        .map(|d| d.attributes.clone())
-        .unwrap_or_default();
-    let mut changed = false;
-    ui.horizontal_wrapped(|ui| {
-        let segment_by = &mut app.persisted.settings.clv.segment_by;
-        let label = ui.label("CLV by");
-        egui::ComboBox::from_id_salt("clv_segment_by")
-            .selected_text(clv.segment_by.clone())
-            .show_ui(ui, |ui| {
-                let tiers = results
-                    .loyalty
-                    .is_some()
-                    .then_some(crate::analysis::LOYALTY_TIER)
-                    .into_iter()
-                    .chain(
-                        results
-                            .nps_groups
-                            .is_some()
-                            .then_some(crate::analysis::NPS_GROUP),
-                    );
-                for choice in [RFM_SEGMENT, STATUS]
-                    .into_iter()
-                    .chain(tiers)
-                    .chain(attributes.iter().map(String::as_str))
-                {
-                    if ui
-                        .selectable_label(clv.segment_by == choice, choice)
-                        .clicked()
-                        && *segment_by != choice
-                    {
-                        *segment_by = choice.to_string();
-                        changed = true;
-                    }
-                }
-            })
-            .response
-            .labelled_by(label.id);
-    });
-    if changed {
-        app.recompute();
-    }
-    let chart = &clv.by_segment_chart;
+fn by_segment_ui(ui: &mut egui::Ui, results: &ClvResults, commands: &mut Vec<Command>) {
+    let by = &results.by_segment;
+    let chart = &by.chart;
     match chart_header_ui(ui, chart, Some("The CLV by segment table as CSV")) {
-        Some(Export::Image(format)) => app.export_chart_dialog(chart, format),
-        Some(Export::Csv) => {
-            match frames::segments_frame(&[(clv.segment_by.as_str(), clv.by_segment.as_slice())]) {
-                Ok(frame) => app.export_table_dialog("clv_by_segment", &frame),
-                Err(e) => app.error = Some(format!("could not build the table: {e}")),
-            }
-        }
+        Some(Export::Image(format)) => commands.push(Command::export_chart(chart, format)),
+        Some(Export::Csv) => commands.push(Command::export_table(
+            "clv_by_segment",
+            frames::segments_frame(&[(by.segment_by.as_str(), by.table.as_slice())]),
+        )),
         None => {}
     }
     ui.columns(2, |columns| {
@@ -501,7 +525,7 @@ fn by_segment_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
                 }
                 ui.end_row();
                 let money = |v: Option<f64>| v.map_or("–".into(), |v| format_number(v, 2));
-                for row in &clv.by_segment {
+                for row in &by.table {
                     ui.label(&row.segment);
                     ui.label(group_thousands(row.customers as usize));
                     ui.label(money(row.average_clv));
@@ -514,7 +538,12 @@ fn by_segment_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
     });
 }
 
-fn holdout_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results, fit: &ModelFit) {
+fn holdout_ui(
+    ui: &mut egui::Ui,
+    results: &ClvResults,
+    fit: &ModelFit,
+    commands: &mut Vec<Command>,
+) {
     ui.heading("Can this model be trusted here? The holdout check");
     match &fit.holdout {
         None => {
@@ -524,7 +553,10 @@ fn holdout_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results, fit: &
             ui.label(RichText::new(reason).color(theme::WARNING_TEXT));
         }
         Some(Ok(check)) => {
-            let (actual, predicted) = check.weekly.last().map_or((0.0, 0.0), |w| (w.1, w.2));
+            let (actual, predicted) = check
+                .weekly
+                .last()
+                .map_or((0.0, 0.0), |w| (w.actual, w.predicted));
             let gap = if actual > 0.0 {
                 (predicted - actual) / actual
             } else {
@@ -540,14 +572,14 @@ fn holdout_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results, fit: &
                 format_number(gap * 100.0, 1)
             ));
             ui.columns(2, |columns| {
-                for (column, chart) in columns.iter_mut().zip([
-                    &results.clv.holdout_weekly,
-                    &results.clv.holdout_by_frequency,
-                ]) {
+                for (column, chart) in columns
+                    .iter_mut()
+                    .zip([&results.holdout_weekly, &results.holdout_by_frequency])
+                {
                     if let Some(chart) = chart
                         && let Some(format) = chart_ui(column, chart, 220.0)
                     {
-                        app.export_chart_dialog(chart, format);
+                        commands.push(Command::export_chart(chart, format));
                     }
                 }
             });
@@ -555,21 +587,18 @@ fn holdout_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results, fit: &
     }
 }
 
-fn watch_list_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
-    let rows = results.clv.falling_rows();
+fn watch_list_ui(ui: &mut egui::Ui, results: &ClvResults, commands: &mut Vec<Command>) {
+    let rows = results.falling_rows();
     ui.horizontal(|ui| {
         ui.heading("Valuable customers slipping away").on_hover_text(format!(
             "Customers in the top fifth by revenue so far whose P(alive) fell by at least {} points over the last 30 days, the largest falls first.",
-            format_number(crate::analysis::FALLING_P_ALIVE * 100.0, 0)
+            format_number(FALLING_P_ALIVE * 100.0, 0)
         ));
         ui.label(RichText::new(format!("{} customers", group_thousands(rows.len()))).weak());
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             for (button, excel) in [("Excel", true), ("CSV", false)] {
                 if ui.add_enabled(!rows.is_empty(), egui::Button::new(format!("Export {button}"))).clicked() {
-                    match frames::watch_list_frame(&rows) {
-                        Ok(list) => app.export_customer_list_dialog("slipping_away", &list, excel),
-                        Err(e) => app.error = Some(format!("could not build the list: {e}")),
-                    }
+                    commands.push(customer_export("slipping_away", frames::watch_list_frame(&rows), excel));
                 }
             }
         });
@@ -617,125 +646,166 @@ fn watch_list_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
     }
 }
 
-fn customers_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results, fit: &Arc<ModelFit>) {
-    let kept = results.clv.kept.len();
-    ui.horizontal(|ui| {
-        ui.heading("Every customer");
-        let label = ui.label("Search");
-        ui.add(
-            egui::TextEdit::singleline(&mut app.clv_inputs.search)
-                .hint_text("customer id")
-                .desired_width(160.0),
-        )
-        .labelled_by(label.id);
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            for (button, excel) in [("Excel", true), ("CSV", false)] {
-                if ui
-                    .button(format!("Export {button}"))
-                    .on_hover_text("The customers shown, in this order")
-                    .clicked()
-                {
-                    let order = table_order(app, results, fit);
-                    let rows: Vec<&ClvRow> =
-                        order.iter().filter_map(|i| fit.rows.get(*i)).collect();
-                    match frames::customers_frame(&rows) {
-                        Ok(list) => app.export_customer_list_dialog("clv", &list, excel),
-                        Err(e) => app.error = Some(format!("could not build the list: {e}")),
-                    }
-                }
-            }
-        });
-    });
-    let order = table_order(app, results, fit);
-    ui.label(
-        RichText::new(format!(
-            "{} of {} customers",
-            group_thousands(order.len()),
-            group_thousands(kept)
-        ))
-        .weak(),
-    );
-    let sort = app.persisted.view.clv_sort;
-    let mut clicked = None;
-    TableBuilder::new(ui)
-        .id_salt("clv_customers")
-        .striped(true)
-        .max_scroll_height(360.0)
-        .columns(
-            TableColumn::initial(120.0).at_least(60.0).clip(true),
-            ClvColumn::ALL.len(),
-        )
-        .header(22.0, |mut header| {
-            for column in ClvColumn::ALL {
-                header.col(|ui| {
-                    let arrow = if sort.column == column {
-                        if sort.descending { " ▼" } else { " ▲" }
-                    } else {
-                        ""
-                    };
-                    if ui
-                        .button(RichText::new(format!("{}{arrow}", column.title())).strong())
-                        .on_hover_text(format!("{} (click to sort)", column.hint()))
-                        .clicked()
-                    {
-                        clicked = Some(column);
-                    }
-                });
-            }
-        })
-        .body(|body| {
-            body.rows(20.0, order.len(), |mut row| {
-                let Some(r) = order.get(row.index()).and_then(|i| fit.rows.get(*i)) else {
-                    return;
-                };
-                for column in ClvColumn::ALL {
-                    row.col(|ui| {
-                        ui.label(column.text(r));
-                    });
-                }
-            });
-        });
-    if let Some(column) = clicked {
-        let sort = &mut app.persisted.view.clv_sort;
-        if sort.column == column {
-            sort.descending = !sort.descending;
-        } else {
-            *sort = ClvSort {
-                column,
-                descending: column != ClvColumn::Customer,
-            };
-        }
+/// Export a customer list that may have failed to build.
+fn customer_export(
+    name: &str,
+    frame: polars::prelude::PolarsResult<polars::prelude::DataFrame>,
+    excel: bool,
+) -> Command {
+    match frame {
+        Ok(frame) => Command::ExportCustomers {
+            name: name.to_string(),
+            frame,
+            excel,
+        },
+        Err(e) => Command::ShowError(format!("could not build the list: {e}")),
     }
 }
 
-/// The rows to show, sorted and searched, from the cache when it matches.
-fn table_order(app: &mut KohorteApp, results: &Results, fit: &Arc<ModelFit>) -> Arc<[usize]> {
-    let sort = app.persisted.view.clv_sort;
-    let search = app.clv_inputs.search.trim().to_lowercase();
-    if let Some(cache) = &app.clv_table_order
-        && Arc::ptr_eq(&cache.fit, fit)
-        && cache.kept == results.clv.kept.len()
-        && cache.sort == sort
-        && cache.search == search
-    {
-        return cache.rows.clone().into();
+impl ClvTab {
+    fn customers_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        results: &ClvResults,
+        fit: &ModelFit,
+        prefs: &mut ClvPrefs,
+        commands: &mut Vec<Command>,
+    ) {
+        let kept = results.kept.rows.len();
+        ui.horizontal(|ui| {
+            ui.heading("Every customer");
+            let label = ui.label("Search");
+            ui.add(
+                egui::TextEdit::singleline(&mut self.search)
+                    .hint_text("customer id")
+                    .desired_width(160.0),
+            )
+            .labelled_by(label.id);
+        });
+        let order = self.table_order(
+            &results.kept.rows,
+            results.kept.stamp,
+            &fit.rows,
+            prefs.sort,
+        );
+        ui.horizontal(|ui| {
+            ui.label(
+                RichText::new(format!(
+                    "{} of {} customers",
+                    group_thousands(order.len()),
+                    group_thousands(kept)
+                ))
+                .weak(),
+            );
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                for (button, excel) in [("Excel", true), ("CSV", false)] {
+                    if ui
+                        .button(format!("Export {button}"))
+                        .on_hover_text("The customers shown, in this order")
+                        .clicked()
+                    {
+                        let rows: Vec<&ClvRow> =
+                            order.iter().filter_map(|i| fit.rows.get(*i)).collect();
+                        commands.push(customer_export(
+                            "clv",
+                            frames::customers_frame(&rows),
+                            excel,
+                        ));
+                    }
+                }
+            });
+        });
+        let sort = prefs.sort;
+        let mut clicked = None;
+        TableBuilder::new(ui)
+            .id_salt("clv_customers")
+            .striped(true)
+            .max_scroll_height(360.0)
+            .columns(
+                TableColumn::initial(120.0).at_least(60.0).clip(true),
+                ClvColumn::ALL.len(),
+            )
+            .header(22.0, |mut header| {
+                for column in ClvColumn::ALL {
+                    header.col(|ui| {
+                        let arrow = if sort.column == column {
+                            if sort.descending { " ▼" } else { " ▲" }
+                        } else {
+                            ""
+                        };
+                        if ui
+                            .button(RichText::new(format!("{}{arrow}", column.title())).strong())
+                            .on_hover_text(format!("{} (click to sort)", column.hint()))
+                            .clicked()
+                        {
+                            clicked = Some(column);
+                        }
+                    });
+                }
+            })
+            .body(|body| {
+                body.rows(20.0, order.len(), |mut row| {
+                    let Some(r) = order.get(row.index()).and_then(|i| fit.rows.get(*i)) else {
+                        return;
+                    };
+                    for column in ClvColumn::ALL {
+                        row.col(|ui| {
+                            ui.label(column.text(r));
+                        });
+                    }
+                });
+            });
+        if let Some(column) = clicked {
+            let sort = &mut prefs.sort;
+            if sort.column == column {
+                sort.descending = !sort.descending;
+            } else {
+                *sort = ClvSort {
+                    column,
+                    descending: column != ClvColumn::Customer,
+                };
+            }
+        }
     }
-    let mut rows: Vec<usize> = results
-        .clv
-        .kept
+
+    /// The rows to show, sorted and searched, from the cache when it was
+    /// made for the same customers (`stamp`), sort and search.
+    fn table_order(
+        &mut self,
+        kept: &[usize],
+        stamp: u64,
+        rows: &[ClvRow],
+        sort: ClvSort,
+    ) -> Arc<[usize]> {
+        let key = (stamp, sort, self.search.trim().to_lowercase());
+        if let Some(cache) = &self.table_order
+            && cache.key == key
+        {
+            return cache.rows.clone();
+        }
+        let order: Arc<[usize]> = sorted_rows(kept, rows, sort, &key.2).into();
+        self.table_order = Some(TableOrder {
+            key,
+            rows: order.clone(),
+        });
+        order
+    }
+}
+
+/// The kept rows whose id contains `search` (lower case), sorted.
+fn sorted_rows(kept: &[usize], rows: &[ClvRow], sort: ClvSort, search: &str) -> Vec<usize> {
+    let mut order: Vec<usize> = kept
         .iter()
         .copied()
         .filter(|i| {
             search.is_empty()
-                || fit
-                    .rows
+                || rows
                     .get(*i)
-                    .is_some_and(|r| r.customer_id.to_lowercase().contains(&search))
+                    .is_some_and(|r| r.customer_id.to_lowercase().contains(search))
         })
         .collect();
-    let key = |i: &usize| fit.rows.get(*i);
-    rows.sort_by(|a, b| {
-        let (Some(a), Some(b)) = (key(a), key(b)) else {
+    order.sort_by(|a, b| {
+        let (Some(a), Some(b)) = (rows.get(*a), rows.get(*b)) else {
             return std::cmp::Ordering::Equal;
         };
         let order = if sort.column == ClvColumn::Customer {
@@ -749,12 +819,41 @@ fn table_order(app: &mut KohorteApp, results: &Results, fit: &Arc<ModelFit>) -> 
             order
         }
     });
-    app.clv_table_order = Some(TableOrder {
-        fit: fit.clone(),
-        kept: results.clv.kept.len(),
-        sort,
-        search,
-        rows: rows.clone(),
-    });
-    rows.into()
+    order
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: &str, clv: f64) -> ClvRow {
+        ClvRow {
+            customer_id: id.into(),
+            customer: 0,
+            frequency: 1,
+            recency_weeks: 1.0,
+            t_weeks: 2.0,
+            monetary_value: Some(10.0),
+            p_alive: 0.5,
+            expected_purchases: 1.0,
+            expected_avg_spend: Some(10.0),
+            clv: Some(clv),
+            p_alive_30_days_earlier: None,
+        }
+    }
+
+    /// Two filters keeping as many customers each: the second's customers
+    /// are shown, not the first's (the order was once cached on the count).
+    #[test]
+    fn the_table_follows_the_customers_kept_not_their_number() {
+        let rows = vec![row("a", 1.0), row("b", 2.0), row("c", 3.0), row("d", 4.0)];
+        let mut tab = ClvTab::default();
+        let sort = ClvSort::default();
+        let first = tab.table_order(&[0, 1], 7, &rows, sort);
+        assert_eq!(&*first, &[1, 0]);
+        let second = tab.table_order(&[2, 3], 8, &rows, sort);
+        assert_eq!(&*second, &[3, 2]);
+        tab.search = "C".into();
+        assert_eq!(&*tab.table_order(&[2, 3], 8, &rows, sort), &[2]);
+    }
 }

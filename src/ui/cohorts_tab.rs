@@ -4,131 +4,167 @@
 use std::sync::Arc;
 
 use eframe::egui::{self, RichText};
+use serde::{Deserialize, Serialize};
 
-use super::app::KohorteApp;
 use super::chart_view::{Export, chart_header_ui, chart_ui};
+use super::context::{Command, TabContext};
 use super::heatmap_view::heatmap_ui;
-use crate::analysis::Results;
+use super::widgets::maybe_stale_ui;
+use crate::analysis::Part;
 use crate::analysis::cohort_charts::{CellValue, RETENTION_DEFINITION, heatmap_spec};
 use crate::analysis::cohorts::{CohortTable, table_frame};
 use crate::analysis::period::Granularity;
+use crate::analysis::results::CohortResults;
 use crate::chart::ChartSpec;
 use crate::format::group_thousands;
 
-/// The heatmap spec last built, and what it was built from.
-pub struct HeatmapCache {
-    key: (usize, Option<String>, CellValue),
+/// How the tab shows the tables; saved with the app.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CohortPrefs {
+    pub cell_value: CellValue,
+    /// The breakdown group whose cohort table is shown; `None` is everyone.
+    pub group: Option<String>,
+    pub log_scale: bool,
+}
+
+/// The heatmap spec last built, and what it was built from: the tables'
+/// stamp, the group and the value shown.
+struct HeatmapCache {
+    key: (u64, Option<String>, CellValue),
     spec: Arc<ChartSpec>,
 }
 
-pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
-    let Some(results) = app.results.clone() else {
-        match app.first_table.clone() {
-            Some((table, ms)) => first_table_ui(app, ui, &table, ms),
-            None => {
-                ui.spinner();
+#[derive(Default)]
+pub struct CohortsTab {
+    heatmap: Option<HeatmapCache>,
+}
+
+impl CohortsTab {
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        ctx: &TabContext<'_>,
+        prefs: &mut CohortPrefs,
+        commands: &mut Vec<Command>,
+    ) {
+        let Some(cohorts) = ctx.results.cohorts.clone() else {
+            match ctx.first_table {
+                Some((table, ms)) => first_table_ui(ui, table, ms, prefs.cell_value),
+                None => {
+                    ui.spinner();
+                }
             }
+            return;
+        };
+        controls_ui(ui, ctx, &cohorts, prefs, commands);
+        maybe_stale_ui(ui, ctx.is_fresh(Part::Cohorts), |ui| {
+            self.tables_ui(ui, &cohorts, prefs, commands)
+        });
+    }
+
+    fn tables_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        cohorts: &CohortResults,
+        prefs: &CohortPrefs,
+        commands: &mut Vec<Command>,
+    ) {
+        let group = prefs
+            .group
+            .clone()
+            .filter(|g| cohorts.groups.iter().any(|(name, _)| name == g));
+        let table: &CohortTable = match &group {
+            Some(g) => cohorts
+                .groups
+                .iter()
+                .find(|(n, _)| n == g)
+                .map_or(&cohorts.overall, |(_, t)| t),
+            None => &cohorts.overall,
+        };
+        if table.rows.is_empty() {
+            ui.add_space(30.0);
+            ui.label("No customers with a purchase before the as-of date: widen the date range or clear filters.");
+            return;
         }
-        return;
-    };
-    controls_ui(app, ui, &results);
-    let cohorts = &results.cohorts;
-    let group = app
-        .persisted
-        .view
-        .cohort_group
-        .clone()
-        .filter(|g| cohorts.groups.iter().any(|(name, _)| name == g));
-    let table: &CohortTable = match &group {
-        Some(g) => cohorts
-            .groups
-            .iter()
-            .find(|(n, _)| n == g)
-            .map_or(&cohorts.overall, |(_, t)| t),
-        None => &cohorts.overall,
-    };
-    if table.rows.is_empty() {
-        ui.add_space(30.0);
-        ui.label("No customers with a purchase before the as-of date: widen the date range or clear filters.");
-        return;
-    }
-    ui.label(
-        RichText::new(format!(
-            "{} cohorts · {} customers · as of {}",
-            group_thousands(table.rows.len()),
-            group_thousands(table.customers() as usize),
-            table.as_of
-        ))
-        .strong(),
-    )
-    .on_hover_text(RETENTION_DEFINITION);
-    let value = app.persisted.view.cell_value;
-    let spec = heatmap(app, &results, table, group.clone(), value);
-    let export = chart_header_ui(ui, &spec, Some("The whole cohort table as cohorts.csv"));
-    if let Some(heatmap) = &spec.heatmap {
-        heatmap_ui(ui, heatmap, (ui.available_height() * 0.5).max(200.0));
-    }
-    ui.label(RichText::new(&spec.caption).small().weak());
-    match export {
-        Some(Export::Csv) => {
-            let scope = group
-                .as_deref()
-                .zip(cohorts.breakdown.as_deref())
-                .map(|(g, b)| (b, g));
-            match table_frame(table, scope) {
-                Ok(frame) => app.export_table_dialog("cohorts", &frame),
-                Err(e) => app.error = Some(format!("could not build the table: {e}")),
+        // The label describes the table drawn below it, not the settings,
+        // so that a table still being replaced is never mislabelled.
+        ui.label(RichText::new(summary(table, group.as_deref())).strong())
+            .on_hover_text(RETENTION_DEFINITION);
+        let value = prefs.cell_value;
+        let spec = self.heatmap(cohorts, table, group.clone(), value);
+        let export = chart_header_ui(ui, &spec, Some("The whole cohort table as cohorts.csv"));
+        if let Some(heatmap) = &spec.heatmap {
+            heatmap_ui(ui, heatmap, (ui.available_height() * 0.5).max(200.0));
+        }
+        ui.label(RichText::new(&spec.caption).small().weak());
+        match export {
+            Some(Export::Csv) => {
+                let scope = group
+                    .as_deref()
+                    .zip(cohorts.breakdown.as_deref())
+                    .map(|(g, b)| (b, g));
+                commands.push(Command::export_table("cohorts", table_frame(table, scope)));
             }
+            Some(Export::Image(format)) => commands.push(Command::export_chart(&spec, format)),
+            None => {}
         }
-        Some(Export::Image(format)) => app.export_chart_dialog(&spec, format),
-        None => {}
+        ui.add_space(8.0);
+        let mut curves = cohorts.curves.clone();
+        curves.y.log = prefs.log_scale;
+        if let Some(format) = chart_ui(ui, &curves, (ui.available_height() - 40.0).max(220.0)) {
+            commands.push(Command::export_chart(&curves, format));
+        }
     }
-    ui.add_space(8.0);
-    let mut curves = cohorts.curves.clone();
-    curves.y.log = app.persisted.view.log_scale;
-    if let Some(format) = chart_ui(ui, &curves, (ui.available_height() - 40.0).max(220.0)) {
-        app.export_chart_dialog(&curves, format);
+
+    fn heatmap(
+        &mut self,
+        cohorts: &CohortResults,
+        table: &CohortTable,
+        group: Option<String>,
+        value: CellValue,
+    ) -> Arc<ChartSpec> {
+        let key = (cohorts.stamp, group.clone(), value);
+        if let Some(cache) = &self.heatmap
+            && cache.key == key
+        {
+            return cache.spec.clone();
+        }
+        let scope = group.map(|g| format!(" ({g})")).unwrap_or_default();
+        let spec = Arc::new(heatmap_spec(table, value, &scope, &cohorts.window));
+        self.heatmap = Some(HeatmapCache {
+            key,
+            spec: spec.clone(),
+        });
+        spec
     }
 }
 
-fn heatmap(
-    app: &mut KohorteApp,
-    results: &Arc<Results>,
-    table: &CohortTable,
-    group: Option<String>,
-    value: CellValue,
-) -> Arc<ChartSpec> {
-    let key = (Arc::as_ptr(results) as usize, group.clone(), value);
-    if let Some(cache) = &app.heatmap_cache
-        && cache.key == key
-    {
-        return cache.spec.clone();
+/// "27 cohorts · 14,000 customers · as of 2026-01-01 · by month", from the
+/// table itself.
+fn summary(table: &CohortTable, group: Option<&str>) -> String {
+    let mut text = format!(
+        "{} cohorts · {} customers · as of {} · by {}",
+        group_thousands(table.rows.len()),
+        group_thousands(table.customers() as usize),
+        table.as_of,
+        table.granularity.label().to_lowercase()
+    );
+    if let Some(group) = group {
+        text.push_str(&format!(" · {group}"));
     }
-    let scope = group.map(|g| format!(" ({g})")).unwrap_or_default();
-    let spec = Arc::new(heatmap_spec(
-        table,
-        value,
-        &scope,
-        &app.persisted.settings.filters.describe(),
-    ));
-    app.heatmap_cache = Some(HeatmapCache {
-        key,
-        spec: spec.clone(),
-    });
-    spec
+    text
 }
 
 /// The table read straight from a file being opened, while the rest of
 /// the analysis is computed: the heatmap only, for all customers.
-fn first_table_ui(app: &KohorteApp, ui: &mut egui::Ui, table: &CohortTable, ms: u128) {
+fn first_table_ui(ui: &mut egui::Ui, table: &CohortTable, ms: u128, value: CellValue) {
     ui.horizontal(|ui| {
         ui.spinner();
         ui.label(
             RichText::new(format!(
-                "{} cohorts · {} customers · as of {} · read in {:.1} s",
-                group_thousands(table.rows.len()),
-                group_thousands(table.customers() as usize),
-                table.as_of,
+                "{} · read in {:.1} s",
+                summary(table, None),
                 ms as f64 / 1000.0
             ))
             .strong(),
@@ -142,34 +178,30 @@ fn first_table_ui(app: &KohorteApp, ui: &mut egui::Ui, table: &CohortTable, ms: 
         return;
     }
     // The first table is only read without filters: all orders.
-    let window = app.persisted.settings.filters.describe();
-    let spec = heatmap_spec(table, app.persisted.view.cell_value, "", &window);
+    let spec = heatmap_spec(
+        table,
+        value,
+        "",
+        &crate::analysis::Filters::default().describe(),
+    );
     if let Some(heatmap) = &spec.heatmap {
         heatmap_ui(ui, heatmap, (ui.available_height() * 0.8).max(200.0));
     }
     ui.label(RichText::new(&spec.caption).small().weak());
 }
 
-fn controls_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
+fn controls_ui(
+    ui: &mut egui::Ui,
+    ctx: &TabContext<'_>,
+    cohorts: &CohortResults,
+    prefs: &mut CohortPrefs,
+    commands: &mut Vec<Command>,
+) {
     let mut changed = false;
-    let mut attributes: Vec<String> = crate::analysis::SEGMENT_COLUMNS
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
-    if results.loyalty.is_some() {
-        attributes.push(crate::analysis::LOYALTY_TIER.to_string());
-    }
-    if results.nps_groups.is_some() {
-        attributes.push(crate::analysis::NPS_GROUP.to_string());
-    }
-    attributes.extend(
-        app.dataset
-            .as_ref()
-            .map(|d| d.attributes.clone())
-            .unwrap_or_default(),
-    );
+    let mut all = ctx.settings.clone();
+    let columns = ctx.groupable_columns();
     ui.horizontal_wrapped(|ui| {
-        let settings = &mut app.persisted.settings.cohorts;
+        let settings = &mut all.cohorts;
         ui.label("Cohorts by");
         for g in Granularity::ALL {
             if ui.selectable_label(settings.granularity == g, g.label()).clicked() && settings.granularity != g {
@@ -179,12 +211,11 @@ fn controls_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
         }
         ui.separator();
         let label = ui.label("Show");
-        let view = &mut app.persisted.view;
         egui::ComboBox::from_id_salt("cell_value")
-            .selected_text(view.cell_value.label())
+            .selected_text(prefs.cell_value.label())
             .show_ui(ui, |ui| {
                 for v in CellValue::ALL {
-                    ui.selectable_value(&mut view.cell_value, v, v.label()).on_hover_text(v.definition());
+                    ui.selectable_value(&mut prefs.cell_value, v, v.label()).on_hover_text(v.definition());
                 }
             })
             .response
@@ -199,7 +230,7 @@ fn controls_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
                     settings.breakdown = None;
                     changed = true;
                 }
-                for a in &attributes {
+                for a in &columns {
                     if ui.selectable_label(current.as_deref() == Some(a), a).clicked() && current.as_deref() != Some(a) {
                         settings.breakdown = Some(a.clone());
                         changed = true;
@@ -209,25 +240,25 @@ fn controls_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
             .response
             .labelled_by(label.id)
             .on_hover_text("Split the curves and the table by an attribute: each customer counts under their value on their first order.");
-        if !results.cohorts.groups.is_empty() {
+        if !cohorts.groups.is_empty() {
             let label = ui.label("Table for");
             egui::ComboBox::from_id_salt("cohort_group")
-                .selected_text(view.cohort_group.clone().unwrap_or_else(|| "all customers".into()))
+                .selected_text(prefs.group.clone().unwrap_or_else(|| "all customers".into()))
                 .show_ui(ui, |ui| {
-                    ui.selectable_value(&mut view.cohort_group, None, "all customers");
-                    for (name, _) in &results.cohorts.groups {
-                        ui.selectable_value(&mut view.cohort_group, Some(name.clone()), name);
+                    ui.selectable_value(&mut prefs.group, None, "all customers");
+                    for (name, _) in cohorts.groups.iter() {
+                        ui.selectable_value(&mut prefs.group, Some(name.clone()), name);
                     }
                 })
                 .response
                 .labelled_by(label.id);
         }
         ui.separator();
-        ui.checkbox(&mut view.log_scale, "Log scale")
+        ui.checkbox(&mut prefs.log_scale, "Log scale")
             .on_hover_text("Logarithmic y axis for the retention curves: shows the tail of small percentages.");
     });
     if changed {
-        app.persisted.view.cohort_group = None;
-        app.recompute();
+        prefs.group = None;
+        commands.push(Command::Apply(Box::new(all)));
     }
 }

@@ -3,22 +3,31 @@
 
 use eframe::egui::{self, RichText};
 use egui_extras::{Column as TableColumn, TableBuilder};
-use polars::prelude::{AnyValue, DataFrame};
+use polars::prelude::{AnyValue, DataFrame, IdxCa, IdxSize};
 
-use super::app::KohorteApp;
 use super::chart_view::chart_ui;
+use super::context::{Command, TabContext};
+use super::widgets::maybe_stale_ui;
+use crate::analysis::Part;
+use crate::analysis::results::ViewResults;
 use crate::format::{format_number, group_thousands};
 
 const ROW_HEIGHT: f32 = 20.0;
 
-pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
-    let (Some(dataset), Some(results)) = (app.dataset.clone(), app.results.clone()) else {
+pub fn ui(ui: &mut egui::Ui, ctx: &TabContext<'_>, commands: &mut Vec<Command>) {
+    let (Some(dataset), Some(view)) = (ctx.dataset, ctx.results.view.clone()) else {
         ui.spinner();
         ui.label("Computing…");
         return;
     };
-    let shown = results.orders.height();
-    let total = dataset.orders.height();
+    maybe_stale_ui(ui, ctx.is_fresh(Part::Data), |ui| {
+        view_ui(ui, &dataset.orders, &view, commands)
+    });
+}
+
+fn view_ui(ui: &mut egui::Ui, orders: &DataFrame, view: &ViewResults, commands: &mut Vec<Command>) {
+    let shown = view.rows.len();
+    let total = orders.height();
     ui.horizontal(|ui| {
         ui.label(
             RichText::new(format!(
@@ -28,24 +37,20 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
             ))
             .strong(),
         );
-        ui.label(RichText::new(format!("· {}", app.persisted.settings.filters.describe())).weak());
+        ui.label(RichText::new(format!("· {}", view.window)).weak());
     });
     ui.add_space(4.0);
 
-    let mut export = None;
-    let charts: Vec<_> = std::iter::once(&results.activity.orders_chart)
-        .chain(results.activity.revenue_chart.as_ref())
+    let charts: Vec<_> = std::iter::once(&view.activity.orders_chart)
+        .chain(view.activity.revenue_chart.as_ref())
         .collect();
     ui.columns(charts.len(), |columns| {
         for (column, spec) in columns.iter_mut().zip(&charts) {
             if let Some(format) = chart_ui(column, spec, 200.0) {
-                export = Some(((*spec).clone(), format));
+                commands.push(Command::export_chart(spec, format));
             }
         }
     });
-    if let Some((spec, format)) = export {
-        app.export_chart_dialog(&spec, format);
-    }
 
     ui.add_space(8.0);
     ui.horizontal(|ui| {
@@ -57,14 +62,19 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
                 .on_hover_text("Save the rows in view (after filters) as CSV")
                 .clicked()
             {
-                app.export_table_dialog("orders", &results.orders);
+                let rows = IdxCa::from_vec(
+                    "rows".into(),
+                    view.rows.iter().map(|r| *r as IdxSize).collect(),
+                );
+                commands.push(Command::export_table("orders", orders.take(&rows)));
             }
         });
     });
-    table_ui(ui, &results.orders);
+    table_ui(ui, orders, &view.rows);
 }
 
-fn table_ui(ui: &mut egui::Ui, frame: &DataFrame) {
+/// The rows `rows` of `frame`, drawn as they scroll into view.
+fn table_ui(ui: &mut egui::Ui, frame: &DataFrame, rows: &[u32]) {
     let names: Vec<String> = frame
         .get_column_names()
         .iter()
@@ -88,8 +98,10 @@ fn table_ui(ui: &mut egui::Ui, frame: &DataFrame) {
                 }
             })
             .body(|body| {
-                body.rows(ROW_HEIGHT, frame.height(), |mut row| {
-                    let index = row.index();
+                body.rows(ROW_HEIGHT, rows.len(), |mut row| {
+                    let Some(index) = rows.get(row.index()).map(|r| *r as usize) else {
+                        return;
+                    };
                     for column in frame.columns() {
                         let text = column.get(index).map(cell_text).unwrap_or_default();
                         row.col(|ui| {

@@ -4,14 +4,15 @@
 
 use eframe::egui::{self, RichText};
 
-use super::app::KohorteApp;
 use super::chart_view::chart_ui;
+use super::context::{Command, TabContext};
 use super::theme;
+use super::widgets::settled;
 use crate::format::{format_number, group_thousands};
 
-pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
-    let Some(side) = app.side.clone() else {
-        if app.side_busy() {
+pub fn ui(ui: &mut egui::Ui, ctx: &TabContext<'_>, commands: &mut Vec<Command>) {
+    let Some(side) = ctx.side else {
+        if ctx.side_busy {
             ui.spinner();
         } else {
             ui.label("No event log open. File → Open event log… reads app or web events (user, time, event name) with the same importer as orders.");
@@ -22,7 +23,7 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
         Some(Ok(events)) => events,
         Some(Err(error)) => {
             ui.label(RichText::new(&error.message).color(theme::WARNING_TEXT));
-            super::source_panel::side_columns_ui(app, ui, true, &error.columns);
+            super::source_panel::side_columns_ui(ui, ctx, true, &error.columns, commands);
             return;
         }
         None => {
@@ -51,16 +52,16 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
         )
         .on_hover_text("DAU: distinct users with an event on the day; WAU: in the 7 days ending on it; MAU: in the 30 days ending on it; stickiness = DAU ÷ MAU.");
         ui.label(RichText::new(format!("Read: {}", events.import)).weak());
-        super::source_panel::side_columns_ui(app, ui, true, &events.columns);
+        super::source_panel::side_columns_ui(ui, ctx, true, &events.columns, commands);
         for chart in [&events.activity_chart, &events.stickiness_chart] {
             if let Some(format) = chart_ui(ui, chart, 220.0) {
-                app.export_chart_dialog(chart, format);
+                commands.push(Command::export_chart(chart, format));
             }
             ui.add_space(8.0);
         }
         let mut changed = false;
+        let mut settings = ctx.side_settings.clone();
         ui.horizontal(|ui| {
-            let settings = &mut app.persisted.side;
             let label = ui.label("Coming back means");
             let current = settings.return_event.clone();
             egui::ComboBox::from_id_salt("return_event")
@@ -80,7 +81,7 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
         ui.columns(2, |columns| {
             for (column, chart) in columns.iter_mut().zip([&events.retention_curves, &events.lifecycle_chart]) {
                 if let Some(format) = chart_ui(column, chart, 220.0) {
-                    app.export_chart_dialog(chart, format);
+                    commands.push(Command::export_chart(chart, format));
                 }
             }
         });
@@ -96,7 +97,6 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
             .weak(),
         );
         egui::Grid::new("engagement_weights").show(ui, |ui| {
-            let settings = &mut app.persisted.side;
             for name in &events.event_names {
                 let label = ui.label(name);
                 let mut weight = settings.weights.get(name).copied().unwrap_or(1.0);
@@ -106,7 +106,7 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
                 if response.changed() {
                     settings.weights.insert(name.clone(), weight);
                 }
-                changed |= response.drag_stopped() || (response.changed() && !response.dragged());
+                changed |= settled(&response);
                 ui.end_row();
             }
             let label = ui.label("Score over the last (days, 0 = all)");
@@ -117,11 +117,11 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
             if response.changed() {
                 settings.score_window_days = (days > 0).then_some(days);
             }
-            changed |= response.drag_stopped() || (response.changed() && !response.dragged());
+            changed |= settled(&response);
             ui.end_row();
         });
         if let Some(format) = chart_ui(ui, &events.score_distribution, 200.0) {
-            app.export_chart_dialog(&events.score_distribution, format);
+            commands.push(Command::export_chart(&events.score_distribution, format));
         }
         ui.columns(2, |columns| {
             for (column, (title, rows)) in columns
@@ -142,7 +142,7 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
             }
         });
         if changed {
-            app.resubmit_side();
+            commands.push(Command::ApplySide(Box::new(settings)));
         }
     });
 }

@@ -4,67 +4,86 @@
 
 use eframe::egui::{self, Color32, RichText};
 
-use super::app::KohorteApp;
 use super::chart_view::chart_ui;
-use super::source_panel::{DateField, date_field_ui};
+use super::context::{Command, TabContext};
 use super::theme;
-use crate::analysis::Results;
+use super::widgets::{DateField, DateInputs, date_field_ui, maybe_stale_ui, settled};
 use crate::analysis::loyalty::{LoyaltyResults, Programme};
-use crate::analysis::loyalty_charts;
+use crate::analysis::results::LoyaltyPart;
+use crate::analysis::{Part, Settings, loyalty_charts};
 use crate::chart::Unit;
 use crate::format::{format_number, group_thousands};
 
 pub const REPLAY_RULES: &str = "Base points = rounding(amount × points per currency unit); a refund removes them. Qualifying points at a day: base points of the 12 months before it (or, by calendar year, the higher tier of this year's and last year's points). Tier: the highest whose minimum the qualifying points reach. An order earns base points × the multiplier of the tier held on its day. Points expire the set number of months after they were earned; refunds and expiry take from the oldest points first.";
 
-/// The programme editor's text and the last error, kept between frames.
-#[derive(Clone, Debug, Default)]
-pub struct ProgrammeEditor {
-    pub text: String,
-    pub error: Option<String>,
+/// The programme editor's text and last error, and the migration dates
+/// while the user types them.
+#[derive(Default)]
+pub struct LoyaltyTab {
+    editor_text: String,
+    editor_error: Option<String>,
+    migration_inputs: DateInputs,
 }
 
-pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
-    let Some(results) = app.results.clone() else {
-        ui.spinner();
-        return;
-    };
-    programme_bar_ui(app, ui);
-    let Some(loyalty) = &results.loyalty else {
-        ui.add_space(12.0);
-        ui.label("No loyalty programme yet. Open a programme file (TOML), or start from the example and edit it below: the programme is replayed over every order, so you see who would hold which tier, what the points cost and what is still owed.");
-        editor_ui(app, ui);
-        return;
-    };
-    egui::ScrollArea::vertical().show(ui, |ui| {
-        summary_ui(ui, loyalty);
-        ui.add_space(8.0);
-        let members = loyalty_charts::members_per_tier_spec(loyalty);
-        if let Some(format) = chart_ui(ui, &members, 240.0) {
-            app.export_chart_dialog(&members, format);
-        }
-        ui.add_space(8.0);
-        ui.columns(2, |columns| {
-            for (column, spec) in columns.iter_mut().zip([
-                loyalty_charts::points_spec(loyalty),
-                loyalty_charts::liability_spec(loyalty),
-            ]) {
-                if let Some(format) = chart_ui(column, &spec, 220.0) {
-                    app.export_chart_dialog(&spec, format);
+impl LoyaltyTab {
+    /// Shows `programme` in the editor, as the one now replayed.
+    pub fn show_programme(&mut self, programme: &Programme) {
+        self.editor_text = programme.to_toml();
+        self.editor_error = None;
+    }
+
+    /// Shows a programme text that could not be read, and why.
+    pub fn show_error(&mut self, text: String, error: String) {
+        self.editor_text = text;
+        self.editor_error = Some(error);
+    }
+
+    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &TabContext<'_>, commands: &mut Vec<Command>) {
+        let Some(results) = ctx.results.loyalty.clone() else {
+            ui.spinner();
+            return;
+        };
+        programme_bar_ui(ui, ctx.settings, commands);
+        let Some(loyalty) = results.current.clone() else {
+            ui.add_space(12.0);
+            ui.label("No loyalty programme yet. Open a programme file (TOML), or start from the example and edit it below: the programme is replayed over every order, so you see who would hold which tier, what the points cost and what is still owed.");
+            self.editor_ui(ui, ctx.settings, commands);
+            return;
+        };
+        let fresh = ctx.is_fresh(Part::Loyalty);
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            maybe_stale_ui(ui, fresh, |ui| {
+                summary_ui(ui, &loyalty);
+                ui.add_space(8.0);
+                let members = loyalty_charts::members_per_tier_spec(&loyalty);
+                if let Some(format) = chart_ui(ui, &members, 240.0) {
+                    commands.push(Command::export_chart(&members, format));
                 }
-            }
+                ui.add_space(8.0);
+                ui.columns(2, |columns| {
+                    for (column, spec) in columns.iter_mut().zip([
+                        loyalty_charts::points_spec(&loyalty),
+                        loyalty_charts::liability_spec(&loyalty),
+                    ]) {
+                        if let Some(format) = chart_ui(column, &spec, 220.0) {
+                            commands.push(Command::export_chart(&spec, format));
+                        }
+                    }
+                });
+            });
+            ui.add_space(8.0);
+            self.migration_ui(ui, ctx.settings, &loyalty, fresh, commands);
+            ui.add_space(8.0);
+            what_if_ui(ui, ctx, &results, commands);
+            ui.add_space(8.0);
+            self.editor_ui(ui, ctx.settings, commands);
         });
-        ui.add_space(8.0);
-        migration_ui(app, ui, loyalty);
-        ui.add_space(8.0);
-        what_if_ui(app, ui, &results);
-        ui.add_space(8.0);
-        editor_ui(app, ui);
-    });
+    }
 }
 
-fn programme_bar_ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
+fn programme_bar_ui(ui: &mut egui::Ui, settings: &Settings, commands: &mut Vec<Command>) {
     ui.horizontal_wrapped(|ui| {
-        match &app.persisted.settings.loyalty {
+        match &settings.loyalty {
             Some(programme) => {
                 ui.heading(&programme.name).on_hover_text(REPLAY_RULES);
             }
@@ -77,22 +96,22 @@ fn programme_bar_ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
             .on_hover_text("Read a programme file (TOML)")
             .clicked()
         {
-            app.open_programme_dialog();
+            commands.push(Command::OpenProgramme);
         }
-        if app.persisted.settings.loyalty.is_some() {
+        if settings.loyalty.is_some() {
             if ui
                 .button("Save programme…")
                 .on_hover_text("Write this programme to a TOML file")
                 .clicked()
             {
-                app.save_programme_dialog();
+                commands.push(Command::SaveProgramme);
             }
         } else if ui
             .button("Use the example programme")
             .on_hover_text("Member from 0, Silver from 500 and Gold from 1,500 points in 12 months")
             .clicked()
         {
-            app.set_programme(Programme::default());
+            commands.push(Command::SetProgramme(Programme::default()));
         }
     });
 }
@@ -186,43 +205,57 @@ fn summary_ui(ui: &mut egui::Ui, loyalty: &LoyaltyResults) {
 
 /// Tier at the first date (rows) against the second (columns); upgrades, above
 /// the diagonal, in green, downgrades in orange.
-fn migration_ui(app: &mut KohorteApp, ui: &mut egui::Ui, loyalty: &LoyaltyResults) {
-    let tiers = &loyalty.programme.tiers;
-    let (from, to) = loyalty.migration_window;
-    ui.heading("Tier migration").on_hover_text(
+impl LoyaltyTab {
+    fn migration_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        current: &Settings,
+        loyalty: &LoyaltyResults,
+        fresh: bool,
+        commands: &mut Vec<Command>,
+    ) {
+        let (from, to) = loyalty.migration_window;
+        ui.heading("Tier migration").on_hover_text(
         "Members at the second date, by the tier they held at the first (rows) and at the second (columns). Share of the row in brackets.",
     );
-    let mut changed = false;
-    ui.horizontal(|ui| {
-        let settings = &mut app.persisted.settings;
-        let inputs = &mut app.migration_inputs;
-        if inputs.from.is_empty() {
-            inputs.from = from.to_string();
-        }
-        if inputs.until.is_empty() {
-            inputs.until = to.to_string();
-        }
-        for (name, text, slot) in [
-            (
-                "From",
-                &mut inputs.from,
-                &mut settings.loyalty_migration_from,
-            ),
-            ("To", &mut inputs.until, &mut settings.loyalty_migration_to),
-        ] {
-            match date_field_ui(ui, name, text, slot, true) {
-                DateField::Changed => changed = true,
-                DateField::Invalid => {
-                    ui.label(RichText::new("YYYY-MM-DD").color(theme::WARNING_TEXT));
-                }
-                DateField::Unchanged => {}
+        let mut changed = false;
+        let mut settings = current.clone();
+        ui.horizontal(|ui| {
+            let inputs = &mut self.migration_inputs;
+            if inputs.from.is_empty() {
+                inputs.from = from.to_string();
             }
+            if inputs.until.is_empty() {
+                inputs.until = to.to_string();
+            }
+            for (name, text, slot) in [
+                (
+                    "From",
+                    &mut inputs.from,
+                    &mut settings.loyalty_migration_from,
+                ),
+                ("To", &mut inputs.until, &mut settings.loyalty_migration_to),
+            ] {
+                match date_field_ui(ui, name, text, slot, true) {
+                    DateField::Changed => changed = true,
+                    DateField::Invalid => {
+                        ui.label(RichText::new("YYYY-MM-DD").color(theme::WARNING_TEXT));
+                    }
+                    DateField::Unchanged => {}
+                }
+            }
+            ui.label(RichText::new(format!("{from} → {to}")).weak());
+        });
+        if changed {
+            commands.push(Command::Apply(Box::new(settings)));
         }
-        ui.label(RichText::new(format!("{from} → {to}")).weak());
-    });
-    if changed {
-        app.recompute();
+        maybe_stale_ui(ui, fresh, |ui| migration_grid_ui(ui, loyalty));
     }
+}
+
+fn migration_grid_ui(ui: &mut egui::Ui, loyalty: &LoyaltyResults) {
+    let tiers = &loyalty.programme.tiers;
+    let (from, to) = loyalty.migration_window;
     let from_rows: Vec<Option<usize>> = std::iter::once(None)
         .chain((0..tiers.len()).map(Some))
         .collect();
@@ -240,8 +273,8 @@ fn migration_ui(app: &mut KohorteApp, ui: &mut egui::Ui, loyalty: &LoyaltyResult
                         loyalty
                             .migration
                             .iter()
-                            .filter(|(f, t, _)| *f == from && *t == to)
-                            .map(|(_, _, n)| *n)
+                            .filter(|cell| cell.from == from && cell.to == to)
+                            .map(|cell| cell.members)
                             .sum()
                     })
                     .collect();
@@ -275,40 +308,42 @@ fn migration_ui(app: &mut KohorteApp, ui: &mut egui::Ui, loyalty: &LoyaltyResult
 }
 
 /// Sliders and fields for a changed copy of the programme, replayed on the
-/// worker on every change and compared with the current one.
-fn what_if_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
+/// worker on every settled change and compared with the current one.
+fn what_if_ui(
+    ui: &mut egui::Ui,
+    ctx: &TabContext<'_>,
+    results: &LoyaltyPart,
+    commands: &mut Vec<Command>,
+) {
     ui.heading("What if…").on_hover_text(
         "Change thresholds, earn rate, multipliers or expiry: the changed programme is replayed over every order beside the current one.",
     );
-    let Some(current) = app.persisted.settings.loyalty.clone() else {
+    let Some(current) = ctx.settings.loyalty.clone() else {
         return;
     };
-    let mut draft = app
-        .persisted
+    let mut draft = ctx
         .settings
         .loyalty_what_if
         .clone()
         .filter(|d| d.tiers.len() == current.tiers.len())
         .unwrap_or_else(|| current.clone());
     let mut changed = false;
-    let mut settled = |response: egui::Response| {
-        changed |= response.drag_stopped() || (response.changed() && !response.dragged());
-    };
+    let mut settle = |response: egui::Response| changed |= settled(&response);
     egui::Grid::new("loyalty_what_if_fields").show(ui, |ui| {
         let label = ui.label("Points per 1.00");
-        settled(
+        settle(
             ui.add(egui::Slider::new(&mut draft.points_per_currency, 0.0..=5.0).step_by(0.05))
                 .labelled_by(label.id),
         );
         ui.end_row();
         let label = ui.label("Expiry (months, 0 = never)");
-        settled(
+        settle(
             ui.add(egui::Slider::new(&mut draft.expiry_months, 0..=60))
                 .labelled_by(label.id),
         );
         ui.end_row();
         let label = ui.label("Point value");
-        settled(
+        settle(
             ui.add(egui::Slider::new(&mut draft.point_value, 0.0..=0.2).step_by(0.001))
                 .labelled_by(label.id),
         );
@@ -320,7 +355,7 @@ fn what_if_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
                     ui.label("from 0 points");
                 } else {
                     let label = ui.label("from");
-                    settled(
+                    settle(
                         ui.add(
                             egui::Slider::new(&mut tier.min_points, 1.0..=10_000.0)
                                 .logarithmic(true)
@@ -330,7 +365,7 @@ fn what_if_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
                     );
                 }
                 let label = ui.label(format!("{} multiplier", tier.name));
-                settled(
+                settle(
                     ui.add(egui::Slider::new(&mut tier.multiplier, 0.0..=5.0).step_by(0.05))
                         .labelled_by(label.id),
                 );
@@ -342,11 +377,12 @@ fn what_if_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
     if let Err(e) = &valid {
         ui.label(RichText::new(e.to_string()).color(theme::WARNING_TEXT));
     }
-    if changed && valid.is_ok() && app.persisted.settings.loyalty_what_if.as_ref() != Some(&draft) {
-        app.persisted.settings.loyalty_what_if = Some(draft.clone());
-        app.recompute();
+    if changed && valid.is_ok() && ctx.settings.loyalty_what_if.as_ref() != Some(&draft) {
+        let mut settings = ctx.settings.clone();
+        settings.loyalty_what_if = Some(draft.clone());
+        commands.push(Command::Apply(Box::new(settings)));
     }
-    let (Some(now), Some(then)) = (&results.loyalty, &results.loyalty_what_if) else {
+    let (Some(now), Some(then)) = (&results.current, &results.what_if) else {
         ui.label(RichText::new("Move a slider to replay a changed programme.").weak());
         return;
     };
@@ -356,17 +392,20 @@ fn what_if_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
             .on_hover_text("Make the what-if programme the programme")
             .clicked()
         {
-            app.set_programme(then.programme.clone());
+            commands.push(Command::SetProgramme(then.programme.clone()));
         }
         if ui.button("Discard").clicked() {
-            app.persisted.settings.loyalty_what_if = None;
-            app.recompute();
+            let mut settings = ctx.settings.clone();
+            settings.loyalty_what_if = None;
+            commands.push(Command::Apply(Box::new(settings)));
         }
-        if let Some(ms) = app.last_compute_ms {
+        if let Some(ms) = ctx.last_compute_ms {
             ui.label(RichText::new(format!("replayed in {ms} ms")).weak());
         }
     });
-    comparison_ui(ui, now, then);
+    maybe_stale_ui(ui, ctx.is_fresh(Part::Loyalty), |ui| {
+        comparison_ui(ui, now, then)
+    });
 }
 
 fn comparison_ui(ui: &mut egui::Ui, now: &LoyaltyResults, then: &LoyaltyResults) {
@@ -443,38 +482,34 @@ fn comparison_ui(ui: &mut egui::Ui, now: &LoyaltyResults, then: &LoyaltyResults)
         });
 }
 
-fn editor_ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
-    egui::CollapsingHeader::new("Edit the programme (TOML)")
-        .default_open(app.persisted.settings.loyalty.is_none())
-        .show(ui, |ui| {
-            ui.label(RichText::new("Thresholds, earn rate, multipliers and expiry; Apply replays every order with the changed rules.").weak());
-            if app.programme_editor.text.is_empty() {
-                app.programme_editor.text = app
-                    .persisted
-                    .settings
-                    .loyalty
-                    .clone()
-                    .unwrap_or_default()
-                    .to_toml();
-            }
-            let label = ui.label("Programme");
-            ui.add(
-                egui::TextEdit::multiline(&mut app.programme_editor.text)
-                    .code_editor()
-                    .desired_rows(18)
-                    .desired_width(f32::INFINITY),
-            )
-            .labelled_by(label.id);
-            ui.horizontal(|ui| {
-                if ui.button("Apply").clicked() {
-                    match Programme::parse(&app.programme_editor.text) {
-                        Ok(programme) => app.set_programme(programme),
-                        Err(e) => app.programme_editor.error = Some(e.to_string()),
+impl LoyaltyTab {
+    fn editor_ui(&mut self, ui: &mut egui::Ui, settings: &Settings, commands: &mut Vec<Command>) {
+        egui::CollapsingHeader::new("Edit the programme (TOML)")
+            .default_open(settings.loyalty.is_none())
+            .show(ui, |ui| {
+                ui.label(RichText::new("Thresholds, earn rate, multipliers and expiry; Apply replays every order with the changed rules.").weak());
+                if self.editor_text.is_empty() {
+                    self.editor_text = settings.loyalty.clone().unwrap_or_default().to_toml();
+                }
+                let label = ui.label("Programme");
+                ui.add(
+                    egui::TextEdit::multiline(&mut self.editor_text)
+                        .code_editor()
+                        .desired_rows(18)
+                        .desired_width(f32::INFINITY),
+                )
+                .labelled_by(label.id);
+                ui.horizontal(|ui| {
+                    if ui.button("Apply").clicked() {
+                        match Programme::parse(&self.editor_text) {
+                            Ok(programme) => commands.push(Command::SetProgramme(programme)),
+                            Err(e) => self.editor_error = Some(e.to_string()),
+                        }
                     }
-                }
-                if let Some(error) = &app.programme_editor.error {
-                    ui.label(RichText::new(error).color(theme::WARNING_TEXT));
-                }
+                    if let Some(error) = &self.editor_error {
+                        ui.label(RichText::new(error).color(theme::WARNING_TEXT));
+                    }
+                });
             });
-        });
+    }
 }

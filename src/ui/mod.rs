@@ -5,7 +5,9 @@ pub mod app;
 mod chart_view;
 mod clv_tab;
 mod cohorts_tab;
+pub mod context;
 mod data_tab;
+mod dialogs;
 mod engagement_tab;
 mod heatmap_view;
 mod loyalty_tab;
@@ -14,7 +16,8 @@ mod segments_tab;
 mod source_panel;
 mod survey_tab;
 mod theme;
-pub mod worker;
+mod widgets;
+mod worker;
 
 pub use app::{KohorteApp, Startup};
 

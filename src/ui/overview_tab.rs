@@ -5,21 +5,105 @@
 use eframe::egui::{self, Color32, RichText};
 use egui_plot::{Line, Plot, PlotPoints};
 
-use super::app::KohorteApp;
-use super::source_panel::{DateField, date_field_ui};
+use super::context::{Command, TabContext};
 use super::theme;
-use crate::analysis::kpis::{Kpi, Overview, PeriodKind, overview_frame, period_name};
+use super::widgets::{DateField, DateInputs, date_field_ui, maybe_stale_ui};
+use crate::analysis::Part;
+use crate::analysis::kpis::{Kpi, KpiSettings, Overview, PeriodKind, overview_frame, period_name};
+use crate::analysis::results::OverviewResults;
 use crate::chart::Unit;
 use crate::format::{format_number, group_thousands};
 
 const CARD_WIDTH: f32 = 240.0;
 
-pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
-    let Some(results) = app.results.clone() else {
-        ui.spinner();
-        return;
-    };
-    controls_ui(app, ui, results.overview.as_ref());
+/// The text of the custom period's fields while the user types.
+#[derive(Default)]
+pub struct OverviewTab {
+    kpi_inputs: DateInputs,
+}
+
+impl OverviewTab {
+    pub fn new(settings: &KpiSettings) -> OverviewTab {
+        OverviewTab {
+            kpi_inputs: DateInputs::of(settings.custom_from, settings.custom_until),
+        }
+    }
+
+    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &TabContext<'_>, commands: &mut Vec<Command>) {
+        let Some(results) = ctx.results.overview.clone() else {
+            ui.spinner();
+            return;
+        };
+        let overview = results.overview.as_ref();
+        self.controls_ui(ui, ctx, overview, commands);
+        maybe_stale_ui(ui, ctx.is_fresh(Part::Overview), |ui| {
+            kpis_ui(ui, &results, commands)
+        });
+    }
+
+    fn controls_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        ctx: &TabContext<'_>,
+        overview: Option<&Overview>,
+        commands: &mut Vec<Command>,
+    ) {
+        let mut changed = false;
+        let mut all = ctx.settings.clone();
+        let settings = &mut all.kpis;
+        ui.horizontal_wrapped(|ui| {
+            ui.label("Period");
+            for kind in PeriodKind::ALL {
+                if ui.selectable_label(settings.period == kind, kind.label()).clicked() && settings.period != kind {
+                    settings.period = kind;
+                    settings.period_start = None;
+                    changed = true;
+                }
+            }
+            ui.separator();
+            if settings.period == PeriodKind::Custom {
+                for (name, text, slot) in [
+                    ("From", &mut self.kpi_inputs.from, &mut settings.custom_from),
+                    ("Until", &mut self.kpi_inputs.until, &mut settings.custom_until),
+                ] {
+                    if let DateField::Changed = date_field_ui(ui, name, text, slot, false) {
+                        changed = true;
+                    }
+                }
+                if settings.custom_from.is_none() || settings.custom_until.is_none() {
+                    ui.label(RichText::new("Enter both days as YYYY-MM-DD").color(theme::WARNING_TEXT));
+                }
+            } else if let Some(overview) = overview.filter(|o| !o.choices.is_empty()) {
+                let current = overview.current.window.start;
+                let label = ui.label("Which");
+                egui::ComboBox::from_id_salt("kpi_period")
+                    .selected_text(period_name(overview.period, overview.current.window))
+                    .show_ui(ui, |ui| {
+                        for (start, name) in &overview.choices {
+                            if ui.selectable_label(*start == current, name).clicked() && *start != current {
+                                settings.period_start = Some(*start);
+                                changed = true;
+                            }
+                        }
+                    })
+                    .response
+                    .labelled_by(label.id);
+            }
+            ui.separator();
+            let label = ui.label("Active window (months)");
+            let response = ui
+                .add(egui::DragValue::new(&mut settings.active_window_months).range(1..=36))
+                .labelled_by(label.id)
+                .on_hover_text("W: a customer belongs to the active base at a date when they ordered in the W months before it.");
+            changed |= response.changed();
+        });
+        if changed {
+            commands.push(Command::Apply(Box::new(all)));
+        }
+    }
+}
+
+fn kpis_ui(ui: &mut egui::Ui, results: &OverviewResults, commands: &mut Vec<Command>) {
     let Some(overview) = &results.overview else {
         ui.add_space(30.0);
         ui.label("No complete period before the as-of date yet: choose a shorter period or a custom range.");
@@ -52,10 +136,7 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
         .on_hover_text("These KPIs with their inputs and the simple CLV as CSV")
         .clicked()
     {
-        match overview_frame(overview) {
-            Ok(frame) => app.export_table_dialog("kpis", &frame),
-            Err(e) => app.error = Some(format!("could not build the table: {e}")),
-        }
+        commands.push(Command::export_table("kpis", overview_frame(overview)));
     }
     ui.add_space(6.0);
     egui::ScrollArea::vertical().show(ui, |ui| {
@@ -69,14 +150,15 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
             ui.add_space(6.0);
         }
         clv_ui(ui, overview);
-        if let Some((reason, months, chart)) = &results.mrr {
+        if let Some(mrr) = &results.mrr {
             ui.add_space(10.0);
             ui.heading("Subscriptions: MRR").on_hover_text(
                 "A customer's MRR in a month is what they paid in it. New: first payment ever; reactivated: paid, not the month before but earlier; expansion and contraction: change for those who paid both months; churned: paid the month before, not now. Revenue churn = (churned + contraction) ÷ last month's MRR.",
             );
-            if let Some(last) = months.last() {
+            if let Some(last) = mrr.months.last() {
                 ui.label(format!(
-                    "The orders look recurring: {reason}. {}: MRR {} from {} customers · new {} · expansion {} · contraction {} · churned {} · reactivated {} · revenue churn {}",
+                    "The orders look recurring: {}. {}: MRR {} from {} customers · new {} · expansion {} · contraction {} · churned {} · reactivated {} · revenue churn {}",
+                    mrr.reason,
                     last.month.format("%B %Y"),
                     format_number(last.mrr, 2),
                     group_thousands(last.customers as usize),
@@ -88,65 +170,11 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
                     last.revenue_churn.map_or("–".into(), |c| Unit::Percent.format(c)),
                 ));
             }
-            if let Some(format) = super::chart_view::chart_ui(ui, chart, 220.0) {
-                app.export_chart_dialog(chart, format);
+            if let Some(format) = super::chart_view::chart_ui(ui, &mrr.chart, 220.0) {
+                commands.push(Command::export_chart(&mrr.chart, format));
             }
         }
     });
-}
-
-fn controls_ui(app: &mut KohorteApp, ui: &mut egui::Ui, overview: Option<&Overview>) {
-    let mut changed = false;
-    let settings = &mut app.persisted.settings.kpis;
-    ui.horizontal_wrapped(|ui| {
-        ui.label("Period");
-        for kind in PeriodKind::ALL {
-            if ui.selectable_label(settings.period == kind, kind.label()).clicked() && settings.period != kind {
-                settings.period = kind;
-                settings.period_start = None;
-                changed = true;
-            }
-        }
-        ui.separator();
-        if settings.period == PeriodKind::Custom {
-            for (name, text, slot) in [
-                ("From", &mut app.kpi_inputs.from, &mut settings.custom_from),
-                ("Until", &mut app.kpi_inputs.until, &mut settings.custom_until),
-            ] {
-                if let DateField::Changed = date_field_ui(ui, name, text, slot, false) {
-                    changed = true;
-                }
-            }
-            if settings.custom_from.is_none() || settings.custom_until.is_none() {
-                ui.label(RichText::new("Enter both days as YYYY-MM-DD").color(theme::WARNING_TEXT));
-            }
-        } else if let Some(overview) = overview.filter(|o| !o.choices.is_empty()) {
-            let current = overview.current.window.start;
-            let label = ui.label("Which");
-            egui::ComboBox::from_id_salt("kpi_period")
-                .selected_text(period_name(overview.period, overview.current.window))
-                .show_ui(ui, |ui| {
-                    for (start, name) in &overview.choices {
-                        if ui.selectable_label(*start == current, name).clicked() && *start != current {
-                            settings.period_start = Some(*start);
-                            changed = true;
-                        }
-                    }
-                })
-                .response
-                .labelled_by(label.id);
-        }
-        ui.separator();
-        let label = ui.label("Active window (months)");
-        let response = ui
-            .add(egui::DragValue::new(&mut settings.active_window_months).range(1..=36))
-            .labelled_by(label.id)
-            .on_hover_text("W: a customer belongs to the active base at a date when they ordered in the W months before it.");
-        changed |= response.changed();
-    });
-    if changed {
-        app.recompute();
-    }
 }
 
 fn value_text(unit: Unit, value: Option<f64>) -> String {

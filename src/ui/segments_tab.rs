@@ -3,22 +3,25 @@
 //! side-by-side comparison of chosen segments.
 
 use eframe::egui::{self, RichText};
+use serde::{Deserialize, Serialize};
 
-use super::app::KohorteApp;
 use super::chart_view::{Export, chart_header_ui, chart_ui};
+use super::context::{Command, TabContext};
 use super::heatmap_view::heatmap_ui;
+use super::widgets::{Draft, maybe_stale_ui};
 use crate::analysis::period::Granularity;
+use crate::analysis::results::SegmentResults;
 use crate::analysis::segment_charts::{LIFECYCLE_DEFINITION, RFM_RULE};
 use crate::analysis::segments::{
     CustomerRow, SegmentGrid, SegmentSummary, StatusRule, customer_list, summary_frame,
 };
-use crate::analysis::{RFM_SEGMENT, Results, STATUS};
+use crate::analysis::{Part, RFM_SEGMENT, STATUS, Settings};
 use crate::chart::Unit;
 use crate::chart::spec::ChartSpec;
 use crate::format::{format_number, group_thousands};
 
 /// What the segment table groups customers by.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SegmentView {
     #[default]
     Rfm,
@@ -26,88 +29,139 @@ pub enum SegmentView {
     Attribute,
 }
 
-pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
-    let Some(results) = app.results.clone() else {
-        ui.spinner();
-        return;
-    };
-    let segments = &results.segments;
-    controls_ui(app, ui, &results);
-    if segments.customers.rows.is_empty() {
-        ui.label("No customers with a purchase before the as-of date in view: clear filters.");
-        return;
-    }
-    egui::ScrollArea::vertical().show(ui, |ui| {
-        ui.label(
-            RichText::new(format!(
-                "{} customers as of {} · typical time between orders G = {} days",
-                group_thousands(segments.customers.rows.len()),
-                segments.customers.as_of,
-                format_number(segments.customers.typical_gap_days, 0)
-            ))
-            .strong(),
-        )
-        .on_hover_text(format!(
-            "{RFM_RULE}\n\nStatus: {}",
-            app.persisted.settings.segments.status_rule.explanation()
-        ));
-        ui.columns(2, |columns| {
-            let grid = &segments.rfm_grid;
-            if let Some(Export::Image(format)) = chart_header_ui(&mut columns[0], grid, None) {
-                app.export_chart_dialog(grid, format);
-            }
-            if let Some(heatmap) = &grid.heatmap {
-                heatmap_ui(&mut columns[0], heatmap, 160.0);
-            }
-            columns[0].label(RichText::new(RFM_RULE).small().weak());
-            let sizes = match app.persisted.view.segment_view {
-                SegmentView::Attribute => segments
-                    .attribute_sizes
-                    .as_ref()
-                    .unwrap_or(&segments.rfm_sizes),
-                _ => &segments.rfm_sizes,
-            };
-            if let Some(format) = chart_ui(&mut columns[1], sizes, 200.0) {
-                app.export_chart_dialog(sizes, format);
-            }
-        });
-        ui.add_space(8.0);
-        table_ui(app, ui, &results);
-        ui.add_space(4.0);
-        grid_editor_ui(app, ui);
-        ui.add_space(8.0);
-        let lifecycle = &segments.lifecycle_chart;
-        if let Some(format) = chart_ui(ui, lifecycle, 240.0) {
-            app.export_chart_dialog(lifecycle, format);
-        }
-        ui.label(RichText::new(LIFECYCLE_DEFINITION).small().weak());
-        ui.add_space(8.0);
-        compare_ui(app, ui, &results);
-    });
+/// How the tab shows the segments; saved with the app.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SegmentPrefs {
+    pub view: SegmentView,
+    /// RFM segments ticked for the side-by-side comparison.
+    pub compared: Vec<String>,
 }
 
-fn controls_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
-    let attributes = app
+/// The grid's names while the user types them.
+#[derive(Default)]
+pub struct SegmentsTab {
+    grid: Draft<SegmentGrid>,
+}
+
+impl SegmentsTab {
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        ctx: &TabContext<'_>,
+        prefs: &mut SegmentPrefs,
+        commands: &mut Vec<Command>,
+    ) {
+        let Some(results) = ctx.results.segments.clone() else {
+            ui.spinner();
+            return;
+        };
+        controls_ui(ui, ctx, &results, prefs, commands);
+        if results.customers().rows.is_empty() {
+            ui.label("No customers with a purchase before the as-of date in view: clear filters.");
+            return;
+        }
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            maybe_stale_ui(ui, ctx.is_fresh(Part::Segments), |ui| {
+                segments_ui(ui, ctx, &results, prefs, commands)
+            });
+            ui.add_space(4.0);
+            self.grid_editor_ui(ui, ctx.settings, commands);
+            ui.add_space(8.0);
+            maybe_stale_ui(ui, ctx.is_fresh(Part::Segments), |ui| {
+                lifecycle_and_comparison_ui(ui, &results, prefs, commands)
+            });
+        });
+    }
+}
+
+fn segments_ui(
+    ui: &mut egui::Ui,
+    ctx: &TabContext<'_>,
+    results: &SegmentResults,
+    prefs: &SegmentPrefs,
+    commands: &mut Vec<Command>,
+) {
+    let customers = results.customers();
+    ui.label(
+        RichText::new(format!(
+            "{} customers as of {} · typical time between orders G = {} days",
+            group_thousands(customers.rows.len()),
+            customers.as_of,
+            format_number(customers.typical_gap_days, 0)
+        ))
+        .strong(),
+    )
+    .on_hover_text(format!(
+        "{RFM_RULE}\n\nStatus: {}",
+        ctx.settings.segments.status_rule.explanation()
+    ));
+    ui.columns(2, |columns| {
+        let grid = &results.tables.rfm_grid;
+        if let Some(Export::Image(format)) = chart_header_ui(&mut columns[0], grid, None) {
+            commands.push(Command::export_chart(grid, format));
+        }
+        if let Some(heatmap) = &grid.heatmap {
+            heatmap_ui(&mut columns[0], heatmap, 160.0);
+        }
+        columns[0].label(RichText::new(RFM_RULE).small().weak());
+        let sizes = match prefs.view {
+            SegmentView::Attribute => results
+                .attribute_table
+                .as_ref()
+                .map_or(&results.tables.rfm_sizes, |a| &a.chart),
+            _ => &results.tables.rfm_sizes,
+        };
+        if let Some(format) = chart_ui(&mut columns[1], sizes, 200.0) {
+            commands.push(Command::export_chart(sizes, format));
+        }
+    });
+    ui.add_space(8.0);
+    table_ui(ui, results, prefs, commands);
+}
+
+fn lifecycle_and_comparison_ui(
+    ui: &mut egui::Ui,
+    results: &SegmentResults,
+    prefs: &mut SegmentPrefs,
+    commands: &mut Vec<Command>,
+) {
+    let lifecycle = &results.lifecycle.chart;
+    if let Some(format) = chart_ui(ui, lifecycle, 240.0) {
+        commands.push(Command::export_chart(lifecycle, format));
+    }
+    ui.label(RichText::new(LIFECYCLE_DEFINITION).small().weak());
+    ui.add_space(8.0);
+    compare_ui(ui, results, prefs, commands);
+}
+
+fn controls_ui(
+    ui: &mut egui::Ui,
+    ctx: &TabContext<'_>,
+    results: &SegmentResults,
+    prefs: &mut SegmentPrefs,
+    commands: &mut Vec<Command>,
+) {
+    let attributes = ctx
         .dataset
-        .as_ref()
         .map(|d| d.attributes.clone())
         .unwrap_or_default();
     let mut changed = false;
+    let mut all: Settings = ctx.settings.clone();
     ui.horizontal_wrapped(|ui| {
-        let view = &mut app.persisted.view;
         ui.label("Segments by");
-        ui.selectable_value(&mut view.segment_view, SegmentView::Rfm, "RFM segment");
-        let status_rule = app.persisted.settings.segments.status_rule;
-        ui.selectable_value(&mut view.segment_view, SegmentView::Status, "Status")
+        ui.selectable_value(&mut prefs.view, SegmentView::Rfm, "RFM segment");
+        let status_rule = all.segments.status_rule;
+        ui.selectable_value(&mut prefs.view, SegmentView::Status, "Status")
             .on_hover_text(status_rule.explanation());
         if ui
-            .selectable_label(view.segment_view == SegmentView::Attribute, "Attribute")
+            .selectable_label(prefs.view == SegmentView::Attribute, "Attribute")
             .clicked()
         {
-            view.segment_view = SegmentView::Attribute;
+            prefs.view = SegmentView::Attribute;
         }
-        let settings = &mut app.persisted.settings.segments;
-        if view.segment_view == SegmentView::Attribute {
+        let settings = &mut all.segments;
+        if prefs.view == SegmentView::Attribute {
             let label = ui.label("Column");
             let current = settings.attribute.clone();
             egui::ComboBox::from_id_salt("segment_attribute")
@@ -164,60 +218,49 @@ fn controls_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
             })
             .response
             .labelled_by(label.id);
-        if results.segments.attribute_table.is_none()
-            && app.persisted.view.segment_view == SegmentView::Attribute
-        {
+        if results.attribute_table.is_none() && prefs.view == SegmentView::Attribute {
             ui.label(RichText::new("Choose an attribute column").weak());
         }
     });
     if changed {
-        app.recompute();
+        commands.push(Command::Apply(Box::new(all)));
     }
 }
 
 /// The rows and the column a segment filter would use, for the current view.
 fn current_table<'a>(
-    app: &KohorteApp,
-    results: &'a Results,
+    results: &'a SegmentResults,
+    prefs: &SegmentPrefs,
 ) -> Option<(&'a [SegmentSummary], String)> {
-    let segments = &results.segments;
-    match app.persisted.view.segment_view {
-        SegmentView::Rfm => Some((&segments.rfm_table, RFM_SEGMENT.to_string())),
-        SegmentView::Status => Some((&segments.status_table, STATUS.to_string())),
-        SegmentView::Attribute => segments
+    let tables = &results.tables;
+    match prefs.view {
+        SegmentView::Rfm => Some((&tables.rfm_table, RFM_SEGMENT.to_string())),
+        SegmentView::Status => Some((&tables.status_table, STATUS.to_string())),
+        SegmentView::Attribute => results
             .attribute_table
             .as_ref()
-            .map(|(c, t)| (t.as_slice(), c.clone())),
+            .map(|a| (a.table.as_slice(), a.column.clone())),
     }
 }
 
 fn members<'a>(
-    app: &KohorteApp,
-    results: &'a Results,
+    results: &'a SegmentResults,
+    prefs: &SegmentPrefs,
     column: &str,
     segment: &str,
 ) -> Vec<&'a CustomerRow> {
-    let segments = &results.segments;
-    let rows = segments.customers.rows.iter();
-    match app.persisted.view.segment_view {
+    let rows = results.customers().rows.iter();
+    match prefs.view {
         SegmentView::Rfm => rows.filter(|r| r.rfm_segment == segment).collect(),
         SegmentView::Status => rows.filter(|r| r.status.label() == segment).collect(),
         SegmentView::Attribute => {
-            let Ok(values) = segments
-                .first_attributes
-                .column(column)
-                .and_then(|c| c.cast(&polars::prelude::DataType::String))
-            else {
-                return Vec::new();
-            };
-            let Ok(ids) = segments
-                .first_attributes
-                .column(crate::data::CUSTOMER_ID)
-                .and_then(|c| c.str().cloned())
-            else {
-                return Vec::new();
-            };
-            let Ok(values) = values.str() else {
+            let first = &results.first_attributes;
+            let (Ok(ids), Ok(values)) = (
+                first
+                    .column(crate::data::CUSTOMER_ID)
+                    .and_then(|c| c.str().cloned()),
+                first.column(column).and_then(|c| c.str().cloned()),
+            ) else {
                 return Vec::new();
             };
             let wanted: std::collections::HashSet<&str> = ids
@@ -238,8 +281,13 @@ enum Action {
     Focus(String),
 }
 
-fn table_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
-    let Some((table, column)) = current_table(app, results) else {
+fn table_ui(
+    ui: &mut egui::Ui,
+    results: &SegmentResults,
+    prefs: &SegmentPrefs,
+    commands: &mut Vec<Command>,
+) {
+    let Some((table, column)) = current_table(results, prefs) else {
         return;
     };
     let mut action = None;
@@ -319,33 +367,46 @@ fn table_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
         });
     match action {
         Some(Action::Export(segment, excel)) => {
-            let rows = members(app, results, &column, &segment);
-            match customer_list(&rows, &results.segments.first_attributes) {
-                Ok(list) => app.export_customer_list_dialog(&segment, &list, excel),
-                Err(e) => app.error = Some(format!("could not build the customer list: {e}")),
-            }
+            let rows = members(results, prefs, &column, &segment);
+            commands.push(match customer_list(&rows, &results.first_attributes) {
+                Ok(frame) => Command::ExportCustomers {
+                    name: segment,
+                    frame,
+                    excel,
+                },
+                Err(e) => Command::ShowError(format!("could not build the customer list: {e}")),
+            });
         }
-        Some(Action::Focus(segment)) => app.filter_to(&column, &segment),
-        Some(Action::ExportTable) => match summary_frame(&column, table) {
-            Ok(frame) => app.export_table_dialog("segments", &frame),
-            Err(e) => app.error = Some(format!("could not build the table: {e}")),
-        },
+        Some(Action::Focus(segment)) => commands.push(Command::FilterTo {
+            column,
+            value: segment,
+        }),
+        Some(Action::ExportTable) => commands.push(Command::export_table(
+            "segments",
+            summary_frame(&column, table),
+        )),
         None => {}
     }
 }
 
 /// The segment names of the R × F grid, one field per cell; renaming a cell
 /// moves its customers to the named segment.
-fn grid_editor_ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
-    let mut changed = false;
-    egui::CollapsingHeader::new("Edit segment names and grid").show(ui, |ui| {
+impl SegmentsTab {
+    fn grid_editor_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        settings: &Settings,
+        commands: &mut Vec<Command>,
+    ) {
+        let (mut changed, mut held) = (false, false);
+        let grid = self.grid.edit(&settings.segments.grid);
+        egui::CollapsingHeader::new("Edit segment names and grid").show(ui, |ui| {
         ui.label(
             RichText::new(
                 "Each cell names the segment of the customers with that recency (row) and frequency (column) score. Cells with the same name form one segment. Press Enter to apply.",
             )
             .weak(),
         );
-        let grid = &mut app.persisted.settings.segments.grid;
         egui::Grid::new("segment_grid_editor").num_columns(6).show(ui, |ui| {
             ui.label("");
             for f in 1..=5 {
@@ -360,6 +421,7 @@ fn grid_editor_ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
                         .labelled_by(label.id)
                         .on_hover_text(format!("R {r}, F {f}"));
                     changed |= response.lost_focus();
+                    held |= response.has_focus();
                 }
                 ui.end_row();
             }
@@ -369,13 +431,20 @@ fn grid_editor_ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
             changed = true;
         }
     });
-    if changed {
-        app.recompute();
+        if let Some(grid) = self.grid.finish(changed, held) {
+            let mut all = settings.clone();
+            all.segments.grid = grid;
+            commands.push(Command::Apply(Box::new(all)));
+        }
     }
 }
 
-fn compare_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
-    let segments = &results.segments;
+fn compare_ui(
+    ui: &mut egui::Ui,
+    segments: &SegmentResults,
+    prefs: &mut SegmentPrefs,
+    commands: &mut Vec<Command>,
+) {
     ui.heading("Compare RFM segments");
     ui.label(
         RichText::new(
@@ -384,49 +453,49 @@ fn compare_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
         .weak(),
     );
     ui.horizontal_wrapped(|ui| {
-        for s in &segments.rfm_table {
-            let mut on = app.persisted.view.compared.contains(&s.segment);
+        for s in &segments.tables.rfm_table {
+            let mut on = prefs.compared.contains(&s.segment);
             if ui.checkbox(&mut on, &s.segment).changed() {
                 if on {
-                    app.persisted.view.compared.push(s.segment.clone());
+                    prefs.compared.push(s.segment.clone());
                 } else {
-                    app.persisted.view.compared.retain(|c| c != &s.segment);
+                    prefs.compared.retain(|c| c != &s.segment);
                 }
             }
         }
     });
-    let chosen = app.persisted.view.compared.clone();
+    let chosen = prefs.compared.clone();
     if chosen.len() < 2 {
         return;
     }
-    let mut curves: ChartSpec = segments.segment_curves.clone();
+    let mut curves: ChartSpec = (*segments.segment_curves).clone();
     curves.title = "Retention curves of the chosen segments".into();
     curves.series.retain(|s| {
         chosen.iter().any(|c| s.name.starts_with(&format!("{c} ("))) || s.name == "Weighted average"
     });
     if let Some(format) = chart_ui(ui, &curves, 240.0) {
-        app.export_chart_dialog(&curves, format);
+        commands.push(Command::export_chart(&curves, format));
     }
-    let Some(overview) = &results.overview else {
+    let Some(window) = segments.segment_kpis.first().map(|s| s.kpis.window) else {
         return;
     };
     let compared: Vec<(String, crate::analysis::kpis::PeriodKpis)> = segments
         .segment_kpis
         .iter()
-        .filter(|(n, _)| chosen.contains(n))
-        .cloned()
+        .filter(|s| chosen.contains(&s.segment))
+        .map(|s| (s.segment.clone(), s.kpis.clone()))
         .collect();
     ui.horizontal(|ui| {
-        ui.label(RichText::new(format!("KPIs for {}", overview.current.window.label())).strong());
+        ui.label(RichText::new(format!("KPIs for {}", window.label())).strong());
         if ui
             .small_button("Export CSV")
             .on_hover_text("This comparison as CSV")
             .clicked()
         {
-            match crate::analysis::kpis::compared_frame(&compared) {
-                Ok(frame) => app.export_table_dialog("segment_kpis", &frame),
-                Err(e) => app.error = Some(format!("could not build the table: {e}")),
-            }
+            commands.push(Command::export_table(
+                "segment_kpis",
+                crate::analysis::kpis::compared_frame(&compared),
+            ));
         }
     });
     egui::Grid::new("segment_kpis")
@@ -447,11 +516,7 @@ fn compare_ui(app: &mut KohorteApp, ui: &mut egui::Ui, results: &Results) {
                 ui.label(RichText::new(title).strong());
             }
             ui.end_row();
-            for (name, k) in segments
-                .segment_kpis
-                .iter()
-                .filter(|(n, _)| chosen.contains(n))
-            {
+            for (name, k) in &compared {
                 let rate = |v: Option<f64>| v.map_or("–".into(), |v| Unit::Percent.format(v));
                 let money = |v: Option<f64>| v.map_or("–".into(), |v| format_number(v, 2));
                 ui.label(name);

@@ -4,77 +4,92 @@
 use chrono::NaiveDate;
 use eframe::egui::{self, RichText};
 
-use super::app::KohorteApp;
+use super::context::{Command, TabContext};
 use super::theme;
+use super::widgets::{DateField, DateInputs, date_field_ui};
 use crate::analysis::Settings;
-use crate::analysis::kpis::KpiSettings;
 use crate::data::dialect::{DELIMITERS, TextEncoding, delimiter_label};
 use crate::data::load::FileFormat;
 use crate::data::roles::Role;
 use crate::data::values::{DateFormat, DecimalMark};
-use crate::data::{Dataset, ImportOptions};
+use crate::data::{Dataset, ImportOptions, Source};
 use crate::format::{format_number, group_thousands};
 
-/// The text of the date filter fields while the user types.
-#[derive(Clone, Debug, Default)]
-pub struct DateInputs {
-    pub from: String,
-    pub until: String,
+/// The panel's own state: the text of the date filter fields while the
+/// user types, and the mapping being chosen for a file that needs one.
+#[derive(Default)]
+pub struct SourcePanel {
+    date_inputs: DateInputs,
+    /// Roles chosen by hand for the file in `unmapped`, before it is read again.
+    mapping_draft: Option<ImportOptions>,
 }
 
-fn day_text(day: Option<NaiveDate>) -> String {
-    day.map(|d| d.to_string()).unwrap_or_default()
+/// What the panel shows of the file being opened.
+pub struct SourceState<'a> {
+    /// The import choices of the current file.
+    pub options: &'a ImportOptions,
+    /// A file that was read but whose columns could not be mapped.
+    pub unmapped: Option<&'a (Source, Vec<String>)>,
+    /// The file being opened, while it is.
+    pub opening: Option<&'a Source>,
 }
 
-impl DateInputs {
-    pub fn from_settings(settings: &Settings) -> DateInputs {
-        DateInputs {
-            from: day_text(settings.filters.from),
-            until: day_text(settings.filters.until),
+impl SourcePanel {
+    pub fn new(settings: &Settings) -> SourcePanel {
+        SourcePanel {
+            date_inputs: DateInputs::of(settings.filters.from, settings.filters.until),
+            mapping_draft: None,
         }
     }
 
-    pub fn from_kpis(settings: &KpiSettings) -> DateInputs {
-        DateInputs {
-            from: day_text(settings.custom_from),
-            until: day_text(settings.custom_until),
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        ctx: &TabContext<'_>,
+        state: SourceState<'_>,
+        commands: &mut Vec<Command>,
+    ) {
+        match state.unmapped {
+            Some((source, columns)) => {
+                let draft = self
+                    .mapping_draft
+                    .get_or_insert_with(|| state.options.clone());
+                unmapped_ui(ui, &source.display_name(), columns, draft, commands);
+                ui.separator();
+            }
+            None => self.mapping_draft = None,
         }
-    }
-}
-
-pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
-    if let Some((source, columns)) = app.unmapped.clone() {
-        unmapped_ui(app, ui, &source.display_name(), &columns);
-        ui.separator();
-    }
-    let Some(dataset) = app.dataset.clone() else {
-        ui.heading("Data source");
-        match (&app.source, app.is_busy()) {
-            (Some(source), true) => ui.label(format!("Opening {}…", source.display_name())),
-            _ => ui.label("Nothing open yet."),
+        let Some(dataset) = ctx.dataset else {
+            ui.heading("Data source");
+            match state.opening {
+                Some(source) => ui.label(format!("Opening {}…", source.display_name())),
+                None => ui.label("Nothing open yet."),
+            };
+            return;
         };
-        return;
-    };
-    egui::CollapsingHeader::new(RichText::new("Data source").strong())
-        .default_open(true)
-        .show(ui, |ui| source_ui(app, ui, &dataset));
-    egui::CollapsingHeader::new(RichText::new("Import report").strong())
-        .default_open(true)
-        .show(ui, |ui| report_ui(ui, &dataset));
-    egui::CollapsingHeader::new(RichText::new("Column mapping").strong())
-        .default_open(true)
-        .show(ui, |ui| mapping_ui(app, ui, &dataset));
-    egui::CollapsingHeader::new(RichText::new("Filters").strong())
-        .default_open(true)
-        .show(ui, |ui| filters_ui(app, ui));
-    egui::CollapsingHeader::new(RichText::new("Other sources").strong())
-        .default_open(true)
-        .show(ui, |ui| side_sources_ui(app, ui));
+        egui::CollapsingHeader::new(RichText::new("Data source").strong())
+            .default_open(true)
+            .show(ui, |ui| source_ui(ui, dataset, state.options, commands));
+        egui::CollapsingHeader::new(RichText::new("Import report").strong())
+            .default_open(true)
+            .show(ui, |ui| report_ui(ui, dataset));
+        egui::CollapsingHeader::new(RichText::new("Column mapping").strong())
+            .default_open(true)
+            .show(ui, |ui| mapping_ui(ui, dataset, state.options, commands));
+        egui::CollapsingHeader::new(RichText::new("Filters").strong())
+            .default_open(true)
+            .show(ui, |ui| {
+                filters_ui(ui, ctx, &mut self.date_inputs, commands)
+            });
+        egui::CollapsingHeader::new(RichText::new("Other sources").strong())
+            .default_open(true)
+            .show(ui, |ui| side_sources_ui(ui, ctx, commands));
+    }
 }
 
 /// The event log and the survey beside the orders, and which tabs use them.
-fn side_sources_ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
-    let (events, survey) = app.side_sources.clone();
+fn side_sources_ui(ui: &mut egui::Ui, ctx: &TabContext<'_>, commands: &mut Vec<Command>) {
+    let (events, survey) = ctx.side_sources;
     egui::Grid::new("side_sources")
         .num_columns(2)
         .show(ui, |ui| {
@@ -93,7 +108,9 @@ fn side_sources_ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
                     .on_hover_text(format!("Open a file for the {used_by}"))
                     .clicked()
                 {
-                    app.open_side_dialog(events_kind);
+                    commands.push(Command::OpenSide {
+                        events: events_kind,
+                    });
                 }
                 ui.end_row();
             }
@@ -101,7 +118,12 @@ fn side_sources_ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
     ui.label(RichText::new("The orders above feed every other tab.").weak());
 }
 
-fn source_ui(app: &mut KohorteApp, ui: &mut egui::Ui, dataset: &Dataset) {
+fn source_ui(
+    ui: &mut egui::Ui,
+    dataset: &Dataset,
+    current: &ImportOptions,
+    commands: &mut Vec<Command>,
+) {
     if dataset.source.is_demo() {
         ui.label(
             RichText::new("Demo data: a fictional online shop in DE, NL, AT and BE. Open your own file with File → Open or drop it here.")
@@ -117,7 +139,7 @@ fn source_ui(app: &mut KohorteApp, ui: &mut egui::Ui, dataset: &Dataset) {
         });
         return;
     };
-    let mut options = app.options.clone();
+    let mut options = current.clone();
     let before = options.clone();
     egui::Grid::new("dialect_grid")
         .num_columns(2)
@@ -187,7 +209,7 @@ fn source_ui(app: &mut KohorteApp, ui: &mut egui::Ui, dataset: &Dataset) {
         options.dialect.has_header = Some(header);
     }
     if options != before {
-        app.reimport(options);
+        commands.push(Command::Reimport(options));
     }
 }
 
@@ -260,11 +282,16 @@ fn report_ui(ui: &mut egui::Ui, dataset: &Dataset) {
     }
 }
 
-fn mapping_ui(app: &mut KohorteApp, ui: &mut egui::Ui, dataset: &Dataset) {
+fn mapping_ui(
+    ui: &mut egui::Ui,
+    dataset: &Dataset,
+    current: &ImportOptions,
+    commands: &mut Vec<Command>,
+) {
     ui.label(
         RichText::new("Which column is what. Change any of them; the analyses recompute.").weak(),
     );
-    let mut options: ImportOptions = app.options.clone();
+    let mut options: ImportOptions = current.clone();
     let before = options.clone();
     egui::Grid::new("mapping_grid").num_columns(2).show(ui, |ui| {
         for role in Role::ALL {
@@ -324,16 +351,21 @@ fn mapping_ui(app: &mut KohorteApp, ui: &mut egui::Ui, dataset: &Dataset) {
         );
     }
     if options != before {
-        app.reimport(options);
+        commands.push(Command::Reimport(options));
     }
 }
 
 /// Maps the columns of a file that could not be read with the detected
 /// mapping: the two required roles and the optional ones, then reads again.
-fn unmapped_ui(app: &mut KohorteApp, ui: &mut egui::Ui, name: &str, columns: &[String]) {
+fn unmapped_ui(
+    ui: &mut egui::Ui,
+    name: &str,
+    columns: &[String],
+    options: &mut ImportOptions,
+    commands: &mut Vec<Command>,
+) {
     ui.heading("Map the columns");
     ui.label(format!("Kohorte could not tell which columns of '{name}' hold what. Choose them, then read the file again."));
-    let options = &mut app.options;
     egui::Grid::new("unmapped_grid")
         .num_columns(2)
         .show(ui, |ui| {
@@ -387,60 +419,25 @@ fn unmapped_ui(app: &mut KohorteApp, ui: &mut egui::Ui, name: &str, columns: &[S
             ui.end_row();
         });
     if ui.button("Read the file with these columns").clicked() {
-        let options = app.options.clone();
-        app.reimport(options);
+        commands.push(Command::Reimport(options.clone()));
     }
 }
 
-/// What a date field did this frame.
-pub(super) enum DateField {
-    Changed,
-    Unchanged,
-    /// The text is no YYYY-MM-DD date; the value was left as it was.
-    Invalid,
-}
-
-/// A labelled YYYY-MM-DD field bound to `slot`. An empty field clears the
-/// date when `clearable`, and is otherwise left unapplied.
-pub(super) fn date_field_ui(
+fn filters_ui(
     ui: &mut egui::Ui,
-    name: &str,
-    text: &mut String,
-    slot: &mut Option<NaiveDate>,
-    clearable: bool,
-) -> DateField {
-    let label = ui.label(name);
-    let response = ui
-        .add(
-            egui::TextEdit::singleline(text)
-                .hint_text("YYYY-MM-DD")
-                .desired_width(110.0),
-        )
-        .labelled_by(label.id);
-    let trimmed = text.trim();
-    let parsed = match NaiveDate::parse_from_str(trimmed, "%Y-%m-%d") {
-        Ok(day) => Some(day),
-        Err(_) if trimmed.is_empty() && clearable => None,
-        Err(_) if trimmed.is_empty() => return DateField::Unchanged,
-        Err(_) => return DateField::Invalid,
-    };
-    if response.changed() && *slot != parsed {
-        *slot = parsed;
-        DateField::Changed
-    } else {
-        DateField::Unchanged
-    }
-}
-
-fn filters_ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
+    ctx: &TabContext<'_>,
+    date_inputs: &mut DateInputs,
+    commands: &mut Vec<Command>,
+) {
     let mut changed = false;
-    let filters = &mut app.persisted.settings.filters;
+    let mut settings = ctx.settings.clone();
+    let filters = &mut settings.filters;
     egui::Grid::new("date_filter_grid")
         .num_columns(2)
         .show(ui, |ui| {
             for (name, text, slot) in [
-                ("From", &mut app.date_inputs.from, &mut filters.from),
-                ("Until", &mut app.date_inputs.until, &mut filters.until),
+                ("From", &mut date_inputs.from, &mut filters.from),
+                ("Until", &mut date_inputs.until, &mut filters.until),
             ] {
                 match date_field_ui(ui, name, text, slot, true) {
                     DateField::Changed => changed = true,
@@ -457,44 +454,16 @@ fn filters_ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
                 ui.end_row();
             }
         });
-    let segment_choices: crate::analysis::filter::FilterChoices = app
-        .results
-        .as_ref()
-        .map(|r| {
-            let counts = |t: &[crate::analysis::segments::SegmentSummary]| {
-                Some(
-                    t.iter()
-                        .map(|s| (s.segment.clone(), s.customers as usize))
-                        .collect(),
-                )
-            };
-            let mut choices = vec![
-                (
-                    crate::analysis::RFM_SEGMENT.to_string(),
-                    counts(&r.segments.rfm_table),
-                ),
-                (
-                    crate::analysis::STATUS.to_string(),
-                    counts(&r.segments.status_table),
-                ),
-            ];
-            if let Some(loyalty) = &r.loyalty {
-                choices.push((
-                    crate::analysis::LOYALTY_TIER.to_string(),
-                    Some(
-                        loyalty
-                            .summary
-                            .members_per_tier
-                            .iter()
-                            .map(|(name, n)| (name.clone(), *n as usize))
-                            .collect(),
-                    ),
-                ));
-            }
-            choices
-        })
-        .unwrap_or_default();
-    for (column, choices) in segment_choices.iter().chain(app.filter_choices.iter()) {
+    let mut choices = label_filter_choices(ctx);
+    choices.extend(ctx.filter_choices.iter().map(|(column, values)| {
+        let counted = values.as_ref().map(|v| {
+            v.iter()
+                .map(|(value, rows)| (value.clone(), Some(*rows)))
+                .collect()
+        });
+        (column.clone(), counted)
+    }));
+    for (column, choices) in &choices {
         let Some(values) = choices else { continue };
         let selected = filters.attributes.entry(column.clone()).or_default();
         let title = if selected.is_empty() {
@@ -505,12 +474,13 @@ fn filters_ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
         egui::CollapsingHeader::new(title)
             .id_salt(("filter", column))
             .show(ui, |ui| {
-                for (value, rows) in values {
+                for (value, count) in values {
                     let mut on = selected.contains(value);
-                    if ui
-                        .checkbox(&mut on, format!("{value} ({})", group_thousands(*rows)))
-                        .changed()
-                    {
+                    let text = match count {
+                        Some(count) => format!("{value} ({})", group_thousands(*count)),
+                        None => value.clone(),
+                    };
+                    if ui.checkbox(&mut on, text).changed() {
                         if on {
                             selected.insert(value.clone());
                         } else {
@@ -524,32 +494,83 @@ fn filters_ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
     filters.attributes.retain(|_, values| !values.is_empty());
     if filters.is_active() && ui.button("Clear all filters").clicked() {
         *filters = Default::default();
-        app.date_inputs = DateInputs::default();
+        *date_inputs = DateInputs::default();
         changed = true;
     }
     if changed {
-        app.recompute();
+        commands.push(Command::Apply(Box::new(settings)));
     }
+}
+
+/// Values of a filter column, each with how many rows or customers have it
+/// when that is known.
+type LabelChoices = Vec<(String, Option<Vec<(String, Option<usize>)>>)>;
+
+/// The customer labels that filter like attribute columns (the groupable
+/// columns that are not in the file), with the customers holding each value
+/// where the results know them.
+fn label_filter_choices(ctx: &TabContext<'_>) -> LabelChoices {
+    use crate::analysis::results::NPS_ORDER;
+    use crate::analysis::{LOYALTY_TIER, NPS_GROUP, RFM_SEGMENT, STATUS};
+    let attributes = ctx
+        .dataset
+        .map(|d| d.attributes.clone())
+        .unwrap_or_default();
+    let counted = |table: &[crate::analysis::segments::SegmentSummary]| {
+        Some(
+            table
+                .iter()
+                .map(|s| (s.segment.clone(), Some(s.customers as usize)))
+                .collect(),
+        )
+    };
+    ctx.groupable_columns()
+        .into_iter()
+        .filter(|column| !attributes.contains(column))
+        .map(|column| {
+            let segments = ctx.results.segments.as_ref();
+            let values = match column.as_str() {
+                RFM_SEGMENT => segments.and_then(|s| counted(&s.tables.rfm_table)),
+                STATUS => segments.and_then(|s| counted(&s.tables.status_table)),
+                LOYALTY_TIER => ctx
+                    .results
+                    .loyalty
+                    .as_ref()
+                    .and_then(|l| l.current.as_ref())
+                    .map(|l| {
+                        l.summary
+                            .members_per_tier
+                            .iter()
+                            .map(|(name, n)| (name.clone(), Some(*n as usize)))
+                            .collect()
+                    }),
+                NPS_GROUP => Some(NPS_ORDER.iter().map(|g| (g.to_string(), None)).collect()),
+                _ => None,
+            };
+            (column, values)
+        })
+        .collect()
 }
 
 /// "Who" and "when" of an event log (`events`) or a survey, chosen by hand
 /// among `columns`; a change reads the file again.
 pub(super) fn side_columns_ui(
-    app: &mut KohorteApp,
     ui: &mut egui::Ui,
+    ctx: &TabContext<'_>,
     events: bool,
     columns: &[String],
+    commands: &mut Vec<Command>,
 ) {
-    use crate::data::roles::Role;
     if columns.is_empty() {
         return;
     }
     let mut changed = false;
+    let mut settings = ctx.side_settings.clone();
     ui.horizontal_wrapped(|ui| {
         let options = if events {
-            &mut app.persisted.side.events_import
+            &mut settings.events_import
         } else {
-            &mut app.persisted.side.survey_import
+            &mut settings.survey_import
         };
         let who = if events {
             "User column"
@@ -584,6 +605,6 @@ pub(super) fn side_columns_ui(
         }
     });
     if changed {
-        app.resubmit_side();
+        commands.push(Command::ApplySide(Box::new(settings)));
     }
 }

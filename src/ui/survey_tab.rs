@@ -3,16 +3,17 @@
 
 use eframe::egui::{self, RichText};
 
-use super::app::KohorteApp;
 use super::chart_view::chart_ui;
+use super::context::{Command, Tab, TabContext};
 use super::theme;
+use super::widgets::settled;
 use crate::analysis::survey::NpsCounts;
 use crate::chart::Unit;
 use crate::format::{format_number, group_thousands};
 
-pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
-    let Some(side) = app.side.clone() else {
-        if app.side_busy() {
+pub fn ui(ui: &mut egui::Ui, ctx: &TabContext<'_>, commands: &mut Vec<Command>) {
+    let Some(side) = ctx.side else {
+        if ctx.side_busy {
             ui.spinner();
         } else {
             ui.label("No survey open. File → Open survey… reads an NPS or CSAT export (respondent, date, score).");
@@ -23,7 +24,7 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
         Some(Ok(survey)) => survey,
         Some(Err(error)) => {
             ui.label(RichText::new(&error.message).color(theme::WARNING_TEXT));
-            super::source_panel::side_columns_ui(app, ui, false, &error.columns);
+            super::source_panel::side_columns_ui(ui, ctx, false, &error.columns, commands);
             return;
         }
         None => {
@@ -51,8 +52,9 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
         )
         .on_hover_text("NPS = % promoters (9–10) − % detractors (0–6), from −100 to 100.");
         ui.label(RichText::new(format!("Read: {}", survey.import)).weak());
-        super::source_panel::side_columns_ui(app, ui, false, &survey.columns);
+        super::source_panel::side_columns_ui(ui, ctx, false, &survey.columns, commands);
         let mut changed = false;
+        let mut settings = ctx.side_settings.clone();
         ui.horizontal(|ui| {
             ui.label(format!(
                 "CSAT {} · scores from the column '{}' ·",
@@ -62,7 +64,6 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
             .on_hover_text("Satisfied answers ÷ all answers.");
             let label = ui.label("satisfied from");
             let default = if survey.max_score <= 5.0 { 4.0 } else { 8.0 };
-            let settings = &mut app.persisted.side;
             let mut from = settings.satisfied_from.unwrap_or(default);
             let response = ui
                 .add(egui::DragValue::new(&mut from).range(0.0..=10.0).speed(0.5))
@@ -70,14 +71,13 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
             if response.changed() {
                 settings.satisfied_from = Some(from);
             }
-            changed |= response.drag_stopped() || (response.changed() && !response.dragged());
+            changed |= settled(&response);
         });
         if changed {
-            app.resubmit_side();
+            commands.push(Command::ApplySide(Box::new(settings)));
         }
-        let customers = app.results.as_ref().map_or(0, |r| {
-            r.segments
-                .customers
+        let customers = ctx.results.segments.as_ref().map_or(0, |s| {
+            s.customers()
                 .rows
                 .iter()
                 .filter(|c| survey.groups.contains_key(&c.customer_id))
@@ -93,23 +93,25 @@ pub fn ui(app: &mut KohorteApp, ui: &mut egui::Ui) {
                 .on_hover_text("Cohorts tab, broken down by promoters, passives, detractors and customers without an answer")
                 .clicked()
             {
-                app.persisted.settings.cohorts.breakdown = Some(crate::analysis::NPS_GROUP.into());
-                app.persisted.tab = super::app::Tab::Cohorts;
-                app.recompute();
+                let mut settings = ctx.settings.clone();
+                settings.cohorts.breakdown = Some(crate::analysis::NPS_GROUP.into());
+                commands.push(Command::Apply(Box::new(settings)));
+                commands.push(Command::ShowTab(Tab::Cohorts));
             }
             if ui
                 .button("CLV by NPS group")
                 .on_hover_text("CLV tab, grouped by NPS group")
                 .clicked()
             {
-                app.persisted.settings.clv.segment_by = crate::analysis::NPS_GROUP.into();
-                app.persisted.tab = super::app::Tab::Clv;
-                app.recompute();
+                let mut settings = ctx.settings.clone();
+                settings.clv.segment_by = crate::analysis::NPS_GROUP.into();
+                commands.push(Command::Apply(Box::new(settings)));
+                commands.push(Command::ShowTab(Tab::Clv));
             }
         });
         ui.add_space(8.0);
         if let Some(format) = chart_ui(ui, &survey.chart, 220.0) {
-            app.export_chart_dialog(&survey.chart, format);
+            commands.push(Command::export_chart(&survey.chart, format));
         }
         egui::CollapsingHeader::new("Answers and NPS per month").show(ui, |ui| {
             let months = survey

@@ -73,6 +73,7 @@ mod tests {
     fn row(id: &str, clv: f64, p_alive: f64, before: Option<f64>) -> ClvRow {
         ClvRow {
             customer_id: id.into(),
+            customer: 0,
             frequency: 1,
             recency_weeks: 1.0,
             t_weeks: 2.0,

@@ -2,7 +2,7 @@
 //! P(alive) map over recency and frequency, and the holdout check.
 
 use super::by_segment::ClvSegmentRow;
-use super::{ClvRow, Fitted, HoldoutCheck, Rft};
+use super::{ClvRow, Fitted, HoldoutCheck, HoldoutFrequency, HoldoutWeek, Rft};
 use crate::chart::spec::{HeatCell, Heatmap, palette};
 use crate::chart::{Axis, AxisKind, ChartSpec, Series, SeriesStyle, Unit};
 use crate::format::format_number;
@@ -153,11 +153,11 @@ pub fn p_alive_heatmap_spec(
 }
 
 pub fn holdout_weekly_spec(check: &HoldoutCheck) -> ChartSpec {
-    let line = |name: &str, style, color, f: fn(&(u32, f64, f64)) -> f64| Series {
+    let line = |name: &str, style, color, f: fn(&HoldoutWeek) -> f64| Series {
         name: name.into(),
         style,
         color,
-        points: check.weekly.iter().map(|w| [w.0 as f64, f(w)]).collect(),
+        points: check.weekly.iter().map(|w| [w.week as f64, f(w)]).collect(),
     };
     ChartSpec {
         id: "clv_holdout_weekly".into(),
@@ -172,15 +172,15 @@ pub fn holdout_weekly_spec(check: &HoldoutCheck) -> ChartSpec {
         x: Axis::value("Week of the holdout", Unit::Count),
         y: Axis::value("Repeat purchases (cumulative)", Unit::Count),
         series: vec![
-            line("Actual", SeriesStyle::BoldLine, palette(0), |w| w.1),
-            line("Predicted", SeriesStyle::Line, palette(1), |w| w.2),
+            line("Actual", SeriesStyle::BoldLine, palette(0), |w| w.actual),
+            line("Predicted", SeriesStyle::Line, palette(1), |w| w.predicted),
         ],
         heatmap: None,
     }
 }
 
 pub fn holdout_frequency_spec(check: &HoldoutCheck) -> ChartSpec {
-    let bars = |f: fn(&(String, usize, f64, f64)) -> f64| -> Vec<[f64; 2]> {
+    let bars = |f: fn(&HoldoutFrequency) -> f64| -> Vec<[f64; 2]> {
         check
             .by_frequency
             .iter()
@@ -198,7 +198,7 @@ pub fn holdout_frequency_spec(check: &HoldoutCheck) -> ChartSpec {
         ),
         x: category_axis(
             "Repeat purchases in the calibration period",
-            check.by_frequency.iter().map(|b| b.0.clone()).collect(),
+            check.by_frequency.iter().map(|b| b.label.clone()).collect(),
         ),
         y: Axis::value("Purchases per customer in the holdout", Unit::Decimal),
         series: vec![
@@ -206,13 +206,13 @@ pub fn holdout_frequency_spec(check: &HoldoutCheck) -> ChartSpec {
                 name: "Actual".into(),
                 style: SeriesStyle::Bars,
                 color: palette(0),
-                points: bars(|b| b.2),
+                points: bars(|b| b.actual),
             },
             Series {
                 name: "Predicted".into(),
                 style: SeriesStyle::Bars,
                 color: palette(1),
-                points: bars(|b| b.3),
+                points: bars(|b| b.predicted),
             },
         ],
         heatmap: None,

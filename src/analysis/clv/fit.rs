@@ -17,6 +17,7 @@ use rayon::prelude::*;
 
 use super::summary::{CustomerSummary, DAYS_PER_WEEK};
 use super::{PurchaseModel, Rft};
+use crate::analysis::cancel::Cancel;
 
 const MAX_ITERATIONS: u64 = 4_000;
 const MAX_RESTARTS: usize = 6;
@@ -119,7 +120,12 @@ pub fn total_log_likelihood<M: PurchaseModel>(model: &M, rows: &[WeightedRow]) -
 }
 
 /// The parameters that maximise the likelihood, and that likelihood.
-pub fn fit_purchase_model<M: PurchaseModel>(rows: &[WeightedRow]) -> Option<(M, f64)> {
+///
+/// Stops early, with `None`, once `cancel` says the fit is no longer wanted.
+pub fn fit_purchase_model<M: PurchaseModel>(
+    rows: &[WeightedRow],
+    cancel: &Cancel,
+) -> Option<(M, f64)> {
     let customers: f64 = rows.iter().map(|r| r.weight).sum();
     if customers == 0.0 {
         return None;
@@ -141,9 +147,9 @@ pub fn fit_purchase_model<M: PurchaseModel>(rows: &[WeightedRow]) -> Option<(M, 
             gradient.iter().map(|g| -g / customers).collect(),
         ))
     };
-    let best = match minimise_smooth(&smooth, &start) {
+    let best = match minimise_smooth(&smooth, &start, cancel) {
         Some(best) => best,
-        None => minimise(&cost, start)?.0,
+        None => minimise(&cost, start, cancel)?.0,
     };
     let model = M::from_params(&best.iter().map(|p| p.exp()).collect::<Vec<_>>())?;
     let log_likelihood = model.log_likelihood_of_rows(rows, &pairs);
@@ -161,6 +167,7 @@ pub type SmoothObjective<'a> = dyn Fn(&[f64]) -> Option<(f64, Vec<f64>)> + Sync 
 struct Smooth<'a, 'b> {
     objective: &'a SmoothObjective<'b>,
     last: Mutex<Option<Evaluated>>,
+    cancel: &'a Cancel,
 }
 
 /// A point, the cost there and the gradient there.
@@ -190,6 +197,7 @@ impl CostFunction for Smooth<'_, '_> {
     type Output = f64;
 
     fn cost(&self, param: &Self::Param) -> Result<f64, argmin::core::Error> {
+        stop_if_cancelled(self.cancel)?;
         Ok(self.evaluate(param).0)
     }
 }
@@ -199,16 +207,22 @@ impl Gradient for Smooth<'_, '_> {
     type Gradient = Vec<f64>;
 
     fn gradient(&self, param: &Self::Param) -> Result<Vec<f64>, argmin::core::Error> {
+        stop_if_cancelled(self.cancel)?;
         Ok(self.evaluate(param).1)
     }
 }
 
 /// L-BFGS (argmin, Moré–Thuente line search) from `start`; `None` when the
 /// search fails, so that Nelder–Mead can take over.
-pub fn minimise_smooth(objective: &SmoothObjective<'_>, start: &[f64]) -> Option<Vec<f64>> {
+pub fn minimise_smooth(
+    objective: &SmoothObjective<'_>,
+    start: &[f64],
+    cancel: &Cancel,
+) -> Option<Vec<f64>> {
     let problem = Smooth {
         objective,
         last: Mutex::new(None),
+        cancel,
     };
     if !problem.evaluate(start).0.is_finite() {
         return None;
@@ -229,12 +243,16 @@ pub fn minimise_smooth(objective: &SmoothObjective<'_>, start: &[f64]) -> Option
 
 /// Minimises `cost` from `start` (in log-parameter space); returns the best
 /// point and its cost.
-pub fn minimise(cost: &(dyn Fn(&[f64]) -> f64 + Sync), start: Vec<f64>) -> Option<(Vec<f64>, f64)> {
+pub fn minimise(
+    cost: &(dyn Fn(&[f64]) -> f64 + Sync),
+    start: Vec<f64>,
+    cancel: &Cancel,
+) -> Option<(Vec<f64>, f64)> {
     let mut best = start;
     let mut best_cost = finite_or_infinite(cost(&best));
     let mut step = 0.5;
     for _ in 0..MAX_RESTARTS {
-        let (point, value) = nelder_mead(cost, &best, step)?;
+        let (point, value) = nelder_mead(cost, &best, step, cancel)?;
         let improvement = best_cost - value;
         if value < best_cost {
             best = point;
@@ -254,6 +272,16 @@ fn finite_or_infinite(v: f64) -> f64 {
 
 struct Objective<'a> {
     cost: &'a (dyn Fn(&[f64]) -> f64 + Sync),
+    cancel: &'a Cancel,
+}
+
+/// An optimiser run ends at its next evaluation once the fit is no longer
+/// wanted; the caller then tells a cancelled fit from a failed one.
+fn stop_if_cancelled(cancel: &Cancel) -> Result<(), argmin::core::Error> {
+    match cancel.check() {
+        Ok(()) => Ok(()),
+        Err(cancelled) => Err(argmin::core::Error::msg(cancelled.to_string())),
+    }
 }
 
 impl CostFunction for Objective<'_> {
@@ -261,6 +289,7 @@ impl CostFunction for Objective<'_> {
     type Output = f64;
 
     fn cost(&self, param: &Self::Param) -> Result<f64, argmin::core::Error> {
+        stop_if_cancelled(self.cancel)?;
         Ok(finite_or_infinite((self.cost)(param)))
     }
 }
@@ -269,6 +298,7 @@ fn nelder_mead(
     cost: &(dyn Fn(&[f64]) -> f64 + Sync),
     start: &[f64],
     step: f64,
+    cancel: &Cancel,
 ) -> Option<(Vec<f64>, f64)> {
     let mut simplex = vec![start.to_vec()];
     for i in 0..start.len() {
@@ -277,7 +307,7 @@ fn nelder_mead(
         simplex.push(vertex);
     }
     let solver = NelderMead::new(simplex).with_sd_tolerance(1e-12).ok()?;
-    let result = Executor::new(Objective { cost }, solver)
+    let result = Executor::new(Objective { cost, cancel }, solver)
         .configure(|state| state.max_iters(MAX_ITERATIONS))
         .run()
         .ok()?;

@@ -9,6 +9,7 @@ use statrs::function::gamma::digamma;
 
 use super::fit::{minimise, minimise_smooth};
 use super::special::ln_gamma;
+use crate::analysis::cancel::Cancel;
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct GammaGamma {
@@ -60,7 +61,7 @@ impl GammaGamma {
 
     /// Fits on the customers with x > 0 and a positive mean spend; returns
     /// the model, its log-likelihood and how many customers it was fitted on.
-    pub fn fit(customers: &[(f64, f64)]) -> Option<(GammaGamma, f64, usize)> {
+    pub fn fit(customers: &[(f64, f64)], cancel: &Cancel) -> Option<(GammaGamma, f64, usize)> {
         let rows = SpendRows::new(customers);
         if rows.customers < 2.0 {
             return None;
@@ -74,9 +75,9 @@ impl GammaGamma {
             Some((-ll / n, gradient.iter().map(|g| -g / n).collect()))
         };
         let cost = |log_params: &[f64]| smooth(log_params).map_or(f64::INFINITY, |(c, _)| c);
-        let best = match minimise_smooth(&smooth, &start) {
+        let best = match minimise_smooth(&smooth, &start, cancel) {
             Some(best) => best,
-            None => minimise(&cost, start)?.0,
+            None => minimise(&cost, start, cancel)?.0,
         };
         let model = GammaGamma::from_params(&best.iter().map(|p| p.exp()).collect::<Vec<_>>())?;
         let (ll, _) = rows.log_likelihood_and_gradient(&model);

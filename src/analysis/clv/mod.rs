@@ -22,7 +22,8 @@ use chrono::NaiveDate;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::history::CustomerHistory;
+use super::cancel::{Cancel, Cancelled};
+use super::history::History;
 use crate::calendar::{day_from_number, day_number};
 pub use bgnbd::BgNbd;
 pub use gamma_gamma::GammaGamma;
@@ -202,10 +203,47 @@ impl Default for ClvSettings {
     }
 }
 
+/// The part of the settings the models learn from; the rest only scores.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FitSettings {
+    pub model: ModelKind,
+    pub calibration_end: Option<NaiveDate>,
+    pub holdout_weeks: u32,
+}
+
+/// The part of the settings that turns a fit into predictions.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScoreSettings {
+    pub horizon_weeks: u32,
+    pub clv_months: u32,
+    pub discount_rate_monthly: f64,
+}
+
+impl ClvSettings {
+    pub fn fit_part(&self) -> FitSettings {
+        FitSettings {
+            model: self.model,
+            calibration_end: self.calibration_end,
+            holdout_weeks: self.holdout_weeks,
+        }
+    }
+
+    pub fn score_part(&self) -> ScoreSettings {
+        ScoreSettings {
+            horizon_weeks: self.horizon_weeks,
+            clv_months: self.clv_months,
+            discount_rate_monthly: self.discount_rate_monthly,
+        }
+    }
+}
+
 /// One customer's prediction.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ClvRow {
     pub customer_id: String,
+    /// The customer's index in the order log.
+    #[serde(skip)]
+    pub customer: u32,
     pub frequency: u32,
     pub recency_weeks: f64,
     pub t_weeks: f64,
@@ -238,6 +276,25 @@ pub enum SpendModel {
     Unavailable(String),
 }
 
+/// Cumulative repeat purchases of the calibration customers by a week of
+/// the holdout (1, 2, …), actual and predicted.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct HoldoutWeek {
+    pub week: u32,
+    pub actual: f64,
+    pub predicted: f64,
+}
+
+/// Customers by their repeat purchases in the calibration period ("7+"
+/// for seven or more), and their mean purchases in the holdout.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HoldoutFrequency {
+    pub label: String,
+    pub customers: usize,
+    pub actual: f64,
+    pub predicted: f64,
+}
+
 /// Fit on an earlier calibration end, predictions against what happened.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HoldoutCheck {
@@ -247,12 +304,8 @@ pub struct HoldoutCheck {
     pub model: Fitted,
     pub log_likelihood: f64,
     pub customers: usize,
-    /// Week of the holdout (1, 2, …), actual and predicted cumulative
-    /// repeat purchases of the calibration customers.
-    pub weekly: Vec<(u32, f64, f64)>,
-    /// Calibration frequency bucket, customers, mean actual and mean
-    /// predicted purchases in the holdout.
-    pub by_frequency: Vec<(String, usize, f64, f64)>,
+    pub weekly: Vec<HoldoutWeek>,
+    pub by_frequency: Vec<HoldoutFrequency>,
 }
 
 /// The fitted models and every customer's prediction.
@@ -275,15 +328,6 @@ pub struct ModelFit {
 }
 
 impl ModelFit {
-    /// Whether this fit answers `settings` at `as_of`, so it can be reused.
-    pub fn answers(&self, settings: &ClvSettings, as_of: NaiveDate) -> bool {
-        let fit_part = |s: &ClvSettings| ClvSettings {
-            segment_by: String::new(),
-            ..s.clone()
-        };
-        self.as_of == as_of && fit_part(&self.settings) == fit_part(settings)
-    }
-
     pub fn spend_model(&self) -> Option<&GammaGamma> {
         match &self.spend {
             SpendModel::Fitted { model, .. } => Some(model),
@@ -293,26 +337,30 @@ impl ModelFit {
 }
 
 /// The calibration end that `settings` mean at `as_of` (inclusive).
-pub fn calibration_end(settings: &ClvSettings, as_of: NaiveDate) -> NaiveDate {
+pub fn calibration_end(chosen: Option<NaiveDate>, as_of: NaiveDate) -> NaiveDate {
     let last = as_of.pred_opt().unwrap_or(as_of);
-    settings.calibration_end.map_or(last, |d| d.min(last))
+    chosen.map_or(last, |d| d.min(last))
 }
 
-fn fit_purchases(kind: ModelKind, rows: &[fit::WeightedRow]) -> Result<(Fitted, f64), String> {
+fn fit_purchases(
+    kind: ModelKind,
+    rows: &[fit::WeightedRow],
+    cancel: &Cancel,
+) -> Result<Result<(Fitted, f64), String>, Cancelled> {
     let fitted = match kind {
         ModelKind::BgNbd => {
-            fit::fit_purchase_model::<BgNbd>(rows).map(|(m, ll)| (Fitted::BgNbd(m), ll))
+            fit::fit_purchase_model::<BgNbd>(rows, cancel).map(|(m, ll)| (Fitted::BgNbd(m), ll))
         }
-        ModelKind::ParetoNbd => {
-            fit::fit_purchase_model::<ParetoNbd>(rows).map(|(m, ll)| (Fitted::ParetoNbd(m), ll))
-        }
+        ModelKind::ParetoNbd => fit::fit_purchase_model::<ParetoNbd>(rows, cancel)
+            .map(|(m, ll)| (Fitted::ParetoNbd(m), ll)),
     };
-    fitted.ok_or_else(|| {
+    cancel.check()?;
+    Ok(fitted.ok_or_else(|| {
         format!(
             "the {} model could not be fitted to these customers",
             kind.label()
         )
-    })
+    }))
 }
 
 /// Why the models cannot learn from these summaries, if they cannot.
@@ -330,23 +378,46 @@ fn unfit_reason(summaries: &[CustomerSummary], calibration_end: NaiveDate) -> Op
     None
 }
 
-/// Fits the models on every customer's purchases up to the calibration end
-/// and predicts each customer; the holdout check refits on an earlier end.
-pub fn fit_and_score(
-    customers: &[CustomerHistory],
+/// The fitted models and what scoring needs of the customers they were
+/// fitted on; the predictions come from [`score`].
+#[derive(Clone, Debug)]
+pub struct FittedModels {
+    pub settings: FitSettings,
+    pub as_of: NaiveDate,
+    pub calibration_end: NaiveDate,
+    pub model: Fitted,
+    pub log_likelihood: f64,
+    pub spend: SpendModel,
+    pub holdout: Option<Result<HoldoutCheck, String>>,
+    pub fit_ms: u128,
+    summaries: Vec<CustomerSummary>,
+    distinct: Vec<fit::WeightedRow>,
+    row_of: Vec<u32>,
+}
+
+/// Fits the models on every customer's purchases up to the calibration end;
+/// the holdout check refits on an earlier end. The inner `Err` says why
+/// there is no fit.
+pub fn fit(
+    history: &History,
     has_amount: bool,
-    settings: &ClvSettings,
+    settings: &FitSettings,
     as_of: NaiveDate,
-) -> Result<ModelFit, String> {
+    cancel: &Cancel,
+) -> Result<Result<FittedModels, String>, Cancelled> {
     let started = Instant::now();
-    let end = calibration_end(settings, as_of);
+    let end = calibration_end(settings.calibration_end, as_of);
     let end_day = day_number(end);
-    let summaries = summarise(customers, end_day, end_day + 1);
+    let summaries = summarise(history, end_day, end_day + 1);
     if let Some(reason) = unfit_reason(&summaries, end) {
-        return Err(reason);
+        return Ok(Err(reason));
     }
+    cancel.check()?;
     let (distinct, row_of) = fit::compress_indexed(&summaries);
-    let (model, log_likelihood) = fit_purchases(settings.model, &distinct)?;
+    let (model, log_likelihood) = match fit_purchases(settings.model, &distinct, cancel)? {
+        Ok(fitted) => fitted,
+        Err(reason) => return Ok(Err(reason)),
+    };
     let spend = if !has_amount {
         SpendModel::Unavailable("No amount column is mapped, so there is no spend to model; expected purchases are shown without CLV.".into())
     } else {
@@ -354,7 +425,9 @@ pub fn fit_and_score(
             .iter()
             .filter_map(|s| Some((s.frequency as f64, s.monetary_value?)))
             .collect();
-        match GammaGamma::fit(&pairs) {
+        let fitted = GammaGamma::fit(&pairs, cancel);
+        cancel.check()?;
+        match fitted {
             Some((model, log_likelihood, customers)) if model.q > 1.0 => SpendModel::Fitted {
                 model,
                 log_likelihood,
@@ -364,22 +437,68 @@ pub fn fit_and_score(
             None => SpendModel::Unavailable("Fewer than two customers have repeat purchases with a positive amount, so the spend model cannot be fitted.".into()),
         }
     };
-    let customer_count = summaries.len();
-    let rows = score(summaries, &distinct, &row_of, &model, &spend, settings);
-    let holdout = (settings.holdout_weeks > 0).then(|| holdout_check(customers, settings, end));
-    Ok(ModelFit {
+    let holdout = match settings.holdout_weeks {
+        0 => None,
+        weeks => Some(holdout_check(history, settings.model, weeks, end, cancel)?),
+    };
+    Ok(Ok(FittedModels {
         settings: settings.clone(),
         as_of,
         calibration_end: end,
         model,
         log_likelihood,
-        customers: customer_count,
-        distinct_rows: distinct.len(),
         spend,
-        rows,
         holdout,
         fit_ms: started.elapsed().as_millis(),
+        summaries,
+        distinct,
+        row_of,
+    }))
+}
+
+/// Every customer's prediction from fitted models.
+pub fn score(
+    fitted: &FittedModels,
+    settings: &ScoreSettings,
+    cancel: &Cancel,
+) -> Result<ModelFit, Cancelled> {
+    let started = Instant::now();
+    let rows = score_rows(fitted, settings, cancel)?;
+    let fit_settings = &fitted.settings;
+    Ok(ModelFit {
+        settings: ClvSettings {
+            model: fit_settings.model,
+            calibration_end: fit_settings.calibration_end,
+            holdout_weeks: fit_settings.holdout_weeks,
+            horizon_weeks: settings.horizon_weeks,
+            clv_months: settings.clv_months,
+            discount_rate_monthly: settings.discount_rate_monthly,
+            segment_by: String::new(),
+        },
+        as_of: fitted.as_of,
+        calibration_end: fitted.calibration_end,
+        model: fitted.model,
+        log_likelihood: fitted.log_likelihood,
+        customers: fitted.summaries.len(),
+        distinct_rows: fitted.distinct.len(),
+        spend: fitted.spend.clone(),
+        rows,
+        holdout: fitted.holdout.clone(),
+        fit_ms: fitted.fit_ms + started.elapsed().as_millis(),
     })
+}
+
+/// Fits and scores in one go, for callers that need no reuse (benchmarks).
+pub fn fit_and_score(
+    history: &History,
+    has_amount: bool,
+    settings: &ClvSettings,
+    as_of: NaiveDate,
+) -> Result<ModelFit, String> {
+    let never = Cancel::never();
+    let fitted = fit(history, has_amount, &settings.fit_part(), as_of, &never)
+        .map_err(|c| c.to_string())??;
+    score(&fitted, &settings.score_part(), &never).map_err(|c| c.to_string())
 }
 
 /// Σₖ₌₁..M (E[X(30k days)] − E[X(30(k−1) days)]) / (1 + d)^k: the
@@ -433,15 +552,18 @@ fn rft_of_pair((x, age_days): (u32, i32)) -> Rft {
     }
 }
 
-fn score(
-    summaries: Vec<CustomerSummary>,
-    distinct: &[fit::WeightedRow],
-    row_of: &[u32],
-    model: &Fitted,
-    spend: &SpendModel,
-    settings: &ClvSettings,
-) -> Vec<ClvRow> {
-    let spend_model = match spend {
+fn score_rows(
+    fitted: &FittedModels,
+    settings: &ScoreSettings,
+    cancel: &Cancel,
+) -> Result<Vec<ClvRow>, Cancelled> {
+    let (summaries, distinct, row_of, model) = (
+        &fitted.summaries,
+        &fitted.distinct,
+        &fitted.row_of,
+        &fitted.model,
+    );
+    let spend_model = match &fitted.spend {
         SpendModel::Fitted { model, .. } => Some(*model),
         SpendModel::Unavailable(_) => None,
     };
@@ -459,6 +581,7 @@ fn score(
         .collect();
     // Customers with the same (x, t_x, T) get the same predictions: each
     // distinct history is scored once.
+    cancel.check()?;
     let (pairs, pair_of_row) = frequency_and_age(distinct);
     let if_alive: Vec<(f64, f64)> = pairs
         .par_iter()
@@ -487,19 +610,21 @@ fn score(
             (p_alive, p_alive * expected, p_alive * discounted)
         })
         .collect();
-    summaries
-        .into_par_iter()
+    cancel.check()?;
+    Ok(summaries
+        .par_iter()
         .zip(row_of)
         .zip(earlier_p_alive)
         .map(|((s, row), before)| {
-            let c = Rft::of(&s);
+            let c = Rft::of(s);
             let (p_alive, expected_purchases, discounted) = predictions
                 .get(*row as usize)
                 .copied()
                 .unwrap_or((f64::NAN, f64::NAN, f64::NAN));
             let expected_avg_spend = spend_model.map(|m| m.expected_spend(c.x, s.monetary_value));
             ClvRow {
-                customer_id: s.customer_id,
+                customer_id: s.customer_id.clone(),
+                customer: s.customer,
                 frequency: s.frequency,
                 recency_weeks: c.t_x,
                 t_weeks: c.t,
@@ -511,27 +636,33 @@ fn score(
                 p_alive_30_days_earlier: before,
             }
         })
-        .collect()
+        .collect())
 }
 
 /// Refits on the purchases up to `holdout_weeks` before `end` and compares
 /// what it predicts for the held-out weeks with what the same customers did.
 fn holdout_check(
-    customers: &[CustomerHistory],
-    settings: &ClvSettings,
+    history: &History,
+    kind: ModelKind,
+    weeks: u32,
     end: NaiveDate,
-) -> Result<HoldoutCheck, String> {
+    cancel: &Cancel,
+) -> Result<Result<HoldoutCheck, String>, Cancelled> {
     let end_day = day_number(end);
-    let weeks = settings.holdout_weeks;
     let holdout_days = weeks as i32 * 7;
     let calibration_end_day = end_day - holdout_days;
     let calibration_end = day_from_number(calibration_end_day);
-    let summaries = summarise(customers, calibration_end_day, end_day + 1);
+    let summaries = summarise(history, calibration_end_day, end_day + 1);
     if let Some(reason) = unfit_reason(&summaries, calibration_end) {
-        return Err(format!("The holdout check needs more history: {reason}"));
+        return Ok(Err(format!(
+            "The holdout check needs more history: {reason}"
+        )));
     }
     let rows = fit::compress(&summaries);
-    let (model, log_likelihood) = fit_purchases(settings.model, &rows)?;
+    let (model, log_likelihood) = match fit_purchases(kind, &rows, cancel)? {
+        Ok(fitted) => fitted,
+        Err(reason) => return Ok(Err(reason)),
+    };
     // Σ weight × P(alive) per (x, T), times purchases if alive per (x, T).
     let (pairs, pair_of_row) = frequency_and_age(&rows);
     let mut alive_weight = vec![0.0; pairs.len()];
@@ -551,7 +682,7 @@ fn holdout_check(
         })
         .collect();
     let mut actual_per_week = vec![0.0; weeks as usize];
-    for c in customers {
+    for c in history.customers() {
         let mut last_day = None;
         let first = c.first_purchase_day();
         if first.is_none_or(|d| d > calibration_end_day) {
@@ -571,9 +702,13 @@ fn holdout_check(
     let weekly = (1..=weeks)
         .zip(actual_per_week)
         .zip(predicted_per_week)
-        .map(|((w, actual), predicted)| {
+        .map(|((week, actual), predicted)| {
             cumulative += actual;
-            (w, cumulative, predicted)
+            HoldoutWeek {
+                week,
+                actual: cumulative,
+                predicted,
+            }
         })
         .collect();
     const BUCKETS: u32 = 7;
@@ -599,10 +734,15 @@ fn holdout_check(
             } else {
                 x.to_string()
             };
-            (label, n, actual / n as f64, predicted / n as f64)
+            HoldoutFrequency {
+                label,
+                customers: n,
+                actual: actual / n as f64,
+                predicted: predicted / n as f64,
+            }
         })
         .collect();
-    Ok(HoldoutCheck {
+    Ok(Ok(HoldoutCheck {
         calibration_end,
         holdout_end: day_from_number(end_day + 1),
         model,
@@ -610,5 +750,5 @@ fn holdout_check(
         customers: summaries.len(),
         weekly,
         by_frequency,
-    })
+    }))
 }

@@ -6,7 +6,7 @@
 
 use rayon::prelude::*;
 
-use crate::analysis::history::CustomerHistory;
+use crate::analysis::history::{Customer, History};
 
 pub const DAYS_PER_WEEK: f64 = 7.0;
 
@@ -14,6 +14,8 @@ pub const DAYS_PER_WEEK: f64 = 7.0;
 #[derive(Clone, Debug, PartialEq)]
 pub struct CustomerSummary {
     pub customer_id: String,
+    /// The customer's index in the order log.
+    pub customer: u32,
     /// Purchase days after the first (x).
     pub frequency: u32,
     /// Days from the first to the last purchase day (t_x × 7).
@@ -43,16 +45,23 @@ impl CustomerSummary {
 /// (inclusive, days since 1970-01-01). Purchases after it and before
 /// `holdout_end_day` (exclusive) are counted as holdout purchases.
 pub fn summarise(
-    customers: &[CustomerHistory],
+    history: &History,
     calibration_end_day: i32,
     holdout_end_day: i32,
 ) -> Vec<CustomerSummary> {
-    customers
-        .par_chunks(4096)
+    let chunks = history.len().div_ceil(4096);
+    (0..chunks)
+        .into_par_iter()
         .flat_map_iter(|chunk| {
             let mut days = Vec::new();
-            chunk.iter().filter_map(move |customer| {
-                summarise_one(customer, &mut days, calibration_end_day, holdout_end_day)
+            let customers = chunk * 4096..((chunk + 1) * 4096).min(history.len());
+            customers.filter_map(move |i| {
+                summarise_one(
+                    &history.customer(i),
+                    &mut days,
+                    calibration_end_day,
+                    holdout_end_day,
+                )
             })
         })
         .collect()
@@ -61,7 +70,7 @@ pub fn summarise(
 /// `days` is scratch space for the (day, spend) of each purchase day,
 /// reused between customers.
 fn summarise_one(
-    customer: &CustomerHistory,
+    customer: &Customer<'_>,
     days: &mut Vec<(i32, f64)>,
     calibration_end_day: i32,
     holdout_end_day: i32,
@@ -95,7 +104,8 @@ fn summarise_one(
     let monetary_value = (!repeat.is_empty())
         .then(|| repeat.iter().map(|(_, spend)| spend).sum::<f64>() / repeat.len() as f64);
     Some(CustomerSummary {
-        customer_id: customer.id.clone(),
+        customer_id: customer.id.to_string(),
+        customer: customer.index,
         frequency: repeat.len() as u32,
         recency_days: last - first,
         age_days: calibration_end_day - first,
@@ -109,23 +119,23 @@ fn summarise_one(
 mod tests {
     use super::*;
 
-    use crate::analysis::history::test_customer as customer;
+    use crate::analysis::history::test_history;
 
     #[test]
     fn conventions_on_a_hand_made_log() {
         let end = 100;
-        let customers = [
+        let customers = test_history(&[
             // Two orders on day 10 are one purchase of 30; repeats on 24 and 38.
-            customer(
+            (
                 "same-day",
                 &[(10, 10.0), (10, 20.0), (24, 40.0), (38, 60.0)],
             ),
-            customer("one-time", &[(50, 25.0)]),
+            ("one-time", &[(50, 25.0)]),
             // Bought on the calibration end itself, and once after it.
-            customer("on-the-end", &[(86, 5.0), (100, 15.0), (103, 7.0)]),
-            customer("refund-only-repeat", &[(0, 12.0), (40, -12.0)]),
-            customer("after-the-end", &[(101, 9.0)]),
-        ];
+            ("on-the-end", &[(86, 5.0), (100, 15.0), (103, 7.0)]),
+            ("refund-only-repeat", &[(0, 12.0), (40, -12.0)]),
+            ("after-the-end", &[(101, 9.0)]),
+        ]);
         let summary = summarise(&customers, end, 110);
         assert_eq!(
             summary.len(),

@@ -1,0 +1,51 @@
+//! The operating system's file dialogs, each returning a path or `None`.
+//! rfd answers `None` when the user cancels and also when there is no
+//! desktop portal (a bare Linux session): drag and drop and the command
+//! line then still work. Nothing else in the window opens a dialog, so no
+//! test ever does.
+
+use std::path::PathBuf;
+
+/// An order log to open.
+pub fn order_log() -> Option<PathBuf> {
+    rfd::FileDialog::new()
+        .set_title("Open an order log")
+        .add_filter(
+            "Order logs (CSV, TSV, TXT, Parquet)",
+            &["csv", "tsv", "txt", "parquet", "pq"],
+        )
+        .add_filter("All files", &["*"])
+        .pick_file()
+}
+
+/// An event log (`events`) or a survey export to open beside the orders.
+pub fn side_file(events: bool) -> Option<PathBuf> {
+    rfd::FileDialog::new()
+        .set_title(if events {
+            "Open event log"
+        } else {
+            "Open survey"
+        })
+        .add_filter(
+            "CSV, TSV, TXT or Parquet",
+            &["csv", "tsv", "txt", "parquet"],
+        )
+        .pick_file()
+}
+
+/// A loyalty programme file (TOML) to open.
+pub fn programme() -> Option<PathBuf> {
+    rfd::FileDialog::new()
+        .set_title("Open loyalty programme")
+        .add_filter("TOML", &["toml"])
+        .pick_file()
+}
+
+/// Where to save a file, suggesting `file_name` with `extension`.
+pub fn save_as(title: &str, file_name: &str, extension: &str) -> Option<PathBuf> {
+    rfd::FileDialog::new()
+        .set_title(title)
+        .set_file_name(file_name)
+        .add_filter(extension.to_uppercase(), &[extension])
+        .save_file()
+}
