@@ -172,7 +172,7 @@ fn filter_mask(
 
 fn everything_at_once(data: &Dataset, settings: &Settings) -> Reference {
     let never = Cancel::never();
-    let log = OrderLog::build(&data.orders, data.has_amount, data.orders_are_rows).unwrap();
+    let log = OrderLog::build(data).unwrap();
     let as_of = settings.as_of.or(data.default_as_of()).unwrap();
     let as_of_day = day_number(as_of);
     let base = log.history(None, as_of_day, &never).unwrap();

@@ -31,43 +31,7 @@ pub struct Order {
     pub purchase: bool,
 }
 
-/// The text of every customer id, by the customer's index in the order log
-/// (the order in which customers first appear in the file).
-#[derive(Debug, Default, PartialEq)]
-pub struct CustomerIds {
-    text: String,
-    ends: Vec<usize>,
-}
-
-impl CustomerIds {
-    pub fn from_texts<'a>(ids: impl IntoIterator<Item = &'a str>) -> CustomerIds {
-        let mut out = CustomerIds::default();
-        for id in ids {
-            out.text.push_str(id);
-            out.ends.push(out.text.len());
-        }
-        out
-    }
-
-    pub fn len(&self) -> usize {
-        self.ends.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
-    }
-
-    /// The id of customer `index`; empty for an index out of range.
-    pub fn get(&self, index: u32) -> &str {
-        let index = index as usize;
-        let end = self.ends.get(index).copied().unwrap_or(0);
-        let start = match index.checked_sub(1) {
-            Some(before) => self.ends.get(before).copied().unwrap_or(end),
-            None => 0,
-        };
-        self.text.get(start..end).unwrap_or_default()
-    }
-}
+pub use crate::data::order_index::CustomerIds;
 
 /// One customer of a history: their index in the order log, their id and
 /// their orders, sorted by day (orders of one day in file order).
@@ -300,13 +264,6 @@ pub fn test_history(customers: &[(&str, &[(i32, f64)])]) -> History {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ids_are_found_by_index() {
-        let ids = CustomerIds::from_texts(["a", "", "ccc"]);
-        assert_eq!((ids.get(0), ids.get(1), ids.get(2)), ("a", "", "ccc"));
-        assert_eq!(ids.get(3), "");
-    }
 
     #[test]
     fn subsets_keep_order_and_points() {

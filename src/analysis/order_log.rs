@@ -11,7 +11,8 @@ use rayon::prelude::*;
 
 use super::cancel::{Cancel, Cancelled};
 use super::history::{CustomerIds, History, HistoryBuilder, Order};
-use crate::data::{AMOUNT, CUSTOMER_ID, ORDER_ID, ORDER_TS, POINTS_REDEEMED};
+use crate::data::order_index::OrderIndex;
+use crate::data::{AMOUNT, Dataset, ORDER_TS, POINTS_REDEEMED};
 
 const MS_PER_DAY: i64 = 86_400_000;
 /// Customers handled as one piece of parallel work.
@@ -25,71 +26,20 @@ pub struct OrderLog {
     pub has_amount: bool,
     /// Rows in the canonical frame.
     pub rows: usize,
-    ids: Arc<CustomerIds>,
-    /// The frame's rows grouped: customer by customer in order of first
-    /// appearance, within a customer order by order in order of first
-    /// appearance, within an order in file order. `day`, `amount` and
-    /// `redeemed` follow the same layout, so a pass reads them in order.
-    row: Vec<u32>,
+    index: Arc<OrderIndex>,
+    /// Each row's day, amount and points redeemed, in the index's layout,
+    /// so that a pass reads them in order.
     day: Vec<i32>,
     amount: Vec<f64>,
     redeemed: Option<Vec<f64>>,
-    /// Where each customer's rows start in the layout, then the end.
-    customer_starts: Vec<usize>,
-    /// Where each order's rows start, then the end; `None` when every row
-    /// is its own order.
-    order_starts: Option<Vec<usize>>,
 }
 
 impl OrderLog {
-    /// Indexes a canonical frame. `orders_are_rows` skips grouping rows into
-    /// orders when every row is its own order.
-    pub fn build(
-        frame: &DataFrame,
-        has_amount: bool,
-        orders_are_rows: bool,
-    ) -> PolarsResult<OrderLog> {
-        let height = frame.height();
-        if u32::try_from(height).is_err() {
-            polars_bail!(ComputeError: "{height} rows are more than Kohorte can index (at most 4,294,967,295)");
-        }
-        let customers = frame.column(CUSTOMER_ID)?.str()?.clone();
-        let (ids, customer_rows) = customer_groups(frame, &customers)?;
-        let order_ids = if orders_are_rows {
-            None
-        } else {
-            Some(
-                frame
-                    .column(ORDER_ID)?
-                    .cast(&DataType::String)?
-                    .str()?
-                    .rechunk()
-                    .into_owned(),
-            )
-        };
-        let pieces: Vec<(Vec<u32>, Vec<usize>)> = customer_rows
-            .par_chunks(CHUNK_CUSTOMERS)
-            .map(|chunk| group_orders(chunk, order_ids.as_ref()))
-            .collect();
-        let mut row = Vec::with_capacity(height);
-        let mut customer_starts = Vec::with_capacity(customer_rows.len() + 1);
-        let mut order_starts = order_ids.as_ref().map(|_| Vec::with_capacity(height + 1));
-        for (chunk, (rows, starts)) in customer_rows.chunks(CHUNK_CUSTOMERS).zip(pieces) {
-            let offset = row.len();
-            let mut at = offset;
-            for customer in chunk {
-                customer_starts.push(at);
-                at += customer.len();
-            }
-            if let Some(order_starts) = &mut order_starts {
-                order_starts.extend(starts.iter().map(|s| s + offset));
-            }
-            row.extend(rows);
-        }
-        customer_starts.push(row.len());
-        if let Some(order_starts) = &mut order_starts {
-            order_starts.push(row.len());
-        }
+    /// The dataset's rows as the analyses read them.
+    pub fn build(dataset: &Dataset) -> PolarsResult<OrderLog> {
+        let frame = &dataset.orders;
+        let index = dataset.index.clone();
+        let row = &index.layout;
         let ms = frame
             .column(ORDER_TS)?
             .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))?
@@ -119,37 +69,27 @@ impl OrderLog {
                     .collect(),
             ))
         };
-        let amount = match has_amount {
+        let amount = match dataset.has_amount {
             true => numbers(AMOUNT)?.unwrap_or_else(|| vec![0.0; row.len()]),
             false => vec![0.0; row.len()],
         };
         let redeemed = numbers(POINTS_REDEEMED)?;
         Ok(OrderLog {
-            has_amount,
-            rows: height,
-            ids: Arc::new(ids),
-            row,
+            has_amount: dataset.has_amount,
+            rows: index.rows,
             day,
             amount,
             redeemed,
-            customer_starts,
-            order_starts,
+            index,
         })
     }
 
     pub fn customers(&self) -> usize {
-        self.customer_starts.len().saturating_sub(1)
-    }
-
-    /// Orders: distinct order ids of a customer (or rows).
-    pub fn orders(&self) -> usize {
-        self.order_starts
-            .as_ref()
-            .map_or(self.row.len(), |s| s.len().saturating_sub(1))
+        self.index.customers()
     }
 
     pub fn ids(&self) -> &Arc<CustomerIds> {
-        &self.ids
+        &self.index.ids
     }
 
     /// Clears `mask` for the rows of every customer `keep` says no to (by
@@ -159,9 +99,7 @@ impl OrderLog {
             if keep(customer as u32) {
                 continue;
             }
-            let rows =
-                &self.row[self.customer_starts[customer]..self.customer_starts[customer + 1]];
-            for &row in rows {
+            for &row in &self.index.layout[self.index.customer_range(customer)] {
                 if let Some(slot) = mask.get_mut(row as usize) {
                     *slot = false;
                 }
@@ -173,7 +111,7 @@ impl OrderLog {
     /// whose own day is before `before_day`.
     pub fn rows_before(&self, keep: Option<&RowMask>, before_day: i32) -> Vec<u32> {
         let mut in_view = vec![false; self.rows];
-        for (&row, &day) in self.row.iter().zip(&self.day) {
+        for (&row, &day) in self.index.layout.iter().zip(&self.day) {
             if day < before_day
                 && keep.is_none_or(|k| k.get(row as usize).copied().unwrap_or(false))
             {
@@ -206,7 +144,7 @@ impl OrderLog {
                 Ok(self.history_of(first..last, keep, before_day))
             })
             .collect();
-        let mut builder = HistoryBuilder::new(self.ids.clone(), self.has_amount);
+        let mut builder = HistoryBuilder::new(self.ids().clone(), self.has_amount);
         for piece in pieces {
             builder.append(piece?);
         }
@@ -219,17 +157,15 @@ impl OrderLog {
         keep: Option<&RowMask>,
         before_day: i32,
     ) -> History {
-        let mut builder = HistoryBuilder::new(self.ids.clone(), self.has_amount);
+        let mut builder = HistoryBuilder::new(self.ids().clone(), self.has_amount);
         let mut orders: Vec<(Order, f64)> = Vec::new();
         let mut sorted: Vec<Order> = Vec::new();
         let mut points: Vec<f64> = Vec::new();
         for customer in customers {
-            let (start, end) = (
-                self.customer_starts[customer],
-                self.customer_starts[customer + 1],
-            );
+            let range = self.index.customer_range(customer);
+            let (start, end) = (range.start, range.end);
             orders.clear();
-            match &self.order_starts {
+            match &self.index.order_starts {
                 None => {
                     for at in start..end {
                         if let Some(order) = self.order_of(at..at + 1, keep, before_day) {
@@ -276,7 +212,7 @@ impl OrderLog {
     ) -> Option<(Order, f64)> {
         let mut order: Option<(Order, f64)> = None;
         for p in at {
-            let (day, row) = (self.day[p], self.row[p]);
+            let (day, row) = (self.day[p], self.index.layout[p]);
             if keep.is_some_and(|k| !k.get(row as usize).copied().unwrap_or(false)) {
                 continue;
             }
@@ -308,128 +244,48 @@ impl OrderLog {
 
 /// Every customer's orders in `dataset`, for callers that analyse a file
 /// once (benchmarks, tests) rather than through the engine.
-pub fn history_of(dataset: &crate::data::Dataset) -> PolarsResult<History> {
-    let log = OrderLog::build(&dataset.orders, dataset.has_amount, dataset.orders_are_rows)?;
-    log.history(None, i32::MAX, &Cancel::never())
+pub fn history_of(dataset: &Dataset) -> PolarsResult<History> {
+    OrderLog::build(dataset)?
+        .history(None, i32::MAX, &Cancel::never())
         .map_err(|c| polars_err!(ComputeError: "{c}"))
-}
-
-/// Customer ids in order of first appearance, and each customer's rows in
-/// file order.
-fn customer_groups(
-    frame: &DataFrame,
-    customers: &StringChunked,
-) -> PolarsResult<(CustomerIds, Vec<Vec<u32>>)> {
-    // Polars finds each customer's rows (a parallel hash group-by); they
-    // are then put in file order, since the grouping's order varies from
-    // run to run, and so would sums of money.
-    let ids = frame.select([CUSTOMER_ID])?;
-    let by_customer = ids.group_by([CUSTOMER_ID])?;
-    let groups = by_customer.get_groups();
-    let mut rows: Vec<Vec<u32>> = groups
-        .par_iter()
-        .map(|indicator| {
-            let mut rows: Vec<u32> = match indicator {
-                GroupsIndicator::Idx((_, idx)) => idx.iter().copied().collect(),
-                GroupsIndicator::Slice([first, len]) => (first..first + len).collect(),
-            };
-            rows.sort_unstable();
-            rows
-        })
-        .collect();
-    rows.retain(|r| !r.is_empty());
-    rows.par_sort_unstable_by_key(|r| r[0]);
-    let ids = CustomerIds::from_texts(
-        rows.iter()
-            .map(|r| customers.get(r[0] as usize).unwrap_or_default()),
-    );
-    Ok((ids, rows))
-}
-
-/// A chunk of customers' rows in the log's layout, and where each order
-/// starts (relative to the chunk), when rows are grouped into orders.
-fn group_orders(
-    customers: &[Vec<u32>],
-    order_ids: Option<&StringChunked>,
-) -> (Vec<u32>, Vec<usize>) {
-    let total: usize = customers.iter().map(Vec::len).sum();
-    let mut rows = Vec::with_capacity(total);
-    let mut starts = Vec::new();
-    let Some(order_ids) = order_ids else {
-        for customer in customers {
-            rows.extend_from_slice(customer);
-        }
-        return (rows, starts);
-    };
-    let mut position: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    let mut by_order: Vec<Vec<u32>> = Vec::new();
-    for customer in customers {
-        if let [only] = customer.as_slice() {
-            starts.push(rows.len());
-            rows.push(*only);
-            continue;
-        }
-        position.clear();
-        by_order.clear();
-        for &row in customer {
-            let id = order_ids.get(row as usize).unwrap_or_default();
-            let next = by_order.len();
-            let slot = *position.entry(id).or_insert(next);
-            if slot == next {
-                by_order.push(Vec::new());
-            }
-            by_order[slot].push(row);
-        }
-        for order in &by_order {
-            starts.push(rows.len());
-            rows.extend_from_slice(order);
-        }
-    }
-    (rows, starts)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::load::load_bytes;
+    use crate::data::{ImportOptions, Source};
 
-    fn frame(rows: &[(&str, &str, i64, f64)]) -> DataFrame {
-        DataFrame::new(
-            rows.len(),
-            vec![
-                Column::new(
-                    CUSTOMER_ID.into(),
-                    rows.iter().map(|r| r.0).collect::<Vec<_>>(),
-                ),
-                Column::new(
-                    ORDER_ID.into(),
-                    rows.iter().map(|r| r.1).collect::<Vec<_>>(),
-                ),
-                Column::new(
-                    ORDER_TS.into(),
-                    rows.iter().map(|r| r.2 * MS_PER_DAY).collect::<Vec<_>>(),
-                )
-                .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
-                .unwrap(),
-                Column::new(AMOUNT.into(), rows.iter().map(|r| r.3).collect::<Vec<_>>()),
-            ],
+    fn dataset(csv: &str) -> Dataset {
+        load_bytes(
+            Source::File("t.csv".into()),
+            csv.as_bytes().to_vec(),
+            &ImportOptions::default(),
         )
         .unwrap()
     }
 
     #[test]
     fn customers_and_orders_come_in_file_order() {
-        let mut rows = Vec::new();
         let names: Vec<String> = (0..300).map(|i| format!("c{}", (i * 37) % 300)).collect();
-        for (i, name) in names.iter().enumerate() {
-            rows.push((name.as_str(), "o1", 100 + i as i64 % 7, 10.0));
-            rows.push((name.as_str(), "o2", 100 + i as i64 % 7, 2.5));
-        }
-        let frame = frame(&rows);
-        for orders_are_rows in [true, false] {
-            let log = OrderLog::build(&frame, true, orders_are_rows).unwrap();
-            let history = log.history(None, i32::MAX, &Cancel::never()).unwrap();
+        for with_order_ids in [false, true] {
+            let mut csv = String::from(if with_order_ids {
+                "customer,order,date,amount\n"
+            } else {
+                "customer,date,amount\n"
+            });
+            for (i, name) in names.iter().enumerate() {
+                for (order, amount) in [("o1", "10.0"), ("o2", "2.5")] {
+                    let day = 10 + i % 7;
+                    match with_order_ids {
+                        true => csv += &format!("{name},{name}-{order},2024-01-{day},{amount}\n"),
+                        false => csv += &format!("{name},2024-01-{day},{amount}\n"),
+                    }
+                }
+            }
+            let history = history_of(&dataset(&csv)).unwrap();
             let order: Vec<&str> = history.customers().map(|c| c.id).collect();
-            assert_eq!(order, names, "orders are rows: {orders_are_rows}");
+            assert_eq!(order, names, "order ids: {with_order_ids}");
             // Two orders on one day keep their order in the file.
             let amounts: Vec<f64> = history
                 .customer(0)
@@ -443,31 +299,35 @@ mod tests {
 
     #[test]
     fn lines_make_orders_and_masks_narrow_them() {
-        let frame = frame(&[
-            ("a", "o1", 10, 5.0),
-            ("b", "o9", 3, 1.0),
-            ("a", "o2", 4, 7.0),
-            ("a", "o1", 8, -20.0),
-            ("a", "o1", 12, 1.0),
-        ]);
-        let log = OrderLog::build(&frame, true, false).unwrap();
-        assert_eq!((log.customers(), log.orders()), (2, 3));
+        let data = dataset(
+            "customer,order,date,amount\n\
+             a,o1,2024-01-10,5\n\
+             b,o9,2024-01-03,1\n\
+             a,o2,2024-01-04,7\n\
+             a,o1,2024-01-08,-20\n\
+             a,o1,2024-01-12,1\n",
+        );
+        let log = OrderLog::build(&data).unwrap();
+        assert_eq!((log.customers(), data.index.orders()), (2, 3));
+        let day = |d: u32| {
+            crate::calendar::day_number(chrono::NaiveDate::from_ymd_opt(2024, 1, d).unwrap())
+        };
         let all = log.history(None, i32::MAX, &Cancel::never()).unwrap();
         let a = all.customer(0);
         assert_eq!(a.id, "a");
-        // o2 on day 4, then o1 (days 8 to 12) on day 8: a refund of -14.
+        // o2 on the 4th, then o1 (the 8th to the 12th) on the 8th: a refund of -14.
         assert_eq!(a.orders.len(), 2);
-        assert_eq!((a.orders[0].day, a.orders[0].amount), (4, 7.0));
+        assert_eq!((a.orders[0].day, a.orders[0].amount), (day(4), 7.0));
         assert_eq!(
             (a.orders[1].day, a.orders[1].amount, a.orders[1].purchase),
-            (8, -14.0, false)
+            (day(8), -14.0, false)
         );
         assert_eq!(a.orders[1].row, 0, "the order's first row");
-        // Before day 9, o1 (from day 8) keeps its later lines; before day 8
-        // it is left out.
-        let early = log.history(None, 9, &Cancel::never()).unwrap();
+        // Before the 9th, o1 (from the 8th) keeps its later lines; before the
+        // 8th it is left out.
+        let early = log.history(None, day(9), &Cancel::never()).unwrap();
         assert_eq!(early.customer(0).orders[1].amount, -14.0);
-        let earlier = log.history(None, 8, &Cancel::never()).unwrap();
+        let earlier = log.history(None, day(8), &Cancel::never()).unwrap();
         assert_eq!(earlier.customer(0).orders.len(), 1);
         // A mask keeping rows 0 and 1 only: o1 is row 0 alone; o2 is gone.
         let mask = [true, true, false, false, false];

@@ -45,7 +45,7 @@ pub struct Data {
 
 impl Data {
     pub fn new(dataset: Arc<Dataset>) -> Result<Data, PolarsError> {
-        let log = OrderLog::build(&dataset.orders, dataset.has_amount, dataset.orders_are_rows)?;
+        let log = OrderLog::build(&dataset)?;
         Ok(Data {
             dataset,
             log,

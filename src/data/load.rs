@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::dialect::{self, CsvDialect, DialectOverrides};
+use super::order_index::OrderIndex;
 use super::roles::{self, ColumnMapping, ColumnProfile, Role};
 use super::values::{DateFormat, DecimalEvidence, DecimalMark, parse_number};
 use crate::format::{group_thousands, round_to};
@@ -109,9 +110,8 @@ pub struct Dataset {
     /// (`quantity`), then the attribute columns as text.
     pub orders: DataFrame,
     pub has_amount: bool,
-    /// Every row is its own order (no order id column, or unique ids), so
-    /// the analyses need not group rows into orders.
-    pub orders_are_rows: bool,
+    /// The rows grouped by customer and order.
+    pub index: std::sync::Arc<OrderIndex>,
     pub attributes: Vec<String>,
     /// The input's own column names, for the mapping panel.
     pub input_columns: Vec<String>,
@@ -120,6 +120,11 @@ pub struct Dataset {
 }
 
 impl Dataset {
+    /// Every row is its own order (no order id column, or unique ids).
+    pub fn orders_are_rows(&self) -> bool {
+        self.index.orders_are_rows()
+    }
+
     /// The as-of date by default: the day after the last order.
     pub fn default_as_of(&self) -> Option<NaiveDate> {
         self.report.last_date.and_then(|d| d.succ_opt())
@@ -546,8 +551,16 @@ fn build_dataset(
         .map(|c| c.to_string())
         .filter(|c| !CANONICAL_COLUMNS.contains(&c.as_str()))
         .collect();
+    let index = OrderIndex::build(&orders, mapping.order_id.is_some()).map_err(|e| {
+        ImportError::Malformed {
+            name: name.clone(),
+            format: "a table",
+            reason: e.to_string(),
+        }
+    })?;
     let report = summarise(
         &orders,
+        &index,
         ReportHead {
             source: name,
             format: raw.format,
@@ -562,7 +575,7 @@ fn build_dataset(
     );
     Ok(Dataset {
         source,
-        orders_are_rows: report.orders == report.rows_used,
+        index: std::sync::Arc::new(index),
         orders,
         has_amount,
         attributes: canonical_attributes,
@@ -1047,14 +1060,7 @@ struct ReportHead<'a> {
     warnings: Vec<String>,
 }
 
-fn summarise(orders: &DataFrame, head: ReportHead<'_>) -> ImportReport {
-    let n_unique = |name: &str| {
-        orders
-            .column(name)
-            .ok()
-            .and_then(|c| c.n_unique().ok())
-            .unwrap_or(0)
-    };
+fn summarise(orders: &DataFrame, index: &OrderIndex, head: ReportHead<'_>) -> ImportReport {
     let (first_date, last_date) = date_range(orders);
     let amounts = orders
         .column(AMOUNT)
@@ -1093,8 +1099,8 @@ fn summarise(orders: &DataFrame, head: ReportHead<'_>) -> ImportReport {
         dropped: head.dropped,
         refunds,
         refund_amount,
-        customers: n_unique(CUSTOMER_ID),
-        orders: n_unique(ORDER_ID),
+        customers: index.customers(),
+        orders: index.orders(),
         first_date,
         last_date,
         total_amount,

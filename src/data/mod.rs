@@ -4,6 +4,7 @@
 pub mod cohort_read;
 pub mod dialect;
 pub mod load;
+pub mod order_index;
 pub mod order_rows;
 pub mod roles;
 pub mod values;
