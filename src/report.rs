@@ -139,16 +139,11 @@ pub struct ReportSummary {
 }
 
 pub fn run(request: &ReportRequest) -> Result<ReportSummary, ReportError> {
+    if let Some(summary) = quick_cohorts(request)? {
+        return Ok(summary);
+    }
     let dataset = Source::File(request.file.clone()).load(&request.options)?;
-    std::fs::create_dir_all(&request.out).map_err(|e| ReportError::OutDir {
-        path: request.out.display().to_string(),
-        reason: e.to_string(),
-    })?;
-    let mut writer = Writer {
-        out: &request.out,
-        input: request.file.canonicalize().ok(),
-        files: Vec::new(),
-    };
+    let mut writer = Writer::new(request)?;
     writer.json("import.json", &dataset.report)?;
     let asked = |a: Analysis| request.only.as_ref().is_some_and(|only| only.contains(&a));
     let wanted = |a: Analysis| request.only.as_ref().is_none_or(|only| only.contains(&a));
@@ -315,6 +310,49 @@ pub fn run(request: &ReportRequest) -> Result<ReportSummary, ReportError> {
         rows_used,
         customers,
     })
+}
+
+/// `--only cohorts` without a breakdown or side files: the table read
+/// straight from the file's needed columns, with the same import report,
+/// when the file needs none of the full import's repairs (else `None`).
+fn quick_cohorts(request: &ReportRequest) -> Result<Option<ReportSummary>, ReportError> {
+    let only_cohorts = request
+        .only
+        .as_ref()
+        .is_some_and(|only| only.iter().all(|a| *a == Analysis::Cohorts));
+    let plain = request.cohorts.breakdown.is_none()
+        && request.loyalty.is_none()
+        && request.survey.is_none()
+        && request.events.is_none();
+    if !(only_cohorts && plain) {
+        return Ok(None);
+    }
+    let granularity = request.cohorts.granularity;
+    let Some(quick) = crate::analysis::cohort_scan::quick_cohorts(
+        &request.file,
+        &request.options,
+        granularity,
+        request.as_of,
+    ) else {
+        return Ok(None);
+    };
+    let mut writer = Writer::new(request)?;
+    writer.json("import.json", &quick.report)?;
+    let window = crate::analysis::Filters::default().describe();
+    let cohorts = CohortResults {
+        curves: crate::analysis::cohort_charts::curves_spec(&quick.table, &[], None, &window),
+        overall: Arc::new(quick.table),
+        breakdown: None,
+        groups: Arc::new(Vec::new()),
+        window,
+        stamp: 0,
+    };
+    write_cohorts(&mut writer, &cohorts)?;
+    Ok(Some(ReportSummary {
+        files: writer.files,
+        rows_used: quick.report.rows_used,
+        customers: quick.report.customers,
+    }))
 }
 
 /// `cohorts.csv`, the breakdown's tables, the curves and the heatmap.
@@ -562,6 +600,19 @@ struct Writer<'a> {
 }
 
 impl Writer<'_> {
+    /// A writer into the request's output folder, created if missing.
+    fn new(request: &ReportRequest) -> Result<Writer<'_>, ReportError> {
+        std::fs::create_dir_all(&request.out).map_err(|e| ReportError::OutDir {
+            path: request.out.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        Ok(Writer {
+            out: &request.out,
+            input: request.file.canonicalize().ok(),
+            files: Vec::new(),
+        })
+    }
+
     /// The path for `name`, refusing to ever replace the input file.
     fn target(&mut self, name: &str) -> Result<PathBuf, ReportError> {
         let path = self.out.join(name);

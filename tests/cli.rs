@@ -320,6 +320,42 @@ fn loyalty_programme_replays_into_the_report() {
     );
 }
 
+/// `--only cohorts` reads only the columns the table needs when the file
+/// allows it; every file it writes equals the full import's (here forced by
+/// asking for the KPIs too), the import report included.
+#[test]
+fn only_cohorts_reads_less_and_writes_the_same_files() {
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/orders.csv");
+    for (file, flags) in [
+        (fixture("cdnow/cdnow_sample.csv"), vec!["--cohort", "week"]),
+        (demo, vec!["--as-of", "2025-06-01"]),
+    ] {
+        let (quick, full) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let mut args = flags.clone();
+        args.extend(["--only", "cohorts"]);
+        report_ok(&file, quick.path(), &args);
+        let mut args = flags.clone();
+        args.extend(["--only", "cohorts,kpis"]);
+        report_ok(&file, full.path(), &args);
+        let mut written: Vec<String> = std::fs::read_dir(quick.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        written.sort();
+        assert!(written.contains(&"cohorts.csv".to_string()), "{written:?}");
+        for name in written {
+            let a = std::fs::read(quick.path().join(&name)).unwrap();
+            let b = std::fs::read(full.path().join(&name)).unwrap();
+            assert!(
+                a == b,
+                "{} differs from the full import's ({})",
+                name,
+                file.display()
+            );
+        }
+    }
+}
+
 /// The report offers the same groupings as the window: with a programme,
 /// cohorts can be broken down by loyalty tier; without one they cannot,
 /// and the error lists what can.

@@ -92,8 +92,19 @@ fn assert_same(quick: &CohortTable, full: &CohortTable, what: &str) {
     }
 }
 
-/// Every granularity, at the default as-of date and at one mid-log.
+/// Every granularity, at the default as-of date and at one mid-log; and the
+/// same import report as the full import's.
 fn assert_quick_equals_full(path: &Path, mid: NaiveDate) {
+    let options = ImportOptions::default();
+    let quick = cohort_scan::quick_cohorts(path, &options, Granularity::Month, None)
+        .unwrap_or_else(|| panic!("{}: the quick scan stepped aside", path.display()));
+    let full = load_path(path, &options).unwrap();
+    assert_eq!(
+        quick.report,
+        full.report,
+        "{}: import report",
+        path.display()
+    );
     for granularity in Granularity::ALL {
         for as_of in [None, Some(mid)] {
             let what = format!(

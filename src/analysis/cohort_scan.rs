@@ -20,9 +20,11 @@ use rayon::prelude::*;
 use super::cohorts::{CohortTable, RowAcc, assemble};
 use super::period::Granularity;
 use crate::calendar::{day_from_number, day_number};
-use crate::data::ImportOptions;
-use crate::data::cohort_read::scan_for_cohorts;
+use crate::data::cohort_read::{ScannedFile, scan_for_cohorts};
+use crate::data::load::{UsedRows, import_report};
 use crate::data::order_rows::{BUCKETS, Row, ScannedRows, mix};
+use crate::data::{ImportOptions, ImportReport};
+use crate::format::round_to;
 
 /// Buckets are summed in this many fixed groups, in order, so that a
 /// revenue sum never depends on how many cores there are.
@@ -90,27 +92,62 @@ impl Calendar {
     }
 }
 
+/// What the rows hold besides the table: the import report's counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ScanTotals {
+    pub customers: usize,
+    /// A customer's distinct order ids (or rows).
+    pub orders: usize,
+    /// Rows with a negative amount, and their sum.
+    pub refunds: usize,
+    pub refund_amount: f64,
+    pub total_amount: f64,
+}
+
+impl ScanTotals {
+    fn add(&mut self, other: &ScanTotals) {
+        self.customers += other.customers;
+        self.orders += other.orders;
+        self.refunds += other.refunds;
+        self.refund_amount += other.refund_amount;
+        self.total_amount += other.total_amount;
+    }
+}
+
 /// Builds the cohort table of `rows`, counting orders before `as_of`.
 pub fn cohort_table(rows: &ScannedRows, granularity: Granularity, as_of: NaiveDate) -> CohortTable {
+    scan(rows, granularity, as_of).0
+}
+
+/// The cohort table of `rows` (orders before `as_of`) and their totals.
+fn scan(
+    rows: &ScannedRows,
+    granularity: Granularity,
+    as_of: NaiveDate,
+) -> (CohortTable, ScanTotals) {
     let as_of_day = day_number(as_of);
     let Some((first_day, last_day)) = rows.day_range() else {
-        return assemble(BTreeMap::new(), granularity, as_of);
+        return (
+            assemble(BTreeMap::new(), granularity, as_of),
+            ScanTotals::default(),
+        );
     };
     // Orders on or after the as-of date are never counted.
     let last_day = last_day.min(as_of_day - 1);
-    if last_day < first_day {
-        return assemble(BTreeMap::new(), granularity, as_of);
-    }
     let calendar = Calendar::new(granularity, first_day, last_day);
-    let periods = (granularity.index_of(as_of_day - 1) - calendar.base_index + 1) as usize;
+    let periods = match last_day < first_day {
+        true => 0,
+        false => (granularity.index_of(as_of_day - 1) - calendar.base_index + 1) as usize,
+    };
     // Each group keeps a whole table of sums: a wide one (days over years)
     // is kept twice only, not once per group.
     let groups = if periods > WIDE_PERIODS { 2 } else { GROUPS };
     let per_group = BUCKETS / groups;
-    let sums: Vec<Vec<Option<RowAcc>>> = (0..groups)
+    let sums: Vec<(Vec<Option<RowAcc>>, ScanTotals)> = (0..groups)
         .into_par_iter()
         .map(|group| {
             let mut sums: Vec<Option<RowAcc>> = vec![None; periods];
+            let mut totals = ScanTotals::default();
             let mut scratch = Scratch::default();
             for bucket in group * per_group..(group + 1) * per_group {
                 let rows_of_bucket = rows.bucket(bucket);
@@ -122,12 +159,15 @@ pub fn cohort_table(rows: &ScannedRows, granularity: Granularity, as_of: NaiveDa
                     periods,
                     &mut sums,
                 );
+                totals.add(&scratch.totals);
             }
-            sums
+            (sums, totals)
         })
         .collect();
     let mut total: Vec<Option<RowAcc>> = vec![None; periods];
-    for group in sums {
+    let mut totals = ScanTotals::default();
+    for (group, group_totals) in sums {
+        totals.add(&group_totals);
         for (sum, part) in total.iter_mut().zip(group) {
             match (sum.as_mut(), part) {
                 (Some(sum), Some(part)) => sum.add(&part),
@@ -140,27 +180,61 @@ pub fn cohort_table(rows: &ScannedRows, granularity: Granularity, as_of: NaiveDa
         .into_iter()
         .enumerate()
         .filter_map(|(r, acc)| Some((calendar.base_index + r as i32, acc?)));
-    assemble(rows, granularity, as_of)
+    (assemble(rows, granularity, as_of), totals)
+}
+
+/// The cohort table of a file read in part, and its import report.
+pub struct QuickCohorts {
+    pub table: CohortTable,
+    pub report: ImportReport,
 }
 
 /// The cohort table of the file at `path`, counting orders before `as_of`
-/// (by default the day after the last order), as the full import and the
-/// cohort engine would give it; `None` when the file needs the full import.
+/// (by default the day after the last order), and the file's import
+/// report, as the full import and the cohort engine would give them;
+/// `None` when the file needs the full import.
+pub fn quick_cohorts(
+    path: &std::path::Path,
+    options: &ImportOptions,
+    granularity: Granularity,
+    as_of: Option<NaiveDate>,
+) -> Option<QuickCohorts> {
+    let ScannedFile { rows, head } = scan_for_cohorts(path, options)?;
+    let (first_day, last_day) = rows.day_range()?;
+    let as_of = as_of.unwrap_or_else(|| day_from_number(last_day + 1));
+    let (table, totals) = scan(&rows, granularity, as_of);
+    let money = |sum: f64| rows.has_amount.then(|| round_to(sum, 2));
+    let used = UsedRows {
+        rows: head.rows_read,
+        dropped: Vec::new(),
+        refunds: totals.refunds,
+        refund_amount: money(totals.refund_amount),
+        total_amount: money(totals.total_amount),
+        customers: totals.customers,
+        orders: totals.orders,
+        first_date: Some(day_from_number(first_day)),
+        last_date: Some(day_from_number(last_day)),
+    };
+    Some(QuickCohorts {
+        table,
+        report: import_report(head, used),
+    })
+}
+
+/// As [`quick_cohorts`], the table only: the window's first look at a file.
 pub fn quick_cohort_table(
     path: &std::path::Path,
     options: &ImportOptions,
     granularity: Granularity,
     as_of: Option<NaiveDate>,
 ) -> Option<CohortTable> {
-    let rows = scan_for_cohorts(path, options)?;
-    let (_, last_day) = rows.day_range()?;
-    let as_of = as_of.unwrap_or_else(|| day_from_number(last_day + 1));
-    Some(cohort_table(&rows, granularity, as_of))
+    quick_cohorts(path, options, granularity, as_of).map(|quick| quick.table)
 }
 
-/// Maps and lists reused from bucket to bucket.
+/// Maps and lists reused from bucket to bucket, and the bucket's totals.
 #[derive(Default)]
 struct Scratch {
+    totals: ScanTotals,
     customers: MixMap<u128, u32>,
     orders: MixMap<(u32, u128), u32>,
     order_customer: Vec<u32>,
@@ -189,6 +263,7 @@ impl Scratch {
         self.order_customer.clear();
         self.order_day.clear();
         self.order_amount.clear();
+        self.totals = ScanTotals::default();
         let has_amount = rows.has_amount;
         // Lines on or after the as-of date still belong to their order,
         // as in the customers' histories; the orders themselves are cut below.
@@ -207,6 +282,11 @@ impl Scratch {
             } else {
                 next
             };
+            self.totals.total_amount += amount;
+            if amount < 0.0 {
+                self.totals.refunds += 1;
+                self.totals.refund_amount += amount;
+            }
             if order == next {
                 self.order_customer.push(customer);
                 self.order_day.push(day);
@@ -217,6 +297,8 @@ impl Scratch {
                 self.order_amount[o] += amount;
             }
         }
+        self.totals.customers = self.customers.len();
+        self.totals.orders = self.order_customer.len();
         let purchase = |amount: f64| !has_amount || amount >= 0.0;
 
         self.first_day.clear();

@@ -17,8 +17,12 @@ use std::path::Path;
 use polars::prelude::*;
 use rayon::prelude::*;
 
+use super::dialect::CsvDialect;
 use super::dialect::{self, TextEncoding};
-use super::load::{CsvLayout, ImportOptions, decimal_mark, is_parquet, map_columns};
+use super::load::{
+    CsvLayout, FileFormat, ImportOptions, ReadHead, attribute_columns, column_names, decimal_mark,
+    is_parquet, map_columns,
+};
 use super::order_rows::{RowSplitter, ScannedRows, text_key};
 use super::roles::{self, ColumnMapping};
 use super::values::{DateFormat, DecimalMark, parse_number};
@@ -28,11 +32,28 @@ use crate::calendar::day_number;
 const HEAD_ROWS: usize = 4000;
 const MS_PER_DAY: i64 = 86_400_000;
 
+/// A file's rows for the cohort engine, and how the file was read: what
+/// its import report says besides the counts.
+pub struct ScannedFile {
+    pub rows: ScannedRows,
+    pub head: ReadHead,
+}
+
+/// What reading a file's first rows settled.
+struct HeadRead {
+    format: FileFormat,
+    dialect: Option<CsvDialect>,
+    mapping: ColumnMapping,
+    mark: DecimalMark,
+    input_columns: Vec<String>,
+    warnings: Vec<String>,
+}
+
 /// The rows of the file at `path` for the cohort engine, or `None` when the
 /// file needs the full import.
-pub fn scan_for_cohorts(path: &Path, options: &ImportOptions) -> Option<ScannedRows> {
+pub fn scan_for_cohorts(path: &Path, options: &ImportOptions) -> Option<ScannedFile> {
     let name = super::load::file_name(path);
-    let (frame, mapping, mark) = if is_parquet(path) {
+    let (frame, read) = if is_parquet(path) {
         let head = ParquetReader::new(std::fs::File::open(path).ok()?)
             .with_slice(Some((0, HEAD_ROWS)))
             .finish()
@@ -42,12 +63,20 @@ pub fn scan_for_cohorts(path: &Path, options: &ImportOptions) -> Option<ScannedR
             .with_columns(Some(needed_columns(&mapping)?))
             .finish()
             .ok()?;
-        (frame, mapping, DecimalMark::Dot)
+        let read = HeadRead {
+            format: FileFormat::Parquet,
+            dialect: None,
+            mapping,
+            mark: DecimalMark::Dot,
+            input_columns: column_names(&head),
+            warnings: Vec::new(),
+        };
+        (frame, read)
     } else if let Some(read) = read_plain_csv(&name, options, path) {
         read?
     } else {
         let bytes = std::fs::read(path).ok()?;
-        let (text, _) = dialect::decode(bytes, options.dialect.encoding);
+        let (text, encoding) = dialect::decode(bytes, options.dialect.encoding);
         let layout = CsvLayout::sniff(&text, &options.dialect);
         let reader = layout.reader_options(&name).ok()?;
         let head = reader
@@ -56,14 +85,25 @@ pub fn scan_for_cohorts(path: &Path, options: &ImportOptions) -> Option<ScannedR
             .into_reader_with_file_handle(Cursor::new(&text))
             .finish()
             .ok()?;
-        let (mapping, mark) = map_csv(&name, &head, options)?;
-        (
-            read_needed(reader, &mapping, Cursor::new(text))?,
-            mapping,
-            mark,
-        )
+        let read = read_csv_head(&name, &head, options, layout, encoding)?;
+        (read_needed(reader, &read.mapping, Cursor::new(text))?, read)
     };
-    scan_frame(frame, &mapping, mark, options.date_format)
+    let rows_read = frame.height();
+    let (rows, date_format) = scan_frame(frame, &read.mapping, read.mark, options.date_format)?;
+    let mut mapping = read.mapping;
+    mapping.date_format = date_format;
+    Some(ScannedFile {
+        rows,
+        head: ReadHead {
+            source: name,
+            format: read.format,
+            dialect: read.dialect,
+            attributes: attribute_columns(&read.input_columns, &mapping),
+            mapping,
+            rows_read,
+            warnings: read.warnings,
+        },
+    })
 }
 
 /// Reads a CSV file that is UTF-8 as it is on disk, which polars maps
@@ -76,7 +116,7 @@ fn read_plain_csv(
     name: &str,
     options: &ImportOptions,
     path: &Path,
-) -> Option<Option<(DataFrame, ColumnMapping, DecimalMark)>> {
+) -> Option<Option<(DataFrame, HeadRead)>> {
     if matches!(options.dialect.encoding, Some(TextEncoding::Windows1252)) {
         return None;
     }
@@ -104,25 +144,45 @@ fn read_plain_csv(
         }
         start_bytes *= 4;
     };
-    let (mapping, mark) = map_csv(name, &head, options)?;
+    let encoding = options.dialect.encoding.unwrap_or(TextEncoding::Utf8);
+    let read = read_csv_head(name, &head, options, layout, encoding)?;
     // Polars finds the rows on one core first; the other checks meanwhile
     // that the whole file is UTF-8 (else it is decoded like the full
     // import does, and read again).
     let (utf8, frame) = rayon::join(
         || plain_utf8(path).unwrap_or(false),
-        || read_needed(reader, &mapping, std::fs::File::open(path).ok()?),
+        || read_needed(reader, &read.mapping, std::fs::File::open(path).ok()?),
     );
-    utf8.then_some(frame.map(|frame| (frame, mapping, mark)))
+    utf8.then_some(frame.map(|frame| (frame, read)))
 }
 
-fn map_csv(
+/// The dialect, decimal mark and column mapping a CSV's first rows give,
+/// as the full import settles them, with its warnings.
+fn read_csv_head(
     name: &str,
     head: &DataFrame,
     options: &ImportOptions,
-) -> Option<(ColumnMapping, DecimalMark)> {
-    let (mark, _) = decimal_mark(head, &options.dialect);
+    layout: CsvLayout,
+    encoding: TextEncoding,
+) -> Option<HeadRead> {
+    let (mark, mark_warning) = decimal_mark(head, &options.dialect);
     let (mapping, _) = map_columns(name, head, mark, options).ok()?;
-    Some((mapping, mark))
+    let mut warnings = layout.warnings;
+    warnings.extend(mark_warning);
+    Some(HeadRead {
+        format: FileFormat::Csv,
+        dialect: Some(CsvDialect {
+            delimiter: layout.delimiter,
+            quote: layout.quote,
+            has_header: layout.has_header,
+            encoding,
+            decimal_mark: mark,
+        }),
+        mapping,
+        mark,
+        input_columns: column_names(head),
+        warnings,
+    })
 }
 
 fn read_needed(
@@ -373,12 +433,14 @@ impl Amounts {
 const RANGES: usize = 64;
 const BLOCK_ROWS: usize = 8192;
 
+/// The rows, and the date format that read them (`None` for a natively
+/// typed column).
 fn scan_frame(
     frame: DataFrame,
     mapping: &ColumnMapping,
     mark: DecimalMark,
     user_format: Option<DateFormat>,
-) -> Option<ScannedRows> {
+) -> Option<(ScannedRows, Option<DateFormat>)> {
     if frame.height() == 0 {
         return None;
     }
@@ -435,9 +497,10 @@ fn scan_frame(
             Some(splitter)
         })
         .collect();
-    Some(ScannedRows::new(
-        splitters?,
-        orders.is_some(),
-        amounts.is_some(),
-    ))
+    let date_format = match &days {
+        Days::Native(_) => None,
+        Days::Text(_, format) => Some(*format),
+    };
+    let rows = ScannedRows::new(splitters?, orders.is_some(), amounts.is_some());
+    Some((rows, date_format))
 }

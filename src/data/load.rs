@@ -425,7 +425,7 @@ fn effective_mapping(detected: ColumnMapping, options: &ImportOptions) -> Column
     mapping
 }
 
-fn column_names(frame: &DataFrame) -> Vec<String> {
+pub(super) fn column_names(frame: &DataFrame) -> Vec<String> {
     frame
         .get_column_names()
         .iter()
@@ -561,17 +561,17 @@ fn build_dataset(
     let report = summarise(
         &orders,
         &index,
-        ReportHead {
+        ReadHead {
             source: name,
             format: raw.format,
             dialect: raw.dialect.clone(),
-            mapping: &mapping,
+            mapping: mapping.clone(),
             attributes: canonical_attributes.clone(),
             rows_read,
-            dropped,
-            has_amount,
             warnings,
         },
+        dropped,
+        has_amount,
     );
     Ok(Dataset {
         source,
@@ -1031,13 +1031,8 @@ fn canonical_frame(
         };
         columns.push(numbers.with_name(canonical.into()));
     }
-    let mut used: HashSet<String> = columns.iter().map(|c| c.name().to_string()).collect();
-    for attribute in attributes {
-        let mut name = attribute.clone();
-        while used.contains(&name) {
-            name = format!("{name} (column)");
-        }
-        used.insert(name.clone());
+    let taken: Vec<String> = columns.iter().map(|c| c.name().to_string()).collect();
+    for (attribute, name) in attributes.iter().zip(attribute_names(attributes, taken)) {
         let values = raw.column(attribute)?.cast(&DataType::String)?;
         columns.push(values.with_name(name.into()));
     }
@@ -1048,36 +1043,69 @@ fn canonical_frame(
     frame.filter(&BooleanChunked::from_slice("keep".into(), &cleaned.keep))
 }
 
-struct ReportHead<'a> {
-    source: String,
-    format: FileFormat,
-    dialect: Option<CsvDialect>,
-    mapping: &'a ColumnMapping,
-    attributes: Vec<String>,
-    rows_read: usize,
-    dropped: Vec<DroppedRows>,
-    has_amount: bool,
-    warnings: Vec<String>,
+/// The names the attribute columns get in the canonical frame: their own,
+/// with " (column)" added while a name is `taken` by a canonical column or
+/// an earlier attribute.
+fn attribute_names(attributes: &[String], taken: Vec<String>) -> Vec<String> {
+    let mut used: HashSet<String> = taken.into_iter().collect();
+    attributes
+        .iter()
+        .map(|attribute| {
+            let mut name = attribute.clone();
+            while used.contains(&name) {
+                name = format!("{name} (column)");
+            }
+            used.insert(name.clone());
+            name
+        })
+        .collect()
 }
 
-fn summarise(orders: &DataFrame, index: &OrderIndex, head: ReportHead<'_>) -> ImportReport {
-    let (first_date, last_date) = date_range(orders);
-    let amounts = orders
-        .column(AMOUNT)
-        .ok()
-        .and_then(|c| c.f64().ok().cloned());
-    let (refunds, refund_amount, total_amount) = match (&amounts, head.has_amount) {
-        (Some(a), true) => {
-            let refunds: Vec<f64> = a.iter().flatten().filter(|v| *v < 0.0).collect();
-            (
-                refunds.len(),
-                Some(round_to(refunds.iter().sum(), 2)),
-                Some(round_to(a.sum().unwrap_or(0.0), 2)),
-            )
-        }
-        _ => (0, None, None),
-    };
-    let rows_dropped = head.dropped.iter().map(|d| d.count).sum();
+/// The canonical frame's attribute names for a file's columns and mapping,
+/// without building the frame: for a report of a file read in part.
+pub(crate) fn attribute_columns(input_columns: &[String], mapping: &ColumnMapping) -> Vec<String> {
+    let attributes: Vec<String> = input_columns
+        .iter()
+        .filter(|c| mapping.role_of(c).is_none())
+        .cloned()
+        .collect();
+    let mut taken: Vec<String> = [CUSTOMER_ID, ORDER_TS, AMOUNT, ORDER_ID]
+        .map(String::from)
+        .to_vec();
+    if mapping.quantity.is_some() {
+        taken.push(QUANTITY.into());
+    }
+    if mapping.points_redeemed.is_some() {
+        taken.push(POINTS_REDEEMED.into());
+    }
+    attribute_names(&attributes, taken)
+}
+
+/// How a file was read: what its import report says besides the counts.
+pub struct ReadHead {
+    pub source: String,
+    pub format: FileFormat,
+    pub dialect: Option<CsvDialect>,
+    pub mapping: ColumnMapping,
+    pub attributes: Vec<String>,
+    pub rows_read: usize,
+    pub warnings: Vec<String>,
+}
+
+/// What the import counted in the rows it used.
+pub(crate) struct UsedRows {
+    pub rows: usize,
+    pub dropped: Vec<DroppedRows>,
+    pub refunds: usize,
+    pub refund_amount: Option<f64>,
+    pub total_amount: Option<f64>,
+    pub customers: usize,
+    pub orders: usize,
+    pub first_date: Option<NaiveDate>,
+    pub last_date: Option<NaiveDate>,
+}
+
+pub(crate) fn import_report(head: ReadHead, used: UsedRows) -> ImportReport {
     ImportReport {
         source: head.source,
         format: head.format,
@@ -1094,18 +1122,58 @@ fn summarise(orders: &DataFrame, index: &OrderIndex, head: ReportHead<'_>) -> Im
         date_format: head.mapping.date_format.map(|f| f.label().to_string()),
         attributes: head.attributes,
         rows_read: head.rows_read,
-        rows_used: orders.height(),
-        rows_dropped,
-        dropped: head.dropped,
-        refunds,
-        refund_amount,
-        customers: index.customers(),
-        orders: index.orders(),
-        first_date,
-        last_date,
-        total_amount,
+        rows_used: used.rows,
+        rows_dropped: used.dropped.iter().map(|d| d.count).sum(),
+        dropped: used.dropped,
+        refunds: used.refunds,
+        refund_amount: used.refund_amount,
+        customers: used.customers,
+        orders: used.orders,
+        first_date: used.first_date,
+        last_date: used.last_date,
+        total_amount: used.total_amount,
         warnings: head.warnings,
     }
+}
+
+fn summarise(
+    orders: &DataFrame,
+    index: &OrderIndex,
+    head: ReadHead,
+    dropped: Vec<DroppedRows>,
+    has_amount: bool,
+) -> ImportReport {
+    let (first_date, last_date) = date_range(orders);
+    let amounts = orders
+        .column(AMOUNT)
+        .ok()
+        .and_then(|c| c.f64().ok().cloned());
+    let (refunds, refund_amount, total_amount) = match (&amounts, has_amount) {
+        (Some(a), true) => {
+            let refunds: Vec<f64> = a.iter().flatten().filter(|v| *v < 0.0).collect();
+            (
+                refunds.len(),
+                // + 0.0: an empty sum is -0, which would be written as "-0.0".
+                Some(round_to(refunds.iter().sum::<f64>() + 0.0, 2)),
+                Some(round_to(a.sum().unwrap_or(0.0), 2)),
+            )
+        }
+        _ => (0, None, None),
+    };
+    import_report(
+        head,
+        UsedRows {
+            rows: orders.height(),
+            dropped,
+            refunds,
+            refund_amount,
+            total_amount,
+            customers: index.customers(),
+            orders: index.orders(),
+            first_date,
+            last_date,
+        },
+    )
 }
 
 pub fn date_range(orders: &DataFrame) -> (Option<NaiveDate>, Option<NaiveDate>) {
