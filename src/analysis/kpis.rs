@@ -450,16 +450,16 @@ pub const CHURN_CONTEXT: &str =
 
 type Getter = fn(&PeriodKpis) -> Option<f64>;
 
-/// key, name, unit, formula, value, inputs, context.
-struct CardSpec(
-    &'static str,
-    &'static str,
-    Unit,
-    String,
-    Getter,
-    Vec<(&'static str, Getter)>,
-    Option<&'static str>,
-);
+/// How one KPI card is made from a period's KPIs.
+struct CardSpec {
+    key: &'static str,
+    name: &'static str,
+    unit: Unit,
+    formula: String,
+    value: Getter,
+    inputs: Vec<(&'static str, Getter)>,
+    context: Option<&'static str>,
+}
 
 fn cards(
     current: &PeriodKpis,
@@ -469,133 +469,141 @@ fn cards(
 ) -> Vec<Kpi> {
     let base = format!("customers with an order in the {w} months before");
     let specs: Vec<CardSpec> = vec![
-        CardSpec(
-            "customers_at_start",
-            "Customers at start (CS)",
-            Unit::Count,
-            format!("Active base at the period start: {base} it"),
-            |k| Some(k.customers_at_start as f64),
-            vec![],
-            None,
-        ),
-        CardSpec(
-            "customers_at_end",
-            "Customers at end (CE)",
-            Unit::Count,
-            format!("Active base at the period end: {base} it"),
-            |k| Some(k.customers_at_end as f64),
-            vec![],
-            None,
-        ),
-        CardSpec(
-            "new_customers",
-            "New customers (CN)",
-            Unit::Count,
-            "Customers whose first order ever falls in the period".into(),
-            |k| Some(k.new_customers as f64),
-            vec![],
-            None,
-        ),
-        CardSpec(
-            "product_retention_rate",
-            "Retention rate",
-            Unit::Percent,
-            "(CE − CN) ÷ CS".into(),
-            |k| k.product_retention_rate,
-            vec![
+        CardSpec {
+            key: "customers_at_start",
+            name: "Customers at start (CS)",
+            unit: Unit::Count,
+            formula: format!("Active base at the period start: {base} it"),
+            value: |k| Some(k.customers_at_start as f64),
+            inputs: vec![],
+            context: None,
+        },
+        CardSpec {
+            key: "customers_at_end",
+            name: "Customers at end (CE)",
+            unit: Unit::Count,
+            formula: format!("Active base at the period end: {base} it"),
+            value: |k| Some(k.customers_at_end as f64),
+            inputs: vec![],
+            context: None,
+        },
+        CardSpec {
+            key: "new_customers",
+            name: "New customers (CN)",
+            unit: Unit::Count,
+            formula: "Customers whose first order ever falls in the period".into(),
+            value: |k| Some(k.new_customers as f64),
+            inputs: vec![],
+            context: None,
+        },
+        CardSpec {
+            key: "product_retention_rate",
+            name: "Retention rate",
+            unit: Unit::Percent,
+            formula: "(CE − CN) ÷ CS".into(),
+            value: |k| k.product_retention_rate,
+            inputs: vec![
                 ("CS", |k| Some(k.customers_at_start as f64)),
                 ("CE", |k| Some(k.customers_at_end as f64)),
                 ("CN", |k| Some(k.new_customers as f64)),
             ],
-            Some(RETENTION_CONTEXT),
-        ),
-        CardSpec(
-            "churn_rate",
-            "Churn rate",
-            Unit::Percent,
-            "Lost ÷ CS, where lost = customers in CS who are not in CE".into(),
-            |k| k.churn_rate,
-            vec![("lost", |k| Some(k.lost as f64)), ("CS", |k| Some(k.customers_at_start as f64))],
-            Some(CHURN_CONTEXT),
-        ),
-        CardSpec(
-            "resurrected",
-            "Resurrected",
-            Unit::Count,
-            format!(
+            context: Some(RETENTION_CONTEXT),
+        },
+        CardSpec {
+            key: "churn_rate",
+            name: "Churn rate",
+            unit: Unit::Percent,
+            formula: "Lost ÷ CS, where lost = customers in CS who are not in CE".into(),
+            value: |k| k.churn_rate,
+            inputs: vec![("lost", |k| Some(k.lost as f64)), ("CS", |k| Some(k.customers_at_start as f64))],
+            context: Some(CHURN_CONTEXT),
+        },
+        CardSpec {
+            key: "resurrected",
+            name: "Resurrected",
+            unit: Unit::Count,
+            formula: format!(
                 "Customers in CE who are neither in CS nor new: back after more than {w} months without orders. CE = CS − lost + CN + resurrected"
             ),
-            |k| Some(k.resurrected as f64),
-            vec![
+            value: |k| Some(k.resurrected as f64),
+            inputs: vec![
                 ("CS", |k| Some(k.customers_at_start as f64)),
                 ("lost", |k| Some(k.lost as f64)),
                 ("CN", |k| Some(k.new_customers as f64)),
                 ("CE", |k| Some(k.customers_at_end as f64)),
             ],
-            None,
-        ),
-        CardSpec(
-            "repeat_purchase_rate",
-            "Repeat purchase rate",
-            Unit::Percent,
-            "Customers with more than one order in the period ÷ customers with at least one".into(),
-            |k| k.repeat_purchase_rate,
-            vec![
+            context: None,
+        },
+        CardSpec {
+            key: "repeat_purchase_rate",
+            name: "Repeat purchase rate",
+            unit: Unit::Percent,
+            formula: "Customers with more than one order in the period ÷ customers with at least one".into(),
+            value: |k| k.repeat_purchase_rate,
+            inputs: vec![
                 ("repeat customers", |k| Some(k.repeat_customers as f64)),
                 ("customers", |k| Some(k.active_customers as f64)),
             ],
-            None,
-        ),
-        CardSpec(
-            "revenue",
-            "Revenue",
-            Unit::Money,
-            "Sum of order amounts in the period; refunds subtract".into(),
-            |k| Some(k.revenue),
-            vec![],
-            None,
-        ),
-        CardSpec(
-            "orders",
-            "Orders",
-            Unit::Count,
-            "Distinct orders in the period (an order id, or a row without one); refunds are not orders".into(),
-            |k| Some(k.orders as f64),
-            vec![],
-            None,
-        ),
-        CardSpec(
-            "average_order_value",
-            "Average order value (APV)",
-            Unit::Money,
-            "Revenue ÷ orders".into(),
-            |k| k.average_order_value,
-            vec![("revenue", |k| Some(k.revenue)), ("orders", |k| Some(k.orders as f64))],
-            None,
-        ),
-        CardSpec(
-            "purchase_frequency",
-            "Purchase frequency",
-            Unit::Count,
-            "Orders ÷ customers with an order in the period".into(),
-            |k| k.purchase_frequency,
-            vec![("orders", |k| Some(k.orders as f64)), ("customers", |k| Some(k.active_customers as f64))],
-            None,
-        ),
-        CardSpec(
-            "arpu",
-            "Revenue per customer (ARPU)",
-            Unit::Money,
-            "Revenue ÷ customers with an order in the period".into(),
-            |k| k.arpu,
-            vec![("revenue", |k| Some(k.revenue)), ("customers", |k| Some(k.active_customers as f64))],
-            None,
-        ),
+            context: None,
+        },
+        CardSpec {
+            key: "revenue",
+            name: "Revenue",
+            unit: Unit::Money,
+            formula: "Sum of order amounts in the period; refunds subtract".into(),
+            value: |k| Some(k.revenue),
+            inputs: vec![],
+            context: None,
+        },
+        CardSpec {
+            key: "orders",
+            name: "Orders",
+            unit: Unit::Count,
+            formula: "Distinct orders in the period (an order id, or a row without one); refunds are not orders".into(),
+            value: |k| Some(k.orders as f64),
+            inputs: vec![],
+            context: None,
+        },
+        CardSpec {
+            key: "average_order_value",
+            name: "Average order value (APV)",
+            unit: Unit::Money,
+            formula: "Revenue ÷ orders".into(),
+            value: |k| k.average_order_value,
+            inputs: vec![("revenue", |k| Some(k.revenue)), ("orders", |k| Some(k.orders as f64))],
+            context: None,
+        },
+        CardSpec {
+            key: "purchase_frequency",
+            name: "Purchase frequency",
+            unit: Unit::Count,
+            formula: "Orders ÷ customers with an order in the period".into(),
+            value: |k| k.purchase_frequency,
+            inputs: vec![("orders", |k| Some(k.orders as f64)), ("customers", |k| Some(k.active_customers as f64))],
+            context: None,
+        },
+        CardSpec {
+            key: "arpu",
+            name: "Revenue per customer (ARPU)",
+            unit: Unit::Money,
+            formula: "Revenue ÷ customers with an order in the period".into(),
+            value: |k| k.arpu,
+            inputs: vec![("revenue", |k| Some(k.revenue)), ("customers", |k| Some(k.active_customers as f64))],
+            context: None,
+        },
     ];
     specs
         .into_iter()
         .map(
-            |CardSpec(key, name, unit, formula, get, inputs, context)| Kpi {
+            |CardSpec {
+                 key,
+                 name,
+                 unit,
+                 formula,
+                 value: get,
+                 inputs,
+                 context,
+             }| Kpi {
                 key,
                 name,
                 value: get(current),
@@ -616,8 +624,15 @@ fn cards(
         .collect()
 }
 
-/// key, name, value, previous value, formula with inputs.
-type OverviewRow = (String, String, Option<f64>, Option<f64>, String);
+/// One row of the Overview's table: a KPI or an input of the simple CLV.
+struct OverviewRow {
+    key: String,
+    name: String,
+    value: Option<f64>,
+    previous: Option<f64>,
+    /// The formula with its inputs.
+    formula: String,
+}
 
 /// The Overview as a table: one row per KPI, then the simple CLV and its
 /// inputs, for Export CSV.
@@ -636,75 +651,67 @@ pub fn overview_frame(
             } else {
                 format!("{} ({})", k.formula, inputs.join(", "))
             };
-            (
-                k.key.to_string(),
-                k.name.to_string(),
-                k.value,
-                k.previous,
+            OverviewRow {
+                key: k.key.to_string(),
+                name: k.name.to_string(),
+                value: k.value,
+                previous: k.previous,
                 formula,
-            )
+            }
         })
         .collect();
     let window = clv.window.label();
+    let clv_row = |key: &str, name: &str, value: Option<f64>, formula: String| OverviewRow {
+        key: key.into(),
+        name: name.into(),
+        value,
+        previous: None,
+        formula,
+    };
     rows.extend([
-        (
-            "simple_clv".to_string(),
-            "Simple CLV".to_string(),
+        clv_row(
+            "simple_clv",
+            "Simple CLV",
             clv.clv,
-            None,
             format!("APV × APF × ACL over {window}"),
         ),
-        (
-            "clv_average_purchase_value".into(),
-            "APV".into(),
+        clv_row(
+            "clv_average_purchase_value",
+            "APV",
             clv.average_purchase_value,
-            None,
             "Revenue ÷ orders".into(),
         ),
-        (
-            "clv_purchases_per_year".into(),
-            "APF".into(),
+        clv_row(
+            "clv_purchases_per_year",
+            "APF",
             clv.purchases_per_year,
-            None,
             "Orders ÷ customers".into(),
         ),
-        (
-            "clv_annual_churn".into(),
-            "Annual churn".into(),
+        clv_row(
+            "clv_annual_churn",
+            "Annual churn",
             clv.annual_churn,
-            None,
             "Lost ÷ CS over the year".into(),
         ),
-        (
-            "clv_lifetime_years".into(),
-            "ACL".into(),
+        clv_row(
+            "clv_lifetime_years",
+            "ACL",
             Some(clv.lifetime_years),
-            None,
             "1 ÷ annual churn, at most 10 years".into(),
         ),
     ]);
     let period = period_name(overview.period, overview.current.window);
+    let text = |f: fn(&OverviewRow) -> &str| rows.iter().map(f).collect::<Vec<_>>();
+    let numbers = |f: fn(&OverviewRow) -> Option<f64>| rows.iter().map(f).collect::<Vec<_>>();
     DataFrame::new(
         rows.len(),
         vec![
             Column::new("period".into(), vec![period; rows.len()]),
-            Column::new(
-                "key".into(),
-                rows.iter().map(|r| r.0.clone()).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "name".into(),
-                rows.iter().map(|r| r.1.clone()).collect::<Vec<_>>(),
-            ),
-            Column::new("value".into(), rows.iter().map(|r| r.2).collect::<Vec<_>>()),
-            Column::new(
-                "previous".into(),
-                rows.iter().map(|r| r.3).collect::<Vec<_>>(),
-            ),
-            Column::new(
-                "formula".into(),
-                rows.iter().map(|r| r.4.clone()).collect::<Vec<_>>(),
-            ),
+            Column::new("key".into(), text(|r| &r.key)),
+            Column::new("name".into(), text(|r| &r.name)),
+            Column::new("value".into(), numbers(|r| r.value)),
+            Column::new("previous".into(), numbers(|r| r.previous)),
+            Column::new("formula".into(), text(|r| &r.formula)),
         ],
     )
 }
