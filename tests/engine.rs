@@ -39,6 +39,10 @@ struct Reference {
     loyalty: Option<LoyaltyResults>,
     what_if: Option<LoyaltyResults>,
     rows_in_view: usize,
+    /// Per RFM segment with customers in view: its KPIs in the Overview's
+    /// period and its simple CLV forms.
+    segment_kpis: Vec<(String, kpis::PeriodKpis)>,
+    simple: Vec<(String, kpis::SimpleClv)>,
 }
 
 /// Each customer's label in `column`, from the named customers and the
@@ -306,7 +310,30 @@ fn everything_at_once(data: &Dataset, settings: &Settings) -> Reference {
         |r| rfm.get(r.customer).unwrap_or("(not scored)").to_string(),
         &settings.segments.grid.segment_names(),
     );
+    let w = settings.kpis.active_window_months;
+    let mut segment_kpis = Vec::new();
+    let mut simple = vec![(
+        "All customers".to_string(),
+        kpis::simple_clv_of(view.customers(), as_of, w),
+    )];
+    for name in settings.segments.grid.segment_names() {
+        let members = view
+            .customers()
+            .filter(|c| rfm.get(c.index) == Some(name.as_str()));
+        if members.clone().next().is_none() {
+            continue;
+        }
+        if let Some(overview) = &overview {
+            segment_kpis.push((
+                name.clone(),
+                kpis::period_kpis_of(members.clone(), overview.current.window, w),
+            ));
+        }
+        simple.push((name.clone(), kpis::simple_clv_of(members, as_of, w)));
+    }
     Reference {
+        segment_kpis,
+        simple,
         overall,
         groups,
         overview,
@@ -343,12 +370,24 @@ fn assert_same(engine: &Results, reference: &Reference, what: &str) {
         segments.lifecycle.rows, reference.lifecycle,
         "lifecycle, {what}"
     );
+    let segment_kpis: Vec<(String, kpis::PeriodKpis)> = segments
+        .segment_kpis
+        .iter()
+        .map(|s| (s.segment.clone(), s.kpis.clone()))
+        .collect();
+    assert_eq!(segment_kpis, reference.segment_kpis, "segment KPIs, {what}");
     let clv = engine.clv();
     match (&clv.fit, &reference.fit) {
         (Ok(ours), Ok(theirs)) => assert_eq!(ours.rows, theirs.rows, "CLV rows, {what}"),
         (Err(ours), Err(theirs)) => assert_eq!(ours, theirs, "CLV, {what}"),
         _ => panic!("one side fitted the CLV models and the other did not, {what}"),
     }
+    let simple: Vec<(String, kpis::SimpleClv)> = clv
+        .simple
+        .iter()
+        .map(|s| (s.segment.clone(), s.forms.clone()))
+        .collect();
+    assert_eq!(simple, reference.simple, "simple CLV forms, {what}");
     let kept: Vec<String> = clv
         .kept_rows()
         .iter()

@@ -15,6 +15,7 @@ use std::sync::{Arc, OnceLock};
 
 use chrono::NaiveDate;
 use polars::prelude::PolarsError;
+use rayon::prelude::*;
 
 use super::cancel::{Cancel, Cancelled};
 use super::clv::{self, FitSettings, FittedModels, ModelFit, ScoreSettings};
@@ -111,6 +112,36 @@ impl std::fmt::Display for Stop {
 }
 
 static NEXT_STAMP: AtomicU64 = AtomicU64::new(1);
+
+/// The positions in `history` of each label's customers, for the labels
+/// in `names` that have any, in that order: figures per segment then visit
+/// each customer once, not once per segment.
+fn members_by_label(
+    history: &History,
+    labels: &CustomerLabels,
+    names: &[String],
+) -> Vec<(String, Vec<usize>)> {
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); names.len()];
+    let position: HashMap<&str, usize> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), i))
+        .collect();
+    for (i, customer) in history.customers().enumerate() {
+        if let Some(slot) = labels
+            .get(customer.index)
+            .and_then(|label| position.get(label))
+        {
+            members[*slot].push(i);
+        }
+    }
+    names
+        .iter()
+        .cloned()
+        .zip(members)
+        .filter(|(_, m)| !m.is_empty())
+        .collect()
+}
 
 /// A step's result and the stamp of the computation that made it.
 #[derive(Debug)]
@@ -913,23 +944,15 @@ impl Engine {
                 return Ok(Vec::new());
             };
             let history = &view.value.history;
-            let of = rfm.value.of_history(history);
-            let present: Vec<&String> = grid_names
-                .iter()
-                .filter(|name| of.contains(&Some(name.as_str())))
-                .collect();
-            Ok(present
-                .into_iter()
-                .map(|name| {
-                    let members = history
-                        .customers()
-                        .zip(&of)
-                        .filter(|(_, s)| **s == Some(name.as_str()))
-                        .map(|(c, _)| c);
-                    SegmentKpis {
-                        segment: name.clone(),
-                        kpis: kpis::period_kpis_of(members, window, w),
-                    }
+            Ok(members_by_label(history, &rfm.value, &grid_names)
+                .into_par_iter()
+                .map(|(segment, members)| SegmentKpis {
+                    kpis: kpis::period_kpis_of(
+                        members.iter().map(|&i| history.customer(i)),
+                        window,
+                        w,
+                    ),
+                    segment,
                 })
                 .collect())
         })?;
@@ -1055,20 +1078,19 @@ impl Engine {
                 segment: "All customers".into(),
                 forms: kpis::simple_clv_of(history.customers(), as_of, w),
             }];
-            let of = rfm.value.of_history(history);
-            for name in grid_names {
-                let members = history
-                    .customers()
-                    .zip(&of)
-                    .filter(|(_, s)| **s == Some(name.as_str()))
-                    .map(|(c, _)| c);
-                if members.clone().next().is_some() {
-                    rows.push(SimpleClvRow {
-                        forms: kpis::simple_clv_of(members, as_of, w),
-                        segment: name,
-                    });
-                }
-            }
+            let segments = members_by_label(history, &rfm.value, &grid_names);
+            rows.par_extend(
+                segments
+                    .into_par_iter()
+                    .map(|(segment, members)| SimpleClvRow {
+                        forms: kpis::simple_clv_of(
+                            members.iter().map(|&i| history.customer(i)),
+                            as_of,
+                            w,
+                        ),
+                        segment,
+                    }),
+            );
             Ok(rows)
         })?;
         let charts = self
