@@ -215,7 +215,7 @@ fn grouped_counts(
                     if let Some(revenue) = acc.revenue.get_mut(k) {
                         *revenue += order.amount;
                     }
-                    if order.purchase && periods.last() != Some(&(k as i32)) {
+                    if order.purchase() && periods.last() != Some(&(k as i32)) {
                         periods.push(k as i32);
                     }
                 }

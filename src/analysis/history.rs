@@ -27,8 +27,15 @@ pub struct Order {
     /// The order's first row in the canonical frame, where its attribute
     /// values are read.
     pub row: u32,
+    /// 0 for every order of a log without amounts.
     pub amount: f64,
-    pub purchase: bool,
+}
+
+impl Order {
+    /// A purchase, not a refund: every order of a log without amounts.
+    pub fn purchase(&self) -> bool {
+        self.amount >= 0.0
+    }
 }
 
 pub use crate::data::order_index::CustomerIds;
@@ -45,7 +52,7 @@ pub struct Customer<'a> {
 
 impl<'a> Customer<'a> {
     pub fn purchases(&self) -> impl Iterator<Item = &'a Order> + 'a {
-        self.orders.iter().filter(|o| o.purchase)
+        self.orders.iter().filter(|o| o.purchase())
     }
 
     pub fn first_purchase_day(&self) -> Option<i32> {
@@ -252,7 +259,6 @@ pub fn test_history(customers: &[(&str, &[(i32, f64)])]) -> History {
                     day,
                     row: 0,
                     amount,
-                    purchase: amount >= 0.0,
                 })
                 .collect();
             (*id, orders)

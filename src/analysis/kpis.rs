@@ -160,7 +160,7 @@ fn purchased_between(customer: &Customer<'_>, from: i32, to: i32) -> bool {
     orders[first..]
         .iter()
         .take_while(|o| o.day < to)
-        .any(|o| o.purchase)
+        .any(|o| o.purchase())
 }
 
 pub fn period_kpis(history: &History, window: Window, active_window_months: u32) -> PeriodKpis {
@@ -216,7 +216,7 @@ pub fn period_kpis_of<'a>(
         let mut purchases = 0u64;
         for order in customer.orders[from..].iter().take_while(|o| o.day < end) {
             k.revenue += order.amount;
-            purchases += order.purchase as u64;
+            purchases += order.purchase() as u64;
         }
         k.orders += purchases;
         k.active_customers += (purchases > 0) as u64;

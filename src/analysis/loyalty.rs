@@ -806,7 +806,6 @@ mod tests {
                     day,
                     row: 0,
                     amount,
-                    purchase: amount >= 0.0,
                 })
                 .collect();
             let points: Vec<f64> = orders.iter().map(|o| o.2).collect();

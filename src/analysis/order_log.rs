@@ -224,7 +224,6 @@ impl OrderLog {
                             day,
                             row,
                             amount: self.amount[p],
-                            purchase: true,
                         },
                         redeemed,
                     ))
@@ -236,9 +235,7 @@ impl OrderLog {
                 }
             }
         }
-        let (mut order, points) = order.filter(|(o, _)| o.day < before_day)?;
-        order.purchase = !self.has_amount || order.amount >= 0.0;
-        Some((order, points))
+        order.filter(|(o, _)| o.day < before_day)
     }
 }
 
@@ -319,7 +316,7 @@ mod tests {
         assert_eq!(a.orders.len(), 2);
         assert_eq!((a.orders[0].day, a.orders[0].amount), (day(4), 7.0));
         assert_eq!(
-            (a.orders[1].day, a.orders[1].amount, a.orders[1].purchase),
+            (a.orders[1].day, a.orders[1].amount, a.orders[1].purchase()),
             (day(8), -14.0, false)
         );
         assert_eq!(a.orders[1].row, 0, "the order's first row");

@@ -303,7 +303,7 @@ pub fn score(history: &History, as_of: NaiveDate, cancel: &Cancel) -> Result<Cus
             };
             for o in c.orders.iter().filter(|o| o.day < as_of_day) {
                 r.revenue += o.amount;
-                if o.purchase {
+                if o.purchase() {
                     r.orders += 1;
                     r.first = r.first.min(o.day);
                     r.last = r.last.max(o.day);

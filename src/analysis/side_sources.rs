@@ -211,7 +211,6 @@ fn event_results(dataset: &Dataset, settings: &SideSettings) -> Result<EventResu
                     day: *day,
                     row: 0,
                     amount: 0.0,
-                    purchase: true,
                 })
                 .collect();
             (user.as_str(), days)
