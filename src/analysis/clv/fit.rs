@@ -20,6 +20,11 @@ use super::{PurchaseModel, Rft};
 use crate::analysis::cancel::Cancel;
 
 const MAX_ITERATIONS: u64 = 4_000;
+/// Iterations of L-BFGS: well-posed fits converge in a few dozen; a log the
+/// model does not describe leads it along a flat ridge of the likelihood
+/// (parameters running off to extremes while the likelihood changes in the
+/// ninth digit), which more iterations would only follow further.
+const MAX_SMOOTH_ITERATIONS: u64 = 150;
 const MAX_RESTARTS: usize = 6;
 /// A restart that improves the mean log-likelihood by less than this ends the search.
 const IMPROVEMENT_TOLERANCE: f64 = 1e-10;
@@ -168,6 +173,48 @@ struct Smooth<'a, 'b> {
     objective: &'a SmoothObjective<'b>,
     last: Mutex<Option<Evaluated>>,
     cancel: &'a Cancel,
+    progress: &'a Mutex<Progress>,
+}
+
+/// Evaluations in a row that may improve the cost by less than
+/// `STALL_TOLERANCE` (relative, in all) before the search ends: a model
+/// that does not describe a log sends L-BFGS along a flat ridge of the
+/// likelihood, where it would spend hundreds of evaluations on the ninth
+/// digit while the parameters run off to extremes. Well-posed fits end on
+/// their gradient long before.
+const STALL_EVALUATIONS: usize = 20;
+const STALL_TOLERANCE: f64 = 1e-10;
+
+/// The best point seen, and the evaluations since the cost last improved
+/// by more than `STALL_TOLERANCE`.
+#[derive(Default)]
+struct Progress {
+    best: Option<(Vec<f64>, f64)>,
+    reference: f64,
+    since: usize,
+    stalled: bool,
+}
+
+impl Progress {
+    fn record(&mut self, log_params: &[f64], cost: f64) {
+        if !cost.is_finite() {
+            self.since += 1;
+        } else if self.best.is_none() {
+            self.best = Some((log_params.to_vec(), cost));
+            self.reference = cost;
+        } else {
+            if self.best.as_ref().is_some_and(|(_, best)| cost < *best) {
+                self.best = Some((log_params.to_vec(), cost));
+            }
+            if cost < self.reference - STALL_TOLERANCE * self.reference.abs() {
+                self.reference = cost;
+                self.since = 0;
+            } else {
+                self.since += 1;
+            }
+        }
+        self.stalled = self.since >= STALL_EVALUATIONS;
+    }
 }
 
 /// A point, the cost there and the gradient there.
@@ -185,6 +232,9 @@ impl Smooth<'_, '_> {
             Some((cost, g)) if cost.is_finite() && g.iter().all(|v| v.is_finite()) => (cost, g),
             _ => (f64::INFINITY, vec![0.0; log_params.len()]),
         };
+        if let Ok(mut progress) = self.progress.lock() {
+            progress.record(log_params, cost);
+        }
         if let Ok(mut last) = self.last.lock() {
             *last = Some((log_params.to_vec(), cost, gradient.clone()));
         }
@@ -198,7 +248,11 @@ impl CostFunction for Smooth<'_, '_> {
 
     fn cost(&self, param: &Self::Param) -> Result<f64, argmin::core::Error> {
         stop_if_cancelled(self.cancel)?;
-        Ok(self.evaluate(param).0)
+        let cost = self.evaluate(param).0;
+        if self.progress.lock().is_ok_and(|p| p.stalled) {
+            return Err(argmin::core::Error::msg("no progress"));
+        }
+        Ok(cost)
     }
 }
 
@@ -219,10 +273,12 @@ pub fn minimise_smooth(
     start: &[f64],
     cancel: &Cancel,
 ) -> Option<Vec<f64>> {
+    let progress = Mutex::new(Progress::default());
     let problem = Smooth {
         objective,
         last: Mutex::new(None),
         cancel,
+        progress: &progress,
     };
     if !problem.evaluate(start).0.is_finite() {
         return None;
@@ -232,13 +288,24 @@ pub fn minimise_smooth(
         .ok()?
         .with_tolerance_cost(1e-15)
         .ok()?;
-    let result = Executor::new(problem, solver)
-        .configure(|state| state.param(start.to_vec()).max_iters(500))
-        .run()
-        .ok()?;
-    let state = result.state();
-    let best = state.get_best_param()?.clone();
-    state.get_best_cost().is_finite().then_some(best)
+    let run = Executor::new(problem, solver)
+        .configure(|state| state.param(start.to_vec()).max_iters(MAX_SMOOTH_ITERATIONS))
+        .run();
+    match run {
+        Ok(result) => {
+            let state = result.state();
+            let best = state.get_best_param()?.clone();
+            state.get_best_cost().is_finite().then_some(best)
+        }
+        // Stopped on a flat ridge: the best point seen is as good as any.
+        Err(_) => {
+            let progress = progress.into_inner().ok()?;
+            progress
+                .best
+                .filter(|_| progress.stalled)
+                .map(|(best, _)| best)
+        }
+    }
 }
 
 /// Minimises `cost` from `start` (in log-parameter space); returns the best

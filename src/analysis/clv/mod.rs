@@ -665,9 +665,10 @@ fn holdout_check(
     };
     // Σ weight × P(alive) per (x, T), times purchases if alive per (x, T).
     let (pairs, pair_of_row) = frequency_and_age(&rows);
+    let p_alive: Vec<f64> = rows.par_iter().map(|row| model.p_alive(row.rft)).collect();
     let mut alive_weight = vec![0.0; pairs.len()];
-    for (row, pair) in rows.iter().zip(&pair_of_row) {
-        alive_weight[*pair as usize] += row.weight * model.p_alive(row.rft);
+    for ((row, pair), p) in rows.iter().zip(&pair_of_row).zip(&p_alive) {
+        alive_weight[*pair as usize] += row.weight * p;
     }
     let predicted_per_week: Vec<f64> = (1..=weeks)
         .into_par_iter()
@@ -714,15 +715,20 @@ fn holdout_check(
     const BUCKETS: u32 = 7;
     let mut buckets: Vec<(usize, f64, f64)> = vec![(0, 0.0, 0.0); BUCKETS as usize + 1];
     let horizon = holdout_days as f64 / DAYS_PER_WEEK;
-    let predictions: Vec<f64> = summaries
-        .par_iter()
-        .map(|s| model.expected_purchases(Rft::of(s), horizon))
-        .collect();
-    for (s, predicted) in summaries.iter().zip(predictions) {
+    for s in &summaries {
         let bucket = &mut buckets[s.frequency.min(BUCKETS) as usize];
         bucket.0 += 1;
         bucket.1 += s.holdout_purchases as f64;
-        bucket.2 += predicted;
+    }
+    // Predicted purchases: P(alive) per distinct history times purchases if
+    // alive, which depend on (x, T) only.
+    let if_alive: Vec<f64> = pairs
+        .par_iter()
+        .map(|pair| model.purchases_if_alive(rft_of_pair(*pair), horizon))
+        .collect();
+    for ((row, pair), p) in rows.iter().zip(&pair_of_row).zip(&p_alive) {
+        let predicted = if_alive.get(*pair as usize).copied().unwrap_or(f64::NAN);
+        buckets[(row.key.0).min(BUCKETS) as usize].2 += row.weight * p * predicted;
     }
     let by_frequency = buckets
         .into_iter()
