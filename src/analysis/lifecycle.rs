@@ -6,10 +6,9 @@
 //! in p − 1, but one before). A customer with a purchase in p − 1 and none
 //! in p is *dormant* in p.
 
-use std::collections::BTreeMap;
-
 use chrono::NaiveDate;
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use super::history::History;
 use super::period::{Granularity, PeriodTable};
@@ -24,6 +23,15 @@ pub struct LifecycleRow {
     pub dormant: u64,
 }
 
+/// One period's counts while customers are added.
+#[derive(Clone, Copy, Default)]
+struct Counts {
+    new: u64,
+    returning: u64,
+    resurrected: u64,
+    dormant: u64,
+}
+
 /// One row per period from the first purchase to the last period that
 /// starts before `as_of`.
 pub fn lifecycle(
@@ -33,40 +41,73 @@ pub fn lifecycle(
 ) -> Vec<LifecycleRow> {
     let as_of_day = day_number(as_of);
     let last_index = granularity.index_of(as_of_day - 1);
-    let mut counts: BTreeMap<i32, LifecycleRow> = BTreeMap::new();
-    let mut periods: Vec<i32> = Vec::new();
     let table = PeriodTable::for_history(granularity, history);
-    for customer in history.customers() {
-        periods.clear();
-        for order in customer.purchases().filter(|o| o.day < as_of_day) {
-            let p = table.index_of(order.day);
-            if periods.last() != Some(&p) {
-                periods.push(p);
-            }
-        }
-        for (i, p) in periods.iter().enumerate() {
-            let row = counts.entry(*p).or_default();
-            match i {
-                0 => row.new += 1,
-                _ if periods[i - 1] == p - 1 => row.returning += 1,
-                _ => row.resurrected += 1,
-            }
-            let next = p + 1;
-            if periods.get(i + 1) != Some(&next) && next <= last_index {
-                counts.entry(next).or_default().dormant += 1;
-            }
-        }
-    }
-    let (Some(first), Some(_)) = (counts.keys().next().copied(), counts.keys().last()) else {
+    let Some(base) = history.day_range().map(|(first, _)| table.index_of(first)) else {
         return Vec::new();
     };
-    (first..=last_index)
-        .map(|p| {
-            let row = counts.remove(&p).unwrap_or_default();
-            LifecycleRow {
-                start: granularity.start(p),
-                ..row
-            }
+    let width = (last_index - base + 1).max(0) as usize;
+    // Counts are whole numbers, so the customers may be added on all cores
+    // in any order.
+    let counts = (0..history.len())
+        .into_par_iter()
+        .fold(
+            || (vec![Counts::default(); width], Vec::new()),
+            |(mut counts, mut periods): (Vec<Counts>, Vec<usize>), i| {
+                periods.clear();
+                for order in history
+                    .customer(i)
+                    .purchases()
+                    .filter(|o| o.day < as_of_day)
+                {
+                    let p = (table.index_of(order.day) - base) as usize;
+                    if periods.last() != Some(&p) {
+                        periods.push(p);
+                    }
+                }
+                for (k, &p) in periods.iter().enumerate() {
+                    let Some(row) = counts.get_mut(p) else {
+                        continue;
+                    };
+                    match k {
+                        0 => row.new += 1,
+                        _ if periods[k - 1] + 1 == p => row.returning += 1,
+                        _ => row.resurrected += 1,
+                    }
+                    if periods.get(k + 1) != Some(&(p + 1))
+                        && let Some(next) = counts.get_mut(p + 1)
+                    {
+                        next.dormant += 1;
+                    }
+                }
+                (counts, periods)
+            },
+        )
+        .map(|(counts, _)| counts)
+        .reduce(
+            || vec![Counts::default(); width],
+            |mut a, b| {
+                for (x, y) in a.iter_mut().zip(b) {
+                    x.new += y.new;
+                    x.returning += y.returning;
+                    x.resurrected += y.resurrected;
+                    x.dormant += y.dormant;
+                }
+                a
+            },
+        );
+    let Some(first) = counts.iter().position(|c| c.new > 0) else {
+        return Vec::new();
+    };
+    counts
+        .iter()
+        .enumerate()
+        .skip(first)
+        .map(|(offset, c)| LifecycleRow {
+            start: granularity.start(base + offset as i32),
+            new: c.new,
+            returning: c.returning,
+            resurrected: c.resurrected,
+            dormant: c.dormant,
         })
         .collect()
 }

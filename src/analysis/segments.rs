@@ -157,18 +157,20 @@ pub fn quintile_scores(values: &[f64]) -> Vec<u8> {
 
 /// The median gap in days between consecutive purchase days of a customer.
 fn typical_gap_days(customers: &[Customer<'_>], as_of_day: i32) -> f64 {
-    let mut gaps: Vec<i32> = Vec::new();
-    for c in customers {
-        let mut last: Option<i32> = None;
-        for day in c.purchases().map(|o| o.day).filter(|d| *d < as_of_day) {
-            if let Some(previous) = last
-                && day > previous
-            {
-                gaps.push(day - previous);
-            }
-            last = Some(day);
-        }
-    }
+    let mut gaps: Vec<i32> = customers
+        .par_iter()
+        .flat_map_iter(|c| {
+            let mut last: Option<i32> = None;
+            c.purchases()
+                .map(|o| o.day)
+                .filter(move |day| *day < as_of_day)
+                .filter_map(move |day| {
+                    let gap = last.filter(|previous| day > *previous).map(|p| day - p);
+                    last = Some(day);
+                    gap
+                })
+        })
+        .collect();
     if gaps.is_empty() {
         return 90.0;
     }
