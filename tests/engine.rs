@@ -59,10 +59,7 @@ fn labels(
         GroupColumn::RfmSegment => CustomerLabels::new(
             n,
             settings.segments.grid.segment_names(),
-            named
-                .rows
-                .iter()
-                .map(|r| (r.customer, r.rfm_segment.as_str())),
+            named.rows.iter().map(|r| (r.customer, &*r.rfm_segment)),
         ),
         GroupColumn::Status => CustomerLabels::new(
             n,
@@ -307,7 +304,7 @@ fn everything_at_once(data: &Dataset, settings: &Settings) -> Reference {
     );
     let clv_by = kohorte::analysis::clv::by_segment::by_segment(
         &kept_rows,
-        |r| rfm.get(r.customer).unwrap_or("(not scored)").to_string(),
+        |r| rfm.get(r.customer).unwrap_or("(not scored)"),
         &settings.segments.grid.segment_names(),
     );
     let w = settings.kpis.active_window_months;

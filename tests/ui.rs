@@ -374,7 +374,7 @@ fn p_alive_can_decide_the_status() {
         .map(|r| (r.customer_id.as_str(), r.p_alive))
         .collect();
     for row in &results.segments().customers().rows {
-        let p = p_alive[row.customer_id.as_str()];
+        let p = p_alive[&*row.customer_id];
         assert_eq!(
             row.status,
             kohorte::analysis::segments::status_from_p_alive(p)

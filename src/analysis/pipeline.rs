@@ -544,7 +544,7 @@ impl Engine {
                         names,
                         named.value.rows.iter().map(|r| {
                             let label = if rfm {
-                                r.rfm_segment.as_str()
+                                &*r.rfm_segment
                             } else {
                                 r.status.label()
                             };

@@ -261,9 +261,9 @@ pub fn segment_tables(
         }),
     };
     let rows: Vec<&CustomerRow> = customers.rows.iter().collect();
-    let rfm_table = segments::summarise(&rows, |r| r.rfm_segment.clone(), &grid.segment_names());
+    let rfm_table = segments::summarise(&rows, |r| &*r.rfm_segment, &grid.segment_names());
     let status_order: Vec<String> = STATUS_ORDER.map(String::from).to_vec();
-    let status_table = segments::summarise(&rows, |r| r.status.label().to_string(), &status_order);
+    let status_table = segments::summarise(&rows, |r| r.status.label(), &status_order);
     SegmentTables {
         rfm_grid: segment_charts::rfm_grid_spec(&rows, grid, window),
         rfm_sizes: segment_charts::sizes_spec(
@@ -329,11 +329,7 @@ pub fn attribute_segments(
     window: &str,
 ) -> AttributeSegments {
     let rows: Vec<&CustomerRow> = tables.customers.rows.iter().collect();
-    let table = segments::summarise(
-        &rows,
-        |r| labels.get(r.customer).unwrap_or("(empty)").to_string(),
-        &[],
-    );
+    let table = segments::summarise(&rows, |r| labels.get(r.customer).unwrap_or("(empty)"), &[]);
     AttributeSegments {
         chart: segment_charts::sizes_spec(
             "attribute_segments",
@@ -418,11 +414,7 @@ pub fn clv_by_segment(
         GroupColumn::NpsGroup => "no answer",
         GroupColumn::Attribute(_) => "(empty)",
     };
-    let table = by_segment(
-        &rows,
-        |r| labels.get(r.customer).unwrap_or(missing).to_string(),
-        order,
-    );
+    let table = by_segment(&rows, |r| labels.get(r.customer).unwrap_or(missing), order);
     ClvBySegment {
         chart: super::clv::charts::by_segment_spec(column.name(), &table, window),
         segment_by: column.name().to_string(),

@@ -13,7 +13,8 @@
 //! active when their last purchase is at most 2G days before the as-of
 //! date, at risk up to 4G days, and lapsed beyond.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use polars::prelude::*;
@@ -57,9 +58,14 @@ impl Default for SegmentGrid {
     }
 }
 
+/// The grid cell of R and F scores (1 to 5).
+fn cell(r: u8, f: u8) -> (usize, usize) {
+    (r.clamp(1, 5) as usize - 1, f.clamp(1, 5) as usize - 1)
+}
+
 impl SegmentGrid {
     pub fn name(&self, r: u8, f: u8) -> &str {
-        let (r, f) = (r.clamp(1, 5) as usize - 1, f.clamp(1, 5) as usize - 1);
+        let (r, f) = cell(r, f);
         &self.names[r][f]
     }
 
@@ -95,11 +101,12 @@ impl Status {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// One scored customer. The texts are shared, not copied: a million
+/// customers are scored once and named again for every grid edit.
+#[derive(Clone, Debug, PartialEq)]
 pub struct CustomerRow {
-    pub customer_id: String,
+    pub customer_id: Arc<str>,
     /// The customer's index in the order log.
-    #[serde(skip)]
     pub customer: u32,
     pub first_order: NaiveDate,
     pub last_order: NaiveDate,
@@ -111,11 +118,11 @@ pub struct CustomerRow {
     pub r: u8,
     pub f: u8,
     pub m: u8,
-    pub rfm_segment: String,
+    pub rfm_segment: Arc<str>,
     pub status: Status,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Customers {
     pub as_of: NaiveDate,
     pub rows: Vec<CustomerRow>,
@@ -131,7 +138,7 @@ impl Customers {
         let mut by_index: Vec<Option<&str>> = vec![None; history.ids().len()];
         for row in &self.rows {
             if let Some(slot) = by_index.get_mut(row.customer as usize) {
-                *slot = Some(row.rfm_segment.as_str());
+                *slot = Some(&*row.rfm_segment);
             }
         }
         history
@@ -256,13 +263,21 @@ pub fn customers(history: &History, as_of: NaiveDate, grid: &SegmentGrid) -> Cus
 /// status from the CLV model's P(alive) where `p_alive` has one (the
 /// customer's P(alive) by log index), else by days since the last order.
 pub fn name(scored: &Customers, grid: &SegmentGrid, p_alive: Option<&[Option<f64>]>) -> Customers {
+    let names: Vec<Vec<Arc<str>>> = grid
+        .names
+        .iter()
+        .map(|row| row.iter().map(|name| Arc::from(name.as_str())).collect())
+        .collect();
     let rows = scored
         .rows
         .par_iter()
         .map(|row| {
             let p = p_alive.and_then(|p| p.get(row.customer as usize).copied().flatten());
             CustomerRow {
-                rfm_segment: grid.name(row.r, row.f).to_string(),
+                rfm_segment: {
+                    let (r, f) = cell(row.r, row.f);
+                    names[r][f].clone()
+                },
                 status: p.map_or(
                     status_of(row.recency_days, scored.typical_gap_days),
                     status_from_p_alive,
@@ -328,6 +343,7 @@ pub fn score(history: &History, as_of: NaiveDate, cancel: &Cancel) -> Result<Cus
         },
     );
     cancel.check()?;
+    let unnamed: Arc<str> = Arc::from("");
     let rows = buyers
         .par_iter()
         .zip(raw)
@@ -335,7 +351,7 @@ pub fn score(history: &History, as_of: NaiveDate, cancel: &Cancel) -> Result<Cus
         .map(|(i, (c, r))| {
             let recency_days = (as_of_day - r.last) as i64;
             CustomerRow {
-                customer_id: c.id.to_string(),
+                customer_id: Arc::from(c.id),
                 customer: c.index,
                 first_order: day_from_number(r.first),
                 last_order: day_from_number(r.last),
@@ -347,7 +363,7 @@ pub fn score(history: &History, as_of: NaiveDate, cancel: &Cancel) -> Result<Cus
                 r: rs[i],
                 f: fs[i],
                 m: ms[i],
-                rfm_segment: String::new(),
+                rfm_segment: unnamed.clone(),
                 status: status_of(recency_days, gap),
             }
         })
@@ -375,29 +391,32 @@ pub struct SegmentSummary {
 
 /// `rows` grouped by `segment_of`: the names in `order` first (those that
 /// occur), then the rest, largest first.
-pub fn grouped<'a, T>(
+pub fn grouped<'a, 'k, T>(
     rows: &[&'a T],
-    segment_of: impl Fn(&'a T) -> String,
+    segment_of: impl Fn(&'a T) -> &'k str,
     order: &[String],
 ) -> Vec<(String, Vec<&'a T>)> {
-    let mut groups: BTreeMap<String, Vec<&T>> = BTreeMap::new();
+    let mut groups: HashMap<&'k str, Vec<&T>> = HashMap::new();
     for row in rows {
         groups.entry(segment_of(row)).or_default().push(row);
     }
     let mut out: Vec<(String, Vec<&T>)> = order
         .iter()
-        .filter_map(|name| groups.remove_entry(name))
+        .filter_map(|name| Some((name.clone(), groups.remove(name.as_str())?)))
         .collect();
-    let mut rest: Vec<(String, Vec<&T>)> = groups.into_iter().collect();
-    rest.sort_by_key(|(_, members)| std::cmp::Reverse(members.len()));
-    out.extend(rest);
+    let mut rest: Vec<(&str, Vec<&T>)> = groups.into_iter().collect();
+    rest.sort_by(|(a, x), (b, y)| y.len().cmp(&x.len()).then(a.cmp(b)));
+    out.extend(
+        rest.into_iter()
+            .map(|(name, members)| (name.to_string(), members)),
+    );
     out
 }
 
 /// The segment table, one row per value of `segment_of`, in `order` first.
-pub fn summarise<'a>(
+pub fn summarise<'a, 'k>(
     rows: &[&'a CustomerRow],
-    segment_of: impl Fn(&'a CustomerRow) -> String,
+    segment_of: impl Fn(&'a CustomerRow) -> &'k str,
     order: &[String],
 ) -> Vec<SegmentSummary> {
     let total_customers = rows.len() as f64;

@@ -251,7 +251,7 @@ fn members<'a>(
 ) -> Vec<&'a CustomerRow> {
     let rows = results.customers().rows.iter();
     match prefs.view {
-        SegmentView::Rfm => rows.filter(|r| r.rfm_segment == segment).collect(),
+        SegmentView::Rfm => rows.filter(|r| &*r.rfm_segment == segment).collect(),
         SegmentView::Status => rows.filter(|r| r.status.label() == segment).collect(),
         SegmentView::Attribute => {
             let first = &results.first_attributes;
@@ -269,8 +269,7 @@ fn members<'a>(
                 .filter(|(_, v)| v.unwrap_or("(empty)") == segment)
                 .filter_map(|(id, _)| id)
                 .collect();
-            rows.filter(|r| wanted.contains(r.customer_id.as_str()))
-                .collect()
+            rows.filter(|r| wanted.contains(&*r.customer_id)).collect()
         }
     }
 }

@@ -80,7 +80,7 @@ pub fn ui(ui: &mut egui::Ui, ctx: &TabContext<'_>, commands: &mut Vec<Command>) 
             s.customers()
                 .rows
                 .iter()
-                .filter(|c| survey.groups.contains_key(&c.customer_id))
+                .filter(|c| survey.groups.contains_key(&*c.customer_id))
                 .count()
         });
         ui.horizontal(|ui| {

@@ -17,9 +17,9 @@ pub struct ClvSegmentRow {
 
 /// Sums per value of `segment_of`, the names in `order` first, then the
 /// rest by size.
-pub fn by_segment<'a>(
+pub fn by_segment<'a, 'k>(
     rows: &[&'a ClvRow],
-    segment_of: impl Fn(&'a ClvRow) -> String,
+    segment_of: impl Fn(&'a ClvRow) -> &'k str,
     order: &[String],
 ) -> Vec<ClvSegmentRow> {
     crate::analysis::segments::grouped(rows, segment_of, order)
@@ -97,11 +97,7 @@ mod tests {
         let table = by_segment(
             &refs,
             |r| {
-                if r.customer_id == "c" {
-                    "Y".into()
-                } else {
-                    "X".into()
-                }
+                if r.customer_id == "c" { "Y" } else { "X" }
             },
             &[],
         );
