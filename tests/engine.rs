@@ -77,10 +77,10 @@ fn labels(
                     .iter()
                     .map(|t| t.name.clone())
                     .collect(),
-                replayed.customers.iter().filter_map(|(id, points)| {
+                replayed.customers.iter().filter_map(|member| {
                     Some((
-                        *index.get(id.as_str())?,
-                        replayed.programme.tiers[points.tier?].name.as_str(),
+                        *index.get(replayed.member_id(member))?,
+                        replayed.programme.tiers[member.points.tier?].name.as_str(),
                     ))
                 }),
             )

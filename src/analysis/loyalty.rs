@@ -19,11 +19,13 @@
 //!   it was earned (0 = never). An order's redemption is taken before its
 //!   own points are credited, and never more than the balance.
 
+use std::sync::Arc;
+
 use chrono::{Datelike, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use super::cancel::{Cancel, Cancelled};
-use super::history::{Customer, History};
+use super::history::{Customer, CustomerIds, History};
 use crate::calendar::{day_from_number, day_number};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -240,6 +242,32 @@ struct ReplayedOrder {
     redeemed: f64,
 }
 
+/// The orders that qualify on a day, for days asked in ascending order:
+/// both ends only move forward, so a replay's qualifying points cost one
+/// pass over its orders instead of two binary searches a day.
+#[derive(Default)]
+struct QualifyingWindow {
+    /// The first order on or after the window's first day.
+    start: usize,
+    /// The first order on or after the day asked about.
+    end: usize,
+}
+
+impl QualifyingWindow {
+    /// `replay.qualifying_points(day)`, for `day` at or after the last one asked.
+    fn points(&mut self, replay: &Replay<'_>, day: i32) -> f64 {
+        let from = replay.qualifying_from(day);
+        let orders = &replay.orders;
+        while orders.get(self.end).is_some_and(|o| o.day < day) {
+            self.end += 1;
+        }
+        while orders.get(self.start).is_some_and(|o| o.day < from) {
+            self.start += 1;
+        }
+        replay.base_points_of_orders(self.start, self.end)
+    }
+}
+
 /// Calendar arithmetic done once per day of the data instead of once per
 /// customer: the day 12 months before, and the day a lot earned then
 /// expires.
@@ -271,6 +299,16 @@ impl DayTable {
         usize::try_from(day - first)
             .ok()
             .and_then(|i| table.get(i).copied())
+    }
+}
+
+/// The first day whose orders count towards the qualifying points on `day`.
+fn qualifying_from(programme: &Programme, days: Option<&DayTable>, day: i32) -> i32 {
+    match programme.qualification {
+        Qualification::Rolling12Months => days
+            .and_then(|t| DayTable::lookup(&t.twelve_months_back, t.first, day))
+            .unwrap_or_else(|| months_back(day, 12)),
+        Qualification::CalendarYear => year_start(day, 0),
     }
 }
 
@@ -327,10 +365,12 @@ impl<'a> Replay<'a> {
             first_purchase_day: customer.first_purchase_day(),
             days,
         };
+        let mut window = QualifyingWindow::default();
         for i in 0..replay.orders.len() {
             let order = replay.orders[i];
+            let qualifying = window.points(&replay, order.day);
             let multiplier = replay
-                .tier_at(order.day)
+                .tier_with(order.day, qualifying)
                 .and_then(|t| programme.tiers.get(t))
                 .map_or(1.0, |t| t.multiplier);
             replay.orders[i].credited = order.base * multiplier;
@@ -338,10 +378,23 @@ impl<'a> Replay<'a> {
         replay
     }
 
+    fn qualifying_from(&self, day: i32) -> i32 {
+        qualifying_from(self.programme, self.days, day)
+    }
+
     fn base_points_between(&self, from: i32, until: i32) -> f64 {
-        let start = self.orders.partition_point(|o| o.day < from);
-        let end = self.orders.partition_point(|o| o.day < until).max(start);
-        match (self.base_before.get(end), self.base_before.get(start)) {
+        self.base_points_of_orders(
+            self.orders.partition_point(|o| o.day < from),
+            self.orders.partition_point(|o| o.day < until),
+        )
+    }
+
+    /// Base points of the orders from position `start` up to `end`.
+    fn base_points_of_orders(&self, start: usize, end: usize) -> f64 {
+        match (
+            self.base_before.get(end.max(start)),
+            self.base_before.get(start),
+        ) {
             // + 0.0 turns the −0 of equal sums into 0 for the CSV.
             (Some(to), Some(from)) => to - from + 0.0,
             _ => 0.0,
@@ -351,16 +404,7 @@ impl<'a> Replay<'a> {
     /// Qualifying points at `day` under the rolling rule, or this year's
     /// points before `day` under the calendar-year rule.
     pub fn qualifying_points(&self, day: i32) -> f64 {
-        match self.programme.qualification {
-            Qualification::Rolling12Months => {
-                let from = self
-                    .days
-                    .and_then(|t| DayTable::lookup(&t.twelve_months_back, t.first, day))
-                    .unwrap_or_else(|| months_back(day, 12));
-                self.base_points_between(from, day)
-            }
-            Qualification::CalendarYear => self.base_points_between(year_start(day, 0), day),
-        }
+        self.base_points_between(self.qualifying_from(day), day)
     }
 
     /// The tier held on `day`; `None` before the first purchase.
@@ -385,33 +429,54 @@ impl<'a> Replay<'a> {
 
     /// Points earned, expired and still held before `day`.
     pub fn points_at(&self, day: i32) -> CustomerPoints {
-        self.points_at_days(&[day]).pop().unwrap_or(CustomerPoints {
-            earned: 0.0,
-            redeemed: 0.0,
-            expired: 0.0,
-            balance: 0.0,
-            qualifying: 0.0,
-            tier: None,
-        })
+        let mut total = PointTotals::default();
+        let balance = self.changes(day, |_, change| total.add(&change));
+        self.points_with(day, &total, balance)
     }
 
-    /// `points_at` for each of `days` (ascending), in one pass over the
-    /// orders.
-    pub fn points_at_days(&self, days: &[i32]) -> Vec<CustomerPoints> {
+    /// The points at `day` given the changes before it and the balance.
+    fn points_with(&self, day: i32, total: &PointTotals, balance: f64) -> CustomerPoints {
+        let qualifying = self.qualifying_points(day);
+        CustomerPoints {
+            earned: total.earned,
+            redeemed: total.redeemed,
+            expired: total.expired,
+            // An empty float sum is −0; + 0.0 writes it as 0.
+            balance: balance + 0.0,
+            qualifying,
+            tier: self.tier_with(day, qualifying),
+        }
+    }
+
+    /// Walks the points through the orders before `until` and the lots
+    /// expiring on or before it, calling `change(shown_from, change)` for
+    /// each change with the first day it shows in (an order's the day
+    /// after it, an expiry's its own day), in the order they happen.
+    /// Returns the points still held at `until`.
+    fn changes(&self, until: i32, mut change: impl FnMut(i32, PointTotals)) -> f64 {
         let expiry = self.programme.expiry_months;
         // Lots: (first day they are expired, points left), oldest first.
         let mut lots: std::collections::VecDeque<(i32, f64)> = Default::default();
-        let (mut earned, mut expired, mut redeemed) = (0.0, 0.0, 0.0);
-        let expire_until =
-            |lots: &mut std::collections::VecDeque<(i32, f64)>, until: i32, expired: &mut f64| {
-                while let Some(&(expires_on, left)) = lots.front() {
-                    if expires_on > until {
-                        break;
-                    }
-                    *expired += left;
-                    lots.pop_front();
+        fn expire_until(
+            lots: &mut std::collections::VecDeque<(i32, f64)>,
+            until: i32,
+            change: &mut impl FnMut(i32, PointTotals),
+        ) {
+            while let Some(&(expires_on, left)) = lots.front() {
+                if expires_on > until {
+                    break;
                 }
-            };
+                change(
+                    expires_on,
+                    PointTotals {
+                        expired: left,
+                        outstanding: -left,
+                        ..PointTotals::default()
+                    },
+                );
+                lots.pop_front();
+            }
+        }
         // Takes up to `points` from the oldest lots; returns what it took.
         let take_oldest = |lots: &mut std::collections::VecDeque<(i32, f64)>, points: f64| {
             let mut owed = points;
@@ -426,52 +491,33 @@ impl<'a> Replay<'a> {
             }
             points - owed
         };
-        let mut out = Vec::with_capacity(days.len());
-        let mut next_order = 0;
-        for &day in days {
-            while let Some(&ReplayedOrder {
-                day: order_day,
-                credited,
-                redeemed: spent,
-                ..
-            }) = self.orders.get(next_order)
-            {
-                if order_day >= day {
-                    break;
-                }
-                next_order += 1;
-                expire_until(&mut lots, order_day, &mut expired);
-                if spent > 0.0 {
-                    redeemed += take_oldest(&mut lots, spent);
-                }
-                earned += credited;
-                if credited >= 0.0 {
-                    let expires_on = if expiry == 0 {
-                        i32::MAX
-                    } else {
-                        self.days
-                            .and_then(|t| DayTable::lookup(&t.expires_on, t.first, order_day))
-                            .unwrap_or_else(|| months_ahead(order_day, expiry))
-                    };
-                    lots.push_back((expires_on, credited));
-                } else {
-                    // A refund takes its points back from the oldest lots.
-                    take_oldest(&mut lots, -credited);
-                }
+        for order in self.orders.iter().take_while(|o| o.day < until) {
+            expire_until(&mut lots, order.day, &mut change);
+            let mut effect = PointTotals::default();
+            if order.redeemed > 0.0 {
+                let taken = take_oldest(&mut lots, order.redeemed);
+                effect.redeemed = taken;
+                effect.outstanding -= taken;
             }
-            expire_until(&mut lots, day, &mut expired);
-            let qualifying = self.qualifying_points(day);
-            out.push(CustomerPoints {
-                earned,
-                redeemed,
-                expired,
-                // An empty float sum is −0; + 0.0 writes it as 0.
-                balance: lots.iter().map(|(_, p)| p).sum::<f64>() + 0.0,
-                qualifying,
-                tier: self.tier_with(day, qualifying),
-            });
+            effect.earned = order.credited;
+            if order.credited >= 0.0 {
+                let expires_on = if expiry == 0 {
+                    i32::MAX
+                } else {
+                    self.days
+                        .and_then(|t| DayTable::lookup(&t.expires_on, t.first, order.day))
+                        .unwrap_or_else(|| months_ahead(order.day, expiry))
+                };
+                lots.push_back((expires_on, order.credited));
+                effect.outstanding += order.credited;
+            } else {
+                // A refund takes its points back from the oldest lots.
+                effect.outstanding -= take_oldest(&mut lots, -order.credited);
+            }
+            change(order.day + 1, effect);
         }
-        out
+        expire_until(&mut lots, until, &mut change);
+        lots.iter().map(|(_, p)| p).sum::<f64>()
     }
 }
 
@@ -495,6 +541,42 @@ pub struct MigrationCell {
     pub from: Option<usize>,
     pub to: usize,
     pub members: u64,
+}
+
+/// For ascending days, the position of the first one on or after any day:
+/// a table lookup for the days of the data instead of a binary search for
+/// each of millions of orders.
+struct FirstOnOrAfter<'a> {
+    days: &'a [i32],
+    first_day: i32,
+    positions: Vec<u32>,
+}
+
+impl<'a> FirstOnOrAfter<'a> {
+    /// Looks up the days `range.0..=range.1`; others are searched.
+    fn new(days: &'a [i32], range: (i32, i32)) -> FirstOnOrAfter<'a> {
+        let mut position = 0;
+        let positions = (range.0..=range.1)
+            .map(|day| {
+                while days.get(position).is_some_and(|&d| d < day) {
+                    position += 1;
+                }
+                position as u32
+            })
+            .collect();
+        FirstOnOrAfter {
+            days,
+            first_day: range.0,
+            positions,
+        }
+    }
+
+    fn position(&self, day: i32) -> usize {
+        usize::try_from(day - self.first_day)
+            .ok()
+            .and_then(|i| self.positions.get(i))
+            .map_or_else(|| self.days.partition_point(|&d| d < day), |&p| p as usize)
+    }
 }
 
 /// Points of all members at one checkpoint.
@@ -521,12 +603,14 @@ impl PointTotals {
 const PARTS: usize = 8;
 
 /// The programme replayed over every customer.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct LoyaltyResults {
     pub programme: Programme,
     pub as_of: NaiveDate,
-    /// Customer id and points as of the as-of date, members only.
-    pub customers: Vec<(String, CustomerPoints)>,
+    /// Points as of the as-of date, members only, in the log's order.
+    pub customers: Vec<MemberPoints>,
+    /// The log's customer ids, for the members'.
+    pub ids: Arc<CustomerIds>,
     /// The first day of every month in the data, then the as-of date, with
     /// the members per tier on that day.
     pub tiers_over_time: Vec<(NaiveDate, Vec<u64>)>,
@@ -561,18 +645,17 @@ pub struct LoyaltySummary {
     pub revenue: f64,
 }
 
+/// A member's points as of the as-of date.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MemberPoints {
+    /// The member's index in the order log.
+    pub customer: u32,
+    pub points: CustomerPoints,
+}
+
 impl LoyaltyResults {
-    /// Each member's tier name at the as-of date.
-    pub fn tier_names(&self) -> std::collections::HashMap<&str, &str> {
-        self.customers
-            .iter()
-            .filter_map(|(id, points)| {
-                Some((
-                    id.as_str(),
-                    self.programme.tiers.get(points.tier?)?.name.as_str(),
-                ))
-            })
-            .collect()
+    pub fn member_id(&self, member: &MemberPoints) -> &str {
+        self.ids.get(member.customer)
     }
 }
 
@@ -626,39 +709,78 @@ pub fn replay(
         last_day,
         programme.expiry_months,
     );
+    // Each customer's points and tier change at a few checkpoints only (an
+    // order, an expiry, an order leaving the qualifying window), so the
+    // parts add up changes per checkpoint, summed over time at the end,
+    // instead of every customer's state at every checkpoint.
+    let window_starts: Vec<i32> = checkpoints
+        .iter()
+        .map(|&day| qualifying_from(programme, Some(&table), day))
+        .collect();
+    let range = (first_day.min(migration_from), last_day + 1);
+    let counted_from = FirstOnOrAfter::new(&checkpoints, range);
+    let window_passed = FirstOnOrAfter::new(&window_starts, range);
+    // Under the calendar-year rule last year's points count until a year ends.
+    let year_ends: Vec<usize> = match programme.qualification {
+        Qualification::Rolling12Months => Vec::new(),
+        Qualification::CalendarYear => (1..checkpoints.len())
+            .filter(|&k| year_start(checkpoints[k], 0) != year_start(checkpoints[k - 1], 0))
+            .collect(),
+    };
     /// What the customers of one part add up to.
     struct Sums {
-        tier_counts: Vec<Vec<u64>>,
-        /// Per checkpoint.
-        totals: Vec<PointTotals>,
+        /// Members joining (+1) and leaving (−1) each tier, per checkpoint
+        /// then tier.
+        tier_changes: Vec<i64>,
+        /// Changes of the points totals per checkpoint.
+        changes: Vec<PointTotals>,
         migration: std::collections::BTreeMap<(Option<usize>, usize), u64>,
         revenue: f64,
-        customers: Vec<(String, CustomerPoints)>,
+        customers: Vec<MemberPoints>,
+        /// The checkpoints where one customer's tier may change.
+        candidates: Vec<usize>,
     }
     let empty = || Sums {
-        tier_counts: vec![vec![0; tiers]; checkpoints.len()],
-        totals: vec![PointTotals::default(); checkpoints.len()],
+        tier_changes: vec![0; checkpoints.len() * tiers],
+        changes: vec![PointTotals::default(); checkpoints.len()],
         migration: Default::default(),
         revenue: 0.0,
         customers: Vec::new(),
+        candidates: Vec::new(),
     };
     let add_customer = |sums: &mut Sums, c: Customer<'_>| {
         let r = Replay::with_days(programme, &c, Some(&table));
-        let at = r.points_at_days(&checkpoints);
-        for (i, points) in at.iter().enumerate() {
-            if let Some(count) = points
-                .tier
-                .and_then(|t| sums.tier_counts.get_mut(i)?.get_mut(t))
-            {
-                *count += 1;
+        let mut own = PointTotals::default();
+        let balance = r.changes(as_of_day, |shown_from, change| {
+            own.add(&change);
+            let k = counted_from.position(shown_from);
+            if let Some(total) = sums.changes.get_mut(k) {
+                total.add(&change);
             }
-            if let Some(total) = sums.totals.get_mut(i) {
-                total.add(&PointTotals {
-                    earned: points.earned,
-                    expired: points.expired,
-                    outstanding: points.balance,
-                    redeemed: points.redeemed,
-                });
+        });
+        // A tier can change where an order enters or leaves the window.
+        sums.candidates.clear();
+        for order in &r.orders {
+            sums.candidates.push(counted_from.position(order.day + 1));
+            sums.candidates.push(window_passed.position(order.day + 1));
+        }
+        sums.candidates.extend(&year_ends);
+        sums.candidates.sort_unstable();
+        sums.candidates.dedup();
+        let mut window = QualifyingWindow::default();
+        let mut held: Option<usize> = None;
+        for &k in &sums.candidates {
+            let Some(&day) = checkpoints.get(k) else {
+                break;
+            };
+            let tier = r.tier_with(day, window.points(&r, day));
+            if tier != held {
+                for (t, step) in [(held, -1), (tier, 1)] {
+                    if let Some(slot) = t.and_then(|t| sums.tier_changes.get_mut(k * tiers + t)) {
+                        *slot += step;
+                    }
+                }
+                held = tier;
             }
         }
         if let (from, Some(to)) = (r.tier_at(migration_from), r.tier_at(migration_to)) {
@@ -670,9 +792,10 @@ pub fn replay(
             .filter(|o| o.day < as_of_day)
             .map(|o| o.amount)
             .sum::<f64>();
-        if let Some(last) = at.into_iter().last() {
-            sums.customers.push((c.id.to_string(), last));
-        }
+        sums.customers.push(MemberPoints {
+            customer: c.index,
+            points: r.points_with(as_of_day, &own, balance),
+        });
     };
     let per_part = history.len().div_ceil(PARTS).max(1);
     let parts: Vec<Result<Sums, Cancelled>> = (0..PARTS)
@@ -696,12 +819,10 @@ pub fn replay(
     let mut sums = empty();
     for part in parts {
         let b = part?;
-        for (x, y) in sums.tier_counts.iter_mut().zip(b.tier_counts) {
-            for (n, m) in x.iter_mut().zip(y) {
-                *n += m;
-            }
+        for (x, y) in sums.tier_changes.iter_mut().zip(b.tier_changes) {
+            *x += y;
         }
-        for (x, y) in sums.totals.iter_mut().zip(b.totals) {
+        for (x, y) in sums.changes.iter_mut().zip(b.changes) {
             x.add(&y);
         }
         for (key, n) in b.migration {
@@ -710,12 +831,27 @@ pub fn replay(
         sums.revenue += b.revenue;
         sums.customers.extend(b.customers);
     }
+    let mut members = vec![0i64; tiers];
     let tiers_over_time: Vec<(NaiveDate, Vec<u64>)> = checkpoints
         .iter()
-        .zip(sums.tier_counts)
-        .map(|(d, counts)| (day_from_number(*d), counts))
+        .zip(sums.tier_changes.chunks(tiers.max(1)))
+        .map(|(d, changes)| {
+            for (n, change) in members.iter_mut().zip(changes) {
+                *n += change;
+            }
+            let counts = members.iter().map(|&n| n.max(0) as u64).collect();
+            (day_from_number(*d), counts)
+        })
         .collect();
-    let totals = sums.totals;
+    let mut running = PointTotals::default();
+    let totals: Vec<PointTotals> = sums
+        .changes
+        .iter()
+        .map(|change| {
+            running.add(change);
+            running
+        })
+        .collect();
     let migration = sums.migration;
     let rate_value = if redemptions_from_data {
         programme.point_value
@@ -726,13 +862,13 @@ pub fn replay(
         .iter()
         .enumerate()
         .map(|(i, &start)| {
-            let before = totals[i];
+            let change = sums.changes[i + 1];
             let after = totals[i + 1];
             MonthRow {
                 month: day_from_number(start),
-                earned: after.earned - before.earned,
-                redeemed: after.redeemed - before.redeemed,
-                expired: after.expired - before.expired,
+                earned: change.earned,
+                redeemed: change.redeemed,
+                expired: change.expired,
                 outstanding_at_end: after.outstanding,
                 liability_at_end: after.outstanding * rate_value,
             }
@@ -740,8 +876,7 @@ pub fn replay(
         .collect();
     let last = totals.last().copied().unwrap_or_default();
     let revenue = sums.revenue;
-    let mut customers_now = sums.customers;
-    customers_now.sort_by(|a, b| a.0.cmp(&b.0));
+    let customers_now = sums.customers;
     let now = tiers_over_time
         .last()
         .map(|(_, counts)| counts.clone())
@@ -771,6 +906,7 @@ pub fn replay(
         programme: programme.clone(),
         as_of,
         customers: customers_now,
+        ids: history.ids().clone(),
         tiers_over_time,
         migration: migration
             .into_iter()
@@ -967,6 +1103,107 @@ mod tests {
         assert_eq!(r.tiers_over_time.last().unwrap().1, vec![1, 1, 0]);
         assert_eq!(r.summary.liability, 650.0 * 0.02);
         assert_eq!(r.summary.breakage, Some(0.0));
+    }
+
+    /// The replay's sums over changes equal every customer's points asked
+    /// at every checkpoint, for both qualification rules, with and without
+    /// expiry, with refunds and redemptions.
+    #[test]
+    fn month_by_month_sums_equal_each_customers_points_at_each_month() {
+        let mut customers: Vec<(String, Vec<PointsOrder>)> = Vec::new();
+        for c in 0..40 {
+            let orders = (0..(c % 9 + 1))
+                .map(|i| {
+                    let d = day(2022, 1, 3) + (c * 37 + i * (50 + c * 11)) % 1000;
+                    let amount = if (c + i) % 7 == 3 {
+                        -120.0
+                    } else {
+                        40.0 + ((c * 13 + i * 29) % 400) as f64
+                    };
+                    let redeemed = if (c * i) % 5 == 4 { 150.0 } else { 0.0 };
+                    (d, amount, redeemed)
+                })
+                .collect::<Vec<_>>();
+            let mut orders = orders;
+            orders.sort_by_key(|o| o.0);
+            customers.push((format!("c{c:02}"), orders));
+        }
+        let listed: Vec<(&str, &[PointsOrder])> = customers
+            .iter()
+            .map(|(id, orders)| (id.as_str(), orders.as_slice()))
+            .collect();
+        let h = history(&listed);
+        let as_of = NaiveDate::from_ymd_opt(2024, 11, 15).unwrap();
+        let window = default_migration_window(as_of);
+        for (qualification, expiry_months) in [
+            (Qualification::Rolling12Months, 24),
+            (Qualification::Rolling12Months, 3),
+            (Qualification::CalendarYear, 0),
+            (Qualification::CalendarYear, 6),
+        ] {
+            let p = Programme {
+                qualification,
+                expiry_months,
+                ..Programme::default()
+            };
+            let r = replay(&p, &h, as_of, true, window, &Cancel::never()).unwrap();
+            let mut month_ends: Vec<i32> = r
+                .months
+                .iter()
+                .skip(1)
+                .map(|m| day_number(m.month))
+                .collect();
+            month_ends.push(day_number(as_of));
+            for ((month, end), (checkpoint, counts)) in r
+                .months
+                .iter()
+                .zip(&month_ends)
+                .zip(r.tiers_over_time.iter().skip(1))
+            {
+                assert_eq!(day_number(*checkpoint), *end);
+                let points: Vec<CustomerPoints> = h
+                    .customers()
+                    .map(|c| Replay::new(&p, &c).points_at(*end))
+                    .collect();
+                let mut expected = vec![0u64; p.tiers.len()];
+                for t in points.iter().filter_map(|x| x.tier) {
+                    expected[t] += 1;
+                }
+                assert_eq!(
+                    counts, &expected,
+                    "{qualification:?} {expiry_months} at {checkpoint}"
+                );
+                let outstanding: f64 = points.iter().map(|x| x.balance).sum();
+                assert!(
+                    (month.outstanding_at_end - outstanding).abs() < 1e-9,
+                    "{month:?}"
+                );
+                let before: Vec<CustomerPoints> = h
+                    .customers()
+                    .map(|c| Replay::new(&p, &c).points_at(day_number(month.month)))
+                    .collect();
+                let earned: f64 = points
+                    .iter()
+                    .zip(&before)
+                    .map(|(a, b)| a.earned - b.earned)
+                    .sum();
+                let expired: f64 = points
+                    .iter()
+                    .zip(&before)
+                    .map(|(a, b)| a.expired - b.expired)
+                    .sum();
+                assert!((month.earned - earned).abs() < 1e-9, "{month:?}");
+                assert!((month.expired - expired).abs() < 1e-9, "{month:?}");
+            }
+            assert!(r.months.iter().any(|m| m.expired > 0.0) == (expiry_months > 0));
+            for member in &r.customers {
+                let c = h.customers().find(|c| c.index == member.customer).unwrap();
+                assert_eq!(
+                    member.points,
+                    Replay::new(&p, &c).points_at(day_number(as_of))
+                );
+            }
+        }
     }
 
     #[test]

@@ -125,16 +125,19 @@ fn tier_name(results: &LoyaltyResults, tier: Option<usize>) -> String {
 
 /// `loyalty_customers.csv`.
 pub fn customers_frame(results: &LoyaltyResults) -> PolarsResult<DataFrame> {
-    let rows = &results.customers;
+    let mut rows: Vec<&super::loyalty::MemberPoints> = results.customers.iter().collect();
+    rows.sort_unstable_by_key(|m| results.member_id(m));
     let floats = |f: fn(&super::loyalty::CustomerPoints) -> f64| {
-        rows.iter().map(|(_, p)| f(p)).collect::<Vec<_>>()
+        rows.iter().map(|m| f(&m.points)).collect::<Vec<_>>()
     };
     DataFrame::new(
         rows.len(),
         vec![
             Column::new(
                 crate::data::CUSTOMER_ID.into(),
-                rows.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(),
+                rows.iter()
+                    .map(|m| results.member_id(m))
+                    .collect::<Vec<_>>(),
             ),
             Column::new("points_earned".into(), floats(|p| p.earned)),
             Column::new("points_redeemed".into(), floats(|p| p.redeemed)),
@@ -144,7 +147,7 @@ pub fn customers_frame(results: &LoyaltyResults) -> PolarsResult<DataFrame> {
             Column::new(
                 "tier".into(),
                 rows.iter()
-                    .map(|(_, p)| tier_name(results, p.tier))
+                    .map(|m| tier_name(results, m.points.tier))
                     .collect::<Vec<_>>(),
             ),
         ],

@@ -558,7 +558,6 @@ impl Engine {
                 let Some(replayed) = self.replay(settings, false, cancel)? else {
                     return Ok(None);
                 };
-                let data = self.data.clone();
                 let node = self.tier_labels.get(replayed.stamp, || {
                     let results = &replayed.value;
                     let names = results
@@ -567,9 +566,9 @@ impl Engine {
                         .iter()
                         .map(|t| t.name.clone())
                         .collect();
-                    let labelled = results.customers.iter().filter_map(|(id, points)| {
-                        let tier = results.programme.tiers.get(points.tier?)?;
-                        Some((data.index_of(id)?, tier.name.as_str()))
+                    let labelled = results.customers.iter().filter_map(|member| {
+                        let tier = results.programme.tiers.get(member.points.tier?)?;
+                        Some((member.customer, tier.name.as_str()))
                     });
                     Ok(CustomerLabels::new(customers, names, labelled))
                 })?;
