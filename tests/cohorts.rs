@@ -214,13 +214,15 @@ fn kpis_by_hand_with_a_one_month_window() {
     let k = results.overview().unwrap().current.clone();
     assert_eq!(k.window.start, day(2024, 3, 1));
     // CS: A, C, D ordered in February. CE: only B orders in March (D's
-    // refund is no order). B is back after January: resurrected.
+    // refund is no order). B is back after January: won back, so CN is 1
+    // and none of CS was kept.
     assert_eq!(
-        (k.customers_at_start, k.customers_at_end, k.new_customers),
-        (3, 1, 0)
+        (k.customers_at_start, k.customers_at_end, k.customers_won),
+        (3, 1, 1)
     );
-    assert_eq!((k.retained, k.lost, k.resurrected), (0, 3, 1));
-    assert_eq!(k.product_retention_rate, Some(1.0 / 3.0));
+    assert_eq!((k.new_customers, k.won_back), (0, 1));
+    assert_eq!((k.retained, k.lost), (0, 3));
+    assert_eq!(k.product_retention_rate, Some(0.0));
     assert_eq!(k.churn_rate, Some(1.0));
     assert_eq!(
         (k.active_customers, k.repeat_customers, k.orders),
@@ -230,7 +232,7 @@ fn kpis_by_hand_with_a_one_month_window() {
     assert_eq!(k.revenue, 40.0);
     assert_eq!(k.average_order_value, Some(40.0));
     assert_eq!(
-        k.customers_at_start - k.lost + k.new_customers + k.resurrected,
+        k.customers_at_start - k.lost + k.new_customers + k.won_back,
         k.customers_at_end
     );
 }
@@ -295,9 +297,10 @@ fn catalogue_product_retention_and_repeat_examples() {
     let results = compute(&dataset(&log(&rows)), settings);
     let k = results.overview().unwrap().current.clone();
     assert_eq!(
-        (k.customers_at_start, k.customers_at_end, k.new_customers),
+        (k.customers_at_start, k.customers_at_end, k.customers_won),
         (200, 210, 30)
     );
+    assert_eq!((k.new_customers, k.won_back), (30, 0));
     assert_eq!(k.product_retention_rate, Some(0.9));
     assert_eq!((k.lost, k.churn_rate), (20, Some(0.1)));
     assert_eq!((k.repeat_customers, k.active_customers), (40, 210));
@@ -323,8 +326,24 @@ fn expected_cells(name: &str) -> Vec<(NaiveDate, usize, u64)> {
 }
 
 fn cdnow() -> Dataset {
+    fixture("cdnow_sample.csv")
+}
+
+/// The whole CDNOW log (23,570 customers), as `lifetimes` ships it
+/// (`CDNOW_master.txt`, its columns separated by commas).
+fn cdnow_master() -> Dataset {
+    fixture("cdnow_master.csv")
+}
+
+fn demo() -> Dataset {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/orders.csv");
+    kohorte::data::load::load_path(&path, &ImportOptions::default()).unwrap()
+}
+
+fn fixture(name: &str) -> Dataset {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/cdnow/cdnow_sample.csv");
+        .join("tests/fixtures/cdnow")
+        .join(name);
     kohorte::data::load::load_path(&path, &ImportOptions::default()).unwrap()
 }
 
@@ -390,19 +409,87 @@ fn cdnow_kpis_equal_independent_sql() {
         k.customers_at_end,
         k.new_customers,
         k.lost,
-        k.resurrected,
+        k.won_back,
         k.active_customers,
         k.repeat_customers,
         k.orders,
     ];
     assert_eq!(ours, values);
-    let (cs, ce, cn) = (values[0] as f64, values[1] as f64, values[2] as f64);
+    let (cs, ce, cn) = (
+        values[0] as f64,
+        values[1] as f64,
+        (values[2] + values[4]) as f64,
+    );
+    assert_eq!(k.customers_won, values[2] + values[4]);
     assert_eq!(k.product_retention_rate, Some((ce - cn) / cs));
     assert_eq!(k.churn_rate, Some(values[3] as f64 / cs));
     assert_eq!(
         k.repeat_purchase_rate,
         Some(values[6] as f64 / values[5] as f64)
     );
+}
+
+/// The reference of the metric catalogue's fix: on the CDNOW log, June 1998 with the default
+/// 12-month active base, CS 8,660 and 499 lost, so 94.24 % are kept; the
+/// rate counted won-back customers as kept before (96.2 %).
+#[test]
+fn cdnow_june_1998_retention_and_churn_add_up_to_one() {
+    let settings = Settings {
+        as_of: Some(day(1998, 7, 1)),
+        ..Default::default()
+    };
+    let overview = compute(&cdnow_master(), settings)
+        .overview()
+        .unwrap()
+        .clone();
+    let k = &overview.current;
+    assert_eq!(k.window.start, day(1998, 6, 1));
+    assert_eq!((k.customers_at_start, k.lost), (8_660, 499));
+    assert_eq!(k.customers_won, k.new_customers + k.won_back);
+    assert_eq!(
+        k.customers_at_end,
+        k.customers_at_start - k.lost + k.customers_won
+    );
+    let retention = k.product_retention_rate.unwrap();
+    let churn = k.churn_rate.unwrap();
+    assert_eq!(format!("{:.2}", retention * 100.0), "94.24");
+    assert_eq!(format!("{:.2}", churn * 100.0), "5.76");
+    assert!((retention + churn - 1.0).abs() < 1e-12);
+}
+
+/// Any period, any active window, on two logs: retention never exceeds
+/// 100 % and retention + churn = 100 %.
+#[test]
+fn retention_plus_churn_is_one_for_every_period_and_window() {
+    for data in [cdnow_master(), demo()] {
+        for months in [1, 3, 12] {
+            for start in [
+                day(1997, 6, 1),
+                day(1998, 1, 1),
+                day(2024, 3, 1),
+                day(2025, 1, 1),
+            ] {
+                let settings = Settings {
+                    kpis: KpiSettings {
+                        period: PeriodKind::Month,
+                        period_start: Some(start),
+                        active_window_months: months,
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                };
+                let results = compute(&data, settings);
+                let Some(overview) = results.overview() else {
+                    continue;
+                };
+                let k = &overview.current;
+                if let (Some(r), Some(c)) = (k.product_retention_rate, k.churn_rate) {
+                    assert!(r <= 1.0, "{r} at {start} with {months} months");
+                    assert!((r + c - 1.0).abs() < 1e-12);
+                }
+            }
+        }
+    }
 }
 
 #[test]

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use kohorte::analysis::Part;
+use kohorte::format::format_number;
 use kohorte::ui::{KohorteApp, Startup};
 
 mod common;
@@ -64,6 +65,24 @@ fn rows_shown(harness: &Harness<'_, KohorteApp>) -> String {
 fn starts_on_the_demo_with_report_and_mapping() {
     let mut harness = start(Startup::default());
     harness.get_by_label_contains("Retention rate");
+    // CN is shown split into its two parts, which add up to it.
+    harness.get_by_label("Customers won (CN)");
+    let overview = harness
+        .state()
+        .results()
+        .overview()
+        .unwrap()
+        .current
+        .clone();
+    harness.get_by_label(&format!(
+        "new {} + won back {}",
+        format_number(overview.new_customers as f64, 0),
+        format_number(overview.won_back as f64, 0)
+    ));
+    assert_eq!(
+        overview.customers_won,
+        overview.new_customers + overview.won_back
+    );
     open_tab(&mut harness, "Data");
     let app = harness.state();
     assert!(app.dataset().unwrap().source.is_demo());

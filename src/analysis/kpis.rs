@@ -3,11 +3,12 @@
 //!
 //! Definitions: the active customer base at a date d is the customers with
 //! an order in [d − W, d), W = 12 calendar months by default. For a period
-//! [start, end): CS = active base at start, CE = active base at end, CN =
-//! customers whose first order ever is in the period. Lost = customers in CS
-//! not in CE; resurrected = customers in CE who are neither in CS nor new
-//! (they came back after more than W without orders), so that
-//! CE = CS − lost + CN + resurrected.
+//! [start, end): CS = active base at start, CE = active base at end. CN =
+//! the customers won in the period: every customer in CE who was not in CS,
+//! split into new (first order ever in the period) and won back (their
+//! previous order lies before the window W). Lost = customers in CS not in
+//! CE, so CE = CS − lost + CN, (CE − CN) ÷ CS = (CS − lost) ÷ CS, and the
+//! retention rate can never exceed 100 % (retention + churn = 100 %).
 
 use chrono::{Datelike, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -133,10 +134,16 @@ pub struct PeriodKpis {
     pub window: Window,
     pub customers_at_start: u64,
     pub customers_at_end: u64,
+    /// CN: customers in CE who were not in CS, `new_customers + won_back`.
+    #[serde(rename = "cn")]
+    pub customers_won: u64,
+    /// Won customers whose first order ever falls in the period.
+    #[serde(rename = "new")]
     pub new_customers: u64,
+    /// Won customers who had ordered before, more than W before the period.
+    pub won_back: u64,
     pub retained: u64,
     pub lost: u64,
-    pub resurrected: u64,
     pub product_retention_rate: Option<f64>,
     pub churn_rate: Option<f64>,
     pub active_customers: u64,
@@ -192,10 +199,11 @@ fn no_customers(window: Window) -> PeriodKpis {
         window,
         customers_at_start: 0,
         customers_at_end: 0,
+        customers_won: 0,
         new_customers: 0,
+        won_back: 0,
         retained: 0,
         lost: 0,
-        resurrected: 0,
         product_retention_rate: None,
         churn_rate: None,
         active_customers: 0,
@@ -219,10 +227,12 @@ fn add_customer(k: &mut PeriodKpis, b: &Bounds, customer: &Customer<'_>, first: 
     let new = first >= b.start;
     k.customers_at_start += at_start as u64;
     k.customers_at_end += at_end as u64;
-    k.new_customers += new as u64;
+    let won = at_end && !at_start;
+    k.customers_won += won as u64;
+    k.new_customers += (won && new) as u64;
+    k.won_back += (won && !new) as u64;
     k.retained += (at_start && at_end) as u64;
     k.lost += (at_start && !at_end) as u64;
-    k.resurrected += (at_end && !at_start && !new) as u64;
     let from = customer.orders.partition_point(|o| o.day < b.start);
     let mut purchases = 0u64;
     for order in customer.orders[from..].iter().take_while(|o| o.day < b.end) {
@@ -238,10 +248,11 @@ fn add_customer(k: &mut PeriodKpis, b: &Bounds, customer: &Customer<'_>, first: 
 fn add_counts(k: &mut PeriodKpis, other: &PeriodKpis) {
     k.customers_at_start += other.customers_at_start;
     k.customers_at_end += other.customers_at_end;
+    k.customers_won += other.customers_won;
     k.new_customers += other.new_customers;
+    k.won_back += other.won_back;
     k.retained += other.retained;
     k.lost += other.lost;
-    k.resurrected += other.resurrected;
     k.active_customers += other.active_customers;
     k.repeat_customers += other.repeat_customers;
     k.orders += other.orders;
@@ -251,7 +262,7 @@ fn add_counts(k: &mut PeriodKpis, other: &PeriodKpis) {
 /// The rates and averages from the counts.
 fn finish(mut k: PeriodKpis) -> PeriodKpis {
     k.product_retention_rate =
-        product_retention_rate(k.customers_at_start, k.customers_at_end, k.new_customers);
+        product_retention_rate(k.customers_at_start, k.customers_at_end, k.customers_won);
     k.churn_rate = churn_rate(k.lost, k.customers_at_start);
     k.repeat_purchase_rate = repeat_purchase_rate(k.repeat_customers, k.active_customers);
     let per = |n: f64, d: u64| (d > 0).then(|| n / d as f64);
@@ -425,6 +436,12 @@ impl Kpi {
     pub fn is_rate(&self) -> bool {
         self.unit == Unit::Percent
     }
+
+    /// The parts a count is the sum of, shown under it: CN as "new 1,053 +
+    /// won back 79".
+    pub fn parts(&self) -> Option<&[(String, f64)]> {
+        (self.key == "customers_won").then_some(self.inputs.as_slice())
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -573,24 +590,31 @@ fn cards(
             context: None,
         },
         CardSpec {
-            key: "new_customers",
-            name: "New customers (CN)",
+            key: "customers_won",
+            name: "Customers won (CN)",
             unit: Unit::Count,
-            formula: "Customers whose first order ever falls in the period".into(),
-            value: |k| Some(k.new_customers as f64),
-            inputs: vec![],
+            formula: format!(
+                "Customers in CE who were not in CS: new (first order ever in the period) + won back (no order in the {w} months before the period, ordered before that)"
+            ),
+            value: |k| Some(k.customers_won as f64),
+            inputs: vec![
+                ("new", |k| Some(k.new_customers as f64)),
+                ("won back", |k| Some(k.won_back as f64)),
+            ],
             context: None,
         },
         CardSpec {
             key: "product_retention_rate",
             name: "Retention rate",
             unit: Unit::Percent,
-            formula: "(CE − CN) ÷ CS".into(),
+            formula: "(CE − CN) ÷ CS, CN = new + won back; equals (CS − lost) ÷ CS".into(),
             value: |k| k.product_retention_rate,
             inputs: vec![
                 ("CS", |k| Some(k.customers_at_start as f64)),
                 ("CE", |k| Some(k.customers_at_end as f64)),
-                ("CN", |k| Some(k.new_customers as f64)),
+                ("CN", |k| Some(k.customers_won as f64)),
+                ("new", |k| Some(k.new_customers as f64)),
+                ("won back", |k| Some(k.won_back as f64)),
             ],
             context: Some(RETENTION_CONTEXT),
         },
@@ -604,17 +628,17 @@ fn cards(
             context: Some(CHURN_CONTEXT),
         },
         CardSpec {
-            key: "resurrected",
-            name: "Resurrected",
+            key: "won_back",
+            name: "Won back",
             unit: Unit::Count,
             formula: format!(
-                "Customers in CE who are neither in CS nor new: back after more than {w} months without orders. CE = CS − lost + CN + resurrected"
+                "Customers in CE who ordered before but not in the {w} months before the period: part of CN. CE = CS − lost + new + won back"
             ),
-            value: |k| Some(k.resurrected as f64),
+            value: |k| Some(k.won_back as f64),
             inputs: vec![
                 ("CS", |k| Some(k.customers_at_start as f64)),
                 ("lost", |k| Some(k.lost as f64)),
-                ("CN", |k| Some(k.new_customers as f64)),
+                ("new", |k| Some(k.new_customers as f64)),
                 ("CE", |k| Some(k.customers_at_end as f64)),
             ],
             context: None,
@@ -825,9 +849,10 @@ pub fn compared_frame(
                 counts(|k| k.customers_at_start),
             ),
             Column::new("customers_at_end".into(), counts(|k| k.customers_at_end)),
-            Column::new("new_customers".into(), counts(|k| k.new_customers)),
+            Column::new("cn".into(), counts(|k| k.customers_won)),
+            Column::new("new".into(), counts(|k| k.new_customers)),
+            Column::new("won_back".into(), counts(|k| k.won_back)),
             Column::new("lost".into(), counts(|k| k.lost)),
-            Column::new("resurrected".into(), counts(|k| k.resurrected)),
             Column::new(
                 "product_retention_rate".into(),
                 rates(|k| k.product_retention_rate),

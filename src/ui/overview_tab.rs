@@ -122,11 +122,12 @@ fn kpis_ui(ui: &mut egui::Ui, results: &OverviewResults, commands: &mut Vec<Comm
     );
     ui.label(
         RichText::new(format!(
-            "Reconciliation: CS {} − lost {} + new {} + resurrected {} = CE {}",
+            "Reconciliation: CS {} − lost {} + CN {} (new {} + won back {}) = CE {}",
             group_thousands(k.customers_at_start as usize),
             group_thousands(k.lost as usize),
+            group_thousands(k.customers_won as usize),
             group_thousands(k.new_customers as usize),
-            group_thousands(k.resurrected as usize),
+            group_thousands(k.won_back as usize),
             group_thousands(k.customers_at_end as usize),
         ))
         .weak(),
@@ -248,6 +249,13 @@ fn card_ui(ui: &mut egui::Ui, kpi: &Kpi) {
                     .strong(),
             )
             .on_hover_text(&hover);
+            if let Some(parts) = kpi.parts() {
+                let parts: Vec<String> = parts
+                    .iter()
+                    .map(|(name, value)| format!("{name} {}", format_number(*value, 0)))
+                    .collect();
+                ui.label(RichText::new(parts.join(" + ")).small());
+            }
             match change_text(kpi) {
                 Some((text, color)) => ui.label(RichText::new(text).color(color).small()),
                 None => ui.label(RichText::new("no previous period").weak().small()),

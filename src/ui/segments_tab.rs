@@ -504,7 +504,7 @@ fn compare_ui(
                 "Segment",
                 "CS",
                 "CE",
-                "New",
+                "CN (new + won back)",
                 "Retention rate",
                 "Churn rate",
                 "Repeat rate",
@@ -521,7 +521,12 @@ fn compare_ui(
                 ui.label(name);
                 ui.label(group_thousands(k.customers_at_start as usize));
                 ui.label(group_thousands(k.customers_at_end as usize));
-                ui.label(group_thousands(k.new_customers as usize));
+                ui.label(format!(
+                    "{} ({} + {})",
+                    group_thousands(k.customers_won as usize),
+                    group_thousands(k.new_customers as usize),
+                    group_thousands(k.won_back as usize)
+                ));
                 ui.label(rate(k.product_retention_rate));
                 ui.label(rate(k.churn_rate));
                 ui.label(rate(k.repeat_purchase_rate));
