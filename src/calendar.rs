@@ -35,6 +35,18 @@ pub fn day_start_ms(day: NaiveDate) -> i64 {
         .map_or(0, |d| d.and_utc().timestamp_millis())
 }
 
+/// An as-of date may lie at most this long after the last order: tables per
+/// day, week or month are sized by the data, and an as-of date in year 9999
+/// would make millions of empty periods.
+pub const AS_OF_YEARS_AFTER_DATA: u32 = 3;
+
+/// The latest as-of date a log whose last order is on `last_order` accepts.
+pub fn latest_as_of(last_order: NaiveDate) -> NaiveDate {
+    last_order
+        .checked_add_months(chrono::Months::new(12 * AS_OF_YEARS_AFTER_DATA))
+        .unwrap_or(last_order)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

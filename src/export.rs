@@ -35,9 +35,13 @@ pub fn write_atomically(
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let mut temp = tempfile::Builder::new()
-        .prefix(".kohorte-")
-        .suffix(suffix)
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".kohorte-").suffix(suffix);
+    // Created like any other file (0666 less the umask), not 0600, so a
+    // colleague or a shared folder can open what was exported.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut temp = builder
         .tempfile_in(&dir)
         .map_err(|e| ExportError::new(path, e))?;
     let temp_path = temp.path().to_path_buf();

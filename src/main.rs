@@ -60,7 +60,9 @@ struct ReportArgs {
     #[arg(long)]
     decimal_comma: bool,
     /// Date format: yyyy-mm-dd, dd.mm.yyyy, dd/mm/yyyy, mm/dd/yyyy, dd-mm-yyyy,
-    /// yyyymmdd, unix seconds, unix milliseconds (or strftime such as %d.%m.%Y).
+    /// yyyymmdd, unix seconds, unix milliseconds, dd-mon-yyyy (01-Jan-2024,
+    /// 01-Mär-2024, 01-mrt-2024), "mon d, yyyy" (Jan 5, 2024), dd.mm.yy, excel
+    /// serial (or strftime such as %d.%m.%Y).
     #[arg(long, value_parser = parse_date_format)]
     date_format: Option<DateFormat>,
     /// First day not covered by the analysis (default: the day after the last order).
@@ -254,6 +256,9 @@ fn report(args: ReportArgs) -> ExitCode {
     let request = args.request();
     match std::panic::catch_unwind(|| kohorte::report::run(&request)) {
         Ok(Ok(summary)) => {
+            for warning in &summary.warnings {
+                eprintln!("kohorte: warning: {}", one_line(warning));
+            }
             println!(
                 "kohorte: wrote {} files to {} ({} rows, {} customers)",
                 summary.files.len(),
@@ -264,7 +269,7 @@ fn report(args: ReportArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Ok(Err(e)) => {
-            eprintln!("kohorte: {e}");
+            eprintln!("kohorte: {}", one_line(&e.to_string()));
             ExitCode::from(2)
         }
         Err(_) => {
@@ -275,4 +280,19 @@ fn report(args: ReportArgs) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// A message as one line: control characters (a newline in a column name,
+/// say) are written as escapes, so every failure is exactly one line.
+fn one_line(message: &str) -> String {
+    message
+        .chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
 }

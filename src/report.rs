@@ -136,6 +136,40 @@ pub struct ReportSummary {
     pub files: Vec<PathBuf>,
     pub rows_used: usize,
     pub customers: usize,
+    /// What the import could not read or had to guess, one line each, as
+    /// the import report shows them.
+    pub warnings: Vec<String>,
+}
+
+/// Refuses an as-of date far beyond the data, with the latest it accepts.
+fn check_as_of(
+    as_of: Option<NaiveDate>,
+    report: &crate::data::ImportReport,
+) -> Result<(), ReportError> {
+    let (Some(as_of), Some(last)) = (as_of, report.last_date) else {
+        return Ok(());
+    };
+    let latest = crate::calendar::latest_as_of(last);
+    if as_of > latest {
+        return Err(ReportError::Analysis(format!(
+            "--as-of {as_of} lies more than {} years after the last order ({last}); choose a date up to {latest}",
+            crate::calendar::AS_OF_YEARS_AFTER_DATA
+        )));
+    }
+    Ok(())
+}
+
+/// The import report's warnings and dropped rows, one line each.
+fn import_warnings(report: &crate::data::ImportReport) -> Vec<String> {
+    let dropped = report.dropped.iter().map(|d| {
+        let example = d
+            .examples
+            .first()
+            .map(|e| format!(" (e.g. '{}' in row {})", e.value, e.row))
+            .unwrap_or_default();
+        format!("{} rows dropped: {}{example}", d.count, d.message)
+    });
+    report.warnings.iter().cloned().chain(dropped).collect()
 }
 
 pub fn run(request: &ReportRequest) -> Result<ReportSummary, ReportError> {
@@ -143,6 +177,7 @@ pub fn run(request: &ReportRequest) -> Result<ReportSummary, ReportError> {
         return Ok(summary);
     }
     let dataset = Source::File(request.file.clone()).load(&request.options)?;
+    check_as_of(request.as_of, &dataset.report)?;
     let mut writer = Writer::new(request)?;
     writer.json("import.json", &dataset.report)?;
     let asked = |a: Analysis| request.only.as_ref().is_some_and(|only| only.contains(&a));
@@ -217,6 +252,7 @@ pub fn run(request: &ReportRequest) -> Result<ReportSummary, ReportError> {
         }
     }
     let (rows_used, customers) = (dataset.report.rows_used, dataset.report.customers);
+    let warnings = import_warnings(&dataset.report);
     let data = Data::new(Arc::new(dataset)).map_err(|e| ReportError::Analysis(e.to_string()))?;
     let mut engine = Engine::new(Arc::new(data));
     let never = Cancel::never();
@@ -306,9 +342,10 @@ pub fn run(request: &ReportRequest) -> Result<ReportSummary, ReportError> {
         write_clv(&mut writer, &mut engine, &settings)?;
     }
     Ok(ReportSummary {
-        files: writer.files,
+        files: writer.finish()?,
         rows_used,
         customers,
+        warnings,
     })
 }
 
@@ -336,6 +373,7 @@ fn quick_cohorts(request: &ReportRequest) -> Result<Option<ReportSummary>, Repor
     ) else {
         return Ok(None);
     };
+    check_as_of(request.as_of, &quick.report)?;
     let mut writer = Writer::new(request)?;
     writer.json("import.json", &quick.report)?;
     let window = crate::analysis::Filters::default().describe();
@@ -349,9 +387,10 @@ fn quick_cohorts(request: &ReportRequest) -> Result<Option<ReportSummary>, Repor
     };
     write_cohorts(&mut writer, &cohorts)?;
     Ok(Some(ReportSummary {
-        files: writer.files,
+        files: writer.finish()?,
         rows_used: quick.report.rows_used,
         customers: quick.report.customers,
+        warnings: import_warnings(&quick.report),
     }))
 }
 
@@ -593,27 +632,39 @@ fn kpis_json(overview: &Overview, as_of: NaiveDate) -> serde_json::Value {
     })
 }
 
+/// Writes a run's files into a staging folder inside the output folder and
+/// moves them into place only when the whole run succeeded: a failed run
+/// leaves the previous run's complete set as it was (the staging folder is
+/// removed when the writer is dropped).
 struct Writer<'a> {
     out: &'a Path,
+    staging: tempfile::TempDir,
     input: Option<PathBuf>,
-    files: Vec<PathBuf>,
+    /// The names written, in order.
+    names: Vec<String>,
 }
 
 impl Writer<'_> {
     /// A writer into the request's output folder, created if missing.
     fn new(request: &ReportRequest) -> Result<Writer<'_>, ReportError> {
-        std::fs::create_dir_all(&request.out).map_err(|e| ReportError::OutDir {
+        let out_dir = |e: std::io::Error| ReportError::OutDir {
             path: request.out.display().to_string(),
             reason: e.to_string(),
-        })?;
+        };
+        std::fs::create_dir_all(&request.out).map_err(out_dir)?;
+        let staging = tempfile::Builder::new()
+            .prefix(".kohorte-run-")
+            .tempdir_in(&request.out)
+            .map_err(out_dir)?;
         Ok(Writer {
             out: &request.out,
+            staging,
             input: request.file.canonicalize().ok(),
-            files: Vec::new(),
+            names: Vec::new(),
         })
     }
 
-    /// The path for `name`, refusing to ever replace the input file.
+    /// Where to write `name` for now, refusing to ever replace the input.
     fn target(&mut self, name: &str) -> Result<PathBuf, ReportError> {
         let path = self.out.join(name);
         if let (Some(input), Ok(existing)) = (&self.input, path.canonicalize())
@@ -623,8 +674,20 @@ impl Writer<'_> {
                 input.display().to_string(),
             ));
         }
-        self.files.push(path.clone());
-        Ok(path)
+        self.names.push(name.to_string());
+        Ok(self.staging.path().join(name))
+    }
+
+    /// Moves every file of the run into the output folder; the paths.
+    fn finish(self) -> Result<Vec<PathBuf>, ReportError> {
+        let mut files = Vec::with_capacity(self.names.len());
+        for name in &self.names {
+            let path = self.out.join(name);
+            std::fs::rename(self.staging.path().join(name), &path)
+                .map_err(|e| crate::export::ExportError::new(&path, e))?;
+            files.push(path);
+        }
+        Ok(files)
     }
 
     fn json(&mut self, name: &str, value: &impl Serialize) -> Result<(), ReportError> {

@@ -523,3 +523,44 @@ fn mrr_for_a_subscription_log() {
     assert_eq!(run.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&run.stderr).contains("does not look like a subscription log"));
 }
+
+/// A run that fails leaves the previous run's complete set untouched: its
+/// files are written to a staging folder and moved into place only at the
+/// end (before, a failed run left a new import.json beside old files).
+#[test]
+fn a_failed_run_leaves_the_previous_files_as_they_were() {
+    let out = tempfile::tempdir().unwrap();
+    report_ok(&fixture("orders_plain.csv"), out.path(), &[]);
+    let before = std::fs::read(out.path().join("import.json")).unwrap();
+    let files_before = std::fs::read_dir(out.path()).unwrap().count();
+    let failed = report(
+        &fixture("orders_german.csv"),
+        out.path(),
+        &["--only", "loyalty"],
+    );
+    assert_eq!(failed.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read(out.path().join("import.json")).unwrap(),
+        before
+    );
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), files_before);
+}
+
+/// Report files are created like any other file (the umask decides), not
+/// readable by their owner only.
+#[cfg(unix)]
+#[test]
+fn report_files_are_readable_by_others_as_the_umask_allows() {
+    use std::os::unix::fs::PermissionsExt;
+    let umask = Command::new("sh").args(["-c", "umask"]).output().unwrap();
+    let umask = u32::from_str_radix(String::from_utf8_lossy(&umask.stdout).trim(), 8).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    report_ok(&fixture("orders_plain.csv"), out.path(), &[]);
+    for name in ["import.json", "cohorts.csv", "cohort_heatmap.png"] {
+        let mode = std::fs::metadata(out.path().join(name))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o666 & !umask, "{name}: {mode:o}");
+    }
+}

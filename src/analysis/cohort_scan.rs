@@ -202,6 +202,10 @@ pub fn quick_cohorts(
     let ScannedFile { rows, head } = scan_for_cohorts(path, options)?;
     let (first_day, last_day) = rows.day_range()?;
     let as_of = as_of.unwrap_or_else(|| day_from_number(last_day + 1));
+    // The full import refuses an as-of date far beyond the data.
+    if as_of > crate::calendar::latest_as_of(day_from_number(last_day)) {
+        return None;
+    }
     let (table, totals) = scan(&rows, granularity, as_of);
     let money = |sum: f64| rows.has_amount.then(|| round_to(sum, 2));
     let used = UsedRows {

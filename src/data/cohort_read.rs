@@ -21,11 +21,11 @@ use super::dialect::CsvDialect;
 use super::dialect::{self, TextEncoding};
 use super::load::{
     CsvLayout, FileFormat, ImportOptions, ReadHead, attribute_columns, column_names, decimal_mark,
-    is_parquet, map_columns,
+    is_parquet, is_summary_id, map_columns, possible_amount,
 };
 use super::order_rows::{RowSplitter, ScannedRows, text_key};
 use super::roles::{self, ColumnMapping};
-use super::values::{DateFormat, DecimalMark, parse_number};
+use super::values::{DateFormat, DecimalMark, order_days, parse_number};
 use crate::calendar::day_number;
 
 /// Rows read to detect the columns' roles, as the full import's profiles do.
@@ -53,12 +53,31 @@ struct HeadRead {
 /// file needs the full import.
 pub fn scan_for_cohorts(path: &Path, options: &ImportOptions) -> Option<ScannedFile> {
     let name = super::load::file_name(path);
+    // Anything but a regular file is the full import's to refuse.
+    if !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
     let (frame, read) = if is_parquet(path) {
         let head = ParquetReader::new(std::fs::File::open(path).ok()?)
             .with_slice(Some((0, HEAD_ROWS)))
             .finish()
             .ok()?;
-        let (mapping, _) = map_columns(&name, &head, DecimalMark::Dot, options).ok()?;
+        // Decimals, time zones and dates outside the calendar are the full
+        // import's to convert.
+        let converted = head.columns().iter().any(|c| {
+            matches!(
+                c.dtype(),
+                DataType::Decimal(_, _) | DataType::Datetime(_, Some(_))
+            )
+        });
+        let (head, doubts) = super::parquet_types::normalise(head).ok()?;
+        if converted || !doubts.is_empty() {
+            return None;
+        }
+        let (mapping, _, doubts) = map_columns(&name, &head, DecimalMark::Dot, options).ok()?;
+        if !doubts.is_empty() {
+            return None;
+        }
         let frame = ParquetReader::new(std::fs::File::open(path).ok()?)
             .with_columns(Some(needed_columns(&mapping)?))
             .finish()
@@ -72,12 +91,18 @@ pub fn scan_for_cohorts(path: &Path, options: &ImportOptions) -> Option<ScannedF
             warnings: Vec::new(),
         };
         (frame, read)
+    } else if needs_tidying(path)? {
+        return None;
     } else if let Some(read) = read_plain_csv(&name, options, path) {
         read?
     } else {
         let bytes = std::fs::read(path).ok()?;
         let (text, encoding) = dialect::decode(bytes, options.dialect.encoding);
         let layout = CsvLayout::sniff(&text, &options.dialect);
+        let quote = layout.quote.and_then(|q| u8::try_from(q).ok());
+        if quote.is_some_and(|q| dialect::unclosed_quote_line(&text, q).is_some()) {
+            return None;
+        }
         let reader = layout.reader_options(&name).ok()?;
         let head = reader
             .clone()
@@ -125,6 +150,7 @@ fn read_plain_csv(
         return None;
     }
     let layout = CsvLayout::sniff(&start, &options.dialect);
+    let quote = layout.quote;
     let reader = layout.reader_options(name).ok()?;
     // The first rows come from the file's first megabytes (polars would
     // otherwise look through the whole file to find them): one row more
@@ -150,7 +176,7 @@ fn read_plain_csv(
     // that the whole file is UTF-8 (else it is decoded like the full
     // import does, and read again).
     let (utf8, frame) = rayon::join(
-        || plain_utf8(path).unwrap_or(false),
+        || plain_utf8(path, quote).unwrap_or(false),
         || read_needed(reader, &read.mapping, std::fs::File::open(path).ok()?),
     );
     utf8.then_some(frame.map(|frame| (frame, read)))
@@ -166,7 +192,10 @@ fn read_csv_head(
     encoding: TextEncoding,
 ) -> Option<HeadRead> {
     let (mark, mark_warning) = decimal_mark(head, &options.dialect);
-    let (mapping, _) = map_columns(name, head, mark, options).ok()?;
+    let (mapping, _, doubts) = map_columns(name, head, mark, options).ok()?;
+    if !doubts.is_empty() {
+        return None;
+    }
     let mut warnings = layout.warnings;
     warnings.extend(mark_warning);
     Some(HeadRead {
@@ -183,6 +212,19 @@ fn read_csv_head(
         input_columns: column_names(head),
         warnings,
     })
+}
+
+/// UTF-16, Excel's `sep=` line and CR-only line endings are for the full
+/// import, which decodes and tidies the whole text.
+fn needs_tidying(path: &Path) -> Option<bool> {
+    let start = file_start(path, 64 << 10).ok()?;
+    Some(
+        dialect::utf16_bom(&start).is_some()
+            || start
+                .get(..4)
+                .is_some_and(|s| s.eq_ignore_ascii_case(b"sep="))
+            || (!start.contains(&b'\n') && start.contains(&b'\r')),
+    )
 }
 
 fn read_needed(
@@ -213,16 +255,23 @@ fn file_start(path: &Path, bytes: usize) -> std::io::Result<Vec<u8>> {
 
 /// Whether the whole file is UTF-8, which the full import reads as it is;
 /// checked piece by piece, so no copy is kept.
-fn plain_utf8(path: &Path) -> std::io::Result<bool> {
+fn plain_utf8(path: &Path, quote: Option<char>) -> std::io::Result<bool> {
     let mut file = std::fs::File::open(path)?;
     let mut buffer = vec![0u8; 4 << 20];
     let mut carried = 0;
+    // An odd number of quotes leaves one unclosed: the full import says
+    // on which row.
+    let quote = quote.and_then(|q| u8::try_from(q).ok());
+    let mut quotes = 0usize;
     loop {
         let read = std::io::Read::read(&mut file, &mut buffer[carried..])?;
         if read == 0 {
-            return Ok(carried == 0);
+            return Ok(carried == 0 && quotes.is_multiple_of(2));
         }
         let filled = carried + read;
+        if let Some(q) = quote {
+            quotes += buffer[carried..filled].iter().filter(|b| **b == q).count();
+        }
         match std::str::from_utf8(&buffer[..filled]) {
             Ok(_) => carried = 0,
             // A character cut at the end of this piece continues in the next.
@@ -299,6 +348,10 @@ impl Keys {
                         // the others need a full look for blankness.
                         let visible = v.as_bytes().first().is_some_and(|b| b.is_ascii_graphic());
                         if !visible && v.trim().is_empty() {
+                            return None;
+                        }
+                        // A total row is the full import's to drop.
+                        if v.len() <= 16 && is_summary_id(v) {
                             return None;
                         }
                         out.push(text_key(v)?);
@@ -380,7 +433,9 @@ impl Days {
                 }
             }
         }
-        Some(())
+        // A placeholder or far-future date is the full import's to drop.
+        let days = order_days();
+        out.iter().all(|d| days.contains(d)).then_some(())
     }
 }
 
@@ -424,7 +479,8 @@ impl Amounts {
                 }
             }
         }
-        Some(())
+        // NaN, infinity or an overflow is the full import's to drop.
+        out.iter().all(|v| possible_amount(*v)).then_some(())
     }
 }
 

@@ -15,13 +15,18 @@ pub enum TextEncoding {
     Utf8Bom,
     /// The Western European code page Excel on Windows writes by default.
     Windows1252,
+    /// UTF-16 with a byte-order mark: Excel's "Unicode Text" export.
+    Utf16Le,
+    Utf16Be,
 }
 
 impl TextEncoding {
-    pub const ALL: [TextEncoding; 3] = [
+    pub const ALL: [TextEncoding; 5] = [
         TextEncoding::Utf8,
         TextEncoding::Utf8Bom,
         TextEncoding::Windows1252,
+        TextEncoding::Utf16Le,
+        TextEncoding::Utf16Be,
     ];
 
     pub fn label(self) -> &'static str {
@@ -29,6 +34,8 @@ impl TextEncoding {
             TextEncoding::Utf8 => "UTF-8",
             TextEncoding::Utf8Bom => "UTF-8 with BOM",
             TextEncoding::Windows1252 => "Windows-1252",
+            TextEncoding::Utf16Le => "UTF-16 LE",
+            TextEncoding::Utf16Be => "UTF-16 BE",
         }
     }
 }
@@ -79,14 +86,28 @@ pub fn delimiter_label(delimiter: char) -> String {
 pub fn decode(mut bytes: Vec<u8>, forced: Option<TextEncoding>) -> (Vec<u8>, TextEncoding) {
     const BOM: &[u8] = b"\xEF\xBB\xBF";
     let has_bom = bytes.starts_with(BOM);
-    let valid_utf8 = std::str::from_utf8(&bytes).is_ok();
-    let sniffed = match (has_bom, valid_utf8) {
-        (true, _) => TextEncoding::Utf8Bom,
-        (false, true) => TextEncoding::Utf8,
-        (false, false) => TextEncoding::Windows1252,
+    let utf16 = utf16_bom(&bytes);
+    let valid_utf8 = utf16.is_none() && std::str::from_utf8(&bytes).is_ok();
+    let sniffed = match (utf16, has_bom, valid_utf8) {
+        (Some(encoding), _, _) => encoding,
+        (None, true, _) => TextEncoding::Utf8Bom,
+        (None, false, true) => TextEncoding::Utf8,
+        (None, false, false) => TextEncoding::Windows1252,
     };
     let encoding = forced.unwrap_or(sniffed);
     let text = match encoding {
+        TextEncoding::Utf16Le | TextEncoding::Utf16Be => {
+            let codec = if encoding == TextEncoding::Utf16Le {
+                encoding_rs::UTF_16LE
+            } else {
+                encoding_rs::UTF_16BE
+            };
+            codec
+                .decode_with_bom_removal(&bytes)
+                .0
+                .into_owned()
+                .into_bytes()
+        }
         TextEncoding::Windows1252 => encoding_rs::WINDOWS_1252
             .decode_without_bom_handling(&bytes)
             .0
@@ -104,6 +125,69 @@ pub fn decode(mut bytes: Vec<u8>, forced: Option<TextEncoding>) -> (Vec<u8>, Tex
         }
     };
     (text, encoding)
+}
+
+/// The UTF-16 encoding a byte-order mark at the start names.
+pub fn utf16_bom(bytes: &[u8]) -> Option<TextEncoding> {
+    if bytes.starts_with(b"\xFF\xFE") {
+        Some(TextEncoding::Utf16Le)
+    } else if bytes.starts_with(b"\xFE\xFF") {
+        Some(TextEncoding::Utf16Be)
+    } else {
+        None
+    }
+}
+
+/// Puts a decoded text into the shape the reader expects: Excel's first
+/// line `sep=;` removed (its delimiter returned) and old-Mac line endings
+/// (CR only) turned into newlines.
+pub fn tidy(mut text: Vec<u8>) -> (Vec<u8>, Option<char>) {
+    let mut delimiter = None;
+    if text.len() >= 5 && text[..4].eq_ignore_ascii_case(b"sep=") {
+        let line_end = text.iter().position(|b| *b == b'\n' || *b == b'\r');
+        let line = &text[4..line_end.unwrap_or(text.len())];
+        if let [d] = line
+            && (d.is_ascii_punctuation() || *d == b'\t')
+        {
+            delimiter = Some(*d as char);
+            let end = line_end.unwrap_or(text.len());
+            let ending = match text.get(end..end + 2) {
+                Some(b"\r\n") => 2,
+                _ => usize::from(end < text.len()),
+            };
+            text.drain(..end + ending);
+        }
+    }
+    if !text.contains(&b'\n') && text.contains(&b'\r') {
+        for b in text.iter_mut() {
+            if *b == b'\r' {
+                *b = b'\n';
+            }
+        }
+    }
+    (text, delimiter)
+}
+
+/// The line (numbered from 0, the header) where a quote opens that no
+/// later quote closes: polars would read the rest of the file into that
+/// one field. `None` when every quote is closed.
+pub fn unclosed_quote_line(text: &[u8], quote: u8) -> Option<usize> {
+    let count = text.iter().filter(|b| **b == quote).count();
+    if count.is_multiple_of(2) {
+        return None;
+    }
+    let (mut line, mut open, mut opened_at) = (0usize, false, 0usize);
+    for b in text {
+        if *b == quote {
+            open = !open;
+            if open {
+                opened_at = line;
+            }
+        } else if *b == b'\n' {
+            line += 1;
+        }
+    }
+    open.then_some(opened_at)
 }
 
 /// How much of a file's start is sniffed.

@@ -45,8 +45,11 @@ pub enum DropReason {
     MissingCustomerId,
     MissingDate,
     UnreadableDate,
+    ImplausibleDate,
     MissingAmount,
     UnreadableAmount,
+    ImpossibleAmount,
+    SummaryRow,
 }
 
 impl DropReason {
@@ -55,8 +58,15 @@ impl DropReason {
             DropReason::MissingCustomerId => "no customer id",
             DropReason::MissingDate => "no order date",
             DropReason::UnreadableDate => "date not understood",
+            DropReason::ImplausibleDate => {
+                "date before 1950 or more than a year from today (a placeholder such as 1900-01-01, or a typo such as 2999)"
+            }
             DropReason::MissingAmount => "no amount",
             DropReason::UnreadableAmount => "amount is not a number",
+            DropReason::ImpossibleAmount => {
+                "amount is not a finite number or beyond ±1,000,000,000,000 (NaN, infinity, overflow)"
+            }
+            DropReason::SummaryRow => "a summary row (Total, Summe, Gesamt, Totaal…), not an order",
         }
     }
 }
@@ -167,6 +177,14 @@ pub enum ImportError {
         available: String,
         columns: Vec<String>,
     },
+    #[error(
+        "'{name}' holds no purchases, only refunds: all {rows} amounts in '{column}' are negative. Check that the column holds order amounts (and their sign)"
+    )]
+    NoPurchases {
+        name: String,
+        rows: usize,
+        column: String,
+    },
     #[error("none of the {rows} rows of '{name}' could be used: {why}")]
     NoUsableRows {
         name: String,
@@ -194,6 +212,15 @@ pub fn load_path(path: &Path, options: &ImportOptions) -> Result<Dataset, Import
         name: name.clone(),
         reason: e.to_string(),
     };
+    // A pipe or a device would be waited on forever, a folder not read.
+    if !std::fs::metadata(path).map_err(unreadable)?.is_file() {
+        return Err(ImportError::Unreadable {
+            name,
+            reason:
+                "it is not a regular file (a folder, pipe or device); choose a CSV or Parquet file"
+                    .into(),
+        });
+    }
     // Parquet is read straight from the file (memory-mapped by polars);
     // text files are read whole, since they must be decoded first.
     if is_parquet(path) {
@@ -226,7 +253,7 @@ pub fn load_bytes(
     }
     let raw = if bytes.starts_with(PARQUET_MAGIC) {
         read_parquet(&name, Cursor::new(bytes))?
-    } else if bytes.iter().take(8192).any(|&b| b == 0) {
+    } else if dialect::utf16_bom(&bytes).is_none() && bytes.iter().take(8192).any(|&b| b == 0) {
         return Err(ImportError::Binary { name });
     } else {
         read_csv(&name, bytes, &options.dialect)?
@@ -259,18 +286,18 @@ fn read_parquet(
     name: &str,
     reader: impl polars::io::mmap::MmapBytesReader,
 ) -> Result<RawTable, ImportError> {
-    let frame = ParquetReader::new(reader)
-        .finish()
-        .map_err(|e| ImportError::Malformed {
-            name: name.to_string(),
-            format: "Parquet",
-            reason: e.to_string(),
-        })?;
+    let malformed = |e: PolarsError| ImportError::Malformed {
+        name: name.to_string(),
+        format: "Parquet",
+        reason: first_line(&e.to_string()),
+    };
+    let frame = ParquetReader::new(reader).finish().map_err(malformed)?;
+    let (frame, warnings) = super::parquet_types::normalise(frame).map_err(malformed)?;
     Ok(RawTable {
         frame,
         format: FileFormat::Parquet,
         dialect: None,
-        warnings: Vec::new(),
+        warnings,
     })
 }
 
@@ -340,7 +367,24 @@ fn read_csv(
     overrides: &DialectOverrides,
 ) -> Result<RawTable, ImportError> {
     let (text, encoding) = dialect::decode(bytes, overrides.encoding);
+    let (text, sep_line) = dialect::tidy(text);
+    let overrides = &DialectOverrides {
+        delimiter: overrides.delimiter.or(sep_line),
+        ..overrides.clone()
+    };
     let layout = CsvLayout::sniff(&text, overrides);
+    if let Some(quote) = layout.quote
+        && let Ok(byte) = u8::try_from(quote)
+        && let Some(line) = dialect::unclosed_quote_line(&text, byte)
+    {
+        return Err(ImportError::Malformed {
+            name: name.to_string(),
+            format: "CSV",
+            reason: format!(
+                "row {line} opens a quote ({quote}) that is never closed, so every row after it would be read as one value; fix that row, or choose \"no quote\" in the mapping panel"
+            ),
+        });
+    }
     let frame = layout
         .reader_options(name)?
         .into_reader_with_file_handle(Cursor::new(text))
@@ -351,7 +395,11 @@ fn read_csv(
             reason: first_line(&e.to_string()),
         })?;
     // One chunk per column: the cleaning below reads rows by index.
-    let mut frame = frame;
+    let mut frame = without_empty_rows(frame).map_err(|e| ImportError::Malformed {
+        name: name.to_string(),
+        format: "CSV",
+        reason: first_line(&e.to_string()),
+    })?;
     frame.rechunk_mut();
     let (decimal_mark, mark_warning) = decimal_mark(&frame, overrides);
     let mut warnings = layout.warnings;
@@ -368,6 +416,23 @@ fn read_csv(
         }),
         warnings,
     })
+}
+
+/// The frame without rows whose every cell is empty (blank lines at the
+/// end of an export): they are no rows of the file's table, so they are
+/// neither used nor counted as dropped.
+fn without_empty_rows(frame: DataFrame) -> PolarsResult<DataFrame> {
+    if frame.width() == 0 || frame.columns().iter().any(|c| c.null_count() == 0) {
+        return Ok(frame);
+    }
+    let mut empty = BooleanChunked::full("empty".into(), true, frame.height());
+    for column in frame.columns() {
+        empty = &empty & &column.is_null();
+    }
+    if !empty.any() {
+        return Ok(frame);
+    }
+    frame.filter(&!&empty)
 }
 
 fn ascii_byte(c: char, name: &str) -> Result<u8, ImportError> {
@@ -441,11 +506,12 @@ pub(super) fn map_columns(
     frame: &DataFrame,
     mark: DecimalMark,
     options: &ImportOptions,
-) -> Result<(ColumnMapping, String), ImportError> {
+) -> Result<(ColumnMapping, String, Vec<String>), ImportError> {
     let name = name.to_string();
     let input_columns = column_names(frame);
     let profiles: Vec<ColumnProfile> = frame.columns().iter().map(profile).collect();
     let mapping = effective_mapping(roles::detect(&profiles, mark), options);
+    let warnings = doubtful_number_columns(&mapping, &profiles, mark);
     for role in Role::ALL {
         if let Some(column) = mapping.get(role)
             && !input_columns.iter().any(|c| c == column)
@@ -477,7 +543,47 @@ pub(super) fn map_columns(
         ),
         columns: input_columns.clone(),
     })?;
-    Ok((mapping, date_col))
+    Ok((mapping, date_col, warnings))
+}
+
+/// A warning for every number role whose column's first values mostly do
+/// not read as numbers: the role is kept (never silently dropped) and the
+/// rows it cannot read are counted, so the user learns why.
+fn doubtful_number_columns(
+    mapping: &ColumnMapping,
+    profiles: &[ColumnProfile],
+    mark: DecimalMark,
+) -> Vec<String> {
+    [Role::Amount, Role::Quantity, Role::UnitPrice, Role::PointsRedeemed]
+        .into_iter()
+        .filter_map(|role| {
+            let column = mapping.get(role)?;
+            let profile = profiles.iter().find(|p| p.name == column)?;
+            if roles::content_fits(role, profile, mark) {
+                return None;
+            }
+            let unreadable: Vec<&String> = profile
+                .sample
+                .iter()
+                .filter(|v| parse_number(v, mark).is_none())
+                .collect();
+            let example = unreadable
+                .first()
+                .map(|v| format!(" (e.g. '{v}')"))
+                .unwrap_or_default();
+            Some(format!(
+                "{} of the first {} values of '{column}' ({}) are not numbers with a decimal {}{example}; rows whose {} cannot be read are dropped and counted below. Check the decimal mark or choose another column in the mapping panel.",
+                unreadable.len(),
+                profile.sample.len(),
+                role.label().to_lowercase(),
+                match mark {
+                    DecimalMark::Dot => "point",
+                    DecimalMark::Comma => "comma",
+                },
+                role.label().to_lowercase(),
+            ))
+        })
+        .collect()
 }
 
 fn build_dataset(
@@ -491,8 +597,9 @@ fn build_dataset(
         .dialect
         .as_ref()
         .map_or(DecimalMark::Dot, |d| d.decimal_mark);
-    let (mapping, date_col) = map_columns(&name, &raw.frame, mark, options)?;
+    let (mapping, date_col, mapping_warnings) = map_columns(&name, &raw.frame, mark, options)?;
     let mut warnings = raw.warnings.clone();
+    warnings.extend(mapping_warnings);
     let mut mapping = mapping;
     let cleaned = {
         let cleaner = Cleaner::new(&raw.frame, &mapping, mark, &name)?;
@@ -532,6 +639,20 @@ fn build_dataset(
         });
     }
     let has_amount = cleaned.amounts.is_some();
+    if let Some(amounts) = &cleaned.amounts {
+        let purchases =
+            (0..rows_read).any(|r| cleaned.keep[r] && amounts[r].is_some_and(|a| a >= 0.0));
+        if !purchases {
+            return Err(ImportError::NoPurchases {
+                name,
+                rows: rows_used,
+                column: mapping
+                    .amount
+                    .clone()
+                    .unwrap_or_else(|| "unit price × quantity".into()),
+            });
+        }
+    }
     let orders = canonical_frame(
         &raw.frame,
         &cleaned,
@@ -607,6 +728,50 @@ impl Cleaned {
                 row: row + 1,
                 value: value.to_string(),
             });
+        }
+    }
+
+    /// Drops the rows a spreadsheet adds under (or above) the orders: an id
+    /// that names a total, or a first or last row whose amount is the sum of
+    /// all the others. Counted as orders they would double the revenue.
+    fn drop_summary_rows(&mut self) {
+        let height = self.keep.len();
+        for row in 0..height {
+            if let Some(id) = self.customers.get(row)
+                && is_summary_id(id)
+                && self.keep[row]
+            {
+                let id = id.to_string();
+                self.drop_row(row, DropReason::SummaryRow, &id);
+            }
+        }
+        let Some(amounts) = &self.amounts else {
+            return;
+        };
+        // At least ten orders, so that a real order is hardly ever the exact
+        // sum of all the others.
+        let kept = self.keep.iter().filter(|k| **k).count();
+        let (Some(first), Some(last)) = (
+            self.keep.iter().position(|k| *k),
+            self.keep.iter().rposition(|k| *k),
+        ) else {
+            return;
+        };
+        if kept < 10 {
+            return;
+        }
+        let total: f64 = (0..height)
+            .filter(|r| self.keep[*r])
+            .filter_map(|r| amounts[r])
+            .sum();
+        for row in [first, last] {
+            let Some(amount) = amounts[row] else { continue };
+            let others = total - amount;
+            if amount > 0.0 && (amount - others).abs() < 0.005_f64.max(others.abs() * 1e-12) {
+                let id = self.customers.get(row).unwrap_or_default().to_string();
+                self.drop_row(row, DropReason::SummaryRow, &id);
+                return;
+            }
         }
     }
 
@@ -880,10 +1045,22 @@ impl<'a> Cleaner<'a> {
                     }
                 }
             }
+            let days = super::values::order_days();
+            for (row, stamp) in stamps.iter().enumerate() {
+                if let Some(ms) = stamp
+                    && !days.contains(&(ms.div_euclid(86_400_000) as i32))
+                    && cleaned.keep[row]
+                {
+                    let day = DateTime::from_timestamp_millis(*ms)
+                        .map_or_else(|| ms.to_string(), |d| d.date_naive().to_string());
+                    cleaned.drop_row(row, DropReason::ImplausibleDate, &day);
+                }
+            }
             cleaned.timestamps_ms = stamps;
         }
 
         cleaned.amounts = self.amounts(&mut cleaned, filled);
+        cleaned.drop_summary_rows();
         cleaned
     }
 
@@ -916,9 +1093,9 @@ impl<'a> Cleaner<'a> {
                             cleaned.drop_row(row, DropReason::MissingAmount, "");
                         }
                     }
-                    Err(v) => {
+                    Err((reason, v)) => {
                         if cleaned.keep[row] {
-                            cleaned.drop_row(row, DropReason::UnreadableAmount, &v);
+                            cleaned.drop_row(row, reason, &v);
                         }
                     }
                 }
@@ -933,15 +1110,22 @@ impl<'a> Cleaner<'a> {
         let quantities = self.number_column(qty_col)?;
         for (row, slot) in out.iter_mut().enumerate() {
             match (prices.get(row), quantities.get(row)) {
-                (Ok(Some(p)), Ok(Some(q))) => *slot = Some(p * q),
+                (Ok(Some(p)), Ok(Some(q))) if (p * q).abs() <= LARGEST_AMOUNT => {
+                    *slot = Some(p * q)
+                }
+                (Ok(Some(p)), Ok(Some(q))) => {
+                    if cleaned.keep[row] {
+                        cleaned.drop_row(row, DropReason::ImpossibleAmount, &format!("{p} × {q}"));
+                    }
+                }
                 (Ok(None), _) | (_, Ok(None)) => {
                     if cleaned.keep[row] {
                         cleaned.drop_row(row, DropReason::MissingAmount, "");
                     }
                 }
-                (Err(v), _) | (_, Err(v)) => {
+                (Err((reason, v)), _) | (_, Err((reason, v))) => {
                     if cleaned.keep[row] {
-                        cleaned.drop_row(row, DropReason::UnreadableAmount, &v);
+                        cleaned.drop_row(row, reason, &v);
                     }
                 }
             }
@@ -955,16 +1139,61 @@ enum NumberColumn {
     Text(StringChunked, DecimalMark),
 }
 
+/// Whether a customer id names a spreadsheet's total row instead of a
+/// customer: `Total`, `Summe`, `Gesamt:`, `Totaal`…
+pub(super) fn is_summary_id(id: &str) -> bool {
+    const SUMMARY_IDS: [&str; 14] = [
+        "total",
+        "totals",
+        "grand total",
+        "subtotal",
+        "sum",
+        "summe",
+        "gesamt",
+        "gesamtsumme",
+        "insgesamt",
+        "zwischensumme",
+        "totaal",
+        "totaal generaal",
+        "summary",
+        "somme",
+    ];
+    let id = id.trim().trim_end_matches(':');
+    id.len() <= 15 && SUMMARY_IDS.iter().any(|s| id.eq_ignore_ascii_case(s))
+}
+
+/// Whether a number can be an order line's amount (not NaN, ±inf or an
+/// overflow such as 1e308).
+pub(super) fn possible_amount(value: f64) -> bool {
+    value.is_finite() && value.abs() <= LARGEST_AMOUNT
+}
+
+/// No order line is worth more than this; larger values are overflows or
+/// export errors, and summing them would swamp every total.
+const LARGEST_AMOUNT: f64 = 1e12;
+
 impl NumberColumn {
-    /// `Ok(None)` for an empty cell, `Err(text)` for a cell that is no number.
-    fn get(&self, row: usize) -> Result<Option<f64>, String> {
+    /// `Ok(None)` for an empty cell, `Err((reason, text))` for a cell that
+    /// is no number, or no possible amount (NaN, ±inf, 1e308).
+    fn get(&self, row: usize) -> Result<Option<f64>, (DropReason, String)> {
+        let possible = |v: f64, text: &dyn Fn() -> String| {
+            if possible_amount(v) {
+                Ok(Some(v))
+            } else {
+                Err((DropReason::ImpossibleAmount, text()))
+            }
+        };
         match self {
-            NumberColumn::Native(values) => Ok(values.get(row)),
+            NumberColumn::Native(values) => match values.get(row) {
+                None => Ok(None),
+                Some(v) => possible(v, &|| v.to_string()),
+            },
             NumberColumn::Text(values, mark) => match values.get(row).map(str::trim) {
                 None | Some("") => Ok(None),
-                Some(v) => parse_number(v, *mark)
-                    .map(Some)
-                    .ok_or_else(|| v.to_string()),
+                Some(v) => match parse_number(v, *mark) {
+                    Some(n) => possible(n, &|| v.to_string()),
+                    None => Err((DropReason::UnreadableAmount, v.to_string())),
+                },
             },
         }
     }

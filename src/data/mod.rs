@@ -6,6 +6,7 @@ pub mod dialect;
 pub mod load;
 pub mod order_index;
 pub mod order_rows;
+mod parquet_types;
 pub mod roles;
 pub mod values;
 

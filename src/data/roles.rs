@@ -493,7 +493,22 @@ pub fn detect(columns: &[ColumnProfile], mark: DecimalMark) -> ColumnMapping {
                 .filter(|c| !taken.contains(&c.name.as_str()) && !names_other_role(c))
                 .find(|c| content_alone_fits(role, c, mark))
         };
-        if let Some(column) = by_header.or_else(by_content) {
+        // A column named exactly for a number role keeps it even when its
+        // values do not read as numbers: the import then counts and shows
+        // the values it cannot read instead of silently ignoring the column.
+        let by_name_alone = || {
+            matches!(
+                role,
+                Role::Amount | Role::Quantity | Role::UnitPrice | Role::PointsRedeemed
+            )
+            .then(|| {
+                columns
+                    .iter()
+                    .find(|c| !taken.contains(&c.name.as_str()) && header_score(role, &c.name) == 3)
+            })
+            .flatten()
+        };
+        if let Some(column) = by_header.or_else(by_content).or_else(by_name_alone) {
             taken.push(column.name.as_str());
             mapping.set(role, Some(column.name.clone()));
             if role == Role::Timestamp {
@@ -511,7 +526,7 @@ pub fn detect(columns: &[ColumnProfile], mark: DecimalMark) -> ColumnMapping {
 }
 
 /// Whether a column whose header names `role` holds values of that role.
-fn content_fits(role: Role, column: &ColumnProfile, mark: DecimalMark) -> bool {
+pub fn content_fits(role: Role, column: &ColumnProfile, mark: DecimalMark) -> bool {
     match role {
         Role::Timestamp => {
             column.native_temporal

@@ -46,10 +46,19 @@ pub enum DateFormat {
     UnixSeconds,
     /// Milliseconds since 1970-01-01 UTC.
     UnixMillis,
+    /// `01-Jan-2024`, `01-Mär-2024`, `1 mrt 2024`: a month's name or its
+    /// abbreviation in English, German or Dutch.
+    DayMonthNameYear,
+    /// `Jan 5, 2024`, `January 5 2024`.
+    MonthNameDayYear,
+    /// `05.01.24`: a two-digit year, 1970–2069.
+    DayMonthShortYearDot,
+    /// Excel's day numbers (45292 = 2024-01-01), a fraction being the time.
+    ExcelSerial,
 }
 
 impl DateFormat {
-    pub const ALL: [DateFormat; 8] = [
+    pub const ALL: [DateFormat; 12] = [
         DateFormat::Iso,
         DateFormat::DayMonthYearDot,
         DateFormat::DayMonthYearSlash,
@@ -58,6 +67,10 @@ impl DateFormat {
         DateFormat::YearMonthDayCompact,
         DateFormat::UnixSeconds,
         DateFormat::UnixMillis,
+        DateFormat::DayMonthNameYear,
+        DateFormat::MonthNameDayYear,
+        DateFormat::DayMonthShortYearDot,
+        DateFormat::ExcelSerial,
     ];
 
     pub fn label(self) -> &'static str {
@@ -70,6 +83,10 @@ impl DateFormat {
             DateFormat::YearMonthDayCompact => "yyyymmdd",
             DateFormat::UnixSeconds => "unix seconds",
             DateFormat::UnixMillis => "unix milliseconds",
+            DateFormat::DayMonthNameYear => "dd-mon-yyyy",
+            DateFormat::MonthNameDayYear => "mon d, yyyy",
+            DateFormat::DayMonthShortYearDot => "dd.mm.yy",
+            DateFormat::ExcelSerial => "excel serial",
         }
     }
 
@@ -87,6 +104,9 @@ impl DateFormat {
             "%y%m%d" => Some(DateFormat::YearMonthDayCompact),
             "unix" | "unix_seconds" | "seconds" => Some(DateFormat::UnixSeconds),
             "unix_ms" | "unix_millis" | "milliseconds" => Some(DateFormat::UnixMillis),
+            "%d-%b-%y" | "%d %b %y" | "dd mon yyyy" => Some(DateFormat::DayMonthNameYear),
+            "%b %d, %y" | "%b %d %y" => Some(DateFormat::MonthNameDayYear),
+            "excel" | "serial" => Some(DateFormat::ExcelSerial),
             _ => None,
         })
     }
@@ -97,7 +117,10 @@ impl DateFormat {
     pub fn needs_header_hint(self) -> bool {
         matches!(
             self,
-            DateFormat::YearMonthDayCompact | DateFormat::UnixSeconds | DateFormat::UnixMillis
+            DateFormat::YearMonthDayCompact
+                | DateFormat::UnixSeconds
+                | DateFormat::UnixMillis
+                | DateFormat::ExcelSerial
         )
     }
 
@@ -139,7 +162,101 @@ impl DateFormat {
                 }
                 DateTime::from_timestamp_millis(millis).map(|d| d.naive_utc())
             }
+            DateFormat::DayMonthNameYear => match day_month_name_year(text) {
+                Some(date) => date.and_hms_opt(0, 0, 0),
+                None => {
+                    let (date, time) = text.rsplit_once([' ', 'T'])?;
+                    Some(day_month_name_year(date)?.and_time(parse_time(time)?))
+                }
+            },
+            DateFormat::MonthNameDayYear => month_name_day_year(text),
+            DateFormat::DayMonthShortYearDot => parse_with_time(text, |d| {
+                let (day, month, year, year_len) = three_numbers(d, '.')?;
+                if year_len != 2 {
+                    return None;
+                }
+                let year = if year < 70 { 2000 + year } else { 1900 + year };
+                NaiveDate::from_ymd_opt(year as i32, month, day)
+            }),
+            DateFormat::ExcelSerial => {
+                if !text.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+                    return None;
+                }
+                let serial: f64 = text.parse().ok()?;
+                // 1970 to 2100: keeps ids, quantities and amounts out.
+                if !(25_569.0..=73_051.0).contains(&serial) {
+                    return None;
+                }
+                let epoch = NaiveDate::from_ymd_opt(1899, 12, 30)?.and_hms_opt(0, 0, 0)?;
+                let millis = (serial * 86_400_000.0).round() as i64;
+                epoch.checked_add_signed(chrono::TimeDelta::milliseconds(millis))
+            }
         }
+    }
+}
+
+/// A month's number from its name or abbreviation in English, German or
+/// Dutch (`Jan`, `März`, `Mrz`, `mrt`, `maart`, `Mai`, `mei`, `Okt`, `Dez.`).
+fn month_number(word: &str) -> Option<u32> {
+    let word = word.trim_end_matches('.').to_lowercase();
+    if word.chars().count() < 3 || !word.chars().all(char::is_alphabetic) {
+        return None;
+    }
+    let head: String = word.chars().take(3).collect();
+    let month = match head.as_str() {
+        "jan" => 1,
+        "feb" => 2,
+        "mar" | "mär" | "mrz" | "mrt" | "maa" => 3,
+        "apr" => 4,
+        "may" | "mai" | "mei" => 5,
+        "jun" => 6,
+        "jul" => 7,
+        "aug" => 8,
+        "sep" => 9,
+        "oct" | "okt" => 10,
+        "nov" => 11,
+        "dec" | "dez" => 12,
+        _ => return None,
+    };
+    Some(month)
+}
+
+/// `01-Jan-2024`, `1 Mär 2024`, `01.mrt.2024`.
+fn day_month_name_year(text: &str) -> Option<NaiveDate> {
+    let parts: Vec<&str> = text
+        .split(['-', ' ', '.'])
+        .filter(|p| !p.is_empty())
+        .collect();
+    let [day, month, year] = parts.as_slice() else {
+        return None;
+    };
+    if year.len() != 4 || day.len() > 2 {
+        return None;
+    }
+    plausible(NaiveDate::from_ymd_opt(
+        year.parse().ok()?,
+        month_number(month)?,
+        day.parse().ok()?,
+    )?)
+}
+
+/// `Jan 5, 2024` or `January 5 2024`, optionally followed by a time.
+fn month_name_day_year(text: &str) -> Option<NaiveDateTime> {
+    let mut parts = text.splitn(4, ' ').filter(|p| !p.is_empty());
+    let month = month_number(parts.next()?)?;
+    let day: u32 = parts.next()?.trim_end_matches(',').parse().ok()?;
+    let year_part = parts.next()?;
+    if year_part.len() != 4 {
+        return None;
+    }
+    let date = plausible(NaiveDate::from_ymd_opt(
+        year_part.parse().ok()?,
+        month,
+        day,
+    )?)?;
+    match parts.next() {
+        None => date.and_hms_opt(0, 0, 0),
+        Some(time) => Some(date.and_time(parse_time(time.trim())?)),
     }
 }
 
@@ -179,10 +296,23 @@ fn integer(text: &str) -> Option<i64> {
     digits.parse().ok()
 }
 
-/// Years outside this range are typos or placeholder dates (`01.01.0001`).
+/// The days an order can lie on, as days since 1970-01-01: from 1950 to a
+/// year after today. Earlier dates are placeholders (Excel's empty date
+/// 1900-01-01) and later ones typos (2999); both readers drop them with
+/// the same reason.
+pub fn order_days() -> std::ops::RangeInclusive<i32> {
+    use crate::calendar::day_number;
+    let first = NaiveDate::from_ymd_opt(1950, 1, 1).map_or(-7305, day_number);
+    first..=day_number(chrono::Local::now().date_naive()) + 366
+}
+
+/// Years outside this range are not dates (`01.01.0001`); within it, the
+/// import drops the placeholders and typos (1900-01-01, 2999) with their
+/// own reason (see [`order_days`]), so a column with a few of them is still
+/// recognised as the date column.
 fn plausible(date: NaiveDate) -> Option<NaiveDate> {
     use chrono::Datelike;
-    (1900..=2200).contains(&date.year()).then_some(date)
+    (1000..=9999).contains(&date.year()).then_some(date)
 }
 
 fn three_numbers(text: &str, sep: char) -> Option<(u32, u32, u32, usize)> {
@@ -277,24 +407,55 @@ fn small_number(text: &str) -> Option<u32> {
     text.parse().ok()
 }
 
-/// Parses an amount as written in an export: `1.234,56 €`, `-12.50`,
-/// `(12.50)`, `EUR 99`, `1'234.00`. Returns `None` for anything else.
+/// Currency signs written beside amounts; ISO codes (`EUR`, `SEK`) are any
+/// three capital letters.
+const CURRENCY_SIGNS: [&str; 8] = ["€", "$", "£", "¥", "₹", "CHF", "Fr.", "kr"];
+
+/// `text` without a currency sign or ISO code at its start.
+fn without_currency_prefix(text: &str) -> &str {
+    if let Some(rest) = CURRENCY_SIGNS.iter().find_map(|s| text.strip_prefix(s)) {
+        return rest;
+    }
+    let bytes = text.as_bytes();
+    if bytes.len() > 3 && bytes[..3].iter().all(u8::is_ascii_uppercase) {
+        return &text[3..];
+    }
+    text
+}
+
+/// `text` without a currency sign or ISO code at its end.
+fn without_currency_suffix(text: &str) -> &str {
+    if let Some(rest) = CURRENCY_SIGNS.iter().find_map(|s| text.strip_suffix(s)) {
+        return rest;
+    }
+    let bytes = text.as_bytes();
+    let n = bytes.len();
+    if n > 3 && bytes[n - 3..].iter().all(u8::is_ascii_uppercase) {
+        return &text[..n - 3];
+    }
+    text
+}
+
+/// Parses an amount as written in an export: `1.234,56 €`, `2.135,62 EUR`,
+/// `-12.50`, `-€ 12,50`, `(12.50)`, `EUR 99`, `1'234.00`. Returns `None` for
+/// anything else.
 pub fn parse_number(raw: &str, mark: DecimalMark) -> Option<f64> {
     if let Some(value) = plain_number(raw, mark) {
         return Some(value);
     }
-    let mut text: String = raw
+    let compact: String = raw
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '\u{a0}' && *c != '\u{202f}')
         .collect();
-    for symbol in ["EUR", "USD", "GBP", "CHF", "€", "$", "£"] {
-        if let Some(rest) = text.strip_prefix(symbol) {
-            text = rest.to_string();
-        }
-        if let Some(rest) = text.strip_suffix(symbol) {
-            text = rest.to_string();
-        }
-    }
+    // A sign may stand before the currency (`-€12,50`, `-EUR 5`).
+    let (sign, unsigned) = match compact.strip_prefix('-') {
+        Some(rest) if without_currency_prefix(rest).len() < rest.len() => ("-", rest),
+        _ => ("", compact.as_str()),
+    };
+    let mut text = format!(
+        "{sign}{}",
+        without_currency_suffix(without_currency_prefix(unsigned))
+    );
     let mut negative = false;
     if text.starts_with('(') && text.ends_with(')') && text.len() > 2 {
         negative = true;
@@ -396,10 +557,12 @@ pub struct DecimalEvidence {
 impl DecimalEvidence {
     /// Weighs one cell. Dates and plain integers say nothing.
     pub fn observe(&mut self, raw: &str) {
-        let text = raw.trim();
-        if text.is_empty() || text.len() > 24 {
+        let trimmed = raw.trim();
+        if trimmed.is_empty() || trimmed.len() > 24 {
             return;
         }
+        let unsigned = trimmed.trim_start_matches(['-', '+']).trim();
+        let text = without_currency_suffix(without_currency_prefix(unsigned).trim()).trim();
         let numeric_chars = text.chars().all(|c| {
             c.is_ascii_digit() || matches!(c, '.' | ',' | '-' | '+' | ' ' | '€' | '$' | '£')
         });
@@ -491,6 +654,57 @@ mod tests {
         assert_eq!(parse_number("abc", DecimalMark::Dot), None);
         assert_eq!(parse_number("", DecimalMark::Dot), None);
         assert_eq!(parse_number("-", DecimalMark::Dot), None);
+    }
+
+    #[test]
+    fn month_names_two_digit_years_and_excel_serials() {
+        let day = |s: &str| dt(&format!("{s} 00:00:00"));
+        let name = DateFormat::DayMonthNameYear;
+        assert_eq!(name.parse("01-Jan-2024"), Some(day("2024-01-01")));
+        assert_eq!(name.parse("01-Mär-2024"), Some(day("2024-03-01")));
+        assert_eq!(name.parse("01-mrt-2024"), Some(day("2024-03-01")));
+        assert_eq!(name.parse("15 Okt 2024"), Some(day("2024-10-15")));
+        assert_eq!(name.parse("3 mei 2024"), Some(day("2024-05-03")));
+        assert_eq!(name.parse("01-Foo-2024"), None);
+        let american = DateFormat::MonthNameDayYear;
+        assert_eq!(american.parse("Jan 5, 2024"), Some(day("2024-01-05")));
+        assert_eq!(american.parse("January 5 2024"), Some(day("2024-01-05")));
+        assert_eq!(
+            american.parse("Dec 31, 2024 14:05"),
+            Some(dt("2024-12-31 14:05:00"))
+        );
+        let short = DateFormat::DayMonthShortYearDot;
+        assert_eq!(short.parse("05.01.24"), Some(day("2024-01-05")));
+        assert_eq!(short.parse("31.12.99"), Some(day("1999-12-31")));
+        assert_eq!(short.parse("05.01.2024"), None);
+        let excel = DateFormat::ExcelSerial;
+        assert_eq!(excel.parse("45292"), Some(day("2024-01-01")));
+        assert_eq!(excel.parse("45292.5"), Some(dt("2024-01-01 12:00:00")));
+        assert_eq!(excel.parse("123"), None);
+        for format in [name, american, short, excel] {
+            assert_eq!(DateFormat::from_user_text(format.label()), Some(format));
+        }
+    }
+
+    #[test]
+    fn currency_codes_and_signs_before_the_currency() {
+        let comma = DecimalMark::Comma;
+        assert_eq!(parse_number("2.135,62 EUR", comma), Some(2135.62));
+        assert_eq!(parse_number("1.500 EUR", comma), Some(1500.0));
+        assert_eq!(parse_number("EUR 1.500,00", comma), Some(1500.0));
+        assert_eq!(parse_number("-€ 12,50", comma), Some(-12.5));
+        assert_eq!(parse_number("€ -12,50", comma), Some(-12.5));
+        assert_eq!(parse_number("- 12,50 €", comma), Some(-12.5));
+        assert_eq!(parse_number("-$12.50", DecimalMark::Dot), Some(-12.5));
+        assert_eq!(parse_number("-12.50 USD", DecimalMark::Dot), Some(-12.5));
+        assert_eq!(parse_number("SEK 99", DecimalMark::Dot), Some(99.0));
+        assert_eq!(parse_number("-EUR", DecimalMark::Dot), None);
+        assert_eq!(parse_number("EUR", DecimalMark::Dot), None);
+        let mut evidence = DecimalEvidence::default();
+        for value in ["2.135,62 EUR", "1.500 EUR", "-€ 12,50"] {
+            evidence.observe(value);
+        }
+        assert_eq!(evidence.decide(), (DecimalMark::Comma, true));
     }
 
     #[test]
