@@ -37,6 +37,12 @@ pub fn group_thousands(n: usize) -> String {
     format_number(n as f64, 0)
 }
 
+/// `1 row`, `3 rows`, `1,234 rows`: a count with its noun.
+pub fn count_of(n: usize, noun: &str) -> String {
+    let s = if n == 1 { "" } else { "s" };
+    format!("{} {noun}{s}", group_thousands(n))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -167,7 +167,11 @@ fn import_warnings(report: &crate::data::ImportReport) -> Vec<String> {
             .first()
             .map(|e| format!(" (e.g. '{}' in row {})", e.value, e.row))
             .unwrap_or_default();
-        format!("{} rows dropped: {}{example}", d.count, d.message)
+        format!(
+            "{} dropped: {}{example}",
+            crate::format::count_of(d.count, "row"),
+            d.message
+        )
     });
     report.warnings.iter().cloned().chain(dropped).collect()
 }

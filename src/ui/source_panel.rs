@@ -266,8 +266,8 @@ fn report_ui(ui: &mut egui::Ui, dataset: &Dataset) {
             .collect();
         ui.label(
             RichText::new(format!(
-                "Dropped {} rows: {} (e.g. {})",
-                group_thousands(dropped.count),
+                "Dropped {}: {} (e.g. {})",
+                crate::format::count_of(dropped.count, "row"),
                 dropped.message,
                 examples.join(", ")
             ))
