@@ -237,6 +237,23 @@ fn kpis_by_hand_with_a_one_month_window() {
     );
 }
 
+/// An as-of date in year 9999 (a restored setting, say) is held to three
+/// years after the last order: a day table over 8,000 years would take
+/// gigabytes.
+#[test]
+fn an_as_of_date_far_beyond_the_data_is_held_to_three_years_after_it() {
+    let data = dataset(LOG);
+    let mut settings = monthly(day(9999, 12, 31));
+    settings.cohorts.granularity = Granularity::Day;
+    let results = compute(&data, settings);
+    let table = &results.cohorts().overall;
+    let last = data.report.last_date.unwrap();
+    assert_eq!(table.as_of, kohorte::calendar::latest_as_of(last));
+    let first = data.report.first_date.unwrap();
+    let days = (table.as_of - first).num_days() as usize + 1;
+    assert!(table.rows.iter().all(|row| row.cells.len() <= days));
+}
+
 #[test]
 fn default_kpi_period_is_the_last_complete_month() {
     let results = compute(&dataset(LOG), monthly(day(2024, 4, 15)));

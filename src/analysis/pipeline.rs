@@ -66,12 +66,19 @@ impl Data {
             .copied()
     }
 
-    /// The as-of date the settings mean: theirs, or the day after the last order.
+    /// The as-of date the settings mean: theirs, or the day after the last
+    /// order; never more than a few years after the last order, so that no
+    /// table per day or week grows with the calendar (the report refuses
+    /// such a date with a message before it gets here).
     pub fn as_of(&self, settings: &Settings) -> NaiveDate {
-        settings
+        let as_of = settings
             .as_of
             .or_else(|| self.dataset.default_as_of())
-            .unwrap_or_else(|| chrono::Utc::now().date_naive())
+            .unwrap_or_else(|| chrono::Utc::now().date_naive());
+        match self.dataset.report.last_date {
+            Some(last) => as_of.min(crate::calendar::latest_as_of(last)),
+            None => as_of,
+        }
     }
 
     fn sources(&self, settings: &Settings) -> GroupSources {
