@@ -169,6 +169,30 @@ fn plain_with(extra: &[&str]) -> Vec<u8> {
     csv(&all)
 }
 
+/// Twelve orders of 10.00 from 2024-01-01 to 2024-03-04, then a row that
+/// holds their sum under an id that names no total.
+fn sum_row_log() -> Vec<u8> {
+    let mut rows = vec!["customer_id,order_date,amount".to_string()];
+    for i in 0..12 {
+        rows.push(format!("C{i},2024-{:02}-{:02},10.00", 1 + i / 4, 1 + i % 4));
+    }
+    rows.push("ALL,2024-03-31,120.00".into());
+    csv(&rows)
+}
+
+/// What the sum-row log must read: the twelve orders, the sum row dropped.
+fn sum_row_read() -> Expect {
+    Expect::Read {
+        rows_used: 12,
+        customers: 12,
+        total: 120.0,
+        first: "2024-01-01",
+        last: "2024-03-04",
+        dropped: vec![("summary_row", 1)],
+        warning: None,
+    }
+}
+
 fn month_name(m: u32, names: [&str; 3]) -> String {
     names[(m - 1) as usize].to_string()
 }
@@ -484,24 +508,15 @@ fn cases() -> Vec<Case> {
         bytes(
             "a last row that is the sum of the others",
             "a.csv",
-            {
-                let mut rows = vec!["customer_id,order_date,amount".to_string()];
-                for i in 0..12 {
-                    rows.push(format!("C{i},2024-{:02}-{:02},10.00", 1 + i / 4, 1 + i % 4));
-                }
-                rows.push("ALL,2024-03-31,120.00".into());
-                csv(&rows)
-            },
-            Expect::Read {
-                rows_used: 12,
-                customers: 12,
-                total: 120.0,
-                first: "2024-01-01",
-                last: "2024-03-04",
-                dropped: vec![("summary_row", 1)],
-                warning: None,
-            },
+            sum_row_log(),
+            sum_row_read(),
         ),
+        Case {
+            name: "a last row that is the sum of the others, cohorts only",
+            file: FileSpec::Bytes("a.csv", sum_row_log()),
+            args: vec!["--only", "cohorts"],
+            expect: sum_row_read(),
+        },
         Case {
             name: "a Total row, cohorts only",
             file: FileSpec::Bytes("a.csv", plain_with(&["Total,2024-03-20,210.00"])),

@@ -21,7 +21,7 @@ use super::dialect::CsvDialect;
 use super::dialect::{self, TextEncoding};
 use super::load::{
     CsvLayout, FileFormat, ImportOptions, ReadHead, attribute_columns, column_names, decimal_mark,
-    is_parquet, is_summary_id, map_columns, possible_amount,
+    is_parquet, is_sum_of_the_others, is_summary_id, map_columns, possible_amount,
 };
 use super::order_rows::{RowSplitter, ScannedRows, text_key};
 use super::roles::{self, ColumnMapping};
@@ -484,6 +484,23 @@ impl Amounts {
     }
 }
 
+/// Whether the first or the last row's amount is the sum of all the others
+/// (a spreadsheet's total row): the full import drops it with a reason, as
+/// it does in `Cleaned::drop_summary_rows`.
+fn ends_with_a_sum_row(amounts: &Amounts, height: usize, total: f64) -> Option<bool> {
+    if height < 10 {
+        return Some(false);
+    }
+    let mut value = Vec::new();
+    for row in [0, height - 1] {
+        amounts.slice(&(row..row + 1)).fill(&mut value)?;
+        if is_sum_of_the_others(*value.first()?, total) {
+            return Some(true);
+        }
+    }
+    Some(false)
+}
+
 /// Rows are read in this many ranges, whatever the number of cores, so
 /// that every run adds the same amounts in the same order.
 const RANGES: usize = 64;
@@ -519,11 +536,12 @@ fn scan_frame(
     };
     let height = frame.height();
     let range_len = height.div_ceil(RANGES);
-    let splitters: Option<Vec<RowSplitter>> = (0..RANGES)
+    let splitters: Option<Vec<(RowSplitter, f64)>> = (0..RANGES)
         .into_par_iter()
         .map(|index| {
             let rows = (index * range_len).min(height)..((index + 1) * range_len).min(height);
             let mut splitter = RowSplitter::new(rows.len());
+            let mut range_sum = 0.0;
             // Values are read a block at a time, so that they are still in
             // the processor's cache when the rows are put together.
             let (mut customer_keys, mut order_keys) = (Vec::new(), Vec::new());
@@ -541,6 +559,7 @@ fn scan_frame(
                     Some(amounts) => amounts.slice(&block).fill(&mut amount_values)?,
                     None => amount_values.resize(n, 0.0),
                 }
+                range_sum += amount_values.iter().sum::<f64>();
                 for (((&customer, &order), &day), &amount) in customer_keys
                     .iter()
                     .zip(&order_keys)
@@ -550,13 +569,19 @@ fn scan_frame(
                     splitter.push(customer, order, day, amount);
                 }
             }
-            Some(splitter)
+            Some((splitter, range_sum))
         })
         .collect();
+    let (splitters, sums): (Vec<RowSplitter>, Vec<f64>) = splitters?.into_iter().unzip();
+    if let Some(amounts) = &amounts
+        && ends_with_a_sum_row(amounts, height, sums.iter().sum())?
+    {
+        return None;
+    }
     let date_format = match &days {
         Days::Native(_) => None,
         Days::Text(_, format) => Some(*format),
     };
-    let rows = ScannedRows::new(splitters?, orders.is_some(), amounts.is_some());
+    let rows = ScannedRows::new(splitters, orders.is_some(), amounts.is_some());
     Some((rows, date_format))
 }

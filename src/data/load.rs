@@ -766,8 +766,7 @@ impl Cleaned {
             .sum();
         for row in [first, last] {
             let Some(amount) = amounts[row] else { continue };
-            let others = total - amount;
-            if amount > 0.0 && (amount - others).abs() < 0.005_f64.max(others.abs() * 1e-12) {
+            if is_sum_of_the_others(amount, total) {
                 let id = self.customers.get(row).unwrap_or_default().to_string();
                 self.drop_row(row, DropReason::SummaryRow, &id);
                 return;
@@ -1171,6 +1170,13 @@ pub(super) fn is_summary_id(id: &str) -> bool {
     }
     let id = id.trim().trim_end_matches(':');
     SUMMARY_IDS.iter().any(|s| id.eq_ignore_ascii_case(s))
+}
+
+/// Whether `amount` is the sum of all the other amounts of a file whose
+/// amounts add up to `total`: a spreadsheet's total row.
+pub(super) fn is_sum_of_the_others(amount: f64, total: f64) -> bool {
+    let others = total - amount;
+    amount > 0.0 && (amount - others).abs() < 0.005_f64.max(others.abs() * 1e-12)
 }
 
 /// Whether a number can be an order line's amount (not NaN, ±inf or an
