@@ -115,6 +115,13 @@ pub fn scan_for_cohorts(path: &Path, options: &ImportOptions) -> Option<ScannedF
     };
     let rows_read = frame.height();
     let (rows, date_format) = scan_frame(frame, &read.mapping, read.mark, options.date_format)?;
+    // A placeholder or far-future date is the full import's to drop: the
+    // rows' first and last day tell, without a look at every row.
+    let (first_day, last_day) = rows.day_range()?;
+    let allowed = order_days();
+    if !(allowed.contains(&first_day) && allowed.contains(&last_day)) {
+        return None;
+    }
     let mut mapping = read.mapping;
     mapping.date_format = date_format;
     Some(ScannedFile {
@@ -433,9 +440,7 @@ impl Days {
                 }
             }
         }
-        // A placeholder or far-future date is the full import's to drop.
-        let days = order_days();
-        out.iter().all(|d| days.contains(d)).then_some(())
+        Some(())
     }
 }
 
