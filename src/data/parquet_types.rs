@@ -59,44 +59,63 @@ pub fn normalise(frame: DataFrame) -> PolarsResult<(DataFrame, Vec<String>)> {
         let name = column.name().to_string();
         let normalised = match column.dtype() {
             DataType::Decimal(_, _) => column.cast(&DataType::Float64)?,
-            DataType::Date => {
-                let days = column.to_physical_repr();
-                let millis = days
-                    .i32()?
-                    .iter()
-                    .map(|d| d.map(|d| i64::from(d) * 86_400_000));
-                local_millis(&name, millis, None, &mut warnings)?
-            }
-            DataType::Datetime(unit, zone) => {
-                let per_ms = match unit {
-                    TimeUnit::Nanoseconds => 1_000_000,
-                    TimeUnit::Microseconds => 1_000,
-                    TimeUnit::Milliseconds => 1,
-                };
-                let zone = match zone {
-                    Some(zone) => {
-                        let parsed = Zone::parse(&zone.to_string());
-                        if parsed.is_none() {
-                            warnings.push(format!(
-                                "'{name}' is stored in the time zone '{zone}', which Kohorte does not know; its times were read in UTC."
-                            ));
-                        }
-                        parsed
-                    }
-                    None => None,
-                };
-                let physical = column.to_physical_repr();
-                let millis = physical
-                    .i64()?
-                    .iter()
-                    .map(|v| v.map(|v| v.div_euclid(per_ms)));
-                local_millis(&name, millis, zone.as_ref(), &mut warnings)?
+            DataType::Date | DataType::Datetime(_, _) => {
+                local_column(column, &name, &mut warnings)?
             }
             _ => column.clone(),
         };
         columns.push(normalised);
     }
     Ok((DataFrame::new(frame.height(), columns)?, warnings))
+}
+
+/// A date or timestamp column as local milliseconds: cast as a whole when
+/// it has no zone and every value lies in the calendar (the common case,
+/// millions of rows), else converted value by value.
+fn local_column(column: &Column, name: &str, warnings: &mut Vec<String>) -> PolarsResult<Column> {
+    let (per_ms, zone) = match column.dtype() {
+        DataType::Datetime(unit, zone) => {
+            let per_ms = match unit {
+                TimeUnit::Nanoseconds => 1_000_000,
+                TimeUnit::Microseconds => 1_000,
+                TimeUnit::Milliseconds => 1,
+            };
+            (per_ms, zone.clone())
+        }
+        _ => (0, None),
+    };
+    // Days (a date) or the timestamp's unit, to milliseconds.
+    let to_ms = |v: i64| {
+        if per_ms == 0 {
+            v * 86_400_000
+        } else {
+            v.div_euclid(per_ms)
+        }
+    };
+    let zone = match zone {
+        Some(zone) => {
+            let parsed = Zone::parse(&zone.to_string());
+            if parsed.is_none() {
+                warnings.push(format!(
+                    "'{name}' is stored in the time zone '{zone}', which Kohorte does not know; its times were read in UTC."
+                ));
+            }
+            parsed
+        }
+        None => None,
+    };
+    let physical = column.to_physical_repr().cast(&DataType::Int64)?;
+    let values = physical.i64()?;
+    let in_calendar = |v: Option<i64>| v.is_none_or(|v| (FIRST_MS..=LAST_MS).contains(&to_ms(v)));
+    if zone.is_none() && in_calendar(values.min()) && in_calendar(values.max()) {
+        return column.cast(&DataType::Datetime(TimeUnit::Milliseconds, None));
+    }
+    local_millis(
+        name,
+        values.iter().map(|v| v.map(to_ms)),
+        zone.as_ref(),
+        warnings,
+    )
 }
 
 /// A `Datetime(ms)` column of local wall-clock times; instants outside
