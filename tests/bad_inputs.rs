@@ -197,6 +197,11 @@ fn month_name(m: u32, names: [&str; 3]) -> String {
     names[(m - 1) as usize].to_string()
 }
 
+/// `05-Jan-2024` with the names given for January to March.
+fn day_mon_year(names: [&'static str; 3]) -> impl Fn((i32, u32, u32)) -> String {
+    move |(y, m, d)| format!("{d:02}-{}-{y}", month_name(m, names))
+}
+
 fn bytes(name: &'static str, file: &'static str, data: Vec<u8>, expect: Expect) -> Case {
     Case {
         name,
@@ -557,25 +562,19 @@ fn cases() -> Vec<Case> {
         bytes(
             "01-Jan-2024",
             "a.csv",
-            csv(&lines("customer,date,amount", ",", |(y, m, d)| {
-                format!("{d:02}-{}-{y}", month_name(m, ["Jan", "Feb", "Mar"]))
-            }, dot)),
+            csv(&lines("customer,date,amount", ",", day_mon_year(["Jan", "Feb", "Mar"]), dot)),
             base(),
         ),
         bytes(
             "01-Mär-2024",
             "a.csv",
-            csv(&lines("Kunde;Datum;Betrag", ";", |(y, m, d)| {
-                format!("{d:02}-{}-{y}", month_name(m, ["Jan", "Feb", "Mär"]))
-            }, comma)),
+            csv(&lines("Kunde;Datum;Betrag", ";", day_mon_year(["Jan", "Feb", "Mär"]), comma)),
             base(),
         ),
         bytes(
             "01-mrt-2024",
             "a.csv",
-            csv(&lines("klant;datum;bedrag", ";", |(y, m, d)| {
-                format!("{d:02}-{}-{y}", month_name(m, ["jan", "feb", "mrt"]))
-            }, comma)),
+            csv(&lines("klant;datum;bedrag", ";", day_mon_year(["jan", "feb", "mrt"]), comma)),
             base(),
         ),
         bytes(
@@ -640,9 +639,7 @@ fn cases() -> Vec<Case> {
             name: "--date-format dd-mon-yyyy",
             file: FileSpec::Bytes(
                 "a.csv",
-                csv(&lines("customer,when,amount", ",", |(y, m, d)| {
-                    format!("{d:02}-{}-{y}", month_name(m, ["jan", "feb", "mar"]))
-                }, dot)),
+                csv(&lines("customer,when,amount", ",", day_mon_year(["jan", "feb", "mar"]), dot)),
             ),
             args: vec!["--date", "when", "--date-format", "dd-mon-yyyy"],
             expect: base(),
