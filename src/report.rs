@@ -12,7 +12,7 @@ use serde_json::json;
 
 use crate::analysis::cancel::Cancel;
 use crate::analysis::clv::{ClvRow, ClvSettings, by_segment, frames};
-use crate::analysis::cohort_charts::{CellValue, heatmap_spec};
+use crate::analysis::cohort_charts::{CellValue, curves_as_shown, heatmap_spec};
 use crate::analysis::cohorts::{CohortSettings, table_frame};
 use crate::analysis::groups::{GroupColumn, GroupSources, groupable_columns};
 use crate::analysis::kpis::{KpiSettings, Overview, period_name};
@@ -418,6 +418,7 @@ fn write_cohorts(writer: &mut Writer, cohorts: &CohortResults) -> Result<(), Rep
         }
     }
     writer.chart(&cohorts.curves)?;
+    writer.chart(&curves_as_shown(&cohorts.curves, false, true))?;
     writer.chart(&heatmap_spec(
         &cohorts.overall,
         CellValue::Retention,
@@ -512,7 +513,14 @@ fn write_loyalty(writer: &mut Writer, replayed: &LoyaltyResults) -> Result<(), R
             "redemptions_from_data": replayed.redemptions_from_data,
         }),
     )?;
-    writer.chart(&loyalty_charts::members_per_tier_spec(replayed))?;
+    writer.chart(&loyalty_charts::members_per_tier_spec(
+        replayed,
+        loyalty_charts::MembersView::Count,
+    ))?;
+    writer.chart(&loyalty_charts::members_per_tier_spec(
+        replayed,
+        loyalty_charts::MembersView::Share,
+    ))?;
     writer.chart(&loyalty_charts::points_spec(replayed))?;
     writer.chart(&loyalty_charts::liability_spec(replayed))?;
     Ok(())

@@ -260,3 +260,62 @@ pub fn curves_spec(
         heatmap: None,
     }
 }
+
+/// The retention curves as the user chose to see them: on a log scale,
+/// and from period 1 with the y axis fitted to the data, because period 0
+/// is 100 % by definition and squeezes the differences between cohorts
+/// into the bottom of the chart.
+pub fn curves_as_shown(curves: &ChartSpec, log_scale: bool, from_period_one: bool) -> ChartSpec {
+    let mut shown = curves.clone();
+    shown.y.log = log_scale;
+    if from_period_one {
+        for series in &mut shown.series {
+            series.points.retain(|p| p[0] >= 1.0);
+        }
+        shown.y.fit_to_data = true;
+        shown.id = format!("{}_from_period_1", shown.id);
+        shown.title = format!("{} from period 1", shown.title);
+        shown.caption = format!(
+            "{} Period 0 (100 % by definition) is left out; the y axis spans the data.",
+            shown.caption
+        );
+    }
+    shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chart::{Axis, Series, SeriesStyle, Unit};
+
+    #[test]
+    fn curves_from_period_one_leave_out_period_zero() {
+        let curves = ChartSpec {
+            id: "retention_curves".into(),
+            title: "Retention curves".into(),
+            caption: "Definition.".into(),
+            x: Axis::value("Months since first order", Unit::Count),
+            y: Axis::value("Customers active", Unit::Percent),
+            series: vec![Series {
+                name: "Weighted average".into(),
+                style: SeriesStyle::BoldLine,
+                color: [20, 20, 20],
+                points: vec![[0.0, 1.0], [1.0, 0.2], [2.0, 0.15]],
+            }],
+            heatmap: None,
+        };
+        let shown = curves_as_shown(&curves, false, true);
+        assert_eq!(shown.series[0].points, vec![[1.0, 0.2], [2.0, 0.15]]);
+        assert!(shown.y.fit_to_data);
+        assert_eq!(shown.id, "retention_curves_from_period_1");
+        assert!(
+            shown
+                .caption
+                .contains("Period 0 (100 % by definition) is left out")
+        );
+        assert_eq!(shown.bounds().map(|b| b.1), Some([0.15, 0.2]));
+        let log = curves_as_shown(&curves, true, false);
+        assert!(log.y.log);
+        assert_eq!(log.series, curves.series);
+    }
+}

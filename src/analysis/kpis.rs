@@ -685,7 +685,7 @@ fn cards(
         CardSpec {
             key: "purchase_frequency",
             name: "Purchase frequency",
-            unit: Unit::Count,
+            unit: Unit::Decimal,
             formula: "Orders ÷ customers with an order in the period".into(),
             value: |k| k.purchase_frequency,
             inputs: vec![("orders", |k| Some(k.orders as f64)), ("customers", |k| Some(k.active_customers as f64))],

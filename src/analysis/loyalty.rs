@@ -1103,6 +1103,29 @@ mod tests {
         assert_eq!(r.tiers_over_time.last().unwrap().1, vec![1, 1, 0]);
         assert_eq!(r.summary.liability, 650.0 * 0.02);
         assert_eq!(r.summary.breakage, Some(0.0));
+        // The share view: one line per tier above the entry tier, each the
+        // tier's share of all members (one of two on the as-of date).
+        use crate::analysis::loyalty_charts::{MembersView, members_per_tier_spec};
+        let share = members_per_tier_spec(&r, MembersView::Share);
+        let names: Vec<&str> = share.series.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(
+            names,
+            p.tiers[1..]
+                .iter()
+                .map(|t| t.name.as_str())
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(share.series[0].points.last().unwrap()[1], 0.5);
+        assert!(
+            share
+                .series
+                .iter()
+                .flat_map(|s| &s.points)
+                .all(|p| (0.0..=1.0).contains(&p[1]))
+        );
+        let counts = members_per_tier_spec(&r, MembersView::Count);
+        assert_eq!(counts.series.len(), p.tiers.len());
+        assert_eq!(counts.x.label, "Month (members on its first day)");
     }
 
     /// The replay's sums over changes equal every customer's points asked

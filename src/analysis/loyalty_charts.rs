@@ -6,38 +6,96 @@ use super::loyalty::LoyaltyResults;
 use crate::chart::spec::{days_since_epoch, palette};
 use crate::chart::{Axis, ChartSpec, Series, SeriesStyle, Unit};
 
-/// Members per tier on the first day of every month, stacked.
-pub fn members_per_tier_spec(results: &LoyaltyResults) -> ChartSpec {
-    let series = results
-        .programme
-        .tiers
-        .iter()
-        .enumerate()
-        .map(|(i, tier)| Series {
-            name: tier.name.clone(),
-            style: SeriesStyle::StackedArea,
-            color: palette(i),
-            points: results
-                .tiers_over_time
+/// How the members-per-tier chart counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum MembersView {
+    /// Members per tier, stacked.
+    #[default]
+    Count,
+    /// The share of all members in each tier above the entry tier, one
+    /// line each: the small tiers that matter, which are slivers on top of
+    /// the entry tier in the stacked counts, fill the chart.
+    Share,
+}
+
+/// Members per tier on the first day of every month (and the as-of date).
+pub fn members_per_tier_spec(results: &LoyaltyResults, view: MembersView) -> ChartSpec {
+    let tiers = &results.programme.tiers;
+    let over_time = &results.tiers_over_time;
+    let day = |d: &chrono::NaiveDate| days_since_epoch(*d);
+    let (id, title, y, caption, series) = match view {
+        MembersView::Count => (
+            "loyalty_members_per_tier",
+            "members per tier",
+            Axis::value("Members", Unit::Count),
+            "Customers with a first purchase before the first day of each month".to_string(),
+            tiers
                 .iter()
-                .map(|(day, counts)| {
-                    [
-                        days_since_epoch(*day),
-                        counts.get(i).copied().unwrap_or(0) as f64,
-                    ]
+                .enumerate()
+                .map(|(i, tier)| Series {
+                    name: tier.name.clone(),
+                    style: SeriesStyle::StackedArea,
+                    color: palette(i),
+                    points: over_time
+                        .iter()
+                        .map(|(d, counts)| [day(d), counts.get(i).copied().unwrap_or(0) as f64])
+                        .collect(),
                 })
-                .collect(),
-        })
-        .collect();
+                .collect::<Vec<_>>(),
+        ),
+        MembersView::Share => {
+            let entry = tiers.first().map_or("the entry tier", |t| t.name.as_str());
+            let entry_now = over_time
+                .last()
+                .map(|(_, counts)| share(counts, 0))
+                .unwrap_or(0.0);
+            (
+                "loyalty_members_share",
+                "share of members in the upper tiers",
+                Axis::value("Share of all members", Unit::Percent),
+                format!(
+                    "Share of all members (customers with a first purchase before the first day of each month) holding each tier above {entry}; {entry} holds the rest ({} on the as-of date)",
+                    Unit::Percent.format(entry_now)
+                ),
+                tiers
+                    .iter()
+                    .enumerate()
+                    .skip(1)
+                    .map(|(i, tier)| Series {
+                        name: tier.name.clone(),
+                        style: SeriesStyle::Line,
+                        color: palette(i),
+                        points: over_time
+                            .iter()
+                            .filter(|(_, counts)| counts.iter().sum::<u64>() > 0)
+                            .map(|(d, counts)| [day(d), share(counts, i)])
+                            .collect(),
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        }
+    };
     ChartSpec {
-        id: "loyalty_members_per_tier".into(),
-        title: format!("{}: members per tier", results.programme.name),
-        caption: "Customers with a first purchase before each day, by the tier they hold on it (the programme replayed from the order log).".into(),
-        x: Axis::date("Day"),
-        y: Axis::value("Members", Unit::Count),
+        id: id.into(),
+        title: format!("{}: {title}", results.programme.name),
+        caption: format!(
+            "{caption}, by the tier they hold on that day; the last point is the as-of date {} (the programme replayed from the order log).",
+            results.as_of
+        ),
+        x: Axis::date("Month (members on its first day)"),
+        y,
         series,
         heatmap: None,
     }
+}
+
+/// Tier `tier`'s share of all members; 0 before there are any.
+fn share(counts: &[u64], tier: usize) -> f64 {
+    let all: u64 = counts.iter().sum();
+    if all == 0 {
+        return 0.0;
+    }
+    counts.get(tier).copied().unwrap_or(0) as f64 / all as f64
 }
 
 /// Points earned and expired per month.

@@ -4,7 +4,7 @@
 use super::lifecycle::LifecycleRow;
 use super::segments::{CustomerRow, SegmentGrid, SegmentSummary};
 use crate::chart::spec::{HeatCell, Heatmap, days_since_epoch, palette};
-use crate::chart::{Axis, AxisKind, ChartSpec, Series, SeriesStyle, Unit};
+use crate::chart::{Axis, ChartSpec, Series, SeriesStyle, Unit};
 use crate::format::{format_number, group_thousands};
 
 pub const RFM_RULE: &str = "R, F and M scores run from 1 to 5: 1 + ⌊5 × (customers with a strictly lower value) ÷ all customers⌋, so equal values always share a score. Recency is scored reversed: the most recent customers score 5. F counts orders, M sums revenue.";
@@ -90,12 +90,10 @@ pub fn sizes_spec(id: &str, title: &str, summaries: &[SegmentSummary], window: &
         caption: format!(
             "Share of all customers and share of all revenue (refunds subtracted) per segment, as of the as-of date. Data: {window}."
         ),
-        x: Axis {
-            label: "Segment".into(),
-            kind: AxisKind::Category,
-            categories: summaries.iter().map(|s| s.segment.clone()).collect(),
-            log: false,
-        },
+        x: Axis::categories(
+            "Segment",
+            summaries.iter().map(|s| s.segment.clone()).collect(),
+        ),
         y: Axis::value("Share", Unit::Percent),
         series: vec![
             Series {

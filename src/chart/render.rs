@@ -54,7 +54,7 @@ pub fn svg_string(spec: &ChartSpec) -> Result<String, String> {
     let mut out = String::new();
     {
         let root = SVGBackend::with_string(&mut out, SLIDE_SIZE).into_drawing_area();
-        draw(spec, &root)?;
+        draw(spec, &root, Text::TitleAndCaption)?;
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(out)
@@ -70,7 +70,7 @@ pub fn write_chart(spec: &ChartSpec, format: ImageFormat, path: &Path) -> Result
         }
         ImageFormat::Png => write_atomically(path, ".png", |temp_path, _| {
             let root = BitMapBackend::new(temp_path, SLIDE_SIZE).into_drawing_area();
-            draw(spec, &root)?;
+            draw(spec, &root, Text::TitleAndCaption)?;
             root.present().map_err(|e| e.to_string())
         }),
     }
@@ -80,17 +80,55 @@ fn rgb(c: [u8; 3]) -> RGBColor {
     RGBColor(c[0], c[1], c[2])
 }
 
-fn draw<DB: DrawingBackend>(spec: &ChartSpec, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+/// Whether the image carries the chart's title and caption, or leaves them
+/// to the slide it is placed on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Text {
+    TitleAndCaption,
+    None,
+}
+
+/// The chart without its title and caption, as PNG bytes at slide size: a
+/// slide carries those as text of its own.
+pub fn slide_png(spec: &ChartSpec) -> Result<Vec<u8>, String> {
+    register_fonts();
+    let temp = tempfile::Builder::new()
+        .prefix(".kohorte-slide-")
+        .suffix(".png")
+        .tempfile()
+        .map_err(|e| e.to_string())?;
+    {
+        let root = BitMapBackend::new(temp.path(), SLIDE_SIZE).into_drawing_area();
+        draw(spec, &root, Text::None)?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    std::fs::read(temp.path()).map_err(|e| e.to_string())
+}
+
+fn draw<DB: DrawingBackend>(
+    spec: &ChartSpec,
+    root: &DrawingArea<DB, Shift>,
+    text: Text,
+) -> Result<(), String> {
     let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     root.fill(&WHITE).map_err(err)?;
     let (width, height) = root.dim_in_pixel();
-    let caption_height = 110;
+    let caption_height = if text == Text::None { 0 } else { 110 };
     let (plot_area, caption_area) = root.split_vertically(height.saturating_sub(caption_height));
 
     let title_style =
         TextStyle::from((FONT, 46).into_font().style(FontStyle::Bold)).color(&RGBColor(30, 30, 30));
+    let title = if text == Text::None {
+        ""
+    } else {
+        spec.title.as_str()
+    };
     if let Some(heatmap) = &spec.heatmap {
-        draw_heatmap(spec, heatmap, &plot_area, title_style).map_err(err)?;
+        draw_heatmap(title, heatmap, &plot_area, title_style).map_err(err)?;
+        return draw_caption(spec, &caption_area, width).map_err(err);
+    }
+    if spec.horizontal_bars() {
+        draw_horizontal_bars(spec, title, &plot_area, title_style).map_err(err)?;
         return draw_caption(spec, &caption_area, width).map_err(err);
     }
     let (mut x_range, mut y_range) = spec.bounds().unwrap_or(([0.0, 1.0], [0.0, 1.0]));
@@ -107,14 +145,14 @@ fn draw<DB: DrawingBackend>(spec: &ChartSpec, root: &DrawingArea<DB, Shift>) -> 
     }
     let headroom = (y_range[1] - y_range[0]) * 0.05;
     y_range[1] += headroom;
-    if spec.y.log {
+    if spec.y.log || spec.y.fit_to_data {
         y_range[0] -= headroom;
     }
     let x_ticks = axis_ticks(&spec.x, x_range[0], x_range[1], 12);
     let y_ticks = axis_ticks(&spec.y, y_range[0], y_range[1], 8);
 
     let mut chart = ChartBuilder::on(&plot_area)
-        .caption(&spec.title, title_style)
+        .caption(title, title_style)
         .margin_top(30)
         .margin_left(40)
         .margin_right(60)
@@ -198,15 +236,15 @@ fn draw<DB: DrawingBackend>(spec: &ChartSpec, root: &DrawingArea<DB, Shift>) -> 
             });
         }
     }
-    let labelled = spec
-        .series
-        .iter()
-        .filter(|s| s.style != SeriesStyle::ThinLine)
-        .count();
-    if labelled > 1 || labelled < spec.series.len() {
+    if spec.needs_legend() {
+        let corner = if spec.legend_on_left() {
+            SeriesLabelPosition::UpperLeft
+        } else {
+            SeriesLabelPosition::UpperRight
+        };
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
+            .position(corner)
             .label_font((FONT, 26))
             .background_style(WHITE.mix(0.85))
             .border_style(RGBColor(200, 200, 200))
@@ -217,11 +255,94 @@ fn draw<DB: DrawingBackend>(spec: &ChartSpec, root: &DrawingArea<DB, Shift>) -> 
     draw_caption(spec, &caption_area, width).map_err(err)
 }
 
+/// Category bars as horizontal bars, the first category on top, with every
+/// name written in full at the left.
+fn draw_horizontal_bars<DB: DrawingBackend>(
+    spec: &ChartSpec,
+    title: &str,
+    area: &DrawingArea<DB, Shift>,
+    title_style: TextStyle,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let count = spec.x.categories.len().max(1) as f64;
+    let (_, mut value_range) = spec.bounds().unwrap_or(([0.0, 1.0], [0.0, 1.0]));
+    if value_range[1] <= value_range[0] {
+        value_range[1] = value_range[0] + 1.0;
+    }
+    // Room at the right for the legend, which then never covers a bar.
+    let room = if spec.needs_legend() { 0.3 } else { 0.05 };
+    value_range[1] += (value_range[1] - value_range[0]) * room;
+    let category_range = [-0.6, count - 0.4];
+    let value_ticks = axis_ticks(&spec.y, value_range[0], value_range[1], 10);
+    let category_ticks: Vec<f64> = (0..spec.x.categories.len()).map(|i| i as f64).collect();
+    let longest = spec
+        .x
+        .categories
+        .iter()
+        .map(|c| c.chars().count())
+        .max()
+        .unwrap_or(0) as u32;
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, title_style)
+        .margin_top(30)
+        .margin_left(40)
+        .margin_right(60)
+        .x_label_area_size(110)
+        .y_label_area_size((longest * 15 + 110).clamp(170, 640))
+        .build_cartesian_2d(
+            Ticked::new(value_range, value_ticks),
+            Ticked::new(category_range, category_ticks),
+        )?;
+    let value_fmt = |v: &f64| spec.y.tick(*v);
+    let category_fmt = |v: &f64| spec.x.tick(spec.flipped(*v));
+    chart
+        .configure_mesh()
+        .x_desc(spec.y.label.as_str())
+        .y_desc(spec.x.label.as_str())
+        .x_label_formatter(&value_fmt)
+        .y_label_formatter(&category_fmt)
+        .label_style((FONT, 26).into_font().color(&RGBColor(70, 70, 70)))
+        .axis_desc_style((FONT, 30).into_font().color(&RGBColor(40, 40, 40)))
+        .bold_line_style(RGBColor(225, 225, 225))
+        .light_line_style(TRANSPARENT)
+        .axis_style(RGBColor(150, 150, 150))
+        .draw()?;
+    let bars = spec.bar_rects();
+    for (index, series) in spec.series.iter().enumerate() {
+        let color = rgb(series.color);
+        chart
+            .draw_series(bars.iter().filter(|b| b.series == index).map(|b| {
+                Rectangle::new(
+                    [
+                        (b.y[0], spec.flipped(b.x[0])),
+                        (b.y[1], spec.flipped(b.x[1])),
+                    ],
+                    color.filled(),
+                )
+            }))?
+            .label(series.name.as_str())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], color.filled()));
+    }
+    if spec.needs_legend() {
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .label_font((FONT, 26))
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(200, 200, 200))
+            .draw()?;
+    }
+    Ok(())
+}
+
 fn draw_caption<DB: DrawingBackend>(
     spec: &ChartSpec,
     area: &DrawingArea<DB, Shift>,
     width: u32,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    if area.dim_in_pixel().1 == 0 {
+        // A slide's picture: the caption is the slide's text.
+        return Ok(());
+    }
     let caption_style = TextStyle::from((FONT, 21).into_font()).color(&RGBColor(90, 90, 90));
     let max_chars = (width as usize / 11).max(40);
     for (i, line) in wrap(&spec.caption, max_chars).iter().take(4).enumerate() {
@@ -250,20 +371,22 @@ pub fn heat_text_color(shade: f32, complete: bool) -> [u8; 3] {
 }
 
 fn draw_heatmap<DB: DrawingBackend>(
-    spec: &ChartSpec,
+    title: &str,
     heatmap: &Heatmap,
     area: &DrawingArea<DB, Shift>,
     title_style: TextStyle,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let (width, height) = area.dim_in_pixel();
-    area.draw_text(&spec.title, &title_style, (60, 30))?;
+    area.draw_text(title, &title_style, (60, 30))?;
     let rows = heatmap.cells.len().max(1) as i32;
     let columns = heatmap.column_labels.len().max(1) as i32;
     let label_width = 300;
-    let top = 130;
+    let top = if title.is_empty() { 60 } else { 130 };
     let cell_w = ((width as i32 - label_width - 80) / columns).max(8);
-    let cell_h = ((height as i32 - top - 20) / (rows + 1)).clamp(8, 44);
-    let font = ((cell_h as f64 * 0.5).min(cell_w as f64 * 0.28)).clamp(8.0, 24.0);
+    // A small grid (the 5 × 5 RFM grid) fills the picture; a long cohort
+    // table gets thin rows.
+    let cell_h = ((height as i32 - top - 20) / (rows + 1)).clamp(8, 110);
+    let font = ((cell_h as f64 * 0.5).min(cell_w as f64 * 0.28)).clamp(8.0, 30.0);
     let styled = |color: [u8; 3], bold: bool, h: HPos| TextStyle {
         font: (FONT, font).into_font().style(if bold {
             FontStyle::Bold

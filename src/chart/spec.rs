@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::calendar::{day_from_number, day_number};
 use crate::format::format_number;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub enum Unit {
     Count,
     /// Stored as a fraction, shown as percent.
@@ -52,6 +52,9 @@ pub struct Axis {
     pub categories: Vec<String>,
     /// Logarithmic scale: renderers plot log10 of the values.
     pub log: bool,
+    /// The axis spans the data only; without it a linear value axis
+    /// always shows zero.
+    pub fit_to_data: bool,
 }
 
 impl Axis {
@@ -61,6 +64,18 @@ impl Axis {
             kind: AxisKind::Date,
             categories: Vec::new(),
             log: false,
+            fit_to_data: false,
+        }
+    }
+
+    /// Categories at 0, 1, 2… in the order given.
+    pub fn categories(label: &str, categories: Vec<String>) -> Axis {
+        Axis {
+            label: label.to_string(),
+            kind: AxisKind::Category,
+            categories,
+            log: false,
+            fit_to_data: false,
         }
     }
 
@@ -70,6 +85,7 @@ impl Axis {
             kind: AxisKind::Value(unit),
             categories: Vec::new(),
             log: false,
+            fit_to_data: false,
         }
     }
 
@@ -215,11 +231,80 @@ impl ChartSpec {
             .collect()
     }
 
+    /// Whether the chart is drawn with horizontal bars: category bars whose
+    /// names would not fit side by side under the bars (they would run
+    /// into each other on a slide), listed top to bottom instead.
+    pub fn horizontal_bars(&self) -> bool {
+        if self.x.kind != AxisKind::Category || !self.series.iter().all(|s| s.style.is_bars()) {
+            return false;
+        }
+        let longest = self
+            .x
+            .categories
+            .iter()
+            .map(|c| c.chars().count())
+            .max()
+            .unwrap_or(0);
+        longest > MAX_UPRIGHT_LABEL_CHARS
+            || longest * self.x.categories.len() > MAX_UPRIGHT_LABELS_CHARS
+    }
+
+    /// A legend when more than one series is named, or when thin lines
+    /// (one per cohort, named together) stand beside named ones.
+    pub fn needs_legend(&self) -> bool {
+        let labelled = self
+            .series
+            .iter()
+            .filter(|s| s.style != SeriesStyle::ThinLine)
+            .count();
+        labelled > 1 || labelled < self.series.len()
+    }
+
+    /// Whether the legend goes in the upper left corner rather than the
+    /// upper right: whichever top corner the data leaves emptier (growth
+    /// fills the right, a retention curve starts high on the left).
+    pub fn legend_on_left(&self) -> bool {
+        let Some((x, _)) = self.bounds() else {
+            return true;
+        };
+        let width = x[1] - x[0];
+        let mut highest = [f64::NEG_INFINITY, f64::NEG_INFINITY];
+        let mut note = |px: f64, py: f64| {
+            if px <= x[0] + 0.3 * width {
+                highest[0] = highest[0].max(py);
+            }
+            if px >= x[1] - 0.3 * width {
+                highest[1] = highest[1].max(py);
+            }
+        };
+        for series in self.series.iter().filter(|s| !s.style.is_bars()) {
+            for p in self.plotted(series) {
+                note(p[0], p[1]);
+            }
+        }
+        for (_, band) in self.stacked_bands() {
+            for p in band {
+                note(p[0], p[2]);
+            }
+        }
+        for bar in self.bar_rects() {
+            note(bar.x[0], bar.y[1]);
+            note(bar.x[1], bar.y[1]);
+        }
+        highest[0] <= highest[1]
+    }
+
+    /// A category's position when drawn as horizontal bars: the first at
+    /// the top.
+    pub fn flipped(&self, position: f64) -> f64 {
+        self.x.categories.len() as f64 - 1.0 - position
+    }
+
     /// The smallest box holding every plotted point and bar; a linear y
-    /// axis always includes zero.
+    /// axis always includes zero unless it fits the data.
     pub fn bounds(&self) -> Option<([f64; 2], [f64; 2])> {
         let mut x = [f64::INFINITY, f64::NEG_INFINITY];
-        let mut y = if self.y.log {
+        let mut y = if self.y.log || self.y.fit_to_data {
             [f64::INFINITY, f64::NEG_INFINITY]
         } else {
             [0.0, 0.0]
@@ -341,6 +426,12 @@ impl ChartSpec {
     }
 }
 
+/// Longest category name written under a bar, and the most characters all
+/// names may take together: about what a 1920-pixel slide (or a window
+/// 1000 points wide) holds at the label size without names touching.
+const MAX_UPRIGHT_LABEL_CHARS: usize = 14;
+const MAX_UPRIGHT_LABELS_CHARS: usize = 84;
+
 /// Slide-friendly colours, distinguishable in print and for most colour-blind readers.
 pub const PALETTE: [[u8; 3]; 10] = [
     [31, 119, 180],
@@ -425,6 +516,98 @@ mod tests {
         let d = NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
         assert_eq!(day_from_epoch(days_since_epoch(d)), Some(d));
         assert_eq!(month_label(days_since_epoch(d)), "Mar");
+    }
+
+    fn bars(categories: &[&str], values: &[f64]) -> ChartSpec {
+        ChartSpec {
+            id: "b".into(),
+            title: String::new(),
+            caption: String::new(),
+            x: Axis::categories(
+                "Segment",
+                categories.iter().map(|c| c.to_string()).collect(),
+            ),
+            y: Axis::value("Share", Unit::Percent),
+            series: vec![Series {
+                name: "Customers".into(),
+                style: SeriesStyle::Bars,
+                color: palette(0),
+                points: values
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| [i as f64, *v])
+                    .collect(),
+            }],
+            heatmap: None,
+        }
+    }
+
+    #[test]
+    fn long_category_names_lie_down() {
+        let rfm = [
+            "Champions",
+            "Potential loyalists",
+            "New customers",
+            "Loyal customers",
+            "Promising",
+            "Need attention",
+            "About to sleep",
+            "Can't lose them",
+            "At risk",
+            "Hibernating",
+        ];
+        assert!(bars(&rfm, &[1.0; 10]).horizontal_bars());
+        // Ten short names still fit side by side, three statuses too.
+        assert!(!bars(&["0", "1", "2", "3", "4", "5", "6", "7+"], &[1.0; 8]).horizontal_bars());
+        assert!(!bars(&["active", "at risk", "lapsed"], &[1.0; 3]).horizontal_bars());
+        // Ten names of nine characters (90 in all) do not.
+        assert!(bars(&["Category1"; 10], &[1.0; 10]).horizontal_bars());
+        let spec = bars(&rfm, &[1.0; 10]);
+        assert_eq!(spec.flipped(0.0), 9.0, "the first category is drawn on top");
+    }
+
+    #[test]
+    fn the_legend_takes_the_emptier_top_corner() {
+        let falling = ChartSpec {
+            series: vec![
+                Series {
+                    name: "a".into(),
+                    style: SeriesStyle::Line,
+                    color: palette(0),
+                    points: vec![[0.0, 1.0], [5.0, 0.2], [10.0, 0.1]],
+                },
+                Series {
+                    name: "b".into(),
+                    style: SeriesStyle::Line,
+                    color: palette(1),
+                    points: vec![[0.0, 1.0], [10.0, 0.05]],
+                },
+            ],
+            ..bars(&[], &[])
+        };
+        assert!(falling.needs_legend());
+        assert!(!falling.legend_on_left());
+        let mut growing = falling.clone();
+        for series in &mut growing.series {
+            for p in &mut series.points {
+                p[0] = 10.0 - p[0];
+            }
+        }
+        assert!(growing.legend_on_left());
+        assert!(
+            !bars(&["a"], &[1.0]).needs_legend(),
+            "one series needs no legend"
+        );
+    }
+
+    #[test]
+    fn a_fitted_axis_leaves_out_zero() {
+        let mut spec = bars(&[], &[]);
+        spec.series[0].style = SeriesStyle::Line;
+        spec.series[0].points = vec![[1.0, 0.2], [2.0, 0.1]];
+        assert_eq!(spec.bounds(), Some(([1.0, 2.0], [0.0, 0.2])));
+        spec.y.fit_to_data = true;
+        assert_eq!(spec.bounds(), Some(([1.0, 2.0], [0.1, 0.2])));
     }
 
     #[test]

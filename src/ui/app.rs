@@ -59,6 +59,7 @@ pub struct ViewPrefs {
     pub cohorts: cohorts_tab::CohortPrefs,
     pub segments: segments_tab::SegmentPrefs,
     pub clv: clv_tab::ClvPrefs,
+    pub loyalty: loyalty_tab::LoyaltyPrefs,
 }
 
 /// What survives a restart.
@@ -431,7 +432,14 @@ impl KohorteApp {
                 .view
                 .as_ref()
                 .map(|v| v.activity.orders_chart.clone()),
-            Tab::Cohorts => results.cohorts.as_ref().map(|c| c.curves.clone()),
+            Tab::Cohorts => results.cohorts.as_ref().map(|c| {
+                let prefs = &self.persisted.view.cohorts;
+                crate::analysis::cohort_charts::curves_as_shown(
+                    &c.curves,
+                    prefs.log_scale,
+                    prefs.from_period_one,
+                )
+            }),
             Tab::Segments => results
                 .segments
                 .as_ref()
@@ -441,7 +449,12 @@ impl KohorteApp {
                 .loyalty
                 .as_ref()
                 .and_then(|l| l.current.as_ref())
-                .map(|l| crate::analysis::loyalty_charts::members_per_tier_spec(l)),
+                .map(|l| {
+                    crate::analysis::loyalty_charts::members_per_tier_spec(
+                        l,
+                        self.persisted.view.loyalty.members,
+                    )
+                }),
             Tab::Engagement => self
                 .side
                 .as_ref()
@@ -764,7 +777,7 @@ impl KohorteApp {
             Tab::Cohorts => tabs.cohorts.ui(ui, &ctx, &mut view.cohorts, commands),
             Tab::Segments => tabs.segments.ui(ui, &ctx, &mut view.segments, commands),
             Tab::Clv => tabs.clv.ui(ui, &ctx, &mut view.clv, commands),
-            Tab::Loyalty => tabs.loyalty.ui(ui, &ctx, commands),
+            Tab::Loyalty => tabs.loyalty.ui(ui, &ctx, &mut view.loyalty, commands),
             Tab::Engagement => engagement_tab::ui(ui, &ctx, commands),
             Tab::Survey => survey_tab::ui(ui, &ctx, commands),
             Tab::Data => data_tab::ui(ui, &ctx, commands),

@@ -3,7 +3,8 @@
 
 use eframe::egui::{self, Color32, RichText, Stroke};
 use egui_plot::{
-    Bar, BarChart, GridInput, GridMark, HoverPosition, Legend, Line, Plot, PlotPoints, Polygon,
+    Bar, BarChart, Corner, GridInput, GridMark, HoverPosition, Legend, Line, Plot, PlotPoints,
+    Polygon,
 };
 
 use crate::chart::render::ImageFormat;
@@ -71,37 +72,60 @@ pub fn plot_ui(ui: &mut egui::Ui, spec: &ChartSpec, height: f32) {
         ui.label("No data in this window: widen the date range or clear filters.");
         return;
     }
+    if spec.horizontal_bars() {
+        horizontal_bars_ui(ui, spec, height);
+        ui.label(RichText::new(&spec.caption).small().weak());
+        return;
+    }
     let x_axis = spec.x.clone();
     let y_axis = spec.y.clone();
     let hover_x = spec.x.clone();
     let hover_y = spec.y.clone();
+    let corner = if spec.legend_on_left() {
+        Corner::LeftTop
+    } else {
+        Corner::RightTop
+    };
     let mut plot = Plot::new(format!("plot-{}", spec.id))
         .height(height)
-        .legend(Legend::default())
         .allow_scroll(false)
         .x_axis_label(spec.x.label.clone())
         .y_axis_label(spec.y.label.clone())
         .x_axis_formatter(move |mark, _| x_axis.tick(mark.value))
-        .y_axis_formatter(move |mark, _| y_axis.tick(mark.value))
-        .include_y(0.0)
-        .label_formatter(move |hover: &HoverPosition<'_>| match hover {
-            HoverPosition::NearDataPoint {
-                plot_name,
-                position,
-                ..
-            } => Some(format!(
-                "{plot_name}\n{}: {}\n{}: {}",
-                hover_x.label,
-                hover_x.format(position.x),
-                hover_y.label,
-                hover_y.format(position.y)
-            )),
-            HoverPosition::Elsewhere { .. } => None,
-        });
+        .y_axis_formatter(move |mark, _| y_axis.tick(mark.value));
+    if !spec.y.fit_to_data {
+        plot = plot.include_y(0.0);
+    }
+    if spec.needs_legend() {
+        plot = plot.legend(
+            Legend::default()
+                .position(corner)
+                .follow_insertion_order(true),
+        );
+    }
+    let mut plot = plot.label_formatter(move |hover: &HoverPosition<'_>| match hover {
+        HoverPosition::NearDataPoint {
+            plot_name,
+            position,
+            ..
+        } => Some(format!(
+            "{plot_name}\n{}: {}\n{}: {}",
+            hover_x.label,
+            hover_x.format(position.x),
+            hover_y.label,
+            hover_y.format(position.y)
+        )),
+        HoverPosition::Elsewhere { .. } => None,
+    });
     // egui_plot hides tick labels closer than 60 points, so place no more
     // ticks than the width holds.
     let x_kind = spec.x.kind;
-    let max_x_ticks = ((ui.available_width() / 90.0) as usize).clamp(2, 12);
+    let max_x_ticks = if x_kind == AxisKind::Category {
+        // Every category named: their names fit, or the bars lie down.
+        spec.x.categories.len().max(2)
+    } else {
+        ((ui.available_width() / 90.0) as usize).clamp(2, 12)
+    };
     if !matches!(x_kind, AxisKind::Value(_)) {
         plot = plot.x_grid_spacer(move |input: GridInput| grid_marks(x_kind, input, max_x_ticks));
     }
@@ -140,10 +164,12 @@ pub fn plot_ui(ui: &mut egui::Ui, spec: &ChartSpec, height: f32) {
                             [step[1][0], step[1][2]],
                             [step[0][0], step[0][2]],
                         ];
+                        // The legend's swatch takes the stroke's colour:
+                        // an invisible stroke of the series' colour.
                         plot_ui.polygon(
                             Polygon::new(series.name.clone(), PlotPoints::from(quad))
                                 .fill_color(fill)
-                                .stroke(Stroke::NONE),
+                                .stroke(Stroke::new(0.0, color)),
                         );
                     }
                     let upper: Vec<[f64; 2]> = band.iter().map(|p| [p[0], p[2]]).collect();
@@ -185,6 +211,68 @@ pub fn plot_ui(ui: &mut egui::Ui, spec: &ChartSpec, height: f32) {
         }
     });
     ui.label(RichText::new(&spec.caption).small().weak());
+}
+
+/// Category bars lying down, the first category on top, each name in full
+/// at the left (see `ChartSpec::horizontal_bars`).
+fn horizontal_bars_ui(ui: &mut egui::Ui, spec: &ChartSpec, height: f32) {
+    let value_axis = spec.y.clone();
+    let category_axis = spec.x.clone();
+    let count = spec.x.categories.len();
+    let flip = move |position: f64| count as f64 - 1.0 - position;
+    let hover_value = spec.y.clone();
+    let hover_category = spec.x.clone();
+    let mut plot = Plot::new(format!("plot-{}", spec.id))
+        .height(height.max(28.0 * count as f32 + 60.0))
+        .allow_scroll(false)
+        .x_axis_label(spec.y.label.clone())
+        .y_axis_label(spec.x.label.clone())
+        .x_axis_formatter(move |mark, _| value_axis.tick(mark.value))
+        .y_axis_formatter(move |mark, _| category_axis.tick(flip(mark.value)))
+        .y_grid_spacer(move |_| {
+            (0..count)
+                .map(|i| GridMark {
+                    value: i as f64,
+                    step_size: 1.0,
+                })
+                .collect()
+        })
+        .include_x(0.0)
+        .label_formatter(move |hover: &HoverPosition<'_>| match hover {
+            HoverPosition::NearDataPoint {
+                plot_name,
+                position,
+                ..
+            } => Some(format!(
+                "{plot_name}\n{}: {}",
+                hover_category.format(flip(position.y.round())),
+                hover_value.format(position.x)
+            )),
+            HoverPosition::Elsewhere { .. } => None,
+        });
+    if spec.needs_legend() {
+        plot = plot.legend(Legend::default().follow_insertion_order(true));
+    }
+    let bars = spec.bar_rects();
+    plot.show(ui, |plot_ui| {
+        for (index, series) in spec.series.iter().enumerate() {
+            let [r, g, b] = series.color;
+            let mine = bars
+                .iter()
+                .filter(|b| b.series == index)
+                .map(|b| {
+                    Bar::new(flip((b.x[0] + b.x[1]) / 2.0), b.y[1] - b.y[0])
+                        .width(b.x[1] - b.x[0])
+                        .base_offset(b.y[0])
+                })
+                .collect();
+            plot_ui.bar_chart(
+                BarChart::new(series.name.clone(), mine)
+                    .color(Color32::from_rgb(r, g, b))
+                    .horizontal(),
+            );
+        }
+    });
 }
 
 fn grid_marks(kind: AxisKind, input: GridInput, max_ticks: usize) -> Vec<GridMark> {

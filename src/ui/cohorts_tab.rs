@@ -11,7 +11,7 @@ use super::context::{Command, TabContext};
 use super::heatmap_view::heatmap_ui;
 use super::widgets::maybe_stale_ui;
 use crate::analysis::Part;
-use crate::analysis::cohort_charts::{CellValue, RETENTION_DEFINITION, heatmap_spec};
+use crate::analysis::cohort_charts::{self, CellValue, RETENTION_DEFINITION, heatmap_spec};
 use crate::analysis::cohorts::{CohortTable, table_frame};
 use crate::analysis::period::Granularity;
 use crate::analysis::results::CohortResults;
@@ -26,6 +26,8 @@ pub struct CohortPrefs {
     /// The breakdown group whose cohort table is shown; `None` is everyone.
     pub group: Option<String>,
     pub log_scale: bool,
+    /// Retention curves from period 1, the y axis fitted to the data.
+    pub from_period_one: bool,
 }
 
 /// The heatmap spec last built, and what it was built from: the tables'
@@ -110,8 +112,8 @@ impl CohortsTab {
             None => {}
         }
         ui.add_space(8.0);
-        let mut curves = cohorts.curves.clone();
-        curves.y.log = prefs.log_scale;
+        let curves =
+            cohort_charts::curves_as_shown(&cohorts.curves, prefs.log_scale, prefs.from_period_one);
         if let Some(format) = chart_ui(ui, &curves, (ui.available_height() - 40.0).max(220.0)) {
             commands.push(Command::export_chart(&curves, format));
         }
@@ -256,6 +258,8 @@ fn controls_ui(
         ui.separator();
         ui.checkbox(&mut prefs.log_scale, "Log scale")
             .on_hover_text("Logarithmic y axis for the retention curves: shows the tail of small percentages.");
+        ui.checkbox(&mut prefs.from_period_one, "From period 1")
+            .on_hover_text("Leave out period 0 (100 % by definition) and fit the y axis to the curves, so the differences between cohorts fill the chart.");
     });
     if changed {
         prefs.group = None;

@@ -9,12 +9,20 @@ use super::context::{Command, TabContext};
 use super::theme;
 use super::widgets::{DateField, DateInputs, date_field_ui, maybe_stale_ui, settled};
 use crate::analysis::loyalty::{LoyaltyResults, Programme};
+use crate::analysis::loyalty_charts::MembersView;
 use crate::analysis::results::LoyaltyPart;
 use crate::analysis::{Part, Settings, loyalty_charts};
 use crate::chart::Unit;
 use crate::format::{format_number, group_thousands};
 
 pub const REPLAY_RULES: &str = "Base points = rounding(amount × points per currency unit); a refund removes them. Qualifying points at a day: base points of the 12 months before it (or, by calendar year, the higher tier of this year's and last year's points). Tier: the highest whose minimum the qualifying points reach. An order earns base points × the multiplier of the tier held on its day. Points expire the set number of months after they were earned; refunds and expiry take from the oldest points first.";
+
+/// How the Loyalty tab shows its results; changing it recomputes nothing.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct LoyaltyPrefs {
+    pub members: MembersView,
+}
 
 /// The programme editor's text and last error, and the migration dates
 /// while the user types them.
@@ -38,7 +46,13 @@ impl LoyaltyTab {
         self.editor_error = Some(error);
     }
 
-    pub fn ui(&mut self, ui: &mut egui::Ui, ctx: &TabContext<'_>, commands: &mut Vec<Command>) {
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        ctx: &TabContext<'_>,
+        prefs: &mut LoyaltyPrefs,
+        commands: &mut Vec<Command>,
+    ) {
         let Some(results) = ctx.results.loyalty.clone() else {
             ui.spinner();
             return;
@@ -55,7 +69,16 @@ impl LoyaltyTab {
             maybe_stale_ui(ui, fresh, |ui| {
                 summary_ui(ui, &loyalty);
                 ui.add_space(8.0);
-                let members = loyalty_charts::members_per_tier_spec(&loyalty);
+                ui.horizontal(|ui| {
+                    ui.label("Members per tier as");
+                    ui.selectable_value(&mut prefs.members, MembersView::Count, "Counts")
+                        .on_hover_text("How many members hold each tier");
+                    ui.selectable_value(&mut prefs.members, MembersView::Share, "Share of members")
+                        .on_hover_text(
+                            "Each tier's share of all members, so the small top tiers can be read",
+                        );
+                });
+                let members = loyalty_charts::members_per_tier_spec(&loyalty, prefs.members);
                 if let Some(format) = chart_ui(ui, &members, 240.0) {
                     commands.push(Command::export_chart(&members, format));
                 }

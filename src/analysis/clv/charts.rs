@@ -4,19 +4,10 @@
 use super::by_segment::ClvSegmentRow;
 use super::{ClvRow, Fitted, HoldoutCheck, HoldoutFrequency, HoldoutWeek, Rft};
 use crate::chart::spec::{HeatCell, Heatmap, palette};
-use crate::chart::{Axis, AxisKind, ChartSpec, Series, SeriesStyle, Unit};
+use crate::chart::{Axis, ChartSpec, Series, SeriesStyle, Unit};
 use crate::format::format_number;
 
 pub const CLV_DEFINITION: &str = "CLV = Σ over the next M months of expected spend per purchase × expected purchases in that month ÷ (1 + monthly discount rate)^month, months of 30 days.";
-
-fn category_axis(label: &str, categories: Vec<String>) -> Axis {
-    Axis {
-        label: label.into(),
-        kind: AxisKind::Category,
-        categories,
-        log: false,
-    }
-}
 
 /// Average predicted CLV per segment.
 pub fn by_segment_spec(dimension: &str, table: &[ClvSegmentRow], window: &str) -> ChartSpec {
@@ -32,7 +23,7 @@ pub fn by_segment_spec(dimension: &str, table: &[ClvSegmentRow], window: &str) -
         id,
         title: format!("Average CLV by {dimension}"),
         caption: format!("{CLV_DEFINITION} Data: {window}."),
-        x: category_axis(dimension, table.iter().map(|r| r.segment.clone()).collect()),
+        x: Axis::categories(dimension, table.iter().map(|r| r.segment.clone()).collect()),
         y: Axis::value("Average CLV per customer", Unit::Money),
         series: vec![Series {
             name: "Average CLV".into(),
@@ -196,7 +187,7 @@ pub fn holdout_frequency_spec(check: &HoldoutCheck) -> ChartSpec {
             check.weekly.len(),
             check.calibration_end
         ),
-        x: category_axis(
+        x: Axis::categories(
             "Repeat purchases in the calibration period",
             check.by_frequency.iter().map(|b| b.label.clone()).collect(),
         ),
