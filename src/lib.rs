@@ -8,11 +8,15 @@ pub mod calendar;
 pub mod chart;
 /// Getting a user's file into the canonical frame, with the import report.
 pub mod data;
+/// Every chart as a slide deck and a self-contained web page.
+pub mod deck;
 /// Atomic file writing for every export.
 pub mod export;
 /// Numbers as people read them.
 pub mod format;
 /// The headless run: the same analyses written to files.
 pub mod report;
+/// Saved analyses: every choice of an analysis, to reopen and compare.
+pub mod saved;
 /// The egui window.
 pub mod ui;

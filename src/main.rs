@@ -8,7 +8,9 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use kohorte::analysis::clv::{ClvSettings, ModelKind};
 use kohorte::analysis::cohorts::CohortSettings;
+use kohorte::analysis::kpis::KpiSettings;
 use kohorte::analysis::period::Granularity;
+use kohorte::analysis::{SegmentSettings, Settings};
 use kohorte::data::ImportOptions;
 use kohorte::data::roles::Role;
 use kohorte::data::values::{DateFormat, DecimalMark};
@@ -122,6 +124,14 @@ struct ReportArgs {
     /// Comma-separated analyses to run (default: all).
     #[arg(long, value_delimiter = ',', value_parser = Analysis::parse)]
     only: Option<Vec<Analysis>>,
+    /// Also write kohorte-deck.pptx (one slide per chart, the key tables)
+    /// and kohorte-report.html (self-contained) to --out.
+    #[arg(long)]
+    deck: bool,
+    /// Write this run's choices to a saved analysis (NAME.kohorte), which
+    /// `kohorte report NAME.kohorte --out DIR` and the window open again.
+    #[arg(long)]
+    save_analysis: Option<PathBuf>,
 }
 
 fn parse_delimiter(text: &str) -> Result<char, String> {
@@ -192,18 +202,21 @@ impl ReportArgs {
             options.dialect.decimal_mark = Some(DecimalMark::Comma);
         }
         options.date_format = self.date_format;
-        ReportRequest {
-            file: self.file,
-            out: self.out,
-            options,
+        let settings = Settings {
             as_of: self.as_of,
             cohorts: CohortSettings {
                 granularity: self.cohort,
                 breakdown: self.breakdown,
                 ..Default::default()
             },
-            active_window_months: self.active_window_months,
-            lifecycle_period: self.lifecycle_period,
+            kpis: KpiSettings {
+                active_window_months: self.active_window_months,
+                ..Default::default()
+            },
+            segments: SegmentSettings {
+                lifecycle_period: self.lifecycle_period,
+                ..Default::default()
+            },
             clv: ClvSettings {
                 model: self.clv_model,
                 calibration_end: self.calibration_end,
@@ -215,12 +228,23 @@ impl ReportArgs {
                     .clv_segment_by
                     .unwrap_or_else(|| kohorte::analysis::RFM_SEGMENT.to_string()),
             },
+            ..Default::default()
+        };
+        ReportRequest {
+            file: self.file,
+            out: self.out,
+            options,
+            settings,
             loyalty: self.loyalty,
             survey: self.survey,
             survey_score: self.survey_score,
             events: self.events,
             event_column: self.event_column,
+            side: Default::default(),
             only: self.only,
+            deck: self.deck,
+            save_analysis: self.save_analysis,
+            saved_data: None,
         }
     }
 }
@@ -253,7 +277,17 @@ fn main() -> ExitCode {
 /// Runs the report; any failure is one line on stderr and exit code 2.
 fn report(args: ReportArgs) -> ExitCode {
     std::panic::set_hook(Box::new(|_| {}));
-    let request = args.request();
+    let request = if kohorte::saved::is_saved_analysis(&args.file) {
+        match kohorte::report::saved_request(&args.file, args.out, args.only, args.deck) {
+            Ok(request) => request,
+            Err(e) => {
+                eprintln!("kohorte: {}", one_line(&e.to_string()));
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        args.request()
+    };
     match std::panic::catch_unwind(|| kohorte::report::run(&request)) {
         Ok(Ok(summary)) => {
             for warning in &summary.warnings {

@@ -11,21 +11,22 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::analysis::cancel::Cancel;
-use crate::analysis::clv::{ClvRow, ClvSettings, by_segment, frames};
+use crate::analysis::clv::{ClvRow, by_segment, frames};
 use crate::analysis::cohort_charts::{CellValue, curves_as_shown, heatmap_spec};
-use crate::analysis::cohorts::{CohortSettings, table_frame};
+use crate::analysis::cohorts::table_frame;
 use crate::analysis::groups::{GroupColumn, GroupSources, groupable_columns};
-use crate::analysis::kpis::{KpiSettings, Overview, period_name};
+use crate::analysis::kpis::{Overview, period_name};
 use crate::analysis::lifecycle::lifecycle_frame;
 use crate::analysis::loyalty::{LoyaltyResults, Programme};
 use crate::analysis::loyalty_charts;
-use crate::analysis::period::Granularity;
 use crate::analysis::results::{ClvBySegment, CohortResults};
 use crate::analysis::segments::{CustomerRow, customer_list, summary_frame};
-use crate::analysis::{Data, Engine, RFM_SEGMENT, STATUS, SegmentSettings, Settings, Stop};
+use crate::analysis::side_sources::SideSettings;
+use crate::analysis::{Data, Engine, RFM_SEGMENT, STATUS, Settings, Stop};
 use crate::chart::ChartSpec;
 use crate::chart::render::{ImageFormat, write_chart};
 use crate::data::{ImportOptions, Source};
+use crate::deck::Deck;
 use crate::export::{write_csv, write_json};
 
 /// The analyses the report can run, by the name `--only` takes.
@@ -97,12 +98,10 @@ pub struct ReportRequest {
     pub file: PathBuf,
     pub out: PathBuf,
     pub options: ImportOptions,
-    pub as_of: Option<NaiveDate>,
-    pub cohorts: CohortSettings,
-    pub active_window_months: u32,
-    pub lifecycle_period: Granularity,
-    pub clv: ClvSettings,
-    /// A loyalty programme file to replay (`--loyalty`).
+    /// What the analyses compute with (the flags, or a saved analysis).
+    pub settings: Settings,
+    /// A loyalty programme file to replay (`--loyalty`); it replaces the
+    /// settings' programme.
     pub loyalty: Option<PathBuf>,
     /// A survey export (`--survey`) and the column holding its scores
     /// (`--survey-score`, detected when `None`).
@@ -112,8 +111,66 @@ pub struct ReportRequest {
     /// detected when `None`).
     pub events: Option<PathBuf>,
     pub event_column: Option<String>,
+    /// How the event log and the survey are read and weighed.
+    pub side: SideSettings,
     /// `None` runs every analysis.
     pub only: Option<Vec<Analysis>>,
+    /// Also write `kohorte-deck.pptx` and `kohorte-report.html` (`--deck`).
+    pub deck: bool,
+    /// Write the run's choices as a saved analysis here (`--save-analysis`).
+    pub save_analysis: Option<PathBuf>,
+    /// The data as a saved analysis recorded it: a changed file is said in
+    /// a warning with what changed.
+    pub saved_data: Option<crate::saved::DataFile>,
+}
+
+/// The request that reruns the saved analysis `analysis` into `out`.
+pub fn saved_request(
+    analysis: &Path,
+    out: PathBuf,
+    only: Option<Vec<Analysis>>,
+    deck: bool,
+) -> Result<ReportRequest, ReportError> {
+    use crate::saved::SavedAnalysis;
+    let saved = SavedAnalysis::read(analysis).map_err(|e| ReportError::Analysis(e.to_string()))?;
+    let file = saved
+        .data_path(analysis)
+        .map_err(ReportError::Analysis)?
+        .ok_or_else(|| {
+            ReportError::Analysis(
+                "this analysis was saved on the demo shop; open it in the window".into(),
+            )
+        })?;
+    let side_file = |reference: &Option<crate::saved::FileRef>, what: &str| {
+        reference
+            .as_ref()
+            .map(|r| {
+                r.locate(analysis).ok_or_else(|| {
+                    ReportError::Analysis(format!(
+                        "the {what} of this analysis was not found at '{}' nor beside '{}'",
+                        r.absolute.display(),
+                        analysis.display()
+                    ))
+                })
+            })
+            .transpose()
+    };
+    Ok(ReportRequest {
+        file,
+        out,
+        options: saved.import.clone(),
+        settings: saved.settings.clone(),
+        loyalty: None,
+        survey: side_file(&saved.survey, "survey")?,
+        survey_score: None,
+        events: side_file(&saved.events, "event log")?,
+        event_column: None,
+        side: saved.side.clone(),
+        only,
+        deck,
+        save_analysis: None,
+        saved_data: Some(saved.data),
+    })
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -181,7 +238,7 @@ pub fn run(request: &ReportRequest) -> Result<ReportSummary, ReportError> {
         return Ok(summary);
     }
     let dataset = Source::File(request.file.clone()).load(&request.options)?;
-    check_as_of(request.as_of, &dataset.report)?;
+    check_as_of(request.settings.as_of, &dataset.report)?;
     let mut writer = Writer::new(request)?;
     writer.json("import.json", &dataset.report)?;
     let asked = |a: Analysis| request.only.as_ref().is_some_and(|only| only.contains(&a));
@@ -189,7 +246,7 @@ pub fn run(request: &ReportRequest) -> Result<ReportSummary, ReportError> {
     for (analysis, given, what) in [
         (
             Analysis::Loyalty,
-            request.loyalty.is_some(),
+            request.loyalty.is_some() || request.settings.loyalty.is_some(),
             "the programme: add --loyalty PROGRAM.toml",
         ),
         (
@@ -216,34 +273,29 @@ pub fn run(request: &ReportRequest) -> Result<ReportSummary, ReportError> {
     let survey = request
         .survey
         .as_deref()
-        .map(|path| read_survey(path, request.survey_score.as_deref()))
+        .map(|path| {
+            read_survey(
+                path,
+                &request.side.survey_import,
+                request.survey_score.as_deref(),
+            )
+        })
         .transpose()?;
     let nps_groups = survey
         .as_ref()
         .map(|(_, answers)| Arc::new(crate::analysis::survey::groups_of(answers)));
-    let settings = Settings {
-        as_of: request.as_of,
-        loyalty,
-        nps_groups,
-        cohorts: request.cohorts.clone(),
-        kpis: KpiSettings {
-            active_window_months: request.active_window_months,
-            ..Default::default()
-        },
-        segments: SegmentSettings {
-            lifecycle_period: request.lifecycle_period,
-            ..Default::default()
-        },
-        clv: request.clv.clone(),
-        ..Default::default()
-    };
+    let mut settings = request.settings.clone();
+    if loyalty.is_some() {
+        settings.loyalty = loyalty;
+    }
+    settings.nps_groups = nps_groups;
     let sources = GroupSources {
         loyalty: settings.loyalty.is_some(),
         nps: settings.nps_groups.is_some(),
     };
     for (flag, column) in [
-        ("--breakdown", request.cohorts.breakdown.as_deref()),
-        ("--clv-segment-by", Some(request.clv.segment_by.as_str())),
+        ("--breakdown", settings.cohorts.breakdown.as_deref()),
+        ("--clv-segment-by", Some(settings.clv.segment_by.as_str())),
     ] {
         if let Some(column) = column
             && GroupColumn::parse(column, &dataset.attributes, sources).is_none()
@@ -261,6 +313,25 @@ pub fn run(request: &ReportRequest) -> Result<ReportSummary, ReportError> {
     let mut engine = Engine::new(Arc::new(data));
     let never = Cancel::never();
     let stopped = |stop: Stop| ReportError::Analysis(stop.to_string());
+    if request.deck {
+        let as_of = engine.data().as_of(&settings);
+        let window = engine
+            .view_part(&settings, &never)
+            .map_err(stopped)?
+            .value
+            .window
+            .clone();
+        let mut deck = Deck::new(&engine.data().dataset.report.source, as_of, &window);
+        if let Some(overview) = engine
+            .overview(&settings, &never)
+            .map_err(stopped)?
+            .value
+            .as_ref()
+        {
+            deck.tables.push(crate::deck::kpi_table(overview));
+        }
+        writer.deck = Some(deck);
+    }
     if wanted(Analysis::Activity) {
         // `activity.csv` is the event log's DAU/WAU/MAU (--events).
         let view = engine.view_part(&settings, &never).map_err(stopped)?.value;
@@ -296,6 +367,7 @@ pub fn run(request: &ReportRequest) -> Result<ReportSummary, ReportError> {
             .vstack_mut(&summary_frame("status", &s.tables.status_table).map_err(analysis_error)?)
             .map_err(analysis_error)?;
         writer.csv("segments.csv", &table)?;
+        writer.table(|| crate::deck::segment_table("RFM segments", &s.tables.rfm_table));
         writer.csv(
             "lifecycle.csv",
             &lifecycle_frame(&s.lifecycle.rows).map_err(analysis_error)?,
@@ -304,7 +376,7 @@ pub fn run(request: &ReportRequest) -> Result<ReportSummary, ReportError> {
         writer.chart(&s.tables.rfm_sizes)?;
         writer.chart(&s.lifecycle.chart)?;
     }
-    if request.loyalty.is_some() && wanted(Analysis::Loyalty) {
+    if settings.loyalty.is_some() && wanted(Analysis::Loyalty) {
         let part = engine
             .loyalty_part(&settings, &never)
             .map_err(stopped)?
@@ -321,7 +393,12 @@ pub fn run(request: &ReportRequest) -> Result<ReportSummary, ReportError> {
     if let Some(path) = &request.events
         && wanted(Analysis::Engagement)
     {
-        write_engagement(&mut writer, path, request.event_column.as_deref())?;
+        write_engagement(
+            &mut writer,
+            path,
+            &request.side,
+            request.event_column.as_deref(),
+        )?;
     }
     if wanted(Analysis::Mrr) {
         let mrr = engine.mrr(&settings, &never).map_err(stopped)?.value;
@@ -345,12 +422,98 @@ pub fn run(request: &ReportRequest) -> Result<ReportSummary, ReportError> {
     if wanted(Analysis::Clv) {
         write_clv(&mut writer, &mut engine, &settings)?;
     }
+    let mut warnings = warnings;
+    if request.save_analysis.is_some() || request.saved_data.is_some() {
+        let as_of = engine.data().as_of(&settings);
+        let overview = engine.overview(&settings, &never).map_err(stopped)?.value;
+        let summary = crate::saved::DataSummary::of(
+            &engine.data().dataset,
+            as_of,
+            overview.as_ref().as_ref(),
+        );
+        if let Some(saved) = &request.saved_data {
+            warnings.extend(data_changed(request, saved, &summary));
+        }
+        if let Some(path) = &request.save_analysis {
+            save_analysis(request, &settings, as_of, summary, path)?;
+        }
+    }
     Ok(ReportSummary {
         files: writer.finish()?,
         rows_used,
         customers,
         warnings,
     })
+}
+
+/// A warning when the data file is not the one the analysis was saved on,
+/// with the figures that changed.
+fn data_changed(
+    request: &ReportRequest,
+    saved: &crate::saved::DataFile,
+    now: &crate::saved::DataSummary,
+) -> Option<String> {
+    let (_, sha256) = crate::saved::fingerprint(&request.file).ok()?;
+    if sha256 == saved.sha256 {
+        return None;
+    }
+    let as_of = saved
+        .summary
+        .as_of
+        .map(|d| format!(" as of {d}"))
+        .unwrap_or_default();
+    let changed: Vec<String> = crate::saved::what_changed(&saved.summary, now)
+        .into_iter()
+        .filter(|c| c.differs())
+        .map(|c| {
+            let at = if c.kpi { as_of.as_str() } else { "" };
+            format!("{}{at} {} → {}", c.what, c.then, c.now)
+        })
+        .collect();
+    Some(format!(
+        "'{}' changed since the analysis was saved (late orders change history too): {}",
+        request.file.display(),
+        if changed.is_empty() {
+            "same figures, different bytes".to_string()
+        } else {
+            changed.join("; ")
+        }
+    ))
+}
+
+/// Writes the run's choices to `path`, its as-of date fixed so that a
+/// rerun on next month's export shows the same period.
+fn save_analysis(
+    request: &ReportRequest,
+    settings: &Settings,
+    as_of: NaiveDate,
+    summary: crate::saved::DataSummary,
+    path: &Path,
+) -> Result<(), ReportError> {
+    use crate::saved::{FORMAT_VERSION, FileRef, PRIVACY_NOTE, SavedAnalysis, fingerprint};
+    let (size_bytes, sha256) = fingerprint(&request.file).map_err(|e| {
+        ReportError::Analysis(format!("could not read '{}': {e}", request.file.display()))
+    })?;
+    let mut settings = settings.clone();
+    settings.as_of = Some(as_of);
+    let saved = SavedAnalysis {
+        kohorte_analysis: FORMAT_VERSION,
+        saved_with: format!("Kohorte {}", env!("CARGO_PKG_VERSION")),
+        privacy: PRIVACY_NOTE.into(),
+        data: crate::saved::DataFile {
+            file: Some(FileRef::new(&request.file, path)),
+            size_bytes,
+            sha256,
+            summary,
+        },
+        import: request.options.clone(),
+        settings,
+        side: request.side.clone(),
+        events: request.events.as_ref().map(|p| FileRef::new(p, path)),
+        survey: request.survey.as_ref().map(|p| FileRef::new(p, path)),
+        window: serde_json::Value::Null,
+    };
+    Ok(saved.write(path)?)
 }
 
 /// `--only cohorts` without a breakdown or side files: the table read
@@ -361,26 +524,34 @@ fn quick_cohorts(request: &ReportRequest) -> Result<Option<ReportSummary>, Repor
         .only
         .as_ref()
         .is_some_and(|only| only.iter().all(|a| *a == Analysis::Cohorts));
-    let plain = request.cohorts.breakdown.is_none()
+    let settings = &request.settings;
+    let plain = settings.cohorts.breakdown.is_none()
+        && settings.loyalty.is_none()
         && request.loyalty.is_none()
+        && !settings.filters.is_active()
+        && request.save_analysis.is_none()
+        && request.saved_data.is_none()
         && request.survey.is_none()
         && request.events.is_none();
     if !(only_cohorts && plain) {
         return Ok(None);
     }
-    let granularity = request.cohorts.granularity;
+    let granularity = settings.cohorts.granularity;
     let Some(quick) = crate::analysis::cohort_scan::quick_cohorts(
         &request.file,
         &request.options,
         granularity,
-        request.as_of,
+        settings.as_of,
     ) else {
         return Ok(None);
     };
-    check_as_of(request.as_of, &quick.report)?;
+    check_as_of(settings.as_of, &quick.report)?;
     let mut writer = Writer::new(request)?;
     writer.json("import.json", &quick.report)?;
     let window = crate::analysis::Filters::default().describe();
+    if request.deck {
+        writer.deck = Some(Deck::new(&quick.report.source, quick.table.as_of, &window));
+    }
     let cohorts = CohortResults {
         curves: crate::analysis::cohort_charts::curves_spec(&quick.table, &[], None, &window),
         overall: Arc::new(quick.table),
@@ -433,10 +604,11 @@ fn write_cohorts(writer: &mut Writer, cohorts: &CohortResults) -> Result<(), Rep
 fn write_engagement(
     writer: &mut Writer,
     path: &Path,
+    side: &SideSettings,
     event_column: Option<&str>,
 ) -> Result<(), ReportError> {
     use crate::analysis::engagement;
-    let dataset = Source::File(path.to_path_buf()).load(&ImportOptions::default())?;
+    let dataset = Source::File(path.to_path_buf()).load(&side.events_import)?;
     let events = engagement::read(&dataset, event_column)
         .map_err(|e| ReportError::Analysis(format!("events: {e}")))?;
     let days = engagement::daily_activity(&events);
@@ -444,7 +616,7 @@ fn write_engagement(
         "activity.csv",
         &engagement::activity_frame(&days).map_err(analysis_error)?,
     )?;
-    let scores = engagement::engagement(&events, &Default::default(), None);
+    let scores = engagement::engagement(&events, &side.weights, None);
     writer.csv(
         "engagement.csv",
         &engagement::engagement_frame(&scores).map_err(analysis_error)?,
@@ -459,9 +631,10 @@ fn write_engagement(
 /// A survey export read with the same importer as orders: its name and answers.
 fn read_survey(
     path: &Path,
+    options: &ImportOptions,
     score_column: Option<&str>,
 ) -> Result<(String, crate::analysis::survey::Survey), ReportError> {
-    let dataset = Source::File(path.to_path_buf()).load(&ImportOptions::default())?;
+    let dataset = Source::File(path.to_path_buf()).load(options)?;
     let answers = crate::analysis::survey::read(&dataset, score_column)
         .map_err(|e| ReportError::Analysis(format!("survey: {e}")))?;
     Ok((dataset.report.source.clone(), answers))
@@ -572,6 +745,15 @@ fn write_clv(
     for table in &tables {
         writer.chart(&table.chart)?;
     }
+    if let Some(first) = tables.first() {
+        writer.table(|| {
+            crate::deck::clv_table(
+                &first.segment_by,
+                &first.table,
+                crate::analysis::clv::charts::CLV_DEFINITION,
+            )
+        });
+    }
     writer.chart(&clv.kept.distribution)?;
     for chart in [
         &clv.p_alive_map,
@@ -654,6 +836,8 @@ struct Writer<'a> {
     input: Option<PathBuf>,
     /// The names written, in order.
     names: Vec<String>,
+    /// With `--deck`: every chart written and the key tables, for the slides.
+    deck: Option<Deck>,
 }
 
 impl Writer<'_> {
@@ -673,6 +857,7 @@ impl Writer<'_> {
             staging,
             input: request.file.canonicalize().ok(),
             names: Vec::new(),
+            deck: None,
         })
     }
 
@@ -691,7 +876,12 @@ impl Writer<'_> {
     }
 
     /// Moves every file of the run into the output folder; the paths.
-    fn finish(self) -> Result<Vec<PathBuf>, ReportError> {
+    fn finish(mut self) -> Result<Vec<PathBuf>, ReportError> {
+        if let Some(deck) = self.deck.take() {
+            self.target(crate::deck::DECK_FILE)?;
+            self.target(crate::deck::HTML_FILE)?;
+            deck.write(self.staging.path())?;
+        }
         let mut files = Vec::with_capacity(self.names.len());
         for name in &self.names {
             let path = self.out.join(name);
@@ -712,7 +902,17 @@ impl Writer<'_> {
         Ok(write_csv(&path, frame)?)
     }
 
+    /// Adds a table to the deck, when one is written.
+    fn table(&mut self, table: impl FnOnce() -> crate::deck::DeckTable) {
+        if let Some(deck) = &mut self.deck {
+            deck.tables.push(table());
+        }
+    }
+
     fn chart(&mut self, spec: &ChartSpec) -> Result<(), ReportError> {
+        if let Some(deck) = &mut self.deck {
+            deck.add_chart(spec);
+        }
         for format in [ImageFormat::Svg, ImageFormat::Png] {
             let path = self.target(&format!("{}.{}", spec.id, format.extension()))?;
             write_chart(spec, format, &path)?;

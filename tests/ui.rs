@@ -684,3 +684,223 @@ fn a_large_file_shows_its_cohort_table_first() {
     }
     harness.get_by_label_contains(&counts);
 }
+
+/// Steps the UI until the deck, the saving or the data check is done.
+fn settle_saving(harness: &mut Harness<'_, KohorteApp>) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while harness.state().saving_busy().is_some() {
+        harness.run_steps(2);
+        assert!(Instant::now() < deadline, "the background job did not end");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    harness.run_steps(3);
+}
+
+/// The demo shop's files copied into `dir`, as a user's own exports.
+fn demo_copies(dir: &std::path::Path) -> [std::path::PathBuf; 3] {
+    ["orders.csv", "events.csv", "survey.csv"].map(|name| {
+        let copy = dir.join(name);
+        std::fs::copy(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("assets/demo")
+                .join(name),
+            &copy,
+        )
+        .unwrap();
+        copy
+    })
+}
+
+/// Changes a setting of every group away from its default, through the
+/// app's controls (clicks where a test can find them by label).
+fn change_everything(
+    harness: &mut Harness<'_, KohorteApp>,
+    events: &std::path::Path,
+    survey: &std::path::Path,
+) {
+    use kohorte::analysis::clv::ModelKind;
+    use kohorte::analysis::kpis::PeriodKind;
+    use kohorte::analysis::loyalty::Programme;
+    use kohorte::analysis::period::Granularity;
+    use kohorte::analysis::segments::StatusRule;
+    use kohorte::data::Source;
+    let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    {
+        let app = harness.state_mut();
+        app.open_side(true, Source::File(events.to_path_buf()));
+        app.open_side(false, Source::File(survey.to_path_buf()));
+        let mut options = app.import_options().clone();
+        options.dialect.delimiter = Some(',');
+        options.dialect.quote = Some(Some('"'));
+        app.reimport(options);
+    }
+    settle(harness);
+    settle_side(harness);
+    let app = harness.state_mut();
+    let mut settings = app.settings().clone();
+    settings.filters.attributes.insert(
+        "country".into(),
+        ["DE".to_string(), "NL".to_string()].into(),
+    );
+    settings.filters.from = Some(day(2024, 1, 1));
+    settings.as_of = Some(day(2025, 11, 1));
+    settings.cohorts.granularity = Granularity::Week;
+    settings.cohorts.breakdown = Some("channel".into());
+    settings.kpis.active_window_months = 6;
+    settings.kpis.period = PeriodKind::Quarter;
+    settings.segments.grid.names[4][4] = "Stars".into();
+    settings.segments.lifecycle_period = Granularity::Week;
+    settings.segments.status_rule = StatusRule::PAlive;
+    settings.segments.attribute = Some("device".into());
+    settings.clv.model = ModelKind::ParetoNbd;
+    settings.clv.horizon_weeks = 26;
+    settings.clv.discount_rate_monthly = 0.02;
+    settings.clv.segment_by = "channel".into();
+    settings.loyalty = Some(Programme {
+        name: "Club Nord".into(),
+        points_per_currency: 2.0,
+        ..Programme::default()
+    });
+    settings.loyalty_migration_from = Some(day(2025, 3, 1));
+    app.apply_settings(settings);
+    let mut side = app.side_settings().clone();
+    side.weights.insert("purchase".into(), 5.0);
+    side.score_window_days = Some(90);
+    app.apply_side_settings(side);
+    settle(harness);
+    settle_side(harness);
+    // The view: clicks, as a user makes them.
+    open_tab(harness, "Loyalty");
+    harness.get_by_label("Share of members").click();
+    open_tab(harness, "Cohorts");
+    harness.get_by_label("From period 1").click();
+    harness.run_steps(2);
+    settle(harness);
+}
+
+#[test]
+fn a_saved_analysis_opens_in_a_fresh_app_with_the_same_settings_and_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let [orders, events, survey] = demo_copies(dir.path());
+    let mut harness = start(Startup {
+        file: Some(orders.clone()),
+    });
+    change_everything(&mut harness, &events, &survey);
+    let analysis = dir.path().join("monday.kohorte");
+    harness.state_mut().save_analysis_to(analysis.clone());
+    settle_saving(&mut harness);
+    assert!(
+        harness.state().error().is_none(),
+        "{:?}",
+        harness.state().error()
+    );
+    harness.get_by_label_contains("no customer data");
+    let before = harness.state();
+    let (settings, side, view, tab, import) = (
+        before.settings().clone(),
+        before.side_settings().clone(),
+        before.view_prefs().clone(),
+        before.tab(),
+        before.import_options().clone(),
+    );
+    let results = before.results().clone();
+
+    let mut fresh = start(Startup {
+        file: Some(analysis.clone()),
+    });
+    settle_side(&mut fresh);
+    settle(&mut fresh);
+    settle_saving(&mut fresh);
+    let after = fresh.state();
+    assert!(after.error().is_none(), "{:?}", after.error());
+    assert_eq!(after.dataset().unwrap().source.display_name(), "orders.csv");
+    let mut expected = settings.clone();
+    expected.nps_groups = None;
+    let mut restored = after.settings().clone();
+    restored.nps_groups = None;
+    assert_eq!(restored, expected);
+    assert_eq!(after.side_settings(), &side);
+    assert_eq!(after.view_prefs(), &view);
+    assert!(view.cohorts.from_period_one);
+    assert_eq!(after.tab(), tab);
+    assert_eq!(after.import_options(), &import);
+    assert_eq!(after.import_options().dialect.delimiter, Some(','));
+    // The same numbers, the side files' included.
+    let now = after.results();
+    assert_eq!(
+        now.overview().unwrap().kpis,
+        results.overview().unwrap().kpis
+    );
+    assert_eq!(now.cohorts().overall, results.cohorts().overall);
+    assert_eq!(now.clv().by_segment.table, results.clv().by_segment.table);
+    assert_eq!(
+        now.loyalty().unwrap().summary,
+        results.loyalty().unwrap().summary
+    );
+    assert!(after.side().unwrap().events.as_ref().unwrap().is_ok());
+    assert!(after.side().unwrap().survey.as_ref().unwrap().is_ok());
+    // The data is unchanged: no "what changed" panel.
+    assert!(fresh.state().what_changed().is_none());
+    assert!(fresh.query_by_label("What changed").is_none());
+    fresh.get_by_label("Retention curves by channel from period 1");
+}
+
+#[test]
+fn an_analysis_on_next_months_export_says_what_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let [orders, _, _] = demo_copies(dir.path());
+    let mut harness = start(Startup {
+        file: Some(orders.clone()),
+    });
+    let analysis = dir.path().join("december.kohorte");
+    harness.state_mut().save_analysis_to(analysis.clone());
+    settle_saving(&mut harness);
+    // Next month's export: an order that came in late, for last June.
+    let mut text = std::fs::read_to_string(&orders).unwrap();
+    text.push_str("SO999999,00010083,2025-06-15 10:00:00,120.00,EUR,DE,Direct,Desktop,120,0\n");
+    std::fs::write(&orders, text).unwrap();
+
+    let mut fresh = start(Startup {
+        file: Some(analysis),
+    });
+    settle_saving(&mut fresh);
+    settle(&mut fresh);
+    fresh.run_steps(3);
+    let changes = fresh.state().what_changed().expect("the data changed");
+    let rows = changes.iter().find(|c| c.what == "Rows used").unwrap();
+    assert_eq!(
+        (rows.then.as_str(), rows.now.as_str()),
+        ("35,342", "35,343")
+    );
+    let last = changes.iter().find(|c| c.what == "Last order").unwrap();
+    assert!(!last.differs(), "a late order changes history, not the end");
+    fresh.get_by_label("What changed");
+    fresh.get_by_label_contains("Late orders change history");
+    // Rows and orders when saved: shown in the panel only, as the import
+    // report shows today's.
+    assert_eq!(fresh.query_all_by_label("35,342").count(), 2);
+    fresh.get_by_label("Close").click();
+    fresh.run_steps(2);
+    assert!(fresh.query_by_label("What changed").is_none());
+}
+
+#[test]
+fn the_window_exports_a_deck_of_its_charts() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = start(Startup::default());
+    settle_side(&mut harness);
+    harness.state_mut().export_deck_to(dir.path().to_path_buf());
+    settle_saving(&mut harness);
+    assert!(
+        harness.state().error().is_none(),
+        "{:?}",
+        harness.state().error()
+    );
+    let deck = std::fs::read(dir.path().join("kohorte-deck.pptx")).unwrap();
+    assert_eq!(&deck[..2], b"PK");
+    let page = std::fs::read_to_string(dir.path().join("kohorte-report.html")).unwrap();
+    assert!(page.matches("<svg").count() >= 20, "every tab's charts");
+    assert!(page.contains("<h2>Retention curves</h2>"));
+    assert!(page.contains("<h2>Active users: DAU, WAU, MAU</h2>"));
+    harness.get_by_label_contains("kohorte-deck.pptx");
+}

@@ -56,10 +56,32 @@ pub struct CsvDialect {
 #[serde(default)]
 pub struct DialectOverrides {
     pub delimiter: Option<char>,
+    /// `Some(None)`: the file has no quote character.
+    #[serde(with = "quote_override")]
     pub quote: Option<Option<char>>,
     pub has_header: Option<bool>,
     pub encoding: Option<TextEncoding>,
     pub decimal_mark: Option<DecimalMark>,
+}
+
+/// "No quote character" (`Some(None)`) and "detect it" (`None`) must stay
+/// apart in a saved analysis, but JSON writes both as null; "no quote
+/// character" is written as an empty text instead.
+mod quote_override {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &Option<Option<char>>, s: S) -> Result<S::Ok, S::Error> {
+        match value {
+            None => s.serialize_none(),
+            Some(None) => s.serialize_some(""),
+            Some(Some(quote)) => s.serialize_some(&quote.to_string()),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<char>>, D::Error> {
+        let text: Option<String> = Option::deserialize(d)?;
+        Ok(text.map(|t| t.chars().next()))
+    }
 }
 
 impl DialectOverrides {

@@ -1,6 +1,8 @@
 //! The App: persisted settings, the current dataset and results, the
 //! workers that compute them, and the commands the tabs push.
 
+mod saving;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -22,7 +24,7 @@ use crate::analysis::cohorts::CohortTable;
 use crate::analysis::filter::FilterChoices;
 use crate::analysis::loyalty::Programme;
 use crate::analysis::period::Granularity;
-use crate::analysis::side_sources::SideResults;
+use crate::analysis::side_sources::{SideResults, SideSettings};
 use crate::analysis::{Part, Results, Settings};
 use crate::chart::ChartSpec;
 use crate::chart::render::{ImageFormat, write_chart};
@@ -129,6 +131,11 @@ pub struct KohorteApp {
     /// columns, so the user can map them by hand.
     unmapped: Option<(Source, Vec<String>)>,
     tabs: Tabs,
+    /// For the background jobs to wake the window when they finish.
+    ctx: egui::Context,
+    /// The saved analysis last opened, while its data is on screen.
+    analysis: Option<saving::OpenedAnalysis>,
+    saving: saving::SavingJobs,
 }
 
 impl KohorteApp {
@@ -167,14 +174,33 @@ impl KohorteApp {
             recompute_waiting: false,
             unmapped: None,
             tabs,
+            ctx: cc.egui_ctx.clone(),
+            analysis: None,
+            saving: saving::SavingJobs::default(),
         };
         app.open(startup.file.map_or(Source::Demo, Source::File));
         app
     }
 
     /// The one way in: the Open dialog, drag and drop, the command line and
-    /// the recent-files list all end here.
+    /// the recent-files list all end here, for order logs and saved
+    /// analyses alike.
     pub fn open(&mut self, source: Source) {
+        if let Source::File(path) = &source
+            && crate::saved::is_saved_analysis(path)
+        {
+            let path = path.clone();
+            self.error = None;
+            self.notice = None;
+            self.open_analysis(&path);
+            return;
+        }
+        self.analysis = None;
+        self.open_data(source);
+    }
+
+    /// Reads an order log with the import choices remembered for it.
+    fn open_data(&mut self, source: Source) {
         self.options = match &source {
             Source::File(path) => self
                 .persisted
@@ -214,7 +240,7 @@ impl KohorteApp {
 
     /// Re-reads the current source with changed import choices, and
     /// remembers them for this file.
-    fn reimport(&mut self, options: ImportOptions) {
+    pub fn reimport(&mut self, options: ImportOptions) {
         let source = match (&self.unmapped, &self.dataset) {
             (Some((source, _)), _) => source.clone(),
             (None, Some(dataset)) => dataset.source.clone(),
@@ -245,11 +271,39 @@ impl KohorteApp {
         }
     }
 
-    fn apply_settings(&mut self, settings: Settings) {
+    /// Recomputes with `settings`, as the tabs' controls do.
+    pub fn apply_settings(&mut self, settings: Settings) {
         if settings != self.persisted.settings {
             self.persisted.settings = settings;
             self.recompute();
         }
+    }
+
+    /// Reads the event log and survey again with `settings`, as the
+    /// Engagement and Survey tabs' controls do.
+    pub fn apply_side_settings(&mut self, settings: SideSettings) {
+        if settings != self.persisted.side {
+            self.persisted.side = settings;
+            self.resubmit_side();
+        }
+    }
+
+    pub fn side_settings(&self) -> &SideSettings {
+        &self.persisted.side
+    }
+
+    /// How the tabs show their results.
+    pub fn view_prefs(&self) -> &ViewPrefs {
+        &self.persisted.view
+    }
+
+    pub fn tab(&self) -> Tab {
+        self.persisted.tab
+    }
+
+    /// The import choices the current file is read with.
+    pub fn import_options(&self) -> &ImportOptions {
+        &self.options
     }
 
     /// True while the orders' worker has a request of the UI's in hand.
@@ -412,7 +466,11 @@ impl KohorteApp {
     fn handle_shortcuts(&mut self, ctx: &egui::Context) -> Vec<Command> {
         let open = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
         let export = KeyboardShortcut::new(Modifiers::COMMAND, Key::E);
+        let save = KeyboardShortcut::new(Modifiers::COMMAND, Key::S);
         let mut commands = Vec::new();
+        if self.dataset.is_some() && ctx.input_mut(|i| i.consume_shortcut(&save)) {
+            commands.push(Command::SaveAnalysisDialog);
+        }
         if ctx.input_mut(|i| i.consume_shortcut(&open)) {
             commands.push(Command::OpenDialog);
         }
@@ -473,12 +531,7 @@ impl KohorteApp {
         for command in commands {
             match command {
                 Command::Apply(settings) => self.apply_settings(*settings),
-                Command::ApplySide(settings) => {
-                    if *settings != self.persisted.side {
-                        self.persisted.side = *settings;
-                        self.resubmit_side();
-                    }
-                }
+                Command::ApplySide(settings) => self.apply_side_settings(*settings),
                 Command::Reimport(options) => self.reimport(options),
                 Command::Open(source) => self.open(source),
                 Command::OpenDialog => {
@@ -532,6 +585,25 @@ impl KohorteApp {
                 Command::OpenProgramme => self.open_programme(),
                 Command::SaveProgramme => self.save_programme(),
                 Command::ShowTab(tab) => self.persisted.tab = tab,
+                Command::SaveAnalysisDialog => self.saving.asking_to_save = true,
+                Command::ExportDeckDialog => {
+                    if let Some(dir) = dialogs::folder("Export deck into folder") {
+                        self.export_deck_to(dir);
+                    }
+                }
+                Command::LocateDataDialog => {
+                    let name = self
+                        .saving
+                        .missing_data
+                        .as_ref()
+                        .and_then(|(_, saved)| saved.data.file.as_ref())
+                        .and_then(|f| f.absolute.file_name())
+                        .map(|n| n.to_string_lossy().to_string())
+                        .unwrap_or_default();
+                    if let Some(path) = dialogs::data_file(&name) {
+                        self.locate_data(path);
+                    }
+                }
                 Command::ShowError(message) => self.error = Some(message),
             }
         }
@@ -622,6 +694,29 @@ impl KohorteApp {
                     commands.push(Command::Open(Source::Demo));
                 }
                 ui.separator();
+                let has_data = self.dataset.is_some();
+                if ui
+                    .add_enabled(has_data, egui::Button::new("Save analysis… (Ctrl+S)"))
+                    .on_hover_text("Save every setting and the data file's place, without customer data, to open again next month")
+                    .clicked()
+                {
+                    ui.close();
+                    commands.push(Command::SaveAnalysisDialog);
+                }
+                if self.saving.missing_data.is_some() && ui.button("Locate data file…").clicked() {
+                    ui.close();
+                    commands.push(Command::LocateDataDialog);
+                }
+                let ready = has_data && !self.is_busy();
+                if ui
+                    .add_enabled(ready, egui::Button::new("Export deck…"))
+                    .on_hover_text("Every chart as a slide (kohorte-deck.pptx) and a self-contained web page (kohorte-report.html), in a folder you choose; available when every tab is computed")
+                    .clicked()
+                {
+                    ui.close();
+                    commands.push(Command::ExportDeckDialog);
+                }
+                ui.separator();
                 let chart = self.main_chart();
                 if ui
                     .add_enabled(
@@ -664,6 +759,11 @@ impl KohorteApp {
 
     fn status_bar_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
+            if let Some(what) = self.saving_busy() {
+                ui.spinner();
+                ui.label(format!("{what}…"));
+                ui.separator();
+            }
             if let Some((stage, secs)) = self.worker.busy() {
                 ui.spinner();
                 ui.label(format!("{stage}… {secs:.1} s"));
@@ -747,6 +847,7 @@ impl KohorteApp {
 
     fn central_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         self.error_banner_ui(ui);
+        self.what_changed_ui(ui);
         ui.horizontal(|ui| {
             for tab in Tab::ALL {
                 ui.selectable_value(&mut self.persisted.tab, tab, tab.label());
@@ -801,6 +902,7 @@ impl eframe::App for KohorteApp {
         let ctx = ui.ctx().clone();
         self.receive();
         self.receive_side();
+        self.receive_saving();
         self.handle_dropped_files(&ctx);
         let mut commands = self.handle_shortcuts(&ctx);
         if self.is_busy() {
@@ -818,6 +920,21 @@ impl eframe::App for KohorteApp {
             });
         egui::CentralPanel::default().show(ui, |ui| self.central_ui(ui, &mut commands));
         self.about_ui(&ctx);
+        if self.save_prompt_ui(&ctx) {
+            let name = self
+                .dataset
+                .as_ref()
+                .and_then(|d| {
+                    let name = d.source.display_name();
+                    Path::new(&name)
+                        .file_stem()
+                        .map(|stem| format!("{}.kohorte", stem.to_string_lossy()))
+                })
+                .unwrap_or_else(|| "analysis.kohorte".into());
+            if let Some(path) = dialogs::save_as("Save analysis", &name, "kohorte") {
+                self.save_analysis_to(path);
+            }
+        }
         if !commands.is_empty() {
             // Show what the commands changed without waiting for input.
             ctx.request_repaint();

@@ -106,6 +106,12 @@ pub enum Command {
     SaveProgramme,
     ShowTab(Tab),
     ShowError(String),
+    /// Ask where to save the analysis (after saying what the file holds).
+    SaveAnalysisDialog,
+    /// Ask for a folder to write the deck into.
+    ExportDeckDialog,
+    /// Ask where the data file of the analysis being opened is now.
+    LocateDataDialog,
 }
 
 impl Command {

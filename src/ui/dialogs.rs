@@ -6,13 +6,13 @@
 
 use std::path::PathBuf;
 
-/// An order log to open.
+/// An order log or a saved analysis to open.
 pub fn order_log() -> Option<PathBuf> {
     rfd::FileDialog::new()
         .set_title("Open an order log")
         .add_filter(
-            "Order logs (CSV, TSV, TXT, Parquet)",
-            &["csv", "tsv", "txt", "parquet", "pq"],
+            "Order logs and saved analyses",
+            &["csv", "tsv", "txt", "parquet", "pq", "kohorte"],
         )
         .add_filter("All files", &["*"])
         .pick_file()
@@ -48,4 +48,20 @@ pub fn save_as(title: &str, file_name: &str, extension: &str) -> Option<PathBuf>
         .set_file_name(file_name)
         .add_filter(extension.to_uppercase(), &[extension])
         .save_file()
+}
+
+/// A folder to write into.
+pub fn folder(title: &str) -> Option<PathBuf> {
+    rfd::FileDialog::new().set_title(title).pick_folder()
+}
+
+/// The data file of a saved analysis that is not where it was.
+pub fn data_file(name: &str) -> Option<PathBuf> {
+    rfd::FileDialog::new()
+        .set_title(format!("Where is '{name}' now?"))
+        .add_filter(
+            "Order logs (CSV, TSV, TXT, Parquet)",
+            &["csv", "tsv", "txt", "parquet", "pq"],
+        )
+        .pick_file()
 }

@@ -2,6 +2,7 @@
 //! computes.
 
 pub mod app;
+mod background;
 mod chart_view;
 mod clv_tab;
 mod cohorts_tab;
@@ -19,7 +20,8 @@ mod theme;
 mod widgets;
 mod worker;
 
-pub use app::{KohorteApp, Startup};
+pub use app::{KohorteApp, Startup, ViewPrefs};
+pub use context::Tab;
 
 /// Opens the main window and blocks until it is closed.
 pub fn run(startup: Startup) -> eframe::Result {

@@ -6,6 +6,8 @@ use eframe::egui::{self, Color32};
 pub const DEMO_BADGE: Color32 = Color32::from_rgb(180, 95, 6);
 pub const ERROR_FILL: Color32 = Color32::from_rgb(253, 236, 234);
 pub const ERROR_TEXT: Color32 = Color32::from_rgb(160, 30, 20);
+/// Behind news the user should read before the tabs (what changed).
+pub const NOTICE_FILL: Color32 = Color32::from_rgb(255, 244, 214);
 pub const WARNING_TEXT: Color32 = Color32::from_rgb(150, 90, 0);
 pub const OK_TEXT: Color32 = Color32::from_rgb(30, 120, 50);
 
