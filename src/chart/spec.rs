@@ -261,20 +261,23 @@ impl ChartSpec {
     }
 
     /// Whether the legend goes in the upper left corner rather than the
-    /// upper right: whichever top corner the data leaves emptier (growth
-    /// fills the right, a retention curve starts high on the left).
+    /// upper right: whichever top corner holds fewer points of the data
+    /// (growth fills the right, a retention curve starts high on the left).
     pub fn legend_on_left(&self) -> bool {
-        let Some((x, _)) = self.bounds() else {
+        let Some((x, y)) = self.bounds() else {
             return true;
         };
-        let width = x[1] - x[0];
-        let mut highest = [f64::NEG_INFINITY, f64::NEG_INFINITY];
+        let (width, top_band) = (x[1] - x[0], y[0] + 0.75 * (y[1] - y[0]));
+        let mut covered = [0usize, 0usize];
         let mut note = |px: f64, py: f64| {
+            if py < top_band {
+                return;
+            }
             if px <= x[0] + 0.3 * width {
-                highest[0] = highest[0].max(py);
+                covered[0] += 1;
             }
             if px >= x[1] - 0.3 * width {
-                highest[1] = highest[1].max(py);
+                covered[1] += 1;
             }
         };
         for series in self.series.iter().filter(|s| !s.style.is_bars()) {
@@ -288,10 +291,9 @@ impl ChartSpec {
             }
         }
         for bar in self.bar_rects() {
-            note(bar.x[0], bar.y[1]);
-            note(bar.x[1], bar.y[1]);
+            note((bar.x[0] + bar.x[1]) / 2.0, bar.y[1]);
         }
-        highest[0] <= highest[1]
+        covered[0] <= covered[1]
     }
 
     /// A category's position when drawn as horizontal bars: the first at
