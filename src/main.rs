@@ -1,6 +1,10 @@
 //! `kohorte [FILE]` opens the window; `kohorte report FILE --out DIR` runs
 //! the analyses headless.
 
+// A double-clicked app opens no console window beside it on Windows; run
+// from a terminal, it attaches to that terminal's console instead.
+#![cfg_attr(windows, windows_subsystem = "windows")]
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -249,7 +253,25 @@ impl ReportArgs {
     }
 }
 
+/// Writes `kohorte report`'s lines and `--help` to the terminal Kohorte
+/// was started from: a Windows GUI program has no console of its own.
+#[cfg(windows)]
+fn attach_to_parent_console() {
+    #[link(name = "kernel32")]
+    unsafe extern "system" {
+        fn AttachConsole(process_id: u32) -> i32;
+    }
+    const ATTACH_PARENT_PROCESS: u32 = u32::MAX;
+    // SAFETY: a Win32 call taking a plain number; when there is no parent
+    // console (started from Explorer) it fails, and nothing is printed.
+    unsafe {
+        AttachConsole(ATTACH_PARENT_PROCESS);
+    }
+}
+
 fn main() -> ExitCode {
+    #[cfg(windows)]
+    attach_to_parent_console();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => e.exit(),

@@ -31,6 +31,9 @@ pub fn run(startup: Startup) -> eframe::Result {
     let options = eframe::NativeOptions {
         viewport: eframe::egui::ViewportBuilder::default()
             .with_title("Kohorte")
+            // Matches the desktop entry (kohorte.desktop), so desktops show
+            // its icon and group its windows.
+            .with_app_id("kohorte")
             .with_icon(icon)
             .with_inner_size([1400.0, 900.0])
             .with_min_inner_size([900.0, 600.0])
