@@ -87,7 +87,8 @@ struct ReportArgs {
     /// Lifecycle period for lifecycle.csv: day, week, month or quarter.
     #[arg(long, default_value = "month", value_parser = parse_granularity)]
     lifecycle_period: Granularity,
-    /// CLV purchase model: bgnbd or paretonbd.
+    /// CLV purchase model: bgnbd, paretonbd or mbgnbd (modified BG/NBD:
+    /// one-time buyers can be gone).
     #[arg(long, default_value = "bgnbd", value_parser = parse_model)]
     clv_model: ModelKind,
     /// Last day the CLV models learn from (default: the day before the as-of date).
@@ -171,7 +172,7 @@ fn parse_model(text: &str) -> Result<ModelKind, String> {
     ModelKind::ALL
         .into_iter()
         .find(|m| m.key() == text.trim().to_lowercase())
-        .ok_or_else(|| format!("'{text}' is not a CLV model; use bgnbd or paretonbd"))
+        .ok_or_else(|| format!("'{text}' is not a CLV model; use bgnbd, paretonbd or mbgnbd"))
 }
 
 fn parse_discount_rate(text: &str) -> Result<f64, String> {

@@ -169,3 +169,74 @@ fn holdout_check_on_the_papers_split() {
     assert_eq!(zero.label, "0");
     assert_eq!(zero.customers, 2357 - 946);
 }
+
+/// `lifetimes`' ModifiedBetaGeoFitter (0.11.3) on the same calibration
+/// period, from tests/fixtures/cdnow/make_mbgnbd_expected.py.
+fn mbgnbd_expected() -> (Vec<f64>, Vec<Vec<String>>) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cdnow");
+    let rows = |name: &str| -> Vec<Vec<String>> {
+        std::fs::read_to_string(dir.join(name))
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').map(str::to_string).collect())
+            .collect()
+    };
+    let params = rows("expected_mbgnbd_params.csv")[0]
+        .iter()
+        .map(|v| v.parse().unwrap())
+        .collect();
+    (params, rows("expected_mbgnbd.csv"))
+}
+
+#[test]
+fn modified_bg_nbd_equals_lifetimes() {
+    use kohorte::analysis::clv::{ModifiedBgNbd, PurchaseModel, Rft};
+    let fit = fit_cdnow(ModelKind::ModifiedBgNbd);
+    let (want, customers) = mbgnbd_expected();
+    assert!(matches!(fit.model, Fitted::ModifiedBgNbd(_)));
+    for ((name, got), want) in fit.model.parameters().iter().zip(&want) {
+        assert!(within(*got, *want, 0.001), "{name}: {got} vs {want}");
+    }
+    assert!(
+        (fit.log_likelihood - want[4]).abs() < 0.01,
+        "log-likelihood {} vs {}",
+        fit.log_likelihood,
+        want[4]
+    );
+    // The formulas, at lifetimes' parameters, customer by customer.
+    let theirs = ModifiedBgNbd::from_params(&want[..4]).unwrap();
+    assert_eq!(customers.len(), 2357);
+    assert_eq!(fit.rows.len(), 2357);
+    let mut one_time_below_one = 0;
+    for row in &customers {
+        let value = |i: usize| row[i].parse::<f64>().unwrap();
+        let ours = fit.rows.iter().find(|r| r.customer_id == row[0]).unwrap();
+        let c = Rft {
+            x: value(1),
+            t_x: value(2),
+            t: value(3),
+        };
+        assert_eq!(f64::from(ours.frequency), c.x, "{}", row[0]);
+        assert!((ours.recency_weeks - c.t_x).abs() < 1e-9, "{}", row[0]);
+        assert!((ours.t_weeks - c.t).abs() < 1e-9, "{}", row[0]);
+        let p_alive = theirs.p_alive(c);
+        assert!(
+            within(p_alive, value(4), 1e-6),
+            "{}: P(alive) {p_alive} vs {}",
+            row[0],
+            value(4)
+        );
+        let expected = theirs.expected_purchases(c, 39.0);
+        assert!(
+            within(expected, value(5), 1e-6),
+            "{}: expected purchases {expected} vs {}",
+            row[0],
+            value(5)
+        );
+        if c.x == 0.0 && ours.p_alive < 1.0 {
+            one_time_below_one += 1;
+        }
+    }
+    assert_eq!(one_time_below_one, 1411, "every one-time buyer can be gone");
+}

@@ -75,36 +75,37 @@ impl PurchaseModel for BgNbd {
             return 0.0;
         }
         let BgNbd { r, alpha, a, b } = *self;
-        let x = c.x;
-        let z = t / (alpha + c.t + t);
-        let ln_one_minus_z = (-z).ln_1p();
-        let big_c = a + b + x - 1.0;
-        if (a - 1.0).abs() < 1e-9 {
-            // The limit a → 1 of (a + b + x − 1)/(a − 1) · (1 − H).
-            (b + x) * (-ln_one_minus_z - derivative_of_g_at_a1(b, r, x, z))
-        } else {
-            // H = (1 − z)^(r + x) · 2F1(r + x, b + x; C; z), summed directly
-            // when C − (r + x) − (b + x) = a − 1 − r − x ≥ 0 (terms shrink
-            // like those of a convergent series at z = 1), otherwise after
-            // Euler's transformation: (1 − z)^(a − 1) · 2F1(C − r − x, a − 1; C; z).
-            let h = if a - 1.0 - r - x >= 0.0 {
-                hyp2f1(r + x, b + x, big_c, z).map(|f| ((r + x) * ln_one_minus_z).exp() * f)
-            } else {
-                hyp2f1(big_c - r - x, a - 1.0, big_c, z)
-                    .map(|g| ((a - 1.0) * ln_one_minus_z).exp() * g)
-            };
-            let Some(h) = h else {
-                return f64::NAN;
-            };
-            big_c / (a - 1.0) * (1.0 - h)
-        }
+        purchases_while_alive(r, a, c.x, a + b + c.x - 1.0, t / (alpha + c.t + t))
+    }
+}
+
+/// The purchases a customer alive now makes in the next t, shared by BG/NBD
+/// (C = a + b + x − 1) and the modified BG/NBD (C = a + b + x), with
+/// z = t/(α + T + t): C/(a − 1) · (1 − (1 − z)^(r+x) · 2F1(r + x, C − a + 1; C; z)).
+pub(super) fn purchases_while_alive(r: f64, a: f64, x: f64, big_c: f64, z: f64) -> f64 {
+    let ln_one_minus_z = (-z).ln_1p();
+    if (a - 1.0).abs() < 1e-9 {
+        // The limit a → 1 of C/(a − 1) · (1 − H).
+        return big_c * (-ln_one_minus_z - derivative_of_g_at_a1(big_c, r, x, z));
+    }
+    // H = (1 − z)^(r + x) · 2F1(r + x, C − a + 1; C; z), summed directly
+    // when C − (r + x) − (C − a + 1) = a − 1 − r − x ≥ 0 (terms shrink like
+    // those of a convergent series at z = 1), otherwise after Euler's
+    // transformation: (1 − z)^(a − 1) · 2F1(C − r − x, a − 1; C; z).
+    let h = if a - 1.0 - r - x >= 0.0 {
+        hyp2f1(r + x, big_c - a + 1.0, big_c, z).map(|f| ((r + x) * ln_one_minus_z).exp() * f)
+    } else {
+        hyp2f1(big_c - r - x, a - 1.0, big_c, z).map(|g| ((a - 1.0) * ln_one_minus_z).exp() * g)
+    };
+    match h {
+        Some(h) => big_c / (a - 1.0) * (1.0 - h),
+        None => f64::NAN,
     }
 }
 
 /// d/da of 2F1(C − r − x, a − 1; C; z) at a = 1, where every term but the
 /// first carries the factor (a − 1): Σₙ≥₁ (C−r−x)ₙ (n−1)! / ((C)ₙ n!) zⁿ.
-fn derivative_of_g_at_a1(b: f64, r: f64, x: f64, z: f64) -> f64 {
-    let big_c = b + x;
+fn derivative_of_g_at_a1(big_c: f64, r: f64, x: f64, z: f64) -> f64 {
     let first = big_c - r - x;
     let mut sum = 0.0;
     let mut rising = 1.0;

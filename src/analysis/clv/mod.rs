@@ -12,6 +12,7 @@ pub mod charts;
 pub mod fit;
 pub mod frames;
 pub mod gamma_gamma;
+pub mod mbgnbd;
 pub mod pareto_nbd;
 pub mod special;
 pub mod summary;
@@ -27,6 +28,7 @@ use super::history::History;
 use crate::calendar::{day_from_number, day_number};
 pub use bgnbd::BgNbd;
 pub use gamma_gamma::GammaGamma;
+pub use mbgnbd::ModifiedBgNbd;
 pub use pareto_nbd::ParetoNbd;
 use summary::{CustomerSummary, DAYS_PER_WEEK, summarise};
 
@@ -93,15 +95,21 @@ pub enum ModelKind {
     #[default]
     BgNbd,
     ParetoNbd,
+    ModifiedBgNbd,
 }
 
 impl ModelKind {
-    pub const ALL: [ModelKind; 2] = [ModelKind::BgNbd, ModelKind::ParetoNbd];
+    pub const ALL: [ModelKind; 3] = [
+        ModelKind::BgNbd,
+        ModelKind::ParetoNbd,
+        ModelKind::ModifiedBgNbd,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
             ModelKind::BgNbd => "BG/NBD",
             ModelKind::ParetoNbd => "Pareto/NBD",
+            ModelKind::ModifiedBgNbd => "Modified BG/NBD",
         }
     }
 
@@ -110,6 +118,7 @@ impl ModelKind {
         match self {
             ModelKind::BgNbd => "bgnbd",
             ModelKind::ParetoNbd => "paretonbd",
+            ModelKind::ModifiedBgNbd => "mbgnbd",
         }
     }
 
@@ -121,6 +130,9 @@ impl ModelKind {
             ModelKind::ParetoNbd => {
                 "Pareto/NBD (Schmittlein, Morrison & Colombo 1987): while alive a customer buys at their own steady rate; their lifetime ends at a random moment, purchase or not."
             }
+            ModelKind::ModifiedBgNbd => {
+                "Modified BG/NBD (Batislam, Denizel & Filiztekin 2007): as BG/NBD, but a customer may also drop out right after their first purchase, so one-time buyers are not assumed alive; their P(alive) falls with the time since they bought."
+            }
         }
     }
 }
@@ -130,6 +142,7 @@ impl ModelKind {
 pub enum Fitted {
     BgNbd(BgNbd),
     ParetoNbd(ParetoNbd),
+    ModifiedBgNbd(ModifiedBgNbd),
 }
 
 impl Fitted {
@@ -137,6 +150,7 @@ impl Fitted {
         match self {
             Fitted::BgNbd(_) => ModelKind::BgNbd,
             Fitted::ParetoNbd(_) => ModelKind::ParetoNbd,
+            Fitted::ModifiedBgNbd(_) => ModelKind::ModifiedBgNbd,
         }
     }
 
@@ -144,6 +158,7 @@ impl Fitted {
         let (names, values) = match self {
             Fitted::BgNbd(m) => (BgNbd::NAMES, m.params()),
             Fitted::ParetoNbd(m) => (ParetoNbd::NAMES, m.params()),
+            Fitted::ModifiedBgNbd(m) => (ModifiedBgNbd::NAMES, m.params()),
         };
         names.iter().copied().zip(values).collect()
     }
@@ -152,6 +167,7 @@ impl Fitted {
         match self {
             Fitted::BgNbd(m) => m.p_alive(c),
             Fitted::ParetoNbd(m) => m.p_alive(c),
+            Fitted::ModifiedBgNbd(m) => m.p_alive(c),
         }
     }
 
@@ -159,6 +175,7 @@ impl Fitted {
         match self {
             Fitted::BgNbd(m) => m.expected_purchases(c, t_weeks),
             Fitted::ParetoNbd(m) => m.expected_purchases(c, t_weeks),
+            Fitted::ModifiedBgNbd(m) => m.expected_purchases(c, t_weeks),
         }
     }
 
@@ -166,6 +183,7 @@ impl Fitted {
         match self {
             Fitted::BgNbd(m) => m.purchases_if_alive(c, t_weeks),
             Fitted::ParetoNbd(m) => m.purchases_if_alive(c, t_weeks),
+            Fitted::ModifiedBgNbd(m) => m.purchases_if_alive(c, t_weeks),
         }
     }
 }
@@ -353,6 +371,8 @@ fn fit_purchases(
         }
         ModelKind::ParetoNbd => fit::fit_purchase_model::<ParetoNbd>(rows, cancel)
             .map(|(m, ll)| (Fitted::ParetoNbd(m), ll)),
+        ModelKind::ModifiedBgNbd => fit::fit_purchase_model::<ModifiedBgNbd>(rows, cancel)
+            .map(|(m, ll)| (Fitted::ModifiedBgNbd(m), ll)),
     };
     cancel.check()?;
     Ok(fitted.ok_or_else(|| {
