@@ -409,6 +409,14 @@ pub fn run(request: &ReportRequest) -> Result<ReportSummary, ReportError> {
                     &crate::analysis::mrr::mrr_frame(&mrr.months).map_err(analysis_error)?,
                 )?;
                 writer.chart(&mrr.chart)?;
+                let subscriptions = &mrr.subscriptions;
+                writer.json("subscription_model.json", subscriptions)?;
+                writer.csv(
+                    "subscription_retention.csv",
+                    &crate::analysis::subscription::retention_frame(subscriptions)
+                        .map_err(analysis_error)?,
+                )?;
+                writer.chart(&mrr.retention_chart)?;
             }
             None if asked(Analysis::Mrr) => {
                 return Err(ReportError::Analysis(format!(

@@ -26,6 +26,7 @@ pub mod results;
 pub mod segment_charts;
 pub mod segments;
 pub mod side_sources;
+pub mod subscription;
 pub mod survey;
 pub mod view;
 

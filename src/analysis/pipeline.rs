@@ -29,7 +29,9 @@ use super::period::Granularity;
 use super::results::*;
 use super::segments::{self, Customers, SegmentGrid, StatusRule};
 use super::view::{self, View};
-use super::{Filters, Settings, activity, cohort_charts, extra_charts, lifecycle, mrr};
+use super::{
+    Filters, Settings, activity, cohort_charts, extra_charts, lifecycle, mrr, subscription,
+};
 use crate::calendar::{day_from_number, day_number};
 use crate::chart::ChartSpec;
 use crate::data::Dataset;
@@ -276,7 +278,7 @@ pub struct Engine {
     view: Memo<ViewKey, View>,
     view_part: Memo<u64, ViewResults>,
     overview: Memo<(u64, KpiSettings), Option<Overview>>,
-    mrr: Memo<u64, Option<Mrr>>,
+    mrr: Memo<(u64, u64), Option<Mrr>>,
     overview_part: Memo<(u64, u64), OverviewResults>,
     cohort_table: Memo<(u64, Granularity), CohortTable>,
     cohort_groups: Memo<GroupsKey, Vec<(String, CohortTable)>>,
@@ -731,22 +733,27 @@ impl Engine {
         let view = self.view(settings, cancel)?;
         let as_of = self.data.as_of(settings);
         let data = self.data.clone();
-        self.mrr.get(view.stamp, || {
+        let discount = settings.clv.discount_rate_monthly;
+        self.mrr.get((view.stamp, discount.to_bits()), || {
             let history = &view.value.history;
             if !data.dataset.has_amount {
                 return Ok(None);
             }
-            Ok(
-                mrr::recurring_reason(history, &data.dataset.attributes).map(|reason| {
-                    let months = mrr::mrr_by_month(history, as_of);
-                    let chart = extra_charts::mrr_spec(&months, &view.value.window);
-                    Mrr {
-                        reason,
-                        months,
-                        chart,
-                    }
-                }),
-            )
+            let Some(reason) = mrr::recurring_reason(history, &data.dataset.attributes) else {
+                return Ok(None);
+            };
+            let months = mrr::mrr_by_month(history, as_of);
+            let chart = extra_charts::mrr_spec(&months, &view.value.window);
+            let subscriptions = subscription::subscriptions(history, as_of, discount, cancel);
+            cancel.check()?;
+            let retention_chart = subscription::retention_spec(&subscriptions, &view.value.window);
+            Ok(Some(Mrr {
+                reason,
+                months,
+                chart,
+                subscriptions,
+                retention_chart,
+            }))
         })
     }
 

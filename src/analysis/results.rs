@@ -94,6 +94,9 @@ pub struct Mrr {
     pub reason: String,
     pub months: Vec<MrrMonth>,
     pub chart: ChartSpec,
+    /// Contractual churn: the sBG fits and today's subscribers' value.
+    pub subscriptions: super::subscription::Subscriptions,
+    pub retention_chart: ChartSpec,
 }
 
 #[derive(Debug)]

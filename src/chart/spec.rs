@@ -452,6 +452,11 @@ pub fn palette(index: usize) -> [u8; 3] {
     PALETTE[index % PALETTE.len()]
 }
 
+/// `color` halfway to white: a model's line beside the data it was fitted to.
+pub fn lighter(color: [u8; 3]) -> [u8; 3] {
+    color.map(|c| c + ((255 - c) as f32 * 0.55) as u8)
+}
+
 /// A day as a position on a date axis.
 pub fn days_since_epoch(day: NaiveDate) -> f64 {
     f64::from(day_number(day))

@@ -37,6 +37,7 @@ pub fn deck_of(
         }
         if let Some(mrr) = &overview.mrr {
             deck.add_chart(&mrr.chart);
+            deck.add_chart(&mrr.retention_chart);
         }
     }
     if let Some(cohorts) = &results.cohorts {

@@ -174,8 +174,45 @@ fn kpis_ui(ui: &mut egui::Ui, results: &OverviewResults, commands: &mut Vec<Comm
             if let Some(format) = super::chart_view::chart_ui(ui, &mrr.chart, 220.0) {
                 commands.push(Command::export_chart(&mrr.chart, format));
             }
+            subscriptions_ui(ui, mrr, commands);
         }
     });
+}
+
+/// The sBG view: how long subscribers stay, and what today's are worth.
+fn subscriptions_ui(
+    ui: &mut egui::Ui,
+    mrr: &crate::analysis::results::Mrr,
+    commands: &mut Vec<Command>,
+) {
+    let s = &mrr.subscriptions;
+    ui.add_space(10.0);
+    ui.heading("Subscriptions: how long subscribers stay").on_hover_text(
+        "Shifted-beta-geometric model (Fader & Hardie 2007): every subscriber has a constant chance to cancel at each renewal, and that chance differs between subscribers (a beta distribution), so a cohort's retention rises as the likely cancellers leave.",
+    );
+    let unit = s.billing_period.label();
+    match (s.pooled, s.expected_remaining_periods, s.clv_total) {
+        (Some(model), Some(remaining), Some(value)) => {
+            ui.label(format!(
+                "Billed per {unit}. Fitted on {} cohorts' renewals: α {:.3}, β {:.3} (mean chance to cancel at a renewal {}). Today's {} subscribers are expected to pay for {} more {unit}s each within {} years; at their last price, discounted by {} a {unit}, they are worth {} (subscription CLV).",
+                s.cohorts.len(),
+                model.alpha,
+                model.beta,
+                Unit::Percent.format(model.alpha / (model.alpha + model.beta)),
+                group_thousands(s.subscribers as usize),
+                format_number(remaining, 1),
+                s.horizon_years,
+                Unit::Percent.format(s.discount_per_period),
+                format_number(value, 2),
+            ));
+        }
+        _ => {
+            ui.label("No renewal observed yet: the retention model needs subscribers whose second payment is due before the as-of date.");
+        }
+    }
+    if let Some(format) = super::chart_view::chart_ui(ui, &mrr.retention_chart, 240.0) {
+        commands.push(Command::export_chart(&mrr.retention_chart, format));
+    }
 }
 
 fn value_text(unit: Unit, value: Option<f64>) -> String {
