@@ -382,7 +382,19 @@ pub fn run(request: &ReportRequest) -> Result<ReportSummary, ReportError> {
             .map_err(stopped)?
             .value;
         if let Some(replayed) = &part.current {
-            write_loyalty(&mut writer, replayed)?;
+            // Weighed by P(alive) when the CLV models run too.
+            let expected = if wanted(Analysis::Clv) {
+                let clv = engine.clv(&settings, &never).map_err(stopped)?.value;
+                clv.fit.as_ref().ok().map(|fit| {
+                    json!({
+                        "value": crate::analysis::loyalty::expected_liability_with(replayed, fit),
+                        "model": fit.model.kind().key(),
+                    })
+                })
+            } else {
+                None
+            };
+            write_loyalty(&mut writer, replayed, expected)?;
         }
     }
     if let Some((source, answers)) = &survey
@@ -672,7 +684,11 @@ fn read_programme(path: &Path) -> Result<Programme, ReportError> {
     Programme::parse(&text).map_err(|e| ReportError::Analysis(format!("'{}': {e}", path.display())))
 }
 
-fn write_loyalty(writer: &mut Writer, replayed: &LoyaltyResults) -> Result<(), ReportError> {
+fn write_loyalty(
+    writer: &mut Writer,
+    replayed: &LoyaltyResults,
+    expected_liability: Option<serde_json::Value>,
+) -> Result<(), ReportError> {
     writer.csv(
         "loyalty_customers.csv",
         &loyalty_charts::customers_frame(replayed).map_err(analysis_error)?,
@@ -692,6 +708,7 @@ fn write_loyalty(writer: &mut Writer, replayed: &LoyaltyResults) -> Result<(), R
             "as_of": replayed.as_of,
             "summary": replayed.summary,
             "redemptions_from_data": replayed.redemptions_from_data,
+            "expected_liability": expected_liability,
         }),
     )?;
     writer.chart(&loyalty_charts::members_per_tier_spec(

@@ -303,6 +303,36 @@ fn loyalty_programme_replays_into_the_report() {
         serde_json::from_slice(&std::fs::read(out.path().join("loyalty_summary.json")).unwrap())
             .unwrap();
     assert_eq!(summary["summary"]["members"], 14_000);
+    assert!(
+        summary["expected_liability"].is_null(),
+        "no CLV model was run"
+    );
+
+    // With a purchase model, the liability weighed by P(alive) beside it:
+    // below the nominal one, as not every member comes back.
+    let with_clv = out.path().join("with_clv");
+    report_ok(
+        &demo.join("orders.csv"),
+        &with_clv,
+        &[
+            "--only",
+            "loyalty,clv",
+            "--clv-model",
+            "mbgnbd",
+            "--loyalty",
+            demo.join("programme.toml").to_str().unwrap(),
+        ],
+    );
+    let summary: Value =
+        serde_json::from_slice(&std::fs::read(with_clv.join("loyalty_summary.json")).unwrap())
+            .unwrap();
+    let nominal = summary["summary"]["liability"].as_f64().unwrap();
+    let expected = summary["expected_liability"]["value"].as_f64().unwrap();
+    assert_eq!(summary["expected_liability"]["model"], "mbgnbd");
+    assert!(
+        expected > 0.2 * nominal && expected < nominal,
+        "{expected} of {nominal}"
+    );
 
     let bad = out.path().join("bad.toml");
     std::fs::write(&bad, "name = \"X\"\npoints_per_currency = 1\npoint_value = 0.01\n[[tiers]]\nname = \"A\"\nmin_points = 100\n").unwrap();

@@ -421,6 +421,14 @@ fn the_example_programme_replays_in_the_loyalty_tab() {
     );
     harness.get_by_label("Demo Rewards: members per tier");
     harness.get_by_label("Demo Rewards: liability");
+    // The liability weighed by the CLV model's P(alive), beside the nominal one.
+    harness.get_by_label("Expected liability");
+    let results = harness.state().results();
+    let fit = results.clv().fit.as_ref().unwrap();
+    let expected =
+        kohorte::analysis::loyalty::expected_liability_with(results.loyalty().unwrap(), fit);
+    assert!(expected < loyalty.summary.liability);
+    harness.get_by_label(&format_number(expected, 2));
 
     // What if every 1.00 earned two points?
     harness

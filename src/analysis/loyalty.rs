@@ -657,6 +657,44 @@ impl LoyaltyResults {
     pub fn member_id(&self, member: &MemberPoints) -> &str {
         self.ids.get(member.customer)
     }
+
+    /// The liability weighed by who will come back: each member's
+    /// outstanding points × their P(alive) from the purchase model (found
+    /// by the customer's index in the log) × the value per point. Members
+    /// the model does not know count in full.
+    pub fn expected_liability(&self, p_alive_of: impl Fn(u32) -> Option<f64>) -> f64 {
+        let per_point = liability_per_point(&self.programme, self.redemptions_from_data);
+        self.customers
+            .iter()
+            .map(|m| m.points.balance * p_alive_of(m.customer).unwrap_or(1.0) * per_point)
+            .sum()
+    }
+}
+
+/// The expected liability with each member's P(alive) from the purchase
+/// model's fit (`LoyaltyResults::expected_liability`).
+pub fn expected_liability_with(loyalty: &LoyaltyResults, fit: &super::clv::ModelFit) -> f64 {
+    let size = fit
+        .rows
+        .iter()
+        .map(|r| r.customer as usize + 1)
+        .max()
+        .unwrap_or(0);
+    let mut p_alive = vec![f64::NAN; size];
+    for row in &fit.rows {
+        p_alive[row.customer as usize] = row.p_alive;
+    }
+    loyalty.expected_liability(|c| p_alive.get(c as usize).copied().filter(|p| p.is_finite()))
+}
+
+/// What one outstanding point is owed: its value, times the expected
+/// redemption rate when redemptions are not in the data.
+fn liability_per_point(programme: &Programme, redemptions_from_data: bool) -> f64 {
+    if redemptions_from_data {
+        programme.point_value
+    } else {
+        programme.expected_redemption_rate * programme.point_value
+    }
 }
 
 /// The migration window the report uses: the 12 months before the as-of date.
@@ -853,11 +891,7 @@ pub fn replay(
         })
         .collect();
     let migration = sums.migration;
-    let rate_value = if redemptions_from_data {
-        programme.point_value
-    } else {
-        programme.expected_redemption_rate * programme.point_value
-    };
+    let rate_value = liability_per_point(programme, redemptions_from_data);
     let months: Vec<MonthRow> = month_starts
         .iter()
         .enumerate()
@@ -1123,6 +1157,14 @@ mod tests {
                 .flat_map(|s| &s.points)
                 .all(|p| (0.0..=1.0).contains(&p[1]))
         );
+        // Weighed by P(alive): everyone certain to come back owes the
+        // nominal liability, half the members at one half less.
+        assert!((r.expected_liability(|_| Some(1.0)) - r.summary.liability).abs() < 1e-9);
+        assert!((r.expected_liability(|_| None) - r.summary.liability).abs() < 1e-9);
+        let first = r.customers[0].customer;
+        let half_first = r.expected_liability(|c| Some(if c == first { 0.5 } else { 1.0 }));
+        let first_owes = r.customers[0].points.balance * 0.02;
+        assert!((half_first - (r.summary.liability - first_owes / 2.0)).abs() < 1e-9);
         let counts = members_per_tier_spec(&r, MembersView::Count);
         assert_eq!(counts.series.len(), p.tiers.len());
         assert_eq!(counts.x.label, "Month (members on its first day)");

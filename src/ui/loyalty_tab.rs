@@ -2,6 +2,8 @@
 //! per tier over time, points earned and expired, the liability, the tier
 //! migration of the last 12 months, and the programme's TOML file.
 
+use std::sync::Arc;
+
 use eframe::egui::{self, Color32, RichText};
 
 use super::chart_view::chart_ui;
@@ -31,9 +33,32 @@ pub struct LoyaltyTab {
     editor_text: String,
     editor_error: Option<String>,
     migration_inputs: DateInputs,
+    /// The P(alive)-weighted liability and the replay and model fit it was
+    /// computed from (by address), so it is summed once per change.
+    expected_liability: Option<((usize, usize), f64, &'static str)>,
 }
 
 impl LoyaltyTab {
+    /// The liability weighed by P(alive), with the model's name, once the
+    /// CLV tab's purchase model is fitted.
+    fn expected_liability(
+        &mut self,
+        ctx: &TabContext<'_>,
+        loyalty: &Arc<LoyaltyResults>,
+    ) -> Option<(f64, &'static str)> {
+        let fit = ctx.results.clv.as_ref()?.fit.as_ref().ok()?;
+        let key = (Arc::as_ptr(loyalty) as usize, Arc::as_ptr(fit) as usize);
+        match &self.expected_liability {
+            Some((cached, value, model)) if *cached == key => Some((*value, model)),
+            _ => {
+                let value = crate::analysis::loyalty::expected_liability_with(loyalty, fit);
+                let model = fit.model.kind().label();
+                self.expected_liability = Some((key, value, model));
+                Some((value, model))
+            }
+        }
+    }
+
     /// Shows `programme` in the editor, as the one now replayed.
     pub fn show_programme(&mut self, programme: &Programme) {
         self.editor_text = programme.to_toml();
@@ -67,7 +92,8 @@ impl LoyaltyTab {
         let fresh = ctx.is_fresh(Part::Loyalty);
         egui::ScrollArea::vertical().show(ui, |ui| {
             maybe_stale_ui(ui, fresh, |ui| {
-                summary_ui(ui, &loyalty);
+                let expected = self.expected_liability(ctx, &loyalty);
+                summary_ui(ui, &loyalty, expected);
                 ui.add_space(8.0);
                 ui.horizontal(|ui| {
                     ui.label("Members per tier as");
@@ -139,7 +165,7 @@ fn programme_bar_ui(ui: &mut egui::Ui, settings: &Settings, commands: &mut Vec<C
     });
 }
 
-fn summary_ui(ui: &mut egui::Ui, loyalty: &LoyaltyResults) {
+fn summary_ui(ui: &mut egui::Ui, loyalty: &LoyaltyResults, expected: Option<(f64, &str)>) {
     let s = &loyalty.summary;
     let tiers: Vec<String> = s
         .members_per_tier
@@ -194,6 +220,16 @@ fn summary_ui(ui: &mut egui::Ui, loyalty: &LoyaltyResults) {
                         Unit::Percent.format(programme.expected_redemption_rate),
                         programme.point_value
                     )
+                },
+            ),
+            (
+                "Expected liability",
+                expected.map_or_else(|| "–".to_string(), |(v, _)| format_number(v, 2)),
+                match expected {
+                    Some((_, model)) => format!(
+                        "Each member's outstanding points weighed by their P(alive) from the CLV tab's {model} model: what is owed to customers who will come back"
+                    ),
+                    None => "Weighs each member's points by their P(alive) once the CLV tab's model is fitted".to_string(),
                 },
             ),
             (
