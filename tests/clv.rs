@@ -240,3 +240,22 @@ fn modified_bg_nbd_equals_lifetimes() {
     }
     assert_eq!(one_time_below_one, 1411, "every one-time buyer can be gone");
 }
+
+/// Standard errors from the observed information equal `lifetimes`'
+/// (BetaGeoFitter.summary on the same calibration data, 0.11.3):
+/// r 0.012557, α 0.378224, a 0.185734, b 0.705414.
+#[test]
+fn parameter_standard_errors_equal_lifetimes() {
+    let fit = fit_cdnow(ModelKind::BgNbd);
+    for (interval, want) in fit
+        .parameter_intervals
+        .iter()
+        .zip([0.012557, 0.378224, 0.185734, 0.705414])
+    {
+        let se = interval.standard_error.unwrap();
+        assert!(within(se, want, 0.02), "{}: {se} vs {want}", interval.name);
+        let (low, high) = (interval.low.unwrap(), interval.high.unwrap());
+        assert!(low < interval.value && interval.value < high);
+        assert!((high - low - 2.0 * 1.959964 * se).abs() < 1e-6);
+    }
+}

@@ -89,6 +89,12 @@ fn the_report_fits_the_papers_cohorts() {
             (value(&cohort["log_likelihood"]) - log_likelihood).abs() < 0.005,
             "{cohort}"
         );
+        for interval in cohort["intervals"].as_array().unwrap() {
+            let (low, high) = (value(&interval["low"]), value(&interval["high"]));
+            assert!(low < value(&interval["value"]) && value(&interval["value"]) < high);
+            assert!(value(&interval["standard_error"]) > 0.0);
+        }
+        assert_eq!(cohort["intervals"].as_array().unwrap().len(), 2);
     }
     // Today's subscribers: everyone who paid for the seventh renewal.
     assert_eq!(model["subscribers"], 241 + 491);

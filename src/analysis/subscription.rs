@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::cancel::Cancel;
 use super::clv::fit::minimise;
+use super::clv::intervals::{ParameterInterval, intervals};
 use super::history::History;
 use crate::calendar::{day_number, month_index, month_start};
 use crate::chart::spec::{lighter, palette};
@@ -223,6 +224,8 @@ pub struct CohortFit {
     pub survival: CohortSurvival,
     pub model: Option<ShiftedBetaGeometric>,
     pub log_likelihood: Option<f64>,
+    /// α and β with their standard errors and 95 % intervals.
+    pub intervals: Vec<ParameterInterval>,
 }
 
 /// The subscription view: the billing period, every cohort's fit, the fit
@@ -233,6 +236,7 @@ pub struct Subscriptions {
     pub cohorts: Vec<CohortFit>,
     pub pooled: Option<ShiftedBetaGeometric>,
     pub pooled_log_likelihood: Option<f64>,
+    pub pooled_intervals: Vec<ParameterInterval>,
     /// Subscribers who paid for the latest period.
     pub subscribers: u64,
     /// Mean renewals today's subscribers are expected to pay for still,
@@ -276,6 +280,7 @@ pub fn subscriptions(
                 survival: c.clone(),
                 model: own.map(|f| f.0),
                 log_likelihood: own.map(|f| f.1),
+                intervals: own.map_or_else(Vec::new, |f| intervals_of(&f.0, &[c])),
             }
         })
         .collect();
@@ -290,6 +295,7 @@ pub fn subscriptions(
         cohorts,
         pooled: pooled.map(|f| f.0),
         pooled_log_likelihood: pooled.map(|f| f.1),
+        pooled_intervals: pooled.map_or_else(Vec::new, |f| intervals_of(&f.0, &all)),
         subscribers: 0,
         expected_remaining_periods: None,
         clv_total: None,
@@ -334,6 +340,20 @@ pub fn subscriptions(
         result.clv_total = Some(value);
     }
     result
+}
+
+/// α's and β's standard errors and 95 % intervals under `cohorts`.
+fn intervals_of(
+    model: &ShiftedBetaGeometric,
+    cohorts: &[&CohortSurvival],
+) -> Vec<ParameterInterval> {
+    intervals(&["alpha", "beta"], &[model.alpha, model.beta], |v| {
+        ShiftedBetaGeometric {
+            alpha: v[0],
+            beta: v[1],
+        }
+        .log_likelihood(cohorts)
+    })
 }
 
 /// A cohort is fitted on its own from this size and this many observed

@@ -455,12 +455,7 @@ fn model_summary_ui(ui: &mut egui::Ui, fit: &ModelFit) {
     let kind = fit.model.kind();
     ui.heading(format!("Predicted CLV: {}", kind.label()))
         .on_hover_text(kind.explanation());
-    let parameters: Vec<String> = fit
-        .model
-        .parameters()
-        .iter()
-        .map(|(name, value)| format!("{name} = {}", format_number(*value, 3)))
-        .collect();
+    let parameters: Vec<String> = fit.parameter_intervals.iter().map(with_interval).collect();
     ui.label(format!(
         "Fitted on {} customers' purchases up to {} ({} distinct histories) in {} ms: {} · log-likelihood {}",
         group_thousands(fit.customers),
@@ -470,17 +465,19 @@ fn model_summary_ui(ui: &mut egui::Ui, fit: &ModelFit) {
         parameters.join(", "),
         format_number(fit.log_likelihood, 1)
     ))
-    .on_hover_text("Maximum likelihood (Nelder–Mead on the log-parameters). Purchases on the same day count once; time is in weeks.");
+    .on_hover_text("Maximum likelihood (Nelder–Mead on the log-parameters). In brackets each parameter's 95 % interval: estimate ± 1.96 standard errors from the observed information (the curvature of the log-likelihood at the optimum). Purchases on the same day count once; time is in weeks.");
     match &fit.spend {
         SpendModel::Fitted {
-            model, customers, ..
+            model,
+            customers,
+            intervals,
+            ..
         } => {
+            let parameters: Vec<String> = intervals.iter().map(with_interval).collect();
             ui.label(format!(
-                "Spend: Gamma-Gamma on {} repeat customers: p = {}, q = {}, γ = {} · average spend per purchase {}",
+                "Spend: Gamma-Gamma on {} repeat customers: {} · average spend per purchase {}",
                 group_thousands(*customers),
-                format_number(model.p, 3),
-                format_number(model.q, 3),
-                format_number(model.gamma, 3),
+                parameters.join(", "),
                 format_number(model.population_mean(), 2)
             ))
             .on_hover_text("Each customer's expected spend is a weighted mean of their own average and everyone's; the weight grows with their repeat purchases.");
@@ -820,6 +817,21 @@ fn sorted_rows(kept: &[usize], rows: &[ClvRow], sort: ClvSort, search: &str) -> 
         }
     });
     order
+}
+
+/// `r = 0.243 (0.218–0.267)`: an estimate with its 95 % interval.
+fn with_interval(interval: &crate::analysis::clv::intervals::ParameterInterval) -> String {
+    let range = match (interval.low, interval.high) {
+        (Some(low), Some(high)) => {
+            format!(" ({}–{})", format_number(low, 3), format_number(high, 3))
+        }
+        _ => String::new(),
+    };
+    format!(
+        "{} = {}{range}",
+        interval.name,
+        format_number(interval.value, 3)
+    )
 }
 
 #[cfg(test)]

@@ -99,6 +99,20 @@ pub fn segments_frame(tables: &[(&str, &[ClvSegmentRow])]) -> PolarsResult<DataF
 }
 
 /// `clv_model.json`.
+/// Each parameter's standard error and 95 % interval, by name.
+fn intervals_json(intervals: &[super::intervals::ParameterInterval]) -> serde_json::Value {
+    intervals
+        .iter()
+        .map(|i| {
+            (
+                i.name.to_string(),
+                json!({ "standard_error": i.standard_error, "low_95": i.low, "high_95": i.high }),
+            )
+        })
+        .collect::<serde_json::Map<String, serde_json::Value>>()
+        .into()
+}
+
 pub fn model_json(fit: &ModelFit) -> serde_json::Value {
     let parameters: serde_json::Map<String, serde_json::Value> = fit
         .model
@@ -111,9 +125,11 @@ pub fn model_json(fit: &ModelFit) -> serde_json::Value {
             model,
             log_likelihood,
             customers,
+            intervals,
         } => json!({
             "model": "gamma-gamma",
             "parameters": { "p": model.p, "q": model.q, "gamma": model.gamma },
+            "standard_errors": intervals_json(intervals),
             "log_likelihood": log_likelihood,
             "customers": customers,
             "population_mean_spend": model.population_mean(),
@@ -142,6 +158,7 @@ pub fn model_json(fit: &ModelFit) -> serde_json::Value {
     json!({
         "model": fit.model.kind().key(),
         "parameters": parameters,
+        "standard_errors": intervals_json(&fit.parameter_intervals),
         "log_likelihood": fit.log_likelihood,
         "customers": fit.customers,
         "distinct_customer_summaries": fit.distinct_rows,

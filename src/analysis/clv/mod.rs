@@ -12,6 +12,7 @@ pub mod charts;
 pub mod fit;
 pub mod frames;
 pub mod gamma_gamma;
+pub mod intervals;
 pub mod mbgnbd;
 pub mod pareto_nbd;
 pub mod special;
@@ -179,6 +180,24 @@ impl Fitted {
         }
     }
 
+    /// Standard errors and 95 % intervals of the parameters, from the
+    /// log-likelihood of the rows they were fitted on.
+    pub fn intervals(&self, rows: &[fit::WeightedRow]) -> Vec<intervals::ParameterInterval> {
+        fn of<M: PurchaseModel>(
+            model: &M,
+            rows: &[fit::WeightedRow],
+        ) -> Vec<intervals::ParameterInterval> {
+            intervals::intervals(M::NAMES, &model.params(), |p| {
+                M::from_params(p).map_or(f64::NEG_INFINITY, |m| fit::total_log_likelihood(&m, rows))
+            })
+        }
+        match self {
+            Fitted::BgNbd(m) => of(m, rows),
+            Fitted::ParetoNbd(m) => of(m, rows),
+            Fitted::ModifiedBgNbd(m) => of(m, rows),
+        }
+    }
+
     pub fn purchases_if_alive(&self, c: Rft, t_weeks: f64) -> f64 {
         match self {
             Fitted::BgNbd(m) => m.purchases_if_alive(c, t_weeks),
@@ -290,6 +309,7 @@ pub enum SpendModel {
         model: GammaGamma,
         log_likelihood: f64,
         customers: usize,
+        intervals: Vec<intervals::ParameterInterval>,
     },
     Unavailable(String),
 }
@@ -343,6 +363,8 @@ pub struct ModelFit {
     /// `None` when no check was asked for; an explanation when it could not run.
     pub holdout: Option<Result<HoldoutCheck, String>>,
     pub fit_ms: u128,
+    /// Standard errors and 95 % intervals of the purchase model's parameters.
+    pub parameter_intervals: Vec<intervals::ParameterInterval>,
 }
 
 impl ModelFit {
@@ -410,6 +432,7 @@ pub struct FittedModels {
     pub spend: SpendModel,
     pub holdout: Option<Result<HoldoutCheck, String>>,
     pub fit_ms: u128,
+    pub parameter_intervals: Vec<intervals::ParameterInterval>,
     summaries: Vec<CustomerSummary>,
     distinct: Vec<fit::WeightedRow>,
     row_of: Vec<u32>,
@@ -452,6 +475,10 @@ pub fn fit(
                 model,
                 log_likelihood,
                 customers,
+                intervals: intervals::intervals(&["p", "q", "gamma"], &[model.p, model.q, model.gamma], |v| {
+                    let candidate = GammaGamma { p: v[0], q: v[1], gamma: v[2] };
+                    pairs.iter().map(|(x, m)| candidate.log_likelihood(*x, *m)).sum()
+                }),
             },
             Some(_) => SpendModel::Unavailable("The spend of repeat purchases varies so much that the Gamma-Gamma model has no finite average (q ≤ 1); CLV is not shown.".into()),
             None => SpendModel::Unavailable("Fewer than two customers have repeat purchases with a positive amount, so the spend model cannot be fitted.".into()),
@@ -469,6 +496,7 @@ pub fn fit(
         log_likelihood,
         spend,
         holdout,
+        parameter_intervals: model.intervals(&distinct),
         fit_ms: started.elapsed().as_millis(),
         summaries,
         distinct,
@@ -505,6 +533,7 @@ pub fn score(
         rows,
         holdout: fitted.holdout.clone(),
         fit_ms: fitted.fit_ms + started.elapsed().as_millis(),
+        parameter_intervals: fitted.parameter_intervals.clone(),
     })
 }
 
