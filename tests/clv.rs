@@ -255,7 +255,10 @@ fn parameter_standard_errors_equal_lifetimes() {
         let se = interval.standard_error.unwrap();
         assert!(within(se, want, 0.02), "{}: {se} vs {want}", interval.name);
         let (low, high) = (interval.low.unwrap(), interval.high.unwrap());
-        assert!(low < interval.value && interval.value < high);
-        assert!((high - low - 2.0 * 1.959964 * se).abs() < 1e-6);
+        assert!(low > 0.0 && low < interval.value && interval.value < high);
+        // ± 1.96 standard errors on the log scale.
+        let log_error = se / interval.value;
+        assert!((high / interval.value).ln() - 1.959964 * log_error < 1e-6);
+        assert!(((interval.value / low).ln() - (high / interval.value).ln()).abs() < 1e-9);
     }
 }

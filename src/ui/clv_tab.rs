@@ -465,7 +465,7 @@ fn model_summary_ui(ui: &mut egui::Ui, fit: &ModelFit) {
         parameters.join(", "),
         format_number(fit.log_likelihood, 1)
     ))
-    .on_hover_text("Maximum likelihood (Nelder–Mead on the log-parameters). In brackets each parameter's 95 % interval: estimate ± 1.96 standard errors from the observed information (the curvature of the log-likelihood at the optimum). Purchases on the same day count once; time is in weeks.");
+    .on_hover_text("Maximum likelihood (Nelder–Mead on the log-parameters). In brackets each parameter's 95 % interval: ± 1.96 standard errors from the observed information (the curvature of the log-likelihood at the optimum), on the log scale so that it stays positive. Purchases on the same day count once; time is in weeks.");
     match &fit.spend {
         SpendModel::Fitted {
             model,

@@ -2,8 +2,12 @@
 //! observed information matrix: the negative Hessian of the log-likelihood
 //! at the optimum, by central differences on the logarithms of the
 //! parameters (none of the models has an analytic Hessian here), turned
-//! into the parameters' own scale by the delta method. The intervals are
-//! estimate ± 1.96 standard errors, as `lifetimes` reports them.
+//! into the parameters' own scale by the delta method. The 95 % intervals
+//! are ± 1.96 standard errors on the log scale, so they stay positive and
+//! follow the skew of weakly identified parameters (β of BG/NBD): on 200
+//! simulated logs they cover the true values in 90.5–95.5 % of the logs
+//! (examples/interval_coverage.rs), where estimate ± 1.96 standard errors,
+//! as `lifetimes` reports them, covered a and b in only 89.5 %.
 
 use serde::Serialize;
 
@@ -68,16 +72,17 @@ pub fn intervals(
         .zip(values)
         .enumerate()
         .map(|(i, (name, value))| {
-            let log_variance = covariance.as_ref().map(|c| c[i][i]);
-            let standard_error = log_variance
+            let log_error = covariance
+                .as_ref()
+                .map(|c| c[i][i])
                 .filter(|v| v.is_finite() && *v > 0.0)
-                .map(|v| value * v.sqrt());
+                .map(f64::sqrt);
             ParameterInterval {
                 name,
                 value: *value,
-                standard_error,
-                low: standard_error.map(|se| value - Z_95 * se),
-                high: standard_error.map(|se| value + Z_95 * se),
+                standard_error: log_error.map(|e| value * e),
+                low: log_error.map(|e| value * (-Z_95 * e).exp()),
+                high: log_error.map(|e| value * (Z_95 * e).exp()),
             }
         })
         .collect()
@@ -129,7 +134,10 @@ mod tests {
         let out = intervals(&["mean"], &[mean], ll);
         let se = out[0].standard_error.unwrap();
         assert!((se - sigma / n.sqrt()).abs() < 1e-6, "{se}");
-        assert!((out[0].low.unwrap() - (mean - 1.96 * 0.1)).abs() < 1e-3);
+        // On the log scale: mean × exp(±1.96 × se / mean).
+        let low = mean * (-1.959964 * 0.1 / mean).exp();
+        assert!((out[0].low.unwrap() - low).abs() < 1e-6);
+        assert!(out[0].high.unwrap() - mean > mean - out[0].low.unwrap());
     }
 
     #[test]
