@@ -262,3 +262,24 @@ fn parameter_standard_errors_equal_lifetimes() {
         assert!(((interval.value / low).ln() - (high / interval.value).ln()).abs() < 1e-9);
     }
 }
+
+/// On the demo's 26-week holdout the modified BG/NBD's dropout shapes run
+/// off along a flat ridge (a/(a + b) fixed); they stop at the bound, where
+/// predictions stay cheap, instead of in the millions.
+#[test]
+fn dropout_shapes_stay_bounded() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/orders.csv");
+    let data = kohorte::data::load::load_path(&path, &ImportOptions::default()).unwrap();
+    let settings = ClvSettings {
+        model: ModelKind::ModifiedBgNbd,
+        holdout_weeks: 26,
+        ..ClvSettings::default()
+    };
+    let fit = fit_and_score(&common::history(&data), true, &settings, day(2026, 1, 1)).unwrap();
+    let check = fit.holdout.unwrap().unwrap();
+    for (name, value) in check.model.parameters() {
+        assert!(value <= 1000.0, "{name} = {value}");
+    }
+    let weeks = check.weekly.last().unwrap();
+    assert!(weeks.predicted.is_finite() && weeks.predicted > 0.0);
+}

@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use super::bgnbd::purchases_while_alive;
+use super::bgnbd::{MAX_DROPOUT_SHAPE, purchases_while_alive};
 use super::special::{ln_add_exp, ln_gamma};
 use super::{PurchaseModel, Rft};
 
@@ -25,9 +25,9 @@ impl PurchaseModel for ModifiedBgNbd {
 
     fn from_params(p: &[f64]) -> Option<Self> {
         let &[r, alpha, a, b] = p else { return None };
-        [r, alpha, a, b]
-            .iter()
-            .all(|v| v.is_finite() && *v > 0.0)
+        ([r, alpha, a, b].iter().all(|v| v.is_finite() && *v > 0.0)
+            && a <= MAX_DROPOUT_SHAPE
+            && b <= MAX_DROPOUT_SHAPE)
             .then_some(ModifiedBgNbd { r, alpha, a, b })
     }
 
