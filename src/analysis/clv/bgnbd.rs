@@ -19,11 +19,8 @@ impl PurchaseModel for BgNbd {
     const NAMES: &'static [&'static str] = &["r", "alpha", "a", "b"];
 
     fn from_params(p: &[f64]) -> Option<Self> {
-        let &[r, alpha, a, b] = p else { return None };
-        ([r, alpha, a, b].iter().all(|v| v.is_finite() && *v > 0.0)
-            && a <= MAX_DROPOUT_SHAPE
-            && b <= MAX_DROPOUT_SHAPE)
-            .then_some(BgNbd { r, alpha, a, b })
+        let [r, alpha, a, b] = family_params(p)?;
+        Some(BgNbd { r, alpha, a, b })
     }
 
     fn params(&self) -> Vec<f64> {
@@ -85,7 +82,17 @@ impl PurchaseModel for BgNbd {
 /// to shapes in the millions, where each prediction's hypergeometric series
 /// needs as many terms (seen on the demo's holdout with the modified model:
 /// a 609,666, b 1,962,348 and a minute of scoring).
-pub(super) const MAX_DROPOUT_SHAPE: f64 = 1000.0;
+const MAX_DROPOUT_SHAPE: f64 = 1000.0;
+
+/// (r, α, a, b) when all are positive and finite and the beta shapes lie
+/// within the bound: the parameters BG/NBD and the modified BG/NBD accept.
+pub(super) fn family_params(p: &[f64]) -> Option<[f64; 4]> {
+    let &[r, alpha, a, b] = p else { return None };
+    ([r, alpha, a, b].iter().all(|v| v.is_finite() && *v > 0.0)
+        && a <= MAX_DROPOUT_SHAPE
+        && b <= MAX_DROPOUT_SHAPE)
+        .then_some([r, alpha, a, b])
+}
 
 /// The purchases a customer alive now makes in the next t, shared by BG/NBD
 /// (C = a + b + x − 1) and the modified BG/NBD (C = a + b + x), with

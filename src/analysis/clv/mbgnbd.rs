@@ -8,7 +8,7 @@
 
 use serde::Serialize;
 
-use super::bgnbd::{MAX_DROPOUT_SHAPE, purchases_while_alive};
+use super::bgnbd::{family_params, purchases_while_alive};
 use super::special::{ln_add_exp, ln_gamma};
 use super::{PurchaseModel, Rft};
 
@@ -24,11 +24,8 @@ impl PurchaseModel for ModifiedBgNbd {
     const NAMES: &'static [&'static str] = &["r", "alpha", "a", "b"];
 
     fn from_params(p: &[f64]) -> Option<Self> {
-        let &[r, alpha, a, b] = p else { return None };
-        ([r, alpha, a, b].iter().all(|v| v.is_finite() && *v > 0.0)
-            && a <= MAX_DROPOUT_SHAPE
-            && b <= MAX_DROPOUT_SHAPE)
-            .then_some(ModifiedBgNbd { r, alpha, a, b })
+        let [r, alpha, a, b] = family_params(p)?;
+        Some(ModifiedBgNbd { r, alpha, a, b })
     }
 
     fn params(&self) -> Vec<f64> {
