@@ -779,15 +779,7 @@ fn write_clv(
             )
         });
     }
-    writer.chart(&clv.kept.distribution)?;
-    for chart in [
-        &clv.p_alive_map,
-        &clv.holdout_weekly,
-        &clv.holdout_by_frequency,
-    ]
-    .into_iter()
-    .flatten()
-    {
+    for chart in clv.model_charts() {
         writer.chart(chart)?;
     }
     Ok(())

@@ -196,6 +196,23 @@ pub struct ClvResults {
     pub holdout_by_frequency: Option<Arc<ChartSpec>>,
 }
 
+impl ClvResults {
+    /// The charts of the fitted model, in the order the tab shows them:
+    /// how CLV is spread, the P(alive) map and the holdout check's two.
+    pub fn model_charts(&self) -> impl Iterator<Item = &ChartSpec> {
+        std::iter::once(&self.kept.distribution).chain(
+            [
+                &self.p_alive_map,
+                &self.holdout_weekly,
+                &self.holdout_by_frequency,
+            ]
+            .into_iter()
+            .flatten()
+            .map(|chart| chart.as_ref()),
+        )
+    }
+}
+
 /// The fit's customers the filters keep.
 #[derive(Debug)]
 pub struct ClvKept {

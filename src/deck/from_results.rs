@@ -71,15 +71,7 @@ pub fn deck_of(
         deck.tables
             .push(clv_table(&by.segment_by, &by.table, CLV_DEFINITION));
         deck.add_chart(&by.chart);
-        deck.add_chart(&clv.kept.distribution);
-        for chart in [
-            &clv.p_alive_map,
-            &clv.holdout_weekly,
-            &clv.holdout_by_frequency,
-        ]
-        .into_iter()
-        .flatten()
-        {
+        for chart in clv.model_charts() {
             deck.add_chart(chart);
         }
     }
