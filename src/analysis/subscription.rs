@@ -78,34 +78,62 @@ pub struct CohortSurvival {
     pub survivors: Vec<u64>,
 }
 
-/// Every cohort's survivors: a subscriber is counted at every period up to
-/// their last payment (contractual: a subscriber who stopped paying does
-/// not come back as the same subscription).
-pub fn cohort_survival(
-    history: &History,
-    period: BillingPeriod,
-    as_of: NaiveDate,
-) -> Vec<CohortSurvival> {
+/// A subscriber as the model sees them: the month of their first payment,
+/// the periods they paid for and the periods observed since, their last
+/// price.
+struct Subscriber {
+    first_month: i32,
+    /// The last period paid for (0 = only the first payment).
+    paid_through: usize,
+    /// Periods whose renewal month has passed for the whole cohort.
+    observed: usize,
+    last_price: f64,
+}
+
+impl Subscriber {
+    /// Paid for the latest observed period: a subscriber today.
+    fn is_current(&self) -> bool {
+        self.paid_through >= self.observed
+    }
+}
+
+/// Every customer with a payment before `as_of`, read once for the
+/// cohorts' survivors and for scoring today's subscribers.
+fn subscribers(history: &History, period: BillingPeriod, as_of: NaiveDate) -> Vec<Subscriber> {
     let as_of_day = day_number(as_of);
     let last_month = month_index(as_of.pred_opt().unwrap_or(as_of));
     let step = period.months();
+    history
+        .customers()
+        .filter_map(|customer| {
+            let mut payments = customer.purchases().filter(|o| o.day < as_of_day);
+            let first = payments.next()?;
+            let last = payments.last().unwrap_or(first);
+            let month = |day| month_index(crate::calendar::day_from_number(day));
+            let first_month = month(first.day);
+            Some(Subscriber {
+                first_month,
+                paid_through: ((month(last.day) - first_month) / step) as usize,
+                observed: ((last_month - first_month) / step) as usize,
+                last_price: last.amount,
+            })
+        })
+        .collect()
+}
+
+/// Every cohort's survivors: a subscriber is counted at every period up to
+/// their last payment (contractual: a subscriber who stopped paying does
+/// not come back as the same subscription).
+fn survival_of(subscribers: &[Subscriber]) -> Vec<CohortSurvival> {
     let mut cohorts: std::collections::BTreeMap<i32, Vec<u64>> = Default::default();
-    for customer in history.customers() {
-        let months: Vec<i32> = customer
-            .purchases()
-            .filter(|o| o.day < as_of_day)
-            .map(|o| month_index(crate::calendar::day_from_number(o.day)))
-            .collect();
-        let (Some(&first), Some(&last)) = (months.first(), months.last()) else {
-            continue;
-        };
-        // Periods whose renewal month has passed for the whole cohort.
-        let observed = ((last_month - first) / step) as usize;
-        let paid_through = ((last - first) / step) as usize;
+    for s in subscribers {
         let survivors = cohorts
-            .entry(first)
-            .or_insert_with(|| vec![0; observed + 1]);
-        for count in survivors.iter_mut().take(paid_through.min(observed) + 1) {
+            .entry(s.first_month)
+            .or_insert_with(|| vec![0; s.observed + 1]);
+        for count in survivors
+            .iter_mut()
+            .take(s.paid_through.min(s.observed) + 1)
+        {
             *count += 1;
         }
     }
@@ -266,7 +294,8 @@ pub fn subscriptions(
     cancel: &Cancel,
 ) -> Subscriptions {
     let period = BillingPeriod::of(history);
-    let survival = cohort_survival(history, period, as_of);
+    let paying = subscribers(history, period, as_of);
+    let survival = survival_of(&paying);
     let all: Vec<&CohortSurvival> = survival.iter().collect();
     let pooled = fit(&all, cancel);
     let cohorts: Vec<CohortFit> = survival
@@ -286,10 +315,6 @@ pub fn subscriptions(
         .collect();
     let discount = (1.0 + discount_monthly).powi(period.months()) - 1.0;
     let horizon = (HORIZON_YEARS * 12 / period.months()) as usize;
-    let as_of_day = day_number(as_of);
-    let last_month = month_index(as_of.pred_opt().unwrap_or(as_of));
-    let step = period.months();
-    let (mut subscribers, mut renewals, mut value) = (0u64, 0.0, 0.0);
     let mut result = Subscriptions {
         billing_period: period,
         cohorts,
@@ -302,37 +327,19 @@ pub fn subscriptions(
         horizon_years: HORIZON_YEARS,
         discount_per_period: discount,
     };
-    for customer in history.customers() {
-        let payments: Vec<(i32, f64)> = customer
-            .purchases()
-            .filter(|o| o.day < as_of_day)
-            .map(|o| {
-                (
-                    month_index(crate::calendar::day_from_number(o.day)),
-                    o.amount,
-                )
-            })
-            .collect();
-        let (Some(&(first, _)), Some(&(last, price))) = (payments.first(), payments.last()) else {
+    let model_of_month: std::collections::BTreeMap<i32, ShiftedBetaGeometric> = result
+        .cohorts
+        .iter()
+        .filter_map(|c| Some((month_index(c.survival.cohort), result.model_of(c)?)))
+        .collect();
+    let (mut subscribers, mut renewals, mut value) = (0u64, 0.0, 0.0);
+    for s in paying.iter().filter(|s| s.is_current()) {
+        let Some(model) = model_of_month.get(&s.first_month) else {
             continue;
         };
-        let observed = (last_month - first) / step;
-        let paid_through = (last - first) / step;
-        if paid_through < observed {
-            continue;
-        }
-        let Some(model) = result
-            .cohorts
-            .iter()
-            .find(|c| month_index(c.survival.cohort) == first)
-            .and_then(|c| result.model_of(c))
-        else {
-            continue;
-        };
-        let paid = paid_through.max(0) as usize;
         subscribers += 1;
-        renewals += model.expected_remaining(paid, 0.0, horizon);
-        value += price * model.expected_remaining(paid, discount, horizon);
+        renewals += model.expected_remaining(s.paid_through, 0.0, horizon);
+        value += s.last_price * model.expected_remaining(s.paid_through, discount, horizon);
     }
     result.subscribers = subscribers;
     if subscribers > 0 {
