@@ -144,15 +144,7 @@ pub fn saved_request(
     let side_file = |reference: &Option<crate::saved::FileRef>, what: &str| {
         reference
             .as_ref()
-            .map(|r| {
-                r.locate(analysis).ok_or_else(|| {
-                    ReportError::Analysis(format!(
-                        "the {what} of this analysis was not found at '{}' nor beside '{}'",
-                        r.absolute.display(),
-                        analysis.display()
-                    ))
-                })
-            })
+            .map(|r| r.find(analysis, what).map_err(ReportError::Analysis))
             .transpose()
     };
     Ok(ReportRequest {
@@ -455,7 +447,7 @@ pub fn run(request: &ReportRequest) -> Result<ReportSummary, ReportError> {
             warnings.extend(data_changed(request, saved, &summary));
         }
         if let Some(path) = &request.save_analysis {
-            save_analysis(request, &settings, as_of, summary, path)?;
+            save_analysis(request, &settings, summary, path)?;
         }
     }
     Ok(ReportSummary {
@@ -501,39 +493,27 @@ fn data_changed(
     ))
 }
 
-/// Writes the run's choices to `path`, its as-of date fixed so that a
-/// rerun on next month's export shows the same period.
+/// Writes the run's choices to `path` as a saved analysis.
 fn save_analysis(
     request: &ReportRequest,
     settings: &Settings,
-    as_of: NaiveDate,
     summary: crate::saved::DataSummary,
     path: &Path,
 ) -> Result<(), ReportError> {
-    use crate::saved::{FORMAT_VERSION, FileRef, PRIVACY_NOTE, SavedAnalysis, fingerprint};
-    let (size_bytes, sha256) = fingerprint(&request.file).map_err(|e| {
-        ReportError::Analysis(format!("could not read '{}': {e}", request.file.display()))
-    })?;
-    let mut settings = settings.clone();
-    settings.as_of = Some(as_of);
-    let saved = SavedAnalysis {
-        kohorte_analysis: FORMAT_VERSION,
-        saved_with: format!("Kohorte {}", env!("CARGO_PKG_VERSION")),
-        privacy: PRIVACY_NOTE.into(),
-        data: crate::saved::DataFile {
-            file: Some(FileRef::new(&request.file, path)),
-            size_bytes,
-            sha256,
-            summary,
-        },
+    use crate::saved::{AnalysisParts, SavedAnalysis};
+    let parts = AnalysisParts {
+        data: Some(&request.file),
+        summary,
         import: request.options.clone(),
-        settings,
+        settings: settings.clone(),
         side: request.side.clone(),
-        events: request.events.as_ref().map(|p| FileRef::new(p, path)),
-        survey: request.survey.as_ref().map(|p| FileRef::new(p, path)),
+        events: request.events.as_deref(),
+        survey: request.survey.as_deref(),
         window: serde_json::Value::Null,
     };
-    Ok(saved.write(path)?)
+    SavedAnalysis::new(path, parts)
+        .save(path)
+        .map_err(ReportError::Analysis)
 }
 
 /// `--only cohorts` without a breakdown or side files: the table read

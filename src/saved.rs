@@ -199,6 +199,18 @@ impl FileRef {
         FileRef { relative, absolute }
     }
 
+    /// Where the file is now (see [`FileRef::locate`]), or a message
+    /// naming the `what` and where it was looked for.
+    pub fn find(&self, analysis: &Path, what: &str) -> Result<PathBuf, String> {
+        self.locate(analysis).ok_or_else(|| {
+            format!(
+                "the {what} of this analysis was not found at '{}' nor beside '{}'",
+                self.absolute.display(),
+                analysis.display()
+            )
+        })
+    }
+
     /// Where the file is now: at its absolute path, else at its relative
     /// path from the analysis, else under its name beside the analysis
     /// (a folder moved or mailed whole); `None` when none exists.
@@ -294,17 +306,66 @@ impl SavedAnalysis {
     /// The data file, where it is now; `None` for the demo shop. The error
     /// names where it was looked for.
     pub fn data_path(&self, analysis: &Path) -> Result<Option<PathBuf>, String> {
-        let Some(file) = &self.data.file else {
-            return Ok(None);
-        };
-        file.locate(analysis).map(Some).ok_or_else(|| {
-            format!(
-                "the data file of this analysis was not found at '{}' nor beside '{}'",
-                file.absolute.display(),
-                analysis.display()
-            )
-        })
+        self.data
+            .file
+            .as_ref()
+            .map(|file| file.find(analysis, "data file"))
+            .transpose()
     }
+
+    /// An analysis of `parts`, to be saved at `path`: its files referred
+    /// to from there, its as-of date fixed to the summary's so that next
+    /// month's export opens on the same period. The data file's size and
+    /// SHA-256 come with [`SavedAnalysis::save`].
+    pub fn new(path: &Path, parts: AnalysisParts<'_>) -> SavedAnalysis {
+        let mut settings = parts.settings;
+        settings.as_of = parts.summary.as_of.or(settings.as_of);
+        let refer = |file: Option<&Path>| file.map(|f| FileRef::new(f, path));
+        SavedAnalysis {
+            kohorte_analysis: FORMAT_VERSION,
+            saved_with: format!("Kohorte {}", env!("CARGO_PKG_VERSION")),
+            privacy: PRIVACY_NOTE.into(),
+            data: DataFile {
+                file: refer(parts.data),
+                size_bytes: 0,
+                sha256: String::new(),
+                summary: parts.summary,
+            },
+            import: parts.import,
+            settings,
+            side: parts.side,
+            events: refer(parts.events),
+            survey: refer(parts.survey),
+            window: parts.window,
+        }
+    }
+
+    /// Fingerprints the data file (read whole: seconds for a large export,
+    /// so the window calls this in the background) and writes the analysis
+    /// to `path`, atomically.
+    pub fn save(mut self, path: &Path) -> Result<(), String> {
+        if let Some(file) = &self.data.file {
+            let (size, sha256) = fingerprint(&file.absolute)
+                .map_err(|e| format!("could not read '{}': {e}", file.absolute.display()))?;
+            self.data.size_bytes = size;
+            self.data.sha256 = sha256;
+        }
+        self.write(path).map_err(|e| e.to_string())
+    }
+}
+
+/// What a saved analysis is made of: the files it reads (`data` `None` for
+/// the demo shop), the data's summary, and every choice.
+pub struct AnalysisParts<'a> {
+    pub data: Option<&'a Path>,
+    pub summary: DataSummary,
+    pub import: ImportOptions,
+    pub settings: Settings,
+    pub side: SideSettings,
+    pub events: Option<&'a Path>,
+    pub survey: Option<&'a Path>,
+    /// The window's view and open tab; null from the report.
+    pub window: serde_json::Value,
 }
 
 #[cfg(test)]

@@ -12,8 +12,7 @@ use crate::analysis::Settings;
 use crate::data::Source;
 use crate::deck::{ShownAs, deck_of};
 use crate::saved::{
-    Change, DataFile, DataSummary, FORMAT_VERSION, FileRef, PRIVACY_NOTE, SavedAnalysis,
-    fingerprint, what_changed,
+    AnalysisParts, Change, DataSummary, FileRef, SavedAnalysis, fingerprint, what_changed,
 };
 use crate::ui::background::Background;
 use crate::ui::{clv_tab, overview_tab, source_panel, theme};
@@ -143,53 +142,28 @@ impl KohorteApp {
             .as_ref()
             .and_then(|o| o.overview.as_ref());
         let summary = DataSummary::of(&dataset, as_of, overview);
-        let mut settings = self.persisted.settings.clone();
-        settings.as_of = Some(as_of);
-        let file_ref = |source: &Option<Source>| match source {
-            Some(Source::File(file)) => Some(FileRef::new(file, &path)),
-            _ => None,
-        };
-        let data = match &dataset.source {
-            Source::File(file) => Some(file.clone()),
-            _ => None,
-        };
+        let data = file_of(Some(&dataset.source));
         let import = data
-            .as_ref()
             .and_then(|d| self.persisted.import_options.get(&path_key(d)).cloned())
             .unwrap_or_default();
-        let mut saved = SavedAnalysis {
-            kohorte_analysis: FORMAT_VERSION,
-            saved_with: format!("Kohorte {}", env!("CARGO_PKG_VERSION")),
-            privacy: PRIVACY_NOTE.into(),
-            data: DataFile {
-                file: data.as_ref().map(|d| FileRef::new(d, &path)),
-                size_bytes: 0,
-                sha256: String::new(),
-                summary,
-            },
+        let parts = AnalysisParts {
+            data,
+            summary,
             import,
-            settings,
+            settings: self.persisted.settings.clone(),
             side: self.persisted.side.clone(),
-            events: file_ref(&self.side_sources.0),
-            survey: file_ref(&self.side_sources.1),
+            events: file_of(self.side_sources.0.as_ref()),
+            survey: file_of(self.side_sources.1.as_ref()),
             window: serde_json::json!({
                 "view": self.persisted.view,
                 "tab": self.persisted.tab,
             }),
         };
+        let saved = SavedAnalysis::new(&path, parts);
         self.saving.save = Some(Background::spawn(
             "Saving the analysis",
             &self.ctx,
-            move || {
-                if let Some(data) = &data {
-                    let (size, sha256) = fingerprint(data)
-                        .map_err(|e| format!("could not read '{}': {e}", data.display()))?;
-                    saved.data.size_bytes = size;
-                    saved.data.sha256 = sha256;
-                }
-                saved.write(&path).map_err(|e| e.to_string())?;
-                Ok(path)
-            },
+            move || saved.save(&path).map(|()| path),
         ));
     }
 
@@ -384,5 +358,13 @@ impl KohorteApp {
             self.saving.asking_to_save = false;
         }
         choose
+    }
+}
+
+/// The file a source reads; `None` for the built-in demo files.
+fn file_of(source: Option<&Source>) -> Option<&Path> {
+    match source {
+        Some(Source::File(file)) => Some(file),
+        _ => None,
     }
 }
