@@ -160,21 +160,13 @@ fn draw<DB: DrawingBackend>(
         .y_label_area_size(170)
         .build_cartesian_2d(Ticked::new(x_range, x_ticks), Ticked::new(y_range, y_ticks))
         .map_err(err)?;
-    let x_fmt = |v: &f64| spec.x.tick(*v);
-    let y_fmt = |v: &f64| spec.y.tick(*v);
-    chart
-        .configure_mesh()
-        .x_desc(spec.x.label.as_str())
-        .y_desc(spec.y.label.as_str())
-        .x_label_formatter(&x_fmt)
-        .y_label_formatter(&y_fmt)
-        .label_style((FONT, 26).into_font().color(&RGBColor(70, 70, 70)))
-        .axis_desc_style((FONT, 30).into_font().color(&RGBColor(40, 40, 40)))
-        .bold_line_style(RGBColor(225, 225, 225))
-        .light_line_style(TRANSPARENT)
-        .axis_style(RGBColor(150, 150, 150))
-        .draw()
-        .map_err(err)?;
+    draw_mesh(
+        &mut chart,
+        [&spec.x.label, &spec.y.label],
+        &|v| spec.x.tick(*v),
+        &|v| spec.y.tick(*v),
+    )
+    .map_err(err)?;
 
     let bands = spec.stacked_bands();
     for (index, series) in spec.series.iter().enumerate() {
@@ -242,14 +234,7 @@ fn draw<DB: DrawingBackend>(
         } else {
             SeriesLabelPosition::UpperRight
         };
-        chart
-            .configure_series_labels()
-            .position(corner)
-            .label_font((FONT, 26))
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(200, 200, 200))
-            .draw()
-            .map_err(err)?;
+        draw_legend(&mut chart, corner).map_err(err)?;
     }
 
     draw_caption(spec, &caption_area, width).map_err(err)
@@ -292,20 +277,12 @@ fn draw_horizontal_bars<DB: DrawingBackend>(
             Ticked::new(value_range, value_ticks),
             Ticked::new(category_range, category_ticks),
         )?;
-    let value_fmt = |v: &f64| spec.y.tick(*v);
-    let category_fmt = |v: &f64| spec.x.tick(spec.flipped(*v));
-    chart
-        .configure_mesh()
-        .x_desc(spec.y.label.as_str())
-        .y_desc(spec.x.label.as_str())
-        .x_label_formatter(&value_fmt)
-        .y_label_formatter(&category_fmt)
-        .label_style((FONT, 26).into_font().color(&RGBColor(70, 70, 70)))
-        .axis_desc_style((FONT, 30).into_font().color(&RGBColor(40, 40, 40)))
-        .bold_line_style(RGBColor(225, 225, 225))
-        .light_line_style(TRANSPARENT)
-        .axis_style(RGBColor(150, 150, 150))
-        .draw()?;
+    draw_mesh(
+        &mut chart,
+        [&spec.y.label, &spec.x.label],
+        &|v| spec.y.tick(*v),
+        &|v| spec.x.tick(spec.flipped(*v)),
+    )?;
     let bars = spec.bar_rects();
     for (index, series) in spec.series.iter().enumerate() {
         let color = rgb(series.color);
@@ -323,15 +300,47 @@ fn draw_horizontal_bars<DB: DrawingBackend>(
             .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], color.filled()));
     }
     if spec.needs_legend() {
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font((FONT, 26))
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(200, 200, 200))
-            .draw()?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
     }
     Ok(())
+}
+
+/// A chart on a slide, its axes ticked as `chart::ticks` chose.
+type SlideChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<Ticked, Ticked>>;
+
+/// The grid, tick labels and axis titles, in the slide style of every chart.
+fn draw_mesh<'a, DB: DrawingBackend + 'a>(
+    chart: &mut SlideChart<'a, DB>,
+    [x_desc, y_desc]: [&str; 2],
+    x_fmt: &dyn Fn(&f64) -> String,
+    y_fmt: &dyn Fn(&f64) -> String,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .x_label_formatter(x_fmt)
+        .y_label_formatter(y_fmt)
+        .label_style((FONT, 26).into_font().color(&RGBColor(70, 70, 70)))
+        .axis_desc_style((FONT, 30).into_font().color(&RGBColor(40, 40, 40)))
+        .bold_line_style(RGBColor(225, 225, 225))
+        .light_line_style(TRANSPARENT)
+        .axis_style(RGBColor(150, 150, 150))
+        .draw()
+}
+
+/// The series' names and swatches in a box at `corner`.
+fn draw_legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut SlideChart<'a, DB>,
+    corner: SeriesLabelPosition,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    chart
+        .configure_series_labels()
+        .position(corner)
+        .label_font((FONT, 26))
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(200, 200, 200))
+        .draw()
 }
 
 fn draw_caption<DB: DrawingBackend>(
