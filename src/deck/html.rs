@@ -2,7 +2,7 @@
 //! the style in the page. It references no other file and no network
 //! address, so it opens the same in any browser, mailed or offline.
 
-use super::{Deck, DeckTable, escape};
+use super::{Deck, DeckTable, escape, is_figure};
 use crate::chart::render::svg_string;
 
 const STYLE: &str = "body{font-family:'DejaVu Sans',Arial,sans-serif;margin:2rem auto;max-width:1200px;color:#1e1e1e;padding:0 1rem}\
@@ -55,8 +55,11 @@ fn table_html(table: &DeckTable) -> String {
     for row in &table.rows {
         html.push_str("<tr>");
         for (i, cell) in row.iter().enumerate() {
-            let numeric = i > 0 && cell.chars().next().is_some_and(|c| c.is_ascii_digit());
-            let class = if numeric { " class=\"n\"" } else { "" };
+            let class = if i > 0 && is_figure(cell) {
+                " class=\"n\""
+            } else {
+                ""
+            };
             html.push_str(&format!("<td{class}>{}</td>", escape(cell)));
         }
         html.push_str("</tr>\n");

@@ -181,6 +181,14 @@ pub fn clv_table(segment_by: &str, rows: &[ClvSegmentRow], definition: &str) -> 
     }
 }
 
+/// Whether a table cell is a figure (a number, an amount, or "–" for none),
+/// which both the slides and the page right-align.
+fn is_figure(cell: &str) -> bool {
+    cell.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_digit() || matches!(c, '-' | '–' | '−' | '€'))
+}
+
 /// Text safe inside XML and HTML elements and attributes.
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

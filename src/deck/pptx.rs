@@ -8,7 +8,7 @@ use std::io::Write;
 
 use zip::write::SimpleFileOptions;
 
-use super::{Deck, DeckTable, escape};
+use super::{Deck, DeckTable, escape, is_figure};
 use crate::chart::render::slide_png;
 
 /// English Metric Units: 914,400 per inch. The slide is 13.333 × 7.5 in.
@@ -317,11 +317,6 @@ fn table_frame(header: &[String], rows: &[Vec<String>]) -> String {
             escape(text)
         )
     };
-    let numeric = |text: &str| {
-        text.chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_digit() || c == '-' || c == '–' || c == '−' || c == '€')
-    };
     let mut xml = String::new();
     xml.push_str(&format!(r#"<a:tr h="{row_height}">"#));
     for title in header {
@@ -331,7 +326,7 @@ fn table_frame(header: &[String], rows: &[Vec<String>]) -> String {
     for row in rows {
         xml.push_str(&format!(r#"<a:tr h="{row_height}">"#));
         for (i, text) in row.iter().enumerate() {
-            xml.push_str(&cell(text, false, i > 0 && numeric(text)));
+            xml.push_str(&cell(text, false, i > 0 && is_figure(text)));
         }
         xml.push_str("</a:tr>");
     }
