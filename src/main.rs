@@ -87,10 +87,11 @@ struct ReportArgs {
     /// Lifecycle period for lifecycle.csv: day, week, month or quarter.
     #[arg(long, default_value = "month", value_parser = parse_granularity)]
     lifecycle_period: Granularity,
-    /// CLV purchase model: bgnbd, paretonbd or mbgnbd (modified BG/NBD:
-    /// one-time buyers can be gone).
-    #[arg(long, default_value = "bgnbd", value_parser = parse_model)]
-    clv_model: ModelKind,
+    /// CLV purchase model: best (the one that predicted the --holdout-weeks
+    /// best; bgnbd without a holdout), bgnbd, paretonbd or mbgnbd (modified
+    /// BG/NBD: one-time buyers can be gone).
+    #[arg(long, default_value = "best", value_parser = parse_model)]
+    clv_model: ModelChoice,
     /// Last day the CLV models learn from (default: the day before the as-of date).
     #[arg(long, value_parser = parse_day)]
     calibration_end: Option<NaiveDate>,
@@ -168,11 +169,22 @@ fn parse_granularity(text: &str) -> Result<Granularity, String> {
     })
 }
 
-fn parse_model(text: &str) -> Result<ModelKind, String> {
+/// `--clv-model`: a model, or `None` for the best on the holdout.
+#[derive(Clone, Copy, Debug)]
+struct ModelChoice(Option<ModelKind>);
+
+fn parse_model(text: &str) -> Result<ModelChoice, String> {
+    let key = text.trim().to_lowercase();
+    if key == "best" {
+        return Ok(ModelChoice(None));
+    }
     ModelKind::ALL
         .into_iter()
-        .find(|m| m.key() == text.trim().to_lowercase())
-        .ok_or_else(|| format!("'{text}' is not a CLV model; use bgnbd, paretonbd or mbgnbd"))
+        .find(|m| m.key() == key)
+        .map(|m| ModelChoice(Some(m)))
+        .ok_or_else(|| {
+            format!("'{text}' is not a CLV model; use best, bgnbd, paretonbd or mbgnbd")
+        })
 }
 
 fn parse_discount_rate(text: &str) -> Result<f64, String> {
@@ -223,7 +235,8 @@ impl ReportArgs {
                 ..Default::default()
             },
             clv: ClvSettings {
-                model: self.clv_model,
+                model: self.clv_model.0.unwrap_or_default(),
+                pick_best_model: self.clv_model.0.is_none(),
                 calibration_end: self.calibration_end,
                 horizon_weeks: self.horizon_weeks,
                 clv_months: self.clv_months,

@@ -723,6 +723,12 @@ fn write_clv(
         &frames::customers_frame(&rows).map_err(analysis_error)?,
     )?;
     writer.json("clv_model.json", &frames::model_json(fit))?;
+    if let Some(Ok(comparison)) = &fit.comparison {
+        writer.csv(
+            "clv_model_comparison.csv",
+            &frames::comparison_frame(comparison).map_err(analysis_error)?,
+        )?;
+    }
     // Every customer by RFM segment and by status; a breakdown by another
     // grouping is added when --clv-segment-by names one.
     let mut tables: Vec<Arc<ClvBySegment>> = Vec::new();

@@ -249,10 +249,23 @@ fn clv_report_writes_the_issue_columns() {
     for chart in [
         "clv_distribution.svg",
         "p_alive_heatmap.png",
-        "clv_holdout_weekly.svg",
+        "clv_tracking_cumulative.svg",
+        "clv_tracking_weekly.svg",
+        "clv_holdout_by_frequency.svg",
     ] {
         assert!(out.path().join(chart).exists(), "{chart}");
     }
+    // The chosen model is used; all three are compared on the holdout.
+    assert_eq!(model["model_chosen_by"], "chosen");
+    let comparison =
+        std::fs::read_to_string(out.path().join("clv_model_comparison.csv")).unwrap();
+    let lines: Vec<&str> = comparison.lines().collect();
+    assert_eq!(
+        lines[0],
+        "model,calibration_end,holdout_weeks,customers,actual_repeat_purchases,predicted_repeat_purchases,total_error,mae_per_customer,log_likelihood,best,not_fitted_because"
+    );
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines.iter().filter(|l| l.contains(",true,")).count(), 1);
 }
 
 #[test]

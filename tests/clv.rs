@@ -122,7 +122,8 @@ fn holdout_check_on_the_papers_split() {
         ..ClvSettings::default()
     };
     let fit = fit_and_score(&customers, data.has_amount, &settings, day(1998, 7, 1)).unwrap();
-    let check = fit.holdout.unwrap().unwrap();
+    let comparison = fit.comparison.unwrap().unwrap();
+    let check = comparison.check(ModelKind::BgNbd).unwrap().unwrap();
     assert_eq!(check.calibration_end, day(1997, 9, 30));
     assert_eq!(check.customers, 2357);
     let Fitted::BgNbd(model) = check.model else {
@@ -168,6 +169,66 @@ fn holdout_check_on_the_papers_split() {
     let zero = &check.by_frequency[0];
     assert_eq!(zero.label, "0");
     assert_eq!(zero.customers, 2357 - 946);
+}
+
+/// Every model on the paper's split against `lifetimes` 0.11.3 fitting the
+/// same models on the same calibration summaries
+/// (tests/fixtures/cdnow/make_comparison_expected.py): the holdout totals
+/// each predicts and the mean absolute error per customer; the best on that
+/// error is the model the fit then uses.
+#[test]
+fn model_comparison_reproduces_lifetimes_holdout_totals() {
+    let data = cdnow();
+    let settings = ClvSettings {
+        calibration_end: Some(day(1998, 6, 30)),
+        holdout_weeks: 39,
+        ..ClvSettings::default()
+    };
+    assert!(settings.pick_best_model);
+    let fit =
+        fit_and_score(&common::history(&data), data.has_amount, &settings, day(1998, 7, 1)).unwrap();
+    let comparison = fit.comparison.clone().unwrap().unwrap();
+    let expected = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/cdnow/expected_model_comparison.csv"),
+    )
+    .unwrap();
+    let mut best = (f64::INFINITY, String::new());
+    for line in expected.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let (key, customers, actual, predicted, mae): (&str, usize, f64, f64, f64) = (
+            f[0],
+            f[1].parse().unwrap(),
+            f[3].parse().unwrap(),
+            f[4].parse().unwrap(),
+            f[5].parse().unwrap(),
+        );
+        let kind = ModelKind::ALL.into_iter().find(|k| k.key() == key).unwrap();
+        let check = comparison.check(kind).unwrap().unwrap();
+        assert_eq!(check.customers, customers);
+        assert_eq!(check.actual_total(), actual);
+        assert!(
+            within(check.predicted_total(), predicted, 0.001),
+            "{key}: predicted {} vs lifetimes {predicted}",
+            check.predicted_total()
+        );
+        assert!(
+            within(check.mae_per_customer, mae, 0.001),
+            "{key}: error per customer {} vs lifetimes {mae}",
+            check.mae_per_customer
+        );
+        if mae < best.0 {
+            best = (mae, key.to_string());
+        }
+    }
+    assert_eq!(comparison.best.unwrap().key(), best.1);
+    assert_eq!(fit.model.kind(), comparison.best.unwrap());
+    let sentence = comparison.recommendation();
+    assert!(
+        sentence.starts_with("BG/NBD predicted the last 39 weeks' 1,882 repeat purchases as 1,653 (−12.1 %); Pareto/NBD as "),
+        "{sentence}"
+    );
+    assert!(sentence.contains("Pareto/NBD is closest for the single customer"), "{sentence}");
 }
 
 /// `lifetimes`' ModifiedBetaGeoFitter (0.11.3) on the same calibration
@@ -272,11 +333,13 @@ fn dropout_shapes_stay_bounded() {
     let data = kohorte::data::load::load_path(&path, &ImportOptions::default()).unwrap();
     let settings = ClvSettings {
         model: ModelKind::ModifiedBgNbd,
+        pick_best_model: false,
         holdout_weeks: 26,
         ..ClvSettings::default()
     };
     let fit = fit_and_score(&common::history(&data), true, &settings, day(2026, 1, 1)).unwrap();
-    let check = fit.holdout.unwrap().unwrap();
+    assert_eq!(fit.model.kind(), ModelKind::ModifiedBgNbd, "chosen, not picked");
+    let check = fit.holdout().unwrap().unwrap();
     for (name, value) in check.model.parameters() {
         assert!(value <= 1000.0, "{name} = {value}");
     }

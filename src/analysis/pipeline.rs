@@ -301,7 +301,8 @@ pub struct Engine {
 /// The charts that depend on the fit alone.
 struct ClvCharts {
     p_alive_map: Option<Arc<ChartSpec>>,
-    holdout_weekly: Option<Arc<ChartSpec>>,
+    tracking_cumulative: Option<Arc<ChartSpec>>,
+    tracking_weekly: Option<Arc<ChartSpec>>,
     holdout_by_frequency: Option<Arc<ChartSpec>>,
 }
 
@@ -1113,23 +1114,33 @@ impl Engine {
                     Ok(fit) => {
                         let max_t = fit.rows.iter().map(|r| r.t_weeks).fold(0.0, f64::max);
                         let max_x = fit.rows.iter().map(|r| r.frequency).max().unwrap_or(0);
-                        let holdout = match &fit.holdout {
-                            Some(Ok(check)) => Some(check),
+                        let comparison = match &fit.comparison {
+                            Some(Ok(comparison)) => Some(comparison),
                             _ => None,
+                        };
+                        let tracking = |cumulative| {
+                            comparison
+                                .and_then(|c| clv::charts::tracking_spec(c, cumulative))
+                                .map(Arc::new)
                         };
                         ClvCharts {
                             p_alive_map: Some(Arc::new(clv::charts::p_alive_heatmap_spec(
                                 &fit.model, max_t, max_x, &window,
                             ))),
-                            holdout_weekly: holdout
-                                .map(|c| Arc::new(clv::charts::holdout_weekly_spec(c))),
-                            holdout_by_frequency: holdout
-                                .map(|c| Arc::new(clv::charts::holdout_frequency_spec(c))),
+                            tracking_cumulative: tracking(true),
+                            tracking_weekly: tracking(false),
+                            holdout_by_frequency: match fit.holdout() {
+                                Some(Ok(check)) => {
+                                    Some(Arc::new(clv::charts::holdout_frequency_spec(check)))
+                                }
+                                _ => None,
+                            },
                         }
                     }
                     Err(_) => ClvCharts {
                         p_alive_map: None,
-                        holdout_weekly: None,
+                        tracking_cumulative: None,
+                        tracking_weekly: None,
                         holdout_by_frequency: None,
                     },
                 })
@@ -1148,7 +1159,8 @@ impl Engine {
                 by_segment: by.value.clone(),
                 simple: simple.value.clone(),
                 p_alive_map: charts.value.p_alive_map.clone(),
-                holdout_weekly: charts.value.holdout_weekly.clone(),
+                tracking_cumulative: charts.value.tracking_cumulative.clone(),
+                tracking_weekly: charts.value.tracking_weekly.clone(),
                 holdout_by_frequency: charts.value.holdout_by_frequency.clone(),
             })
         })

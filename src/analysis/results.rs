@@ -192,18 +192,21 @@ pub struct ClvResults {
     /// The simple CLV forms for all kept customers, then per RFM segment.
     pub simple: Arc<Vec<SimpleClvRow>>,
     pub p_alive_map: Option<Arc<ChartSpec>>,
-    pub holdout_weekly: Option<Arc<ChartSpec>>,
+    /// Every model against the holdout, cumulative and week by week.
+    pub tracking_cumulative: Option<Arc<ChartSpec>>,
+    pub tracking_weekly: Option<Arc<ChartSpec>>,
     pub holdout_by_frequency: Option<Arc<ChartSpec>>,
 }
 
 impl ClvResults {
     /// The charts of the fitted model, in the order the tab shows them:
-    /// how CLV is spread, the P(alive) map and the holdout check's two.
+    /// how CLV is spread, the P(alive) map and the holdout check's three.
     pub fn model_charts(&self) -> impl Iterator<Item = &ChartSpec> {
         std::iter::once(&self.kept.distribution).chain(
             [
                 &self.p_alive_map,
-                &self.holdout_weekly,
+                &self.tracking_cumulative,
+                &self.tracking_weekly,
                 &self.holdout_by_frequency,
             ]
             .into_iter()

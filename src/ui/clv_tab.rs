@@ -15,7 +15,9 @@ use super::heatmap_view::heatmap_ui;
 use super::theme;
 use super::widgets::{DateField, Draft, date_field_ui, maybe_stale_ui, settled};
 use crate::analysis::clv::charts::CLV_DEFINITION;
-use crate::analysis::clv::{ClvRow, ClvSettings, ModelFit, ModelKind, SpendModel, frames};
+use crate::analysis::clv::{
+    ClvRow, ClvSettings, ModelComparison, ModelFit, ModelKind, SpendModel, frames,
+};
 use crate::analysis::kpis::SimpleClv;
 use crate::analysis::results::{ClvResults, SimpleClvRow};
 use crate::analysis::{FALLING_P_ALIVE, Part, Settings};
@@ -251,11 +253,27 @@ impl ClvTab {
                 .on_hover_text("What \"CLV by segment\" groups the customers by");
             ui.separator();
             ui.label("Model");
+            if ui
+                .selectable_label(settings.pick_best_model, "Best on holdout")
+                .on_hover_text("Fits every model on the purchases before the holdout weeks and uses the one whose predictions came closest to what each customer did in them (BG/NBD when Holdout is 0)")
+                .clicked()
+                && !settings.pick_best_model
+            {
+                settings.pick_best_model = true;
+                changed = true;
+            }
             for kind in ModelKind::ALL {
-                changed |= ui
-                    .selectable_value(&mut settings.model, kind, kind.label())
+                let chosen = !settings.pick_best_model && settings.model == kind;
+                if ui
+                    .selectable_label(chosen, kind.label())
                     .on_hover_text(kind.explanation())
-                    .changed();
+                    .clicked()
+                    && !chosen
+                {
+                    settings.model = kind;
+                    settings.pick_best_model = false;
+                    changed = true;
+                }
             }
             ui.separator();
             match date_field_ui(
@@ -541,37 +559,35 @@ fn holdout_ui(
     fit: &ModelFit,
     commands: &mut Vec<Command>,
 ) {
-    ui.heading("Can this model be trusted here? The holdout check");
-    match &fit.holdout {
+    ui.heading("Which model to trust? The holdout check");
+    match &fit.comparison {
         None => {
-            ui.label(RichText::new("Set Holdout above to a number of weeks: the model is then fitted on the purchases before them and its predictions compared with what customers did in them.").weak());
+            ui.label(RichText::new("Set Holdout above to a number of weeks: every model is then fitted on the purchases before them and its predictions compared with what customers did in them.").weak());
         }
         Some(Err(reason)) => {
             ui.label(RichText::new(reason).color(theme::WARNING_TEXT));
         }
-        Some(Ok(check)) => {
-            let (actual, predicted) = check
-                .weekly
-                .last()
-                .map_or((0.0, 0.0), |w| (w.actual, w.predicted));
-            let gap = if actual > 0.0 {
-                (predicted - actual) / actual
-            } else {
-                0.0
-            };
-            ui.label(format!(
-                "Fitted on purchases up to {}, the model predicted {} repeat purchases in the next {} weeks; the customers made {} ({}{} %).",
-                check.calibration_end,
-                format_number(predicted, 0),
-                check.weekly.len(),
-                format_number(actual, 0),
-                if gap >= 0.0 { "+" } else { "" },
-                format_number(gap * 100.0, 1)
-            ));
+        Some(Ok(comparison)) => {
+            ui.label(comparison.recommendation());
+            if !fit.settings.pick_best_model
+                && let Some(best) = comparison.best
+                && best != fit.model.kind()
+            {
+                ui.label(
+                    RichText::new(format!(
+                        "You chose {}; choose \"Best on holdout\" above to use {}.",
+                        fit.model.kind().label(),
+                        best.label()
+                    ))
+                    .weak(),
+                );
+            }
+            comparison_table_ui(ui, comparison, fit.model.kind());
+            ui.add_space(4.0);
             ui.columns(2, |columns| {
                 for (column, chart) in columns
                     .iter_mut()
-                    .zip([&results.holdout_weekly, &results.holdout_by_frequency])
+                    .zip([&results.tracking_cumulative, &results.tracking_weekly])
                 {
                     if let Some(chart) = chart
                         && let Some(format) = chart_ui(column, chart, 220.0)
@@ -580,8 +596,64 @@ fn holdout_ui(
                     }
                 }
             });
+            if let Some(chart) = &results.holdout_by_frequency
+                && let Some(format) = chart_ui(ui, chart, 220.0)
+            {
+                commands.push(Command::export_chart(chart, format));
+            }
         }
     }
+}
+
+/// Every model's holdout figures side by side, the one in use marked.
+fn comparison_table_ui(ui: &mut egui::Ui, comparison: &ModelComparison, in_use: ModelKind) {
+    egui::Grid::new("clv_model_comparison")
+        .striped(true)
+        .spacing([16.0, 4.0])
+        .show(ui, |ui| {
+            for heading in [
+                "Model",
+                "Predicted repeat purchases",
+                "Actual",
+                "Difference",
+                "Mean error per customer",
+                "",
+            ] {
+                ui.label(RichText::new(heading).strong());
+            }
+            ui.end_row();
+            for (kind, check) in &comparison.checks {
+                ui.label(kind.label());
+                match check {
+                    Ok(check) => {
+                        ui.label(format_number(check.predicted_total(), 0));
+                        ui.label(format_number(check.actual_total(), 0));
+                        ui.label(format!(
+                            "{}{} %",
+                            if check.total_error() >= 0.0 { "+" } else { "−" },
+                            format_number(check.total_error().abs() * 100.0, 1)
+                        ));
+                        ui.label(format_number(check.mae_per_customer, 3))
+                            .on_hover_text("Mean over the customers of |predicted − actual| purchases in the holdout");
+                    }
+                    Err(reason) => {
+                        ui.label(RichText::new(reason).color(theme::WARNING_TEXT));
+                        for _ in 0..3 {
+                            ui.label("–");
+                        }
+                    }
+                }
+                let mut notes = Vec::new();
+                if comparison.best == Some(*kind) {
+                    notes.push("best");
+                }
+                if in_use == *kind {
+                    notes.push("in use");
+                }
+                ui.label(RichText::new(notes.join(", ")).weak());
+                ui.end_row();
+            }
+        });
 }
 
 fn watch_list_ui(ui: &mut egui::Ui, results: &ClvResults, commands: &mut Vec<Command>) {

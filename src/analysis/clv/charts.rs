@@ -2,7 +2,7 @@
 //! P(alive) map over recency and frequency, and the holdout check.
 
 use super::by_segment::ClvSegmentRow;
-use super::{ClvRow, Fitted, HoldoutCheck, HoldoutFrequency, HoldoutWeek, Rft};
+use super::{ClvRow, Fitted, HoldoutCheck, HoldoutFrequency, ModelComparison, Rft};
 use crate::chart::spec::{HeatCell, Heatmap, palette};
 use crate::chart::{Axis, ChartSpec, Series, SeriesStyle, Unit};
 use crate::format::format_number;
@@ -143,31 +143,64 @@ pub fn p_alive_heatmap_spec(
     }
 }
 
-pub fn holdout_weekly_spec(check: &HoldoutCheck) -> ChartSpec {
-    let line = |name: &str, style, color, f: fn(&HoldoutWeek) -> f64| Series {
-        name: name.into(),
-        style,
-        color,
-        points: check.weekly.iter().map(|w| [w.week as f64, f(w)]).collect(),
+/// The tracking plots: repeat purchases in each holdout week, cumulative
+/// or week by week, actual against every model fitted before it; `None`
+/// when no model could be fitted.
+pub fn tracking_spec(comparison: &ModelComparison, cumulative: bool) -> Option<ChartSpec> {
+    let first = comparison.fitted().next()?;
+    let per_week = |values: Vec<f64>| -> Vec<[f64; 2]> {
+        let mut previous = 0.0;
+        values
+            .into_iter()
+            .enumerate()
+            .map(|(i, value)| {
+                let shown = if cumulative { value } else { value - previous };
+                previous = value;
+                [(i + 1) as f64, shown]
+            })
+            .collect()
     };
-    ChartSpec {
-        id: "clv_holdout_weekly".into(),
-        title: "Holdout: cumulative repeat purchases".into(),
+    let mut series = vec![Series {
+        name: "Actual".into(),
+        style: SeriesStyle::BoldLine,
+        color: palette(0),
+        points: per_week(first.weekly.iter().map(|w| w.actual).collect()),
+    }];
+    for (i, check) in comparison.fitted().enumerate() {
+        series.push(Series {
+            name: check.model.kind().label().into(),
+            style: SeriesStyle::Line,
+            color: palette(i + 1),
+            points: per_week(check.weekly.iter().map(|w| w.predicted).collect()),
+        });
+    }
+    let (id, title, y) = if cumulative {
+        (
+            "clv_tracking_cumulative",
+            "Holdout: cumulative repeat purchases",
+            "Repeat purchases (cumulative)",
+        )
+    } else {
+        (
+            "clv_tracking_weekly",
+            "Holdout: repeat purchases per week",
+            "Repeat purchases in the week",
+        )
+    };
+    Some(ChartSpec {
+        id: id.into(),
+        title: title.into(),
         caption: format!(
-            "{} fitted on purchases up to {}, predicting the {} weeks after; actual purchase days of the same {} customers. When the lines stay close the model can be trusted on this data.",
-            check.model.kind().label(),
-            check.calibration_end,
-            check.weekly.len(),
-            format_number(check.customers as f64, 0)
+            "Each model fitted on purchases up to {}, predicting the {} weeks after; actual purchase days of the same {} customers. The model whose line stays closest can be trusted on this data.",
+            comparison.calibration_end,
+            comparison.weeks,
+            format_number(first.customers as f64, 0)
         ),
         x: Axis::value("Week of the holdout", Unit::Count),
-        y: Axis::value("Repeat purchases (cumulative)", Unit::Count),
-        series: vec![
-            line("Actual", SeriesStyle::BoldLine, palette(0), |w| w.actual),
-            line("Predicted", SeriesStyle::Line, palette(1), |w| w.predicted),
-        ],
+        y: Axis::value(y, Unit::Decimal),
+        series,
         heatmap: None,
-    }
+    })
 }
 
 pub fn holdout_frequency_spec(check: &HoldoutCheck) -> ChartSpec {

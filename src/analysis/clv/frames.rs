@@ -4,7 +4,7 @@ use polars::prelude::*;
 use serde_json::json;
 
 use super::by_segment::ClvSegmentRow;
-use super::{ClvRow, ModelFit, SpendModel};
+use super::{ClvRow, ModelComparison, ModelFit, SpendModel};
 
 /// `clv.csv`: one row per customer, in the column order of the issue.
 pub fn customers_frame(rows: &[&ClvRow]) -> PolarsResult<DataFrame> {
@@ -98,7 +98,6 @@ pub fn segments_frame(tables: &[(&str, &[ClvSegmentRow])]) -> PolarsResult<DataF
     )
 }
 
-/// `clv_model.json`.
 /// Each parameter's standard error and 95 % interval, by name.
 fn intervals_json(intervals: &[super::intervals::ParameterInterval]) -> serde_json::Value {
     intervals
@@ -113,6 +112,7 @@ fn intervals_json(intervals: &[super::intervals::ParameterInterval]) -> serde_js
         .into()
 }
 
+/// `clv_model.json`.
 pub fn model_json(fit: &ModelFit) -> serde_json::Value {
     let parameters: serde_json::Map<String, serde_json::Value> = fit
         .model
@@ -136,7 +136,7 @@ pub fn model_json(fit: &ModelFit) -> serde_json::Value {
         }),
         SpendModel::Unavailable(reason) => json!({ "model": null, "reason": reason }),
     };
-    let holdout = match &fit.holdout {
+    let holdout = match fit.holdout() {
         Some(Ok(check)) => json!({
             "parameters": check
                 .model
@@ -149,14 +149,22 @@ pub fn model_json(fit: &ModelFit) -> serde_json::Value {
             "holdout_end_exclusive": check.holdout_end,
             "weeks": check.weekly.len(),
             "customers": check.customers,
-            "actual_repeat_purchases": check.weekly.last().map(|w| w.actual),
-            "predicted_repeat_purchases": check.weekly.last().map(|w| w.predicted),
+            "actual_repeat_purchases": check.actual_total(),
+            "predicted_repeat_purchases": check.predicted_total(),
+            "mae_per_customer": check.mae_per_customer,
         }),
         Some(Err(reason)) => json!({ "error": reason }),
         None => serde_json::Value::Null,
     };
+    let chosen_by = match (&fit.comparison, fit.settings.pick_best_model) {
+        (Some(Ok(comparison)), true) if comparison.best == Some(fit.model.kind()) => {
+            "best on the holdout"
+        }
+        _ => "chosen",
+    };
     json!({
         "model": fit.model.kind().key(),
+        "model_chosen_by": chosen_by,
         "parameters": parameters,
         "standard_errors": intervals_json(&fit.parameter_intervals),
         "log_likelihood": fit.log_likelihood,
@@ -173,4 +181,62 @@ pub fn model_json(fit: &ModelFit) -> serde_json::Value {
         "fit_and_score_ms": fit.fit_ms,
         "holdout": holdout,
     })
+}
+
+/// `clv_model_comparison.csv`: one row per purchase model on the holdout;
+/// a model that could not be fitted has empty figures and says why.
+pub fn comparison_frame(comparison: &ModelComparison) -> PolarsResult<DataFrame> {
+    let checks = &comparison.checks;
+    let figure = |f: fn(&super::HoldoutCheck) -> f64| -> Vec<Option<f64>> {
+        checks
+            .iter()
+            .map(|(_, c)| c.as_ref().ok().map(f))
+            .collect()
+    };
+    DataFrame::new(
+        checks.len(),
+        vec![
+            Column::new(
+                "model".into(),
+                checks.iter().map(|(k, _)| k.key()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "calibration_end".into(),
+                vec![comparison.calibration_end.to_string(); checks.len()],
+            ),
+            Column::new(
+                "holdout_weeks".into(),
+                vec![comparison.weeks; checks.len()],
+            ),
+            Column::new(
+                "customers".into(),
+                checks
+                    .iter()
+                    .map(|(_, c)| c.as_ref().ok().map(|c| c.customers as u64))
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new("actual_repeat_purchases".into(), figure(|c| c.actual_total())),
+            Column::new(
+                "predicted_repeat_purchases".into(),
+                figure(|c| c.predicted_total()),
+            ),
+            Column::new("total_error".into(), figure(|c| c.total_error())),
+            Column::new("mae_per_customer".into(), figure(|c| c.mae_per_customer)),
+            Column::new("log_likelihood".into(), figure(|c| c.log_likelihood)),
+            Column::new(
+                "best".into(),
+                checks
+                    .iter()
+                    .map(|(k, _)| comparison.best == Some(*k))
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "not_fitted_because".into(),
+                checks
+                    .iter()
+                    .map(|(_, c)| c.as_ref().err().cloned())
+                    .collect::<Vec<_>>(),
+            ),
+        ],
+    )
 }

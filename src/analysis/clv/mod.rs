@@ -9,6 +9,7 @@
 pub mod bgnbd;
 pub mod by_segment;
 pub mod charts;
+pub mod comparison;
 pub mod fit;
 pub mod frames;
 pub mod gamma_gamma;
@@ -18,6 +19,7 @@ pub mod pareto_nbd;
 pub mod special;
 pub mod summary;
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::NaiveDate;
@@ -26,8 +28,9 @@ use serde::{Deserialize, Serialize};
 
 use super::cancel::{Cancel, Cancelled};
 use super::history::History;
-use crate::calendar::{day_from_number, day_number};
+use crate::calendar::day_number;
 pub use bgnbd::BgNbd;
+pub use comparison::{HoldoutCheck, HoldoutFrequency, HoldoutWeek, ModelComparison};
 pub use gamma_gamma::GammaGamma;
 pub use mbgnbd::ModifiedBgNbd;
 pub use pareto_nbd::ParetoNbd;
@@ -211,6 +214,11 @@ impl Fitted {
 #[serde(default)]
 pub struct ClvSettings {
     pub model: ModelKind,
+    /// Use the model that predicted the holdout best, and `model` only
+    /// when there is no holdout. Absent from analyses saved before the
+    /// comparison existed, which keep the model they were saved with.
+    #[serde(default)]
+    pub pick_best_model: bool,
     /// The last day the models learn from (inclusive); `None` means the
     /// day before the as-of date.
     pub calibration_end: Option<NaiveDate>,
@@ -230,6 +238,7 @@ impl Default for ClvSettings {
     fn default() -> Self {
         ClvSettings {
             model: ModelKind::BgNbd,
+            pick_best_model: true,
             calibration_end: None,
             horizon_weeks: 39,
             clv_months: 12,
@@ -244,6 +253,7 @@ impl Default for ClvSettings {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FitSettings {
     pub model: ModelKind,
+    pub pick_best_model: bool,
     pub calibration_end: Option<NaiveDate>,
     pub holdout_weeks: u32,
 }
@@ -260,6 +270,7 @@ impl ClvSettings {
     pub fn fit_part(&self) -> FitSettings {
         FitSettings {
             model: self.model,
+            pick_best_model: self.pick_best_model,
             calibration_end: self.calibration_end,
             holdout_weeks: self.holdout_weeks,
         }
@@ -314,38 +325,6 @@ pub enum SpendModel {
     Unavailable(String),
 }
 
-/// Cumulative repeat purchases of the calibration customers by a week of
-/// the holdout (1, 2, …), actual and predicted.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct HoldoutWeek {
-    pub week: u32,
-    pub actual: f64,
-    pub predicted: f64,
-}
-
-/// Customers by their repeat purchases in the calibration period ("7+"
-/// for seven or more), and their mean purchases in the holdout.
-#[derive(Clone, Debug, PartialEq)]
-pub struct HoldoutFrequency {
-    pub label: String,
-    pub customers: usize,
-    pub actual: f64,
-    pub predicted: f64,
-}
-
-/// Fit on an earlier calibration end, predictions against what happened.
-#[derive(Clone, Debug, PartialEq)]
-pub struct HoldoutCheck {
-    pub calibration_end: NaiveDate,
-    /// The first day not in the holdout (the main calibration end + 1).
-    pub holdout_end: NaiveDate,
-    pub model: Fitted,
-    pub log_likelihood: f64,
-    pub customers: usize,
-    pub weekly: Vec<HoldoutWeek>,
-    pub by_frequency: Vec<HoldoutFrequency>,
-}
-
 /// The fitted models and every customer's prediction.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ModelFit {
@@ -360,14 +339,23 @@ pub struct ModelFit {
     pub distinct_rows: usize,
     pub spend: SpendModel,
     pub rows: Vec<ClvRow>,
-    /// `None` when no check was asked for; an explanation when it could not run.
-    pub holdout: Option<Result<HoldoutCheck, String>>,
+    /// Every model on the holdout: `None` when no holdout was asked for;
+    /// an explanation when it could not run.
+    pub comparison: Option<Result<Arc<ModelComparison>, String>>,
     pub fit_ms: u128,
     /// Standard errors and 95 % intervals of the purchase model's parameters.
     pub parameter_intervals: Vec<intervals::ParameterInterval>,
 }
 
 impl ModelFit {
+    /// The holdout check of the model in use.
+    pub fn holdout(&self) -> Option<Result<&HoldoutCheck, &str>> {
+        match self.comparison.as_ref()? {
+            Ok(comparison) => comparison.check(self.model.kind()),
+            Err(reason) => Some(Err(reason)),
+        }
+    }
+
     pub fn spend_model(&self) -> Option<&GammaGamma> {
         match &self.spend {
             SpendModel::Fitted { model, .. } => Some(model),
@@ -430,7 +418,7 @@ pub struct FittedModels {
     pub model: Fitted,
     pub log_likelihood: f64,
     pub spend: SpendModel,
-    pub holdout: Option<Result<HoldoutCheck, String>>,
+    pub comparison: Option<Result<Arc<ModelComparison>, String>>,
     pub fit_ms: u128,
     pub parameter_intervals: Vec<intervals::ParameterInterval>,
     summaries: Vec<CustomerSummary>,
@@ -456,8 +444,16 @@ pub fn fit(
         return Ok(Err(reason));
     }
     cancel.check()?;
+    let comparison = match settings.holdout_weeks {
+        0 => None,
+        weeks => Some(comparison::compare_models(history, weeks, end, cancel)?.map(Arc::new)),
+    };
+    let kind = match &comparison {
+        Some(Ok(c)) if settings.pick_best_model => c.best.unwrap_or(settings.model),
+        _ => settings.model,
+    };
     let (distinct, row_of) = fit::compress_indexed(&summaries);
-    let (model, log_likelihood) = match fit_purchases(settings.model, &distinct, cancel)? {
+    let (model, log_likelihood) = match fit_purchases(kind, &distinct, cancel)? {
         Ok(fitted) => fitted,
         Err(reason) => return Ok(Err(reason)),
     };
@@ -484,10 +480,6 @@ pub fn fit(
             None => SpendModel::Unavailable("Fewer than two customers have repeat purchases with a positive amount, so the spend model cannot be fitted.".into()),
         }
     };
-    let holdout = match settings.holdout_weeks {
-        0 => None,
-        weeks => Some(holdout_check(history, settings.model, weeks, end, cancel)?),
-    };
     Ok(Ok(FittedModels {
         settings: settings.clone(),
         as_of,
@@ -495,7 +487,7 @@ pub fn fit(
         model,
         log_likelihood,
         spend,
-        holdout,
+        comparison,
         parameter_intervals: model.intervals(&distinct),
         fit_ms: started.elapsed().as_millis(),
         summaries,
@@ -515,7 +507,8 @@ pub fn score(
     let fit_settings = &fitted.settings;
     Ok(ModelFit {
         settings: ClvSettings {
-            model: fit_settings.model,
+            model: fitted.model.kind(),
+            pick_best_model: fit_settings.pick_best_model,
             calibration_end: fit_settings.calibration_end,
             holdout_weeks: fit_settings.holdout_weeks,
             horizon_weeks: settings.horizon_weeks,
@@ -531,7 +524,7 @@ pub fn score(
         distinct_rows: fitted.distinct.len(),
         spend: fitted.spend.clone(),
         rows,
-        holdout: fitted.holdout.clone(),
+        comparison: fitted.comparison.clone(),
         fit_ms: fitted.fit_ms + started.elapsed().as_millis(),
         parameter_intervals: fitted.parameter_intervals.clone(),
     })
@@ -688,122 +681,18 @@ fn score_rows(
         .collect())
 }
 
-/// Refits on the purchases up to `holdout_weeks` before `end` and compares
-/// what it predicts for the held-out weeks with what the same customers did.
-fn holdout_check(
-    history: &History,
-    kind: ModelKind,
-    weeks: u32,
-    end: NaiveDate,
-    cancel: &Cancel,
-) -> Result<Result<HoldoutCheck, String>, Cancelled> {
-    let end_day = day_number(end);
-    let holdout_days = weeks as i32 * 7;
-    let calibration_end_day = end_day - holdout_days;
-    let calibration_end = day_from_number(calibration_end_day);
-    let summaries = summarise(history, calibration_end_day, end_day + 1);
-    if let Some(reason) = unfit_reason(&summaries, calibration_end) {
-        return Ok(Err(format!(
-            "The holdout check needs more history: {reason}"
-        )));
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// New analyses use the best model on the holdout; one saved before
+    /// the comparison existed keeps the model it was saved with.
+    #[test]
+    fn saved_settings_without_the_choice_keep_their_model() {
+        assert!(ClvSettings::default().pick_best_model);
+        let old: ClvSettings =
+            serde_json::from_str(r#"{"model": "ParetoNbd", "holdout_weeks": 26}"#).unwrap();
+        assert_eq!(old.model, ModelKind::ParetoNbd);
+        assert!(!old.pick_best_model);
     }
-    let rows = fit::compress(&summaries);
-    let (model, log_likelihood) = match fit_purchases(kind, &rows, cancel)? {
-        Ok(fitted) => fitted,
-        Err(reason) => return Ok(Err(reason)),
-    };
-    // Σ weight × P(alive) per (x, T), times purchases if alive per (x, T).
-    let (pairs, pair_of_row) = frequency_and_age(&rows);
-    let p_alive: Vec<f64> = rows.par_iter().map(|row| model.p_alive(row.rft)).collect();
-    let mut alive_weight = vec![0.0; pairs.len()];
-    for ((row, pair), p) in rows.iter().zip(&pair_of_row).zip(&p_alive) {
-        alive_weight[*pair as usize] += row.weight * p;
-    }
-    let predicted_per_week: Vec<f64> = (1..=weeks)
-        .into_par_iter()
-        .map(|w| {
-            pairs
-                .iter()
-                .zip(&alive_weight)
-                .map(|(pair, weight)| {
-                    weight * model.purchases_if_alive(rft_of_pair(*pair), w as f64)
-                })
-                .sum()
-        })
-        .collect();
-    let mut actual_per_week = vec![0.0; weeks as usize];
-    for c in history.customers() {
-        let mut last_day = None;
-        let first = c.first_purchase_day();
-        if first.is_none_or(|d| d > calibration_end_day) {
-            continue;
-        }
-        for o in c.purchases() {
-            if o.day > calibration_end_day && o.day <= end_day && last_day != Some(o.day) {
-                let week = ((o.day - calibration_end_day - 1) / 7) as usize;
-                if let Some(slot) = actual_per_week.get_mut(week) {
-                    *slot += 1.0;
-                }
-                last_day = Some(o.day);
-            }
-        }
-    }
-    let mut cumulative = 0.0;
-    let weekly = (1..=weeks)
-        .zip(actual_per_week)
-        .zip(predicted_per_week)
-        .map(|((week, actual), predicted)| {
-            cumulative += actual;
-            HoldoutWeek {
-                week,
-                actual: cumulative,
-                predicted,
-            }
-        })
-        .collect();
-    const BUCKETS: u32 = 7;
-    let mut buckets: Vec<(usize, f64, f64)> = vec![(0, 0.0, 0.0); BUCKETS as usize + 1];
-    let horizon = holdout_days as f64 / DAYS_PER_WEEK;
-    for s in &summaries {
-        let bucket = &mut buckets[s.frequency.min(BUCKETS) as usize];
-        bucket.0 += 1;
-        bucket.1 += s.holdout_purchases as f64;
-    }
-    // Predicted purchases: P(alive) per distinct history times purchases if
-    // alive, which depend on (x, T) only.
-    let if_alive: Vec<f64> = pairs
-        .par_iter()
-        .map(|pair| model.purchases_if_alive(rft_of_pair(*pair), horizon))
-        .collect();
-    for ((row, pair), p) in rows.iter().zip(&pair_of_row).zip(&p_alive) {
-        let predicted = if_alive.get(*pair as usize).copied().unwrap_or(f64::NAN);
-        buckets[(row.key.0).min(BUCKETS) as usize].2 += row.weight * p * predicted;
-    }
-    let by_frequency = buckets
-        .into_iter()
-        .enumerate()
-        .filter(|(_, (n, _, _))| *n > 0)
-        .map(|(x, (n, actual, predicted))| {
-            let label = if x as u32 == BUCKETS {
-                format!("{BUCKETS}+")
-            } else {
-                x.to_string()
-            };
-            HoldoutFrequency {
-                label,
-                customers: n,
-                actual: actual / n as f64,
-                predicted: predicted / n as f64,
-            }
-        })
-        .collect();
-    Ok(Ok(HoldoutCheck {
-        calibration_end,
-        holdout_end: day_from_number(end_day + 1),
-        model,
-        log_likelihood,
-        customers: summaries.len(),
-        weekly,
-        by_frequency,
-    }))
 }
