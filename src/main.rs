@@ -107,6 +107,10 @@ struct ReportArgs {
     /// Weeks before the calibration end held out to check the model (0 = no check).
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=520))]
     holdout_weeks: u32,
+    /// Refits on resampled customers for the 95 % ranges of expected
+    /// purchases and CLV per segment (clv_by_segment.csv); 0 = no ranges.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(0..=1000))]
+    clv_resamples: u32,
     /// What clv_by_segment.csv adds besides RFM segment and Status: an attribute column.
     #[arg(long)]
     clv_segment_by: Option<String>,
@@ -182,9 +186,7 @@ fn parse_model(text: &str) -> Result<ModelChoice, String> {
         .into_iter()
         .find(|m| m.key() == key)
         .map(|m| ModelChoice(Some(m)))
-        .ok_or_else(|| {
-            format!("'{text}' is not a CLV model; use best, bgnbd, paretonbd or mbgnbd")
-        })
+        .ok_or_else(|| format!("'{text}' is not a CLV model; use best, bgnbd, paretonbd or mbgnbd"))
 }
 
 fn parse_discount_rate(text: &str) -> Result<f64, String> {
@@ -245,6 +247,7 @@ impl ReportArgs {
                 segment_by: self
                     .clv_segment_by
                     .unwrap_or_else(|| kohorte::analysis::RFM_SEGMENT.to_string()),
+                resamples: self.clv_resamples,
             },
             ..Default::default()
         };

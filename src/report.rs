@@ -745,10 +745,12 @@ fn write_clv(
     {
         tables.push(clv.by_segment.clone());
     }
-    let borrowed: Vec<(&str, &[by_segment::ClvSegmentRow])> = tables
+    let mut borrowed: Vec<(&str, &[by_segment::ClvSegmentRow])> = tables
         .iter()
         .map(|t| (t.segment_by.as_str(), t.table.as_slice()))
         .collect();
+    // The totals users plan with, once: every grouping sums to them.
+    borrowed.push(("All customers", std::slice::from_ref(&clv.by_segment.total)));
     writer.csv(
         "clv_by_segment.csv",
         &frames::segments_frame(&borrowed).map_err(analysis_error)?,

@@ -244,8 +244,23 @@ fn clv_report_writes_the_issue_columns() {
     assert_eq!(model["horizon_weeks"], 39);
     assert!((model["log_likelihood"].as_f64().unwrap() + 9595.0).abs() < 0.1);
     let by_segment = std::fs::read_to_string(out.path().join("clv_by_segment.csv")).unwrap();
-    assert!(by_segment.starts_with("dimension,segment,customers,total_clv,average_clv"));
+    assert!(by_segment.starts_with(
+        "dimension,segment,customers,total_clv,average_clv,average_p_alive,expected_purchases,clv_low,clv_high,expected_purchases_low,expected_purchases_high\n"
+    ));
     assert!(by_segment.lines().any(|l| l.starts_with("Status,active,")));
+    // The totals once, with their 95 % ranges from the default 100 refits.
+    let total: Vec<f64> = by_segment
+        .lines()
+        .find(|l| l.starts_with("All customers,All customers,2357,"))
+        .unwrap()
+        .split(',')
+        .skip(3)
+        .map(|v| v.parse().unwrap())
+        .collect();
+    let (clv, purchases) = (total[0], total[3]);
+    let (clv_low, clv_high, low, high) = (total[4], total[5], total[6], total[7]);
+    assert!(clv_low < clv && clv < clv_high, "{total:?}");
+    assert!(low < purchases && purchases < high, "{total:?}");
     for chart in [
         "clv_distribution.svg",
         "p_alive_heatmap.png",
@@ -257,8 +272,7 @@ fn clv_report_writes_the_issue_columns() {
     }
     // The chosen model is used; all three are compared on the holdout.
     assert_eq!(model["model_chosen_by"], "chosen");
-    let comparison =
-        std::fs::read_to_string(out.path().join("clv_model_comparison.csv")).unwrap();
+    let comparison = std::fs::read_to_string(out.path().join("clv_model_comparison.csv")).unwrap();
     let lines: Vec<&str> = comparison.lines().collect();
     assert_eq!(
         lines[0],

@@ -185,8 +185,13 @@ fn model_comparison_reproduces_lifetimes_holdout_totals() {
         ..ClvSettings::default()
     };
     assert!(settings.pick_best_model);
-    let fit =
-        fit_and_score(&common::history(&data), data.has_amount, &settings, day(1998, 7, 1)).unwrap();
+    let fit = fit_and_score(
+        &common::history(&data),
+        data.has_amount,
+        &settings,
+        day(1998, 7, 1),
+    )
+    .unwrap();
     let comparison = fit.comparison.clone().unwrap().unwrap();
     let expected = std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -228,7 +233,10 @@ fn model_comparison_reproduces_lifetimes_holdout_totals() {
         sentence.starts_with("BG/NBD predicted the last 39 weeks' 1,882 repeat purchases as 1,653 (−12.1 %); Pareto/NBD as "),
         "{sentence}"
     );
-    assert!(sentence.contains("Pareto/NBD is closest for the single customer"), "{sentence}");
+    assert!(
+        sentence.contains("Pareto/NBD is closest for the single customer"),
+        "{sentence}"
+    );
 }
 
 /// `lifetimes`' ModifiedBetaGeoFitter (0.11.3) on the same calibration
@@ -338,11 +346,84 @@ fn dropout_shapes_stay_bounded() {
         ..ClvSettings::default()
     };
     let fit = fit_and_score(&common::history(&data), true, &settings, day(2026, 1, 1)).unwrap();
-    assert_eq!(fit.model.kind(), ModelKind::ModifiedBgNbd, "chosen, not picked");
+    assert_eq!(
+        fit.model.kind(),
+        ModelKind::ModifiedBgNbd,
+        "chosen, not picked"
+    );
     let check = fit.holdout().unwrap().unwrap();
     for (name, value) in check.model.parameters() {
         assert!(value <= 1000.0, "{name} = {value}");
     }
     let weeks = check.weekly.last().unwrap();
     assert!(weeks.predicted.is_finite() && weeks.predicted > 0.0);
+}
+
+/// The ranges of the totals: refits on resampled customers, seeded so that
+/// two runs agree, around the point prediction, and narrower for everyone
+/// than for a small group (fewer customers, more chance).
+#[test]
+fn bootstrap_ranges_are_seeded_and_surround_the_totals() {
+    use kohorte::analysis::cancel::Cancel;
+    use kohorte::analysis::clv::{bootstrap, fit, score};
+    let data = cdnow();
+    let settings = ClvSettings {
+        model: ModelKind::BgNbd,
+        pick_best_model: false,
+        calibration_end: Some(day(1997, 9, 30)),
+        holdout_weeks: 0,
+        ..ClvSettings::default()
+    };
+    let never = Cancel::never();
+    let history = common::history(&data);
+    let fitted = fit(
+        &history,
+        true,
+        &settings.fit_part(),
+        day(1998, 7, 1),
+        &never,
+    )
+    .unwrap()
+    .unwrap();
+    let first = bootstrap::resample(&fitted, 60, &never).unwrap();
+    let again = bootstrap::resample(&fitted, 60, &never).unwrap();
+    assert_eq!(first, again, "seeded: two runs agree");
+    assert_eq!(first.fits.len(), 60);
+    let scored = score(&fitted, &settings.score_part(), &never).unwrap();
+    let everyone: Vec<usize> = (0..scored.rows.len()).collect();
+    let repeaters: Vec<usize> = (0..scored.rows.len())
+        .filter(|i| scored.rows[*i].frequency >= 3)
+        .collect();
+    let ranges = bootstrap::group_ranges(
+        &fitted,
+        &first,
+        &settings.score_part(),
+        &[everyone.clone(), repeaters.clone()],
+        &never,
+    )
+    .unwrap();
+    let relative_width = |members: &[usize],
+                          range: bootstrap::Range,
+                          of: fn(&kohorte::analysis::clv::ClvRow) -> f64| {
+        let point: f64 = members.iter().map(|i| of(&scored.rows[*i])).sum();
+        assert!(
+            range.low < point && point < range.high,
+            "{range:?} around {point}"
+        );
+        (range.high - range.low) / point
+    };
+    let all = ranges[0].unwrap();
+    let few = ranges[1].unwrap();
+    let purchases_all = relative_width(&everyone, all.expected_purchases, |r| r.expected_purchases);
+    let purchases_few =
+        relative_width(&repeaters, few.expected_purchases, |r| r.expected_purchases);
+    let clv_all = relative_width(&everyone, all.clv.unwrap(), |r| r.clv.unwrap());
+    assert!(
+        (0.02..0.5).contains(&purchases_all) && (0.02..0.6).contains(&clv_all),
+        "relative widths {purchases_all}, {clv_all}"
+    );
+    assert!(
+        purchases_few > purchases_all,
+        "{purchases_few} vs {purchases_all}"
+    );
 }

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use common::Parts;
 use kohorte::analysis::cancel::Cancel;
+use kohorte::analysis::clv::by_segment::ClvSegmentRow;
 use kohorte::analysis::clv::{self, ClvRow, ModelFit};
 use kohorte::analysis::cohorts::{self, CohortTable};
 use kohorte::analysis::groups::{CustomerLabels, GroupColumn, GroupSources};
@@ -35,7 +36,7 @@ struct Reference {
     lifecycle: Vec<kohorte::analysis::lifecycle::LifecycleRow>,
     fit: Result<ModelFit, String>,
     kept: Vec<String>,
-    clv_by: Vec<kohorte::analysis::clv::by_segment::ClvSegmentRow>,
+    clv_by: Vec<ClvSegmentRow>,
     loyalty: Option<LoyaltyResults>,
     what_if: Option<LoyaltyResults>,
     rows_in_view: usize,
@@ -302,11 +303,14 @@ fn everything_at_once(data: &Dataset, settings: &Settings) -> Reference {
         loyalty.as_ref(),
         settings,
     );
-    let clv_by = kohorte::analysis::clv::by_segment::by_segment(
+    let clv_by = kohorte::analysis::segments::grouped(
         &kept_rows,
         |r| rfm.get(r.customer).unwrap_or("(not scored)"),
         &settings.segments.grid.segment_names(),
-    );
+    )
+    .into_iter()
+    .map(|(name, members)| ClvSegmentRow::of(name, &members, None))
+    .collect();
     let w = settings.kpis.active_window_months;
     let mut segment_kpis = Vec::new();
     let mut simple = vec![(
@@ -443,7 +447,10 @@ fn walk(
                         };
                         settings.cohorts.granularity = granularity;
                         settings.cohorts.breakdown = breakdown.clone();
+                        // The model comparison and the ranges have tests of
+                        // their own; without them the grid runs in a minute.
                         settings.clv.holdout_weeks = 0;
+                        settings.clv.resamples = 0;
                         let results = engine.compute_all(&settings, &never).unwrap();
                         let what = format!(
                             "{granularity:?}, breakdown {breakdown:?}, {}, as of {as_of:?}, programme {}",

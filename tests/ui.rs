@@ -327,10 +327,36 @@ fn unmappable_columns_can_be_mapped_by_hand() {
 fn the_clv_tab_fits_switches_model_and_searches() {
     let mut harness = start(Startup::default());
     open_tab(&mut harness, "CLV");
-    harness.get_by_label("Predicted CLV: BG/NBD");
+    // Every model compared on the holdout; the best one is used.
+    let comparison = {
+        let fit = harness.state().results().clv().fit.clone().unwrap();
+        assert!(fit.settings.pick_best_model);
+        let comparison = fit.comparison.clone().unwrap().unwrap();
+        assert_eq!(Some(fit.model.kind()), comparison.best);
+        comparison
+    };
+    let best = comparison.best.unwrap().label();
+    harness.get_by_label(&format!("Predicted CLV: {best}"));
+    harness.get_by_label("best on the holdout, see below");
+    harness.get_by_label(&comparison.recommendation());
     harness.get_by_label("Simple CLV forms");
     harness.get_by_label("Average CLV by RFM segment");
     harness.get_by_label("Holdout: cumulative repeat purchases");
+    harness.get_by_label("Holdout: repeat purchases per week");
+    harness.get_by_label("Mean error per customer");
+    // The totals' ranges, from the refits that follow the tab.
+    let by = harness.state().results().clv().by_segment.clone();
+    let total = &by.total;
+    let (low, high) = (total.clv_low.unwrap(), total.clv_high.unwrap());
+    assert!(low < total.total_clv.unwrap() && total.total_clv.unwrap() < high);
+    // Beside the simple CLV forms' row of the same name.
+    assert_eq!(harness.query_all_by_label("All customers").count(), 2);
+    harness.get_by_label_contains("95 % ranges from 100 refits");
+    harness.get_by_label(&format!(
+        "{} – {}",
+        kohorte::format::format_number(low, 0),
+        kohorte::format::format_number(high, 0)
+    ));
     let (customers, some_id) = {
         let clv = harness.state().results().clv();
         let rows = clv.kept_rows();
@@ -352,10 +378,16 @@ fn the_clv_tab_fits_switches_model_and_searches() {
         kohorte::format::group_thousands(customers)
     ));
 
-    harness.get_by_label("Pareto/NBD").click();
+    // The model buttons' "Pareto/NBD", not the comparison table's.
+    harness
+        .get_all_by_label("Pareto/NBD")
+        .next()
+        .unwrap()
+        .click();
     harness.run_steps(1);
     settle(&mut harness);
     harness.get_by_label("Predicted CLV: Pareto/NBD");
+    assert!(!harness.state().settings().clv.pick_best_model);
     let fit = harness.state().results().clv().fit.clone().unwrap();
     assert_eq!(
         fit.model.kind(),

@@ -18,6 +18,8 @@ use polars::prelude::PolarsError;
 use rayon::prelude::*;
 
 use super::cancel::{Cancel, Cancelled};
+use super::clv::bootstrap::Replicates;
+use super::clv::by_segment::ClvSegmentRow;
 use super::clv::{self, FitSettings, FittedModels, ModelFit, ScoreSettings};
 use super::cohorts::{self, CohortTable};
 use super::groups::{CustomerLabels, GroupColumn, GroupSources};
@@ -180,6 +182,14 @@ impl<K, V> Default for Memo<K, V> {
 }
 
 impl<K: PartialEq, V> Memo<K, V> {
+    /// The node for `key` when it is already computed.
+    fn peek(&self, key: &K) -> Option<Node<V>> {
+        self.slot
+            .as_ref()
+            .filter(|(known, _)| known == key)
+            .map(|(_, node)| node.clone())
+    }
+
     fn get(&mut self, key: K, compute: impl FnOnce() -> Result<V, Stop>) -> Result<Node<V>, Stop> {
         if let Some((known, node)) = &self.slot
             && *known == key
@@ -244,12 +254,14 @@ struct ViewAndTwo {
     second: u64,
 }
 
-/// "CLV by segment": the kept customers by one grouping's labels.
+/// "CLV by segment": the kept customers by one grouping's labels, and the
+/// ranges from the refits.
 #[derive(PartialEq)]
 struct ClvByKey {
     kept: u64,
     labels: u64,
     column: String,
+    replicates: Option<u64>,
 }
 
 /// The simple CLV forms of the customers in view, all and per segment.
@@ -267,6 +279,7 @@ pub struct Engine {
     scores: Memo<u64, Customers>,
     fitted: Memo<(u64, FitSettings), Result<FittedModels, String>>,
     predictions: Memo<(u64, ScoreSettings), Result<Arc<ModelFit>, String>>,
+    replicates: Memo<(u64, u32), Option<Replicates>>,
     named: Memo<NamedKey, Customers>,
     loyalty: Memo<LoyaltyKey, LoyaltyResults>,
     what_if: Memo<LoyaltyKey, LoyaltyResults>,
@@ -314,6 +327,7 @@ impl Engine {
             scores: Memo::default(),
             fitted: Memo::default(),
             predictions: Memo::default(),
+            replicates: Memo::default(),
             named: Memo::default(),
             loyalty: Memo::default(),
             what_if: Memo::default(),
@@ -363,7 +377,8 @@ impl Engine {
             Part::Overview => results.overview = Some(self.overview_part(settings, cancel)?.value),
             Part::Cohorts => results.cohorts = Some(self.cohorts(settings, cancel)?.value),
             Part::Segments => results.segments = Some(self.segments(settings, cancel)?.value),
-            Part::Clv => results.clv = Some(self.clv(settings, cancel)?.value),
+            Part::Clv => results.clv = Some(self.clv_with(settings, false, cancel)?.value),
+            Part::ClvRanges => results.clv = Some(self.clv(settings, cancel)?.value),
             Part::Loyalty => results.loyalty = Some(self.loyalty_part(settings, cancel)?.value),
             Part::Data => results.view = Some(self.view_part(settings, cancel)?.value),
         }
@@ -423,6 +438,36 @@ impl Engine {
                 Err(reason) => Err(reason.clone()),
             })
         })
+    }
+
+    /// The models refitted on resampled customers, for the ranges of the
+    /// totals: `None` without a fit or when no ranges are asked for; when
+    /// `wait` is false, also `None` while they have not been computed.
+    fn replicates(
+        &mut self,
+        settings: &Settings,
+        wait: bool,
+        cancel: &Cancel,
+    ) -> Result<
+        (
+            Node<Result<FittedModels, String>>,
+            Option<Node<Option<Replicates>>>,
+        ),
+        Stop,
+    > {
+        let fitted = self.fitted(settings, cancel)?;
+        let key = (fitted.stamp, settings.clv.resamples);
+        if !wait {
+            let known = self.replicates.peek(&key);
+            return Ok((fitted, known));
+        }
+        let replicates = self.replicates.get(key, || {
+            Ok(match fitted.value.as_ref() {
+                Ok(models) if key.1 > 0 => Some(clv::bootstrap::resample(models, key.1, cancel)?),
+                _ => None,
+            })
+        })?;
+        Ok((fitted, Some(replicates)))
     }
 
     /// The scored customers with their segment names and status.
@@ -1009,8 +1054,19 @@ impl Engine {
         })
     }
 
-    /// The CLV tab.
+    /// The CLV tab, with the ranges of its totals.
     pub fn clv(&mut self, settings: &Settings, cancel: &Cancel) -> Result<Node<ClvResults>, Stop> {
+        self.clv_with(settings, true, cancel)
+    }
+
+    /// The CLV tab; without `ranges` the ranges are left pending unless
+    /// their refits are already done.
+    fn clv_with(
+        &mut self,
+        settings: &Settings,
+        ranges: bool,
+        cancel: &Cancel,
+    ) -> Result<Node<ClvResults>, Stop> {
         let predictions = self.predictions(settings, cancel)?;
         let view = self.view(settings, cancel)?;
         let scores = self.scores(settings, cancel)?;
@@ -1057,19 +1113,43 @@ impl Engine {
             GroupColumn::NpsGroup => NPS_ORDER.map(String::from).to_vec(),
             GroupColumn::Attribute(_) => Vec::new(),
         };
+        let (fitted, replicates) = self.replicates(settings, ranges, cancel)?;
+        let scoring = settings.clv.score_part();
+        let wanted = settings.clv.resamples > 0 && fitted.value.is_ok();
         let key = ClvByKey {
             kept: kept.stamp,
             labels: labels.stamp,
             column: column.name().to_string(),
+            replicates: replicates.as_ref().map(|r| r.stamp),
         };
         let by = self.clv_by.get(key, || {
-            Ok(match predictions.value.as_ref() {
-                Ok(fit) => {
-                    clv_by_segment(fit, &kept.value, &column, &labels.value, &order, &window)
+            let mut ranges = |groups: &[Vec<usize>]| {
+                let refits = replicates.as_ref().map(|r| r.value.as_ref());
+                match (fitted.value.as_ref(), refits) {
+                    (Ok(models), Some(Some(refits))) => Ok((
+                        clv::bootstrap::group_ranges(models, refits, &scoring, groups, cancel)?,
+                        RangeSource::Refits {
+                            succeeded: refits.fits.len(),
+                            asked: refits.asked,
+                        },
+                    )),
+                    (_, None) if wanted => Ok((vec![None; groups.len()], RangeSource::Pending)),
+                    _ => Ok((vec![None; groups.len()], RangeSource::Off)),
                 }
+            };
+            Ok(match predictions.value.as_ref() {
+                Ok(fit) => clv_by_segment(
+                    fit,
+                    &kept.value,
+                    (&column, &labels.value, &order),
+                    &mut ranges,
+                    &window,
+                )?,
                 Err(_) => ClvBySegment {
                     segment_by: column.name().to_string(),
                     table: Vec::new(),
+                    total: ClvSegmentRow::of("All customers".into(), &[], None),
+                    ranges: RangeSource::Off,
                     chart: super::clv::charts::by_segment_spec(column.name(), &[], &window),
                 },
             })

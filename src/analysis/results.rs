@@ -7,7 +7,9 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 
 use super::activity::MonthlyActivity;
-use super::clv::by_segment::{ClvSegmentRow, by_segment, falling_high_value};
+use super::cancel::Cancelled;
+use super::clv::bootstrap::TotalRanges;
+use super::clv::by_segment::{ClvSegmentRow, falling_high_value};
 use super::clv::{ClvRow, ModelFit};
 use super::cohorts::CohortTable;
 use super::groups::{CustomerLabels, GroupColumn};
@@ -38,16 +40,21 @@ pub enum Part {
     Clv,
     Loyalty,
     Data,
+    /// The CLV tab again, with the 95 % ranges of its totals: the refits
+    /// take longer than everything else, so the tab is shown without them
+    /// first.
+    ClvRanges,
 }
 
 impl Part {
-    pub const ALL: [Part; 6] = [
+    pub const ALL: [Part; 7] = [
         Part::Overview,
         Part::Cohorts,
         Part::Segments,
         Part::Clv,
         Part::Loyalty,
         Part::Data,
+        Part::ClvRanges,
     ];
 }
 
@@ -71,6 +78,10 @@ impl Results {
             Part::Cohorts => self.cohorts.is_some(),
             Part::Segments => self.segments.is_some(),
             Part::Clv => self.clv.is_some(),
+            Part::ClvRanges => self
+                .clv
+                .as_ref()
+                .is_some_and(|c| c.by_segment.ranges != RangeSource::Pending),
             Part::Loyalty => self.loyalty.is_some(),
             Part::Data => self.view.is_some(),
         }
@@ -235,7 +246,23 @@ pub struct ClvKept {
 pub struct ClvBySegment {
     pub segment_by: String,
     pub table: Vec<ClvSegmentRow>,
+    /// Every kept customer, with the ranges of their totals.
+    pub total: ClvSegmentRow,
+    pub ranges: RangeSource,
     pub chart: ChartSpec,
+}
+
+/// Where the ranges of the totals come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RangeSource {
+    /// None asked for (no refits in the settings, or no fit).
+    Off,
+    /// Asked for and still being computed.
+    Pending,
+    Refits {
+        succeeded: usize,
+        asked: u32,
+    },
 }
 
 impl ClvResults {
@@ -425,22 +452,53 @@ pub fn clv_kept(
 pub fn clv_by_segment(
     fit: &ModelFit,
     kept: &ClvKept,
-    column: &GroupColumn,
-    labels: &CustomerLabels,
-    order: &[String],
+    grouping: (&GroupColumn, &CustomerLabels, &[String]),
+    ranges: &mut dyn FnMut(&[Vec<usize>]) -> Result<BootstrapRanges, Cancelled>,
     window: &str,
-) -> ClvBySegment {
-    let rows: Vec<&ClvRow> = kept.rows.iter().filter_map(|i| fit.rows.get(*i)).collect();
+) -> Result<ClvBySegment, Cancelled> {
+    let (column, labels, order) = grouping;
     let missing = match column {
         GroupColumn::RfmSegment | GroupColumn::Status => "(not scored)",
         GroupColumn::LoyaltyTier => "(not a member)",
         GroupColumn::NpsGroup => "no answer",
         GroupColumn::Attribute(_) => "(empty)",
     };
-    let table = by_segment(&rows, |r| labels.get(r.customer).unwrap_or(missing), order);
-    ClvBySegment {
+    let kept_rows: Vec<&usize> = kept.rows.iter().collect();
+    let groups = segments::grouped(
+        &kept_rows,
+        |i: &usize| {
+            fit.rows
+                .get(*i)
+                .and_then(|r| labels.get(r.customer))
+                .unwrap_or(missing)
+        },
+        order,
+    );
+    let mut members: Vec<Vec<usize>> = groups
+        .iter()
+        .map(|(_, m)| m.iter().map(|i| **i).collect())
+        .collect();
+    members.push(kept.rows.clone());
+    let (mut group_ranges, source) = ranges(&members)?;
+    let total_ranges = group_ranges.pop().flatten();
+    let rows_of = |indices: &[usize]| -> Vec<&ClvRow> {
+        indices.iter().filter_map(|i| fit.rows.get(*i)).collect()
+    };
+    let table: Vec<ClvSegmentRow> = groups
+        .into_iter()
+        .zip(&members)
+        .zip(group_ranges)
+        .map(|(((name, _), indices), range)| ClvSegmentRow::of(name, &rows_of(indices), range))
+        .collect();
+    Ok(ClvBySegment {
         chart: super::clv::charts::by_segment_spec(column.name(), &table, window),
         segment_by: column.name().to_string(),
+        total: ClvSegmentRow::of("All customers".into(), &rows_of(&kept.rows), total_ranges),
+        ranges: source,
         table,
-    }
+    })
 }
+
+/// Per group, the ranges of its totals (one `None` per group without
+/// them), and where they come from.
+pub type BootstrapRanges = (Vec<Option<TotalRanges>>, RangeSource);

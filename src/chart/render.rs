@@ -204,6 +204,15 @@ fn draw<DB: DrawingBackend>(
                         Rectangle::new([(b.x[0], b.y[0]), (b.x[1], b.y[1])], color.filled())
                     }))
                     .map_err(err)?,
+                SeriesStyle::Ranges => {
+                    chart
+                        .draw_series(spec.whiskers(series).into_iter().flat_map(
+                            |[x, low, high]| {
+                                whisker([(x, low), (x, high)], (WHISKER_CAP, 0.0), color)
+                            },
+                        ))
+                        .map_err(err)?
+                }
                 style => {
                     let stroke = match style {
                         SeriesStyle::BoldLine => 6,
@@ -223,9 +232,7 @@ fn draw<DB: DrawingBackend>(
         // One thin line per cohort would flood the legend; the caption says
         // what they are.
         if series.style != SeriesStyle::ThinLine {
-            drawn.label(series.name.as_str()).legend(move |(x, y)| {
-                Rectangle::new([(x, y - 6), (x + 18, y + 6)], color.filled())
-            });
+            legend_entry(drawn, series, color);
         }
     }
     if spec.needs_legend() {
@@ -286,23 +293,69 @@ fn draw_horizontal_bars<DB: DrawingBackend>(
     let bars = spec.bar_rects();
     for (index, series) in spec.series.iter().enumerate() {
         let color = rgb(series.color);
-        chart
-            .draw_series(bars.iter().filter(|b| b.series == index).map(|b| {
-                Rectangle::new(
-                    [
-                        (b.y[0], spec.flipped(b.x[0])),
-                        (b.y[1], spec.flipped(b.x[1])),
-                    ],
-                    color.filled(),
-                )
-            }))?
-            .label(series.name.as_str())
-            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], color.filled()));
+        let drawn =
+            if series.style == SeriesStyle::Ranges {
+                chart.draw_series(spec.whiskers(series).into_iter().flat_map(
+                    |[x, low, high]| {
+                        let y = spec.flipped(x);
+                        whisker([(low, y), (high, y)], (0.0, WHISKER_CAP), color)
+                    },
+                ))?
+            } else {
+                chart.draw_series(bars.iter().filter(|b| b.series == index).map(|b| {
+                    Rectangle::new(
+                        [
+                            (b.y[0], spec.flipped(b.x[0])),
+                            (b.y[1], spec.flipped(b.x[1])),
+                        ],
+                        color.filled(),
+                    )
+                }))?
+            };
+        legend_entry(drawn, series, color);
     }
     if spec.needs_legend() {
         draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
     }
     Ok(())
+}
+
+/// Half the width of a whisker's end caps, in categories.
+const WHISKER_CAP: f64 = 0.12;
+
+/// A whisker from `ends[0]` to `ends[1]` with a cap across each end;
+/// `(cap_x, cap_y)` is half a cap: across an upright whisker or a lying one.
+fn whisker(
+    ends: [(f64, f64); 2],
+    (cap_x, cap_y): (f64, f64),
+    color: RGBColor,
+) -> Vec<PathElement<(f64, f64)>> {
+    let style = color.stroke_width(4);
+    let cap = |(x, y): (f64, f64)| {
+        PathElement::new(vec![(x - cap_x, y - cap_y), (x + cap_x, y + cap_y)], style)
+    };
+    vec![
+        PathElement::new(ends.to_vec(), style),
+        cap(ends[0]),
+        cap(ends[1]),
+    ]
+}
+
+/// The series' name and swatch in the legend: a block for bars and areas,
+/// a stroke for lines and whiskers.
+fn legend_entry<DB: DrawingBackend>(
+    drawn: &mut plotters::chart::SeriesAnno<'_, DB>,
+    series: &crate::chart::Series,
+    color: RGBColor,
+) {
+    let drawn = drawn.label(series.name.as_str());
+    if series.style == SeriesStyle::Ranges {
+        drawn.legend(move |(x, y)| {
+            PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(4))
+        });
+    } else {
+        drawn.legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 18, y + 6)], color.filled()));
+    }
 }
 
 /// A chart on a slide, its axes ticked as `chart::ticks` chose.

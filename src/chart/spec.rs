@@ -153,11 +153,29 @@ pub enum SeriesStyle {
     /// Filled areas stacked on the other `StackedArea` series, the first at
     /// the bottom; all share the same x values.
     StackedArea,
+    /// Whiskers from a low to a high value (a 95 % range over a bar): the
+    /// points come in pairs, `[x, low]` then `[x, high]`.
+    Ranges,
 }
 
 impl SeriesStyle {
     pub fn is_bars(self) -> bool {
         matches!(self, SeriesStyle::Bars | SeriesStyle::StackedBars)
+    }
+}
+
+impl Series {
+    /// Whiskers at each x from low to high.
+    pub fn ranges(name: &str, color: [u8; 3], ranges: &[(f64, f64, f64)]) -> Series {
+        Series {
+            name: name.into(),
+            style: SeriesStyle::Ranges,
+            color,
+            points: ranges
+                .iter()
+                .flat_map(|&(x, low, high)| [[x, low], [x, high]])
+                .collect(),
+        }
     }
 }
 
@@ -235,7 +253,11 @@ impl ChartSpec {
     /// names would not fit side by side under the bars (they would run
     /// into each other on a slide), listed top to bottom instead.
     pub fn horizontal_bars(&self) -> bool {
-        if self.x.kind != AxisKind::Category || !self.series.iter().all(|s| s.style.is_bars()) {
+        let bars_and_ranges = self
+            .series
+            .iter()
+            .all(|s| s.style.is_bars() || s.style == SeriesStyle::Ranges);
+        if self.x.kind != AxisKind::Category || !bars_and_ranges {
             return false;
         }
         let longest = self
@@ -294,6 +316,22 @@ impl ChartSpec {
             note((bar.x[0] + bar.x[1]) / 2.0, bar.y[1]);
         }
         covered[0] <= covered[1]
+    }
+
+    /// A `Ranges` series' whiskers where the renderers draw them: x, low
+    /// and high (log10 on log axes).
+    pub fn whiskers(&self, series: &Series) -> Vec<[f64; 3]> {
+        series
+            .points
+            .chunks_exact(2)
+            .filter_map(|pair| {
+                let (low, high) = (self.y.position(pair[0][1])?, self.y.position(pair[1][1])?);
+                [pair[0][0], low, high]
+                    .iter()
+                    .all(|v| v.is_finite())
+                    .then_some([pair[0][0], low, high])
+            })
+            .collect()
     }
 
     /// A category's position when drawn as horizontal bars: the first at

@@ -191,6 +191,17 @@ pub fn plot_ui(ui: &mut egui::Ui, spec: &ChartSpec, height: f32) {
                         .collect();
                     plot_ui.bar_chart(BarChart::new(series.name.clone(), mine).color(color));
                 }
+                SeriesStyle::Ranges => {
+                    for [x, low, high] in spec.whiskers(series) {
+                        whisker_ui(
+                            plot_ui,
+                            &series.name,
+                            color,
+                            [[x, low], [x, high]],
+                            [WHISKER_CAP, 0.0],
+                        );
+                    }
+                }
                 style => {
                     let (width, color) = match style {
                         SeriesStyle::BoldLine => (3.5, color),
@@ -257,6 +268,20 @@ fn horizontal_bars_ui(ui: &mut egui::Ui, spec: &ChartSpec, height: f32) {
     plot.show(ui, |plot_ui| {
         for (index, series) in spec.series.iter().enumerate() {
             let [r, g, b] = series.color;
+            if series.style == SeriesStyle::Ranges {
+                for [x, low, high] in spec.whiskers(series) {
+                    let y = flip(x);
+                    let color = Color32::from_rgb(r, g, b);
+                    whisker_ui(
+                        plot_ui,
+                        &series.name,
+                        color,
+                        [[low, y], [high, y]],
+                        [0.0, WHISKER_CAP],
+                    );
+                }
+                continue;
+            }
             let mine = bars
                 .iter()
                 .filter(|b| b.series == index)
@@ -273,6 +298,29 @@ fn horizontal_bars_ui(ui: &mut egui::Ui, spec: &ChartSpec, height: f32) {
             );
         }
     });
+}
+
+/// Half the width of a whisker's end caps, in categories.
+const WHISKER_CAP: f64 = 0.12;
+
+/// A whisker between `ends` with a cap across each; `cap` is half a cap,
+/// across an upright or a lying whisker. Its lines share the series' name,
+/// so the legend shows it once.
+fn whisker_ui(
+    plot_ui: &mut egui_plot::PlotUi<'_>,
+    name: &str,
+    color: Color32,
+    ends: [[f64; 2]; 2],
+    cap: [f64; 2],
+) {
+    let across = |[x, y]: [f64; 2]| vec![[x - cap[0], y - cap[1]], [x + cap[0], y + cap[1]]];
+    for points in [ends.to_vec(), across(ends[0]), across(ends[1])] {
+        plot_ui.line(
+            Line::new(name.to_string(), PlotPoints::from(points))
+                .color(color)
+                .width(2.0),
+        );
+    }
 }
 
 fn grid_marks(kind: AxisKind, input: GridInput, max_ticks: usize) -> Vec<GridMark> {

@@ -14,11 +14,13 @@ use super::context::{Command, TabContext};
 use super::heatmap_view::heatmap_ui;
 use super::theme;
 use super::widgets::{DateField, Draft, date_field_ui, maybe_stale_ui, settled};
+use crate::analysis::clv::by_segment::ClvSegmentRow;
 use crate::analysis::clv::charts::CLV_DEFINITION;
 use crate::analysis::clv::{
     ClvRow, ClvSettings, ModelComparison, ModelFit, ModelKind, SpendModel, frames,
 };
 use crate::analysis::kpis::SimpleClv;
+use crate::analysis::results::RangeSource;
 use crate::analysis::results::{ClvResults, SimpleClvRow};
 use crate::analysis::{FALLING_P_ALIVE, Part, Settings};
 use crate::chart::Unit;
@@ -325,6 +327,14 @@ impl ClvTab {
             );
             changed |= number(
                 ui,
+                "Ranges",
+                &mut settings.resamples,
+                0..=1000,
+                " refits",
+                "Refits on resampled customers for the 95 % ranges of the totals (0 = no ranges; more take longer and vary less)",
+            );
+            changed |= number(
+                ui,
                 "Holdout",
                 &mut settings.holdout_weeks,
                 0..=520,
@@ -471,8 +481,16 @@ fn simple_frame(
 
 fn model_summary_ui(ui: &mut egui::Ui, fit: &ModelFit) {
     let kind = fit.model.kind();
-    ui.heading(format!("Predicted CLV: {}", kind.label()))
-        .on_hover_text(kind.explanation());
+    ui.horizontal(|ui| {
+        ui.heading(format!("Predicted CLV: {}", kind.label()))
+            .on_hover_text(kind.explanation());
+        if fit.settings.pick_best_model
+            && let Some(Ok(comparison)) = &fit.comparison
+            && comparison.best == Some(kind)
+        {
+            ui.label(RichText::new("best on the holdout, see below").weak());
+        }
+    });
     let parameters: Vec<String> = fit.parameter_intervals.iter().map(with_interval).collect();
     ui.label(format!(
         "Fitted on {} customers' purchases up to {} ({} distinct histories) in {} ms: {} · log-likelihood {}",
@@ -539,18 +557,80 @@ fn by_segment_ui(ui: &mut egui::Ui, results: &ClvResults, commands: &mut Vec<Com
                     ui.label(RichText::new(title).strong());
                 }
                 ui.end_row();
-                let money = |v: Option<f64>| v.map_or("–".into(), |v| format_number(v, 2));
                 for row in &by.table {
-                    ui.label(&row.segment);
-                    ui.label(group_thousands(row.customers as usize));
-                    ui.label(money(row.average_clv));
-                    ui.label(money(row.total_clv));
-                    ui.label(Unit::Percent.format(row.average_p_alive));
-                    ui.label(format_number(row.expected_purchases, 1));
-                    ui.end_row();
+                    segment_row_ui(ui, row, false);
                 }
+                segment_row_ui(ui, &by.total, true);
             });
+        columns[1].label(RichText::new(ranges_note(by.ranges)).small().weak());
     });
+}
+
+/// One row of the CLV by segment table, the totals' 95 % ranges under them.
+fn segment_row_ui(ui: &mut egui::Ui, row: &ClvSegmentRow, bold: bool) {
+    let text = |text: String| {
+        if bold {
+            RichText::new(text).strong()
+        } else {
+            RichText::new(text)
+        }
+    };
+    let money = |v: Option<f64>| v.map_or("–".into(), |v| format_number(v, 2));
+    let with_range = |ui: &mut egui::Ui, value: String, range: Option<(f64, f64)>, decimals| {
+        ui.vertical(|ui| {
+            ui.label(text(value));
+            if let Some((low, high)) = range {
+                ui.label(
+                    RichText::new(format!(
+                        "{} – {}",
+                        format_number(low, decimals),
+                        format_number(high, decimals)
+                    ))
+                    .small()
+                    .weak(),
+                )
+                .on_hover_text("95 % range from refitting the models on resampled customers");
+            }
+        });
+    };
+    ui.label(text(row.segment.clone()));
+    ui.label(text(group_thousands(row.customers as usize)));
+    with_range(ui, money(row.average_clv), row.average_clv_range(), 2);
+    let total_range = row.clv_low.zip(row.clv_high);
+    with_range(ui, money(row.total_clv), total_range, 0);
+    ui.label(text(Unit::Percent.format(row.average_p_alive)));
+    let purchases_range = row.expected_purchases_low.zip(row.expected_purchases_high);
+    with_range(
+        ui,
+        format_number(row.expected_purchases, 1),
+        purchases_range,
+        0,
+    );
+    ui.end_row();
+}
+
+/// Where the ranges under the totals come from, or how to get them.
+fn ranges_note(source: RangeSource) -> String {
+    match source {
+        RangeSource::Off => "No ranges: set Ranges above to a number of refits.".into(),
+        RangeSource::Pending => {
+            "Computing the 95 % ranges: refitting the models on resampled customers…".into()
+        }
+        RangeSource::Refits { succeeded, .. }
+            if succeeded < crate::analysis::clv::bootstrap::MIN_REFITS =>
+        {
+            format!(
+                "No ranges: only {succeeded} of the refits on resampled customers could be fitted."
+            )
+        }
+        RangeSource::Refits { succeeded, asked } if succeeded < asked as usize => format!(
+            "95 % ranges from {succeeded} refits on resampled customers ({} could not be fitted).",
+            asked as usize - succeeded
+        ),
+        RangeSource::Refits { succeeded, .. } => format!(
+            "95 % ranges from {succeeded} refits of the models on customers drawn with replacement."
+        ),
+    }
 }
 
 fn holdout_ui(

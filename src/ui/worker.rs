@@ -263,7 +263,12 @@ fn compute(
     while !remaining.is_empty() {
         // The visible part first, looked at again after every part so that
         // switching tabs moves the new one forward.
-        let next = visible_part(visible)
+        // The CLV tab's ranges come right after the tab when it is shown.
+        let wanted = match visible_part(visible) {
+            Some(Part::Clv) if !remaining.contains(&Part::Clv) => Some(Part::ClvRanges),
+            shown => shown,
+        };
+        let next = wanted
             .filter(|p| remaining.contains(p))
             .unwrap_or(remaining[0]);
         remaining.retain(|p| *p != next);
@@ -291,6 +296,7 @@ fn part_name(part: Part) -> &'static str {
         Part::Cohorts => "the cohort tables",
         Part::Segments => "the segments",
         Part::Clv => "the CLV models",
+        Part::ClvRanges => "the ranges of the CLV totals (refitting on resampled customers)",
         Part::Loyalty => "the loyalty programme",
         Part::Data => "the orders in view",
     }

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::ClvRow;
+use super::bootstrap::TotalRanges;
 
 /// One row of "CLV by segment".
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -13,30 +14,39 @@ pub struct ClvSegmentRow {
     pub average_clv: Option<f64>,
     pub average_p_alive: f64,
     pub expected_purchases: f64,
+    /// 95 % ranges of the totals, from the bootstrap; `None` without one.
+    pub clv_low: Option<f64>,
+    pub clv_high: Option<f64>,
+    pub expected_purchases_low: Option<f64>,
+    pub expected_purchases_high: Option<f64>,
 }
 
-/// Sums per value of `segment_of`, the names in `order` first, then the
-/// rest by size.
-pub fn by_segment<'a, 'k>(
-    rows: &[&'a ClvRow],
-    segment_of: impl Fn(&'a ClvRow) -> &'k str,
-    order: &[String],
-) -> Vec<ClvSegmentRow> {
-    crate::analysis::segments::grouped(rows, segment_of, order)
-        .into_iter()
-        .map(|(name, members)| {
-            let n = members.len() as f64;
-            let total_clv: Option<f64> = members.iter().map(|r| r.clv).sum();
-            ClvSegmentRow {
-                customers: members.len() as u64,
-                total_clv,
-                average_clv: total_clv.map(|t| t / n),
-                average_p_alive: members.iter().map(|r| r.p_alive).sum::<f64>() / n,
-                expected_purchases: members.iter().map(|r| r.expected_purchases).sum(),
-                segment: name,
-            }
-        })
-        .collect()
+impl ClvSegmentRow {
+    /// The sums and means of `members`, and the ranges of their totals.
+    pub fn of(segment: String, members: &[&ClvRow], ranges: Option<TotalRanges>) -> ClvSegmentRow {
+        // An empty group (no fit) has totals of 0 and no averages.
+        let n = members.len().max(1) as f64;
+        let total_clv: Option<f64> = members.iter().map(|r| r.clv).sum();
+        let clv_range = ranges.and_then(|r| r.clv).filter(|_| total_clv.is_some());
+        ClvSegmentRow {
+            customers: members.len() as u64,
+            total_clv,
+            average_clv: total_clv.filter(|_| !members.is_empty()).map(|t| t / n),
+            average_p_alive: members.iter().map(|r| r.p_alive).sum::<f64>() / n,
+            expected_purchases: members.iter().map(|r| r.expected_purchases).sum(),
+            clv_low: clv_range.map(|r| r.low),
+            clv_high: clv_range.map(|r| r.high),
+            expected_purchases_low: ranges.map(|r| r.expected_purchases.low),
+            expected_purchases_high: ranges.map(|r| r.expected_purchases.high),
+            segment,
+        }
+    }
+
+    /// The range of the average CLV: the total's divided by the customers.
+    pub fn average_clv_range(&self) -> Option<(f64, f64)> {
+        let n = self.customers.max(1) as f64;
+        Some((self.clv_low? / n, self.clv_high? / n))
+    }
 }
 
 /// Customers among the most valuable fifth (by `value_of`, usually their
@@ -93,14 +103,9 @@ mod tests {
             row("b", 30.0, 1.0, None),
             row("c", 5.0, 0.2, None),
         ];
-        let refs: Vec<&ClvRow> = rows.iter().collect();
-        let table = by_segment(
-            &refs,
-            |r| {
-                if r.customer_id == "c" { "Y" } else { "X" }
-            },
-            &[],
-        );
+        let x = ClvSegmentRow::of("X".into(), &[&rows[0], &rows[1]], None);
+        let y = ClvSegmentRow::of("Y".into(), &[&rows[2]], None);
+        let table = [x, y];
         assert_eq!(table[0].segment, "X");
         assert_eq!(table[0].customers, 2);
         assert_eq!(table[0].total_clv, Some(40.0));

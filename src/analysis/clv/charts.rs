@@ -7,10 +7,37 @@ use crate::chart::spec::{HeatCell, Heatmap, palette};
 use crate::chart::{Axis, ChartSpec, Series, SeriesStyle, Unit};
 use crate::format::format_number;
 
+/// Whiskers in dark grey, readable on every bar colour.
+const RANGE_COLOR: [u8; 3] = [60, 60, 60];
+
 pub const CLV_DEFINITION: &str = "CLV = Σ over the next M months of expected spend per purchase × expected purchases in that month ÷ (1 + monthly discount rate)^month, months of 30 days.";
 
 /// Average predicted CLV per segment.
 pub fn by_segment_spec(dimension: &str, table: &[ClvSegmentRow], window: &str) -> ChartSpec {
+    let mut series = vec![Series {
+        name: "Average CLV".into(),
+        style: SeriesStyle::Bars,
+        color: palette(0),
+        points: table
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| Some([i as f64, r.average_clv?]))
+            .collect(),
+    }];
+    let ranges: Vec<(f64, f64, f64)> = table
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let (low, high) = r.average_clv_range()?;
+            Some((i as f64, low, high))
+        })
+        .collect();
+    let ranges_note = if ranges.is_empty() {
+        ""
+    } else {
+        series.push(Series::ranges("95 % range", RANGE_COLOR, &ranges));
+        " Whiskers: the 95 % range from refitting the models on resampled customers."
+    };
     let id = format!(
         "clv_by_{}",
         dimension
@@ -22,19 +49,10 @@ pub fn by_segment_spec(dimension: &str, table: &[ClvSegmentRow], window: &str) -
     ChartSpec {
         id,
         title: format!("Average CLV by {dimension}"),
-        caption: format!("{CLV_DEFINITION} Data: {window}."),
+        caption: format!("{CLV_DEFINITION}{ranges_note} Data: {window}."),
         x: Axis::categories(dimension, table.iter().map(|r| r.segment.clone()).collect()),
         y: Axis::value("Average CLV per customer", Unit::Money),
-        series: vec![Series {
-            name: "Average CLV".into(),
-            style: SeriesStyle::Bars,
-            color: palette(0),
-            points: table
-                .iter()
-                .enumerate()
-                .filter_map(|(i, r)| Some([i as f64, r.average_clv?]))
-                .collect(),
-        }],
+        series,
         heatmap: None,
     }
 }

@@ -103,7 +103,11 @@ impl ModelComparison {
             format!(
                 "{} ({}{} %)",
                 format_number(check.predicted_total(), 0),
-                if check.total_error() >= 0.0 { "+" } else { "−" },
+                if check.total_error() >= 0.0 {
+                    "+"
+                } else {
+                    "−"
+                },
                 format_number(check.total_error().abs() * 100.0, 1)
             )
         };
@@ -203,10 +207,17 @@ pub fn compare_models(
 
 /// Repeat purchase days per holdout week of the customers who had bought by
 /// the calibration end.
-fn actual_weekly(history: &History, calibration_end_day: i32, end_day: i32, weeks: u32) -> Vec<f64> {
+fn actual_weekly(
+    history: &History,
+    calibration_end_day: i32,
+    end_day: i32,
+    weeks: u32,
+) -> Vec<f64> {
     let mut per_week = vec![0.0; weeks as usize];
     for c in history.customers() {
-        if c.first_purchase_day().is_none_or(|d| d > calibration_end_day) {
+        if c.first_purchase_day()
+            .is_none_or(|d| d > calibration_end_day)
+        {
             continue;
         }
         let mut last_day = None;

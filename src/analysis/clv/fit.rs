@@ -12,7 +12,7 @@ use std::sync::Mutex;
 use argmin::core::{CostFunction, Executor, Gradient, State};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::neldermead::NelderMead;
-use argmin::solver::quasinewton::LBFGS;
+use argmin::solver::quasinewton::{BFGS, LBFGS};
 use rayon::prelude::*;
 
 use super::summary::{CustomerSummary, DAYS_PER_WEEK};
@@ -131,6 +131,34 @@ pub fn fit_purchase_model<M: PurchaseModel>(
     rows: &[WeightedRow],
     cancel: &Cancel,
 ) -> Option<(M, f64)> {
+    fit_purchase_model_from(rows, &vec![0.0; M::NAMES.len()], Search::Wide, cancel)
+}
+
+/// As [`fit_purchase_model`], searching near `start` (the logarithms of
+/// the parameters): a refit on resampled customers starts from the fit on
+/// all of them, a few small steps from its optimum, so Nelder–Mead starts
+/// with a small simplex and is not restarted.
+pub fn fit_purchase_model_near<M: PurchaseModel>(
+    rows: &[WeightedRow],
+    start: &[f64],
+    cancel: &Cancel,
+) -> Option<(M, f64)> {
+    fit_purchase_model_from(rows, start, Search::Near, cancel)
+}
+
+/// Refits from `start` (the log-parameters of a fit on similar customers)
+/// by BFGS whose first curvature is `inverse_hessian`, the inverse Hessian
+/// of the mean negative log-likelihood at `start`: the first step is then
+/// close to Newton's, and a handful of evaluations of the likelihood and
+/// its gradient (the model's own, or central differences) reach the
+/// optimum where Nelder–Mead from a small simplex takes hundreds. Falls
+/// back to Nelder–Mead near `start` when BFGS fails.
+pub fn refit_purchase_model<M: PurchaseModel>(
+    rows: &[WeightedRow],
+    start: &[f64],
+    inverse_hessian: &[Vec<f64>],
+    cancel: &Cancel,
+) -> Option<(M, f64)> {
     let customers: f64 = rows.iter().map(|r| r.weight).sum();
     if customers == 0.0 {
         return None;
@@ -143,7 +171,104 @@ pub fn fit_purchase_model<M: PurchaseModel>(
             None => f64::INFINITY,
         }
     };
-    let start = vec![0.0; M::NAMES.len()];
+    let smooth = |log_params: &[f64]| -> Option<(f64, Vec<f64>)> {
+        let params: Vec<f64> = log_params.iter().map(|p| p.exp()).collect();
+        let model = M::from_params(&params)?;
+        if let Some((ll, gradient)) = model.log_likelihood_and_gradient(rows) {
+            return Some((
+                -ll / customers,
+                gradient.iter().map(|g| -g / customers).collect(),
+            ));
+        }
+        Some((cost(log_params), central_differences(&cost, log_params)))
+    };
+    let best = minimise_bfgs(&smooth, start, inverse_hessian, cancel)
+        .or_else(|| Some(minimise_from(&cost, start.to_vec(), Search::Near, cancel)?.0))?;
+    let model = M::from_params(&best.iter().map(|p| p.exp()).collect::<Vec<_>>())?;
+    let log_likelihood = model.log_likelihood_of_rows(rows, &pairs);
+    log_likelihood
+        .is_finite()
+        .then_some((model, log_likelihood))
+}
+
+/// The gradient of `cost` at `point` by central differences.
+fn central_differences(cost: &dyn Fn(&[f64]) -> f64, point: &[f64]) -> Vec<f64> {
+    const STEP: f64 = 1e-5;
+    (0..point.len())
+        .map(|i| {
+            let mut shifted = point.to_vec();
+            shifted[i] = point[i] + STEP;
+            let up = cost(&shifted);
+            shifted[i] = point[i] - STEP;
+            (up - cost(&shifted)) / (2.0 * STEP)
+        })
+        .collect()
+}
+
+/// BFGS (argmin, Moré–Thuente line search) from `start` with a given
+/// first inverse Hessian; `None` when the search fails.
+fn minimise_bfgs(
+    objective: &SmoothObjective<'_>,
+    start: &[f64],
+    inverse_hessian: &[Vec<f64>],
+    cancel: &Cancel,
+) -> Option<Vec<f64>> {
+    let progress = Mutex::new(Progress::default());
+    let problem = Smooth {
+        objective,
+        last: Mutex::new(None),
+        cancel,
+        progress: &progress,
+    };
+    if !problem.evaluate(start).0.is_finite() {
+        return None;
+    }
+    let solver = BFGS::new(MoreThuenteLineSearch::new())
+        .with_tolerance_grad(1e-7)
+        .ok()?
+        .with_tolerance_cost(1e-14)
+        .ok()?;
+    let result = Executor::new(problem, solver)
+        .configure(|state| {
+            state
+                .param(start.to_vec())
+                .inv_hessian(inverse_hessian.to_vec())
+                .max_iters(MAX_SMOOTH_ITERATIONS)
+        })
+        .run()
+        .ok()?;
+    let state = result.state();
+    let best = state.get_best_param()?.clone();
+    state.get_best_cost().is_finite().then_some(best)
+}
+
+/// How far from its optimum a search starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Search {
+    /// Anywhere: a wide first simplex, restarted until no better.
+    Wide,
+    /// Close by: one run from a small simplex.
+    Near,
+}
+
+fn fit_purchase_model_from<M: PurchaseModel>(
+    rows: &[WeightedRow],
+    start: &[f64],
+    search: Search,
+    cancel: &Cancel,
+) -> Option<(M, f64)> {
+    let customers: f64 = rows.iter().map(|r| r.weight).sum();
+    if customers == 0.0 {
+        return None;
+    }
+    let pairs = DayPairs::of(rows);
+    let cost = |log_params: &[f64]| -> f64 {
+        let params: Vec<f64> = log_params.iter().map(|p| p.exp()).collect();
+        match M::from_params(&params) {
+            Some(model) => -model.log_likelihood_of_rows(rows, &pairs) / customers,
+            None => f64::INFINITY,
+        }
+    };
     let smooth = |log_params: &[f64]| -> Option<(f64, Vec<f64>)> {
         let params: Vec<f64> = log_params.iter().map(|p| p.exp()).collect();
         let (ll, gradient) = M::from_params(&params)?.log_likelihood_and_gradient(rows)?;
@@ -152,9 +277,9 @@ pub fn fit_purchase_model<M: PurchaseModel>(
             gradient.iter().map(|g| -g / customers).collect(),
         ))
     };
-    let best = match minimise_smooth(&smooth, &start, cancel) {
+    let best = match minimise_smooth(&smooth, start, cancel) {
         Some(best) => best,
-        None => minimise(&cost, start, cancel)?.0,
+        None => minimise_from(&cost, start.to_vec(), search, cancel)?.0,
     };
     let model = M::from_params(&best.iter().map(|p| p.exp()).collect::<Vec<_>>())?;
     let log_likelihood = model.log_likelihood_of_rows(rows, &pairs);
@@ -315,11 +440,25 @@ pub fn minimise(
     start: Vec<f64>,
     cancel: &Cancel,
 ) -> Option<(Vec<f64>, f64)> {
+    minimise_from(cost, start, Search::Wide, cancel)
+}
+
+pub fn minimise_from(
+    cost: &(dyn Fn(&[f64]) -> f64 + Sync),
+    start: Vec<f64>,
+    search: Search,
+    cancel: &Cancel,
+) -> Option<(Vec<f64>, f64)> {
     let mut best = start;
     let mut best_cost = finite_or_infinite(cost(&best));
-    let mut step = 0.5;
-    for _ in 0..MAX_RESTARTS {
-        let (point, value) = nelder_mead(cost, &best, step, cancel)?;
+    let (mut step, runs, tolerance) = match search {
+        Search::Wide => (0.5, MAX_RESTARTS, 1e-12),
+        // A refit's parameters need a few digits, not twelve: at this
+        // spread of the simplex they are within about 1e-4 of the optimum.
+        Search::Near => (0.05, 1, 1e-9),
+    };
+    for _ in 0..runs {
+        let (point, value) = nelder_mead(cost, &best, step, tolerance, cancel)?;
         let improvement = best_cost - value;
         if value < best_cost {
             best = point;
@@ -365,6 +504,7 @@ fn nelder_mead(
     cost: &(dyn Fn(&[f64]) -> f64 + Sync),
     start: &[f64],
     step: f64,
+    sd_tolerance: f64,
     cancel: &Cancel,
 ) -> Option<(Vec<f64>, f64)> {
     let mut simplex = vec![start.to_vec()];
@@ -373,7 +513,9 @@ fn nelder_mead(
         vertex[i] += step;
         simplex.push(vertex);
     }
-    let solver = NelderMead::new(simplex).with_sd_tolerance(1e-12).ok()?;
+    let solver = NelderMead::new(simplex)
+        .with_sd_tolerance(sd_tolerance)
+        .ok()?;
     let result = Executor::new(Objective { cost, cancel }, solver)
         .configure(|state| state.max_iters(MAX_ITERATIONS))
         .run()

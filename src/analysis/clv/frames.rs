@@ -94,6 +94,26 @@ pub fn segments_frame(tables: &[(&str, &[ClvSegmentRow])]) -> PolarsResult<DataF
                     .map(|r| r.1.expected_purchases)
                     .collect::<Vec<_>>(),
             ),
+            Column::new(
+                "clv_low".into(),
+                rows.iter().map(|r| r.1.clv_low).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "clv_high".into(),
+                rows.iter().map(|r| r.1.clv_high).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "expected_purchases_low".into(),
+                rows.iter()
+                    .map(|r| r.1.expected_purchases_low)
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "expected_purchases_high".into(),
+                rows.iter()
+                    .map(|r| r.1.expected_purchases_high)
+                    .collect::<Vec<_>>(),
+            ),
         ],
     )
 }
@@ -188,10 +208,7 @@ pub fn model_json(fit: &ModelFit) -> serde_json::Value {
 pub fn comparison_frame(comparison: &ModelComparison) -> PolarsResult<DataFrame> {
     let checks = &comparison.checks;
     let figure = |f: fn(&super::HoldoutCheck) -> f64| -> Vec<Option<f64>> {
-        checks
-            .iter()
-            .map(|(_, c)| c.as_ref().ok().map(f))
-            .collect()
+        checks.iter().map(|(_, c)| c.as_ref().ok().map(f)).collect()
     };
     DataFrame::new(
         checks.len(),
@@ -204,10 +221,7 @@ pub fn comparison_frame(comparison: &ModelComparison) -> PolarsResult<DataFrame>
                 "calibration_end".into(),
                 vec![comparison.calibration_end.to_string(); checks.len()],
             ),
-            Column::new(
-                "holdout_weeks".into(),
-                vec![comparison.weeks; checks.len()],
-            ),
+            Column::new("holdout_weeks".into(), vec![comparison.weeks; checks.len()]),
             Column::new(
                 "customers".into(),
                 checks
@@ -215,7 +229,10 @@ pub fn comparison_frame(comparison: &ModelComparison) -> PolarsResult<DataFrame>
                     .map(|(_, c)| c.as_ref().ok().map(|c| c.customers as u64))
                     .collect::<Vec<_>>(),
             ),
-            Column::new("actual_repeat_purchases".into(), figure(|c| c.actual_total())),
+            Column::new(
+                "actual_repeat_purchases".into(),
+                figure(|c| c.actual_total()),
+            ),
             Column::new(
                 "predicted_repeat_purchases".into(),
                 figure(|c| c.predicted_total()),

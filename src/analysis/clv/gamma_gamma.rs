@@ -62,12 +62,21 @@ impl GammaGamma {
     /// Fits on the customers with x > 0 and a positive mean spend; returns
     /// the model, its log-likelihood and how many customers it was fitted on.
     pub fn fit(customers: &[(f64, f64)], cancel: &Cancel) -> Option<(GammaGamma, f64, usize)> {
+        GammaGamma::fit_from(customers, &[0.0; 3], cancel)
+    }
+
+    /// As [`GammaGamma::fit`], searching from `start` (the logarithms of p,
+    /// q and γ): L-BFGS, which needs no smaller first step when close.
+    pub fn fit_from(
+        customers: &[(f64, f64)],
+        start: &[f64],
+        cancel: &Cancel,
+    ) -> Option<(GammaGamma, f64, usize)> {
         let rows = SpendRows::new(customers);
         if rows.customers < 2.0 {
             return None;
         }
         let n = rows.customers;
-        let start = vec![0.0; 3];
         let smooth = |log_params: &[f64]| -> Option<(f64, Vec<f64>)> {
             let params: Vec<f64> = log_params.iter().map(|p| p.exp()).collect();
             let (ll, gradient) =
@@ -75,9 +84,9 @@ impl GammaGamma {
             Some((-ll / n, gradient.iter().map(|g| -g / n).collect()))
         };
         let cost = |log_params: &[f64]| smooth(log_params).map_or(f64::INFINITY, |(c, _)| c);
-        let best = match minimise_smooth(&smooth, &start, cancel) {
+        let best = match minimise_smooth(&smooth, start, cancel) {
             Some(best) => best,
-            None => minimise(&cost, start, cancel)?.0,
+            None => minimise(&cost, start.to_vec(), cancel)?.0,
         };
         let model = GammaGamma::from_params(&best.iter().map(|p| p.exp()).collect::<Vec<_>>())?;
         let (ll, _) = rows.log_likelihood_and_gradient(&model);

@@ -33,6 +33,34 @@ pub fn intervals(
     values: &[f64],
     log_likelihood: impl Fn(&[f64]) -> f64,
 ) -> Vec<ParameterInterval> {
+    let covariance = log_covariance(values, log_likelihood);
+    names
+        .iter()
+        .zip(values)
+        .enumerate()
+        .map(|(i, (name, value))| {
+            let log_error = covariance
+                .as_ref()
+                .map(|c| c[i][i])
+                .filter(|v| v.is_finite() && *v > 0.0)
+                .map(f64::sqrt);
+            ParameterInterval {
+                name,
+                value: *value,
+                standard_error: log_error.map(|e| value * e),
+                low: log_error.map(|e| value * (-Z_95 * e).exp()),
+                high: log_error.map(|e| value * (Z_95 * e).exp()),
+            }
+        })
+        .collect()
+}
+
+/// The covariance of the logarithms of `values`: the inverse of the
+/// observed information there; `None` when it is not invertible.
+pub fn log_covariance(
+    values: &[f64],
+    log_likelihood: impl Fn(&[f64]) -> f64,
+) -> Option<Vec<Vec<f64>>> {
     let n = values.len();
     let logs: Vec<f64> = values.iter().map(|v| v.ln()).collect();
     let at = |shift: &[(usize, f64)]| {
@@ -66,26 +94,7 @@ pub fn intervals(
     let information: Vec<Vec<f64>> = (0..n)
         .map(|i| (0..n).map(|j| upper[i.min(j)][i.max(j)]).collect())
         .collect();
-    let covariance = inverse(information);
-    names
-        .iter()
-        .zip(values)
-        .enumerate()
-        .map(|(i, (name, value))| {
-            let log_error = covariance
-                .as_ref()
-                .map(|c| c[i][i])
-                .filter(|v| v.is_finite() && *v > 0.0)
-                .map(f64::sqrt);
-            ParameterInterval {
-                name,
-                value: *value,
-                standard_error: log_error.map(|e| value * e),
-                low: log_error.map(|e| value * (-Z_95 * e).exp()),
-                high: log_error.map(|e| value * (Z_95 * e).exp()),
-            }
-        })
-        .collect()
+    inverse(information)
 }
 
 /// The inverse of a small symmetric matrix by Gauss–Jordan elimination

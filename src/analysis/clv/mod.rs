@@ -7,6 +7,7 @@
 //! time is in weeks, and CLV sums months of 30 days.
 
 pub mod bgnbd;
+pub mod bootstrap;
 pub mod by_segment;
 pub mod charts;
 pub mod comparison;
@@ -232,6 +233,9 @@ pub struct ClvSettings {
     /// What "CLV by segment" groups by: RFM segment, Status or an attribute
     /// column. Not part of the fit.
     pub segment_by: String,
+    /// Refits on resampled customers for the ranges of the totals; 0 = no
+    /// ranges.
+    pub resamples: u32,
 }
 
 impl Default for ClvSettings {
@@ -245,6 +249,7 @@ impl Default for ClvSettings {
             discount_rate_monthly: 0.01,
             holdout_weeks: 26,
             segment_by: crate::analysis::RFM_SEGMENT.to_string(),
+            resamples: 100,
         }
     }
 }
@@ -514,7 +519,7 @@ pub fn score(
             horizon_weeks: settings.horizon_weeks,
             clv_months: settings.clv_months,
             discount_rate_monthly: settings.discount_rate_monthly,
-            segment_by: String::new(),
+            ..ClvSettings::default()
         },
         as_of: fitted.as_of,
         calibration_end: fitted.calibration_end,
@@ -594,6 +599,45 @@ fn rft_of_pair((x, age_days): (u32, i32)) -> Rft {
     }
 }
 
+/// Per distinct (x, t_x, T): P(alive), the purchases expected over the
+/// horizon and the discounted purchases that make the CLV. Customers with
+/// the same history get the same predictions, so each is scored once, and
+/// what depends on (x, T) alone once per pair.
+fn row_predictions(
+    model: &Fitted,
+    distinct: &[fit::WeightedRow],
+    settings: &ScoreSettings,
+) -> Vec<(f64, f64, f64)> {
+    let (pairs, pair_of_row) = frequency_and_age(distinct);
+    let if_alive: Vec<(f64, f64)> = pairs
+        .par_iter()
+        .map(|&pair| {
+            let c = rft_of_pair(pair);
+            (
+                model.purchases_if_alive(c, settings.horizon_weeks as f64),
+                discounted_purchases_if_alive(
+                    model,
+                    c,
+                    settings.clv_months,
+                    settings.discount_rate_monthly,
+                ),
+            )
+        })
+        .collect();
+    distinct
+        .par_iter()
+        .zip(&pair_of_row)
+        .map(|(row, pair)| {
+            let p_alive = model.p_alive(row.rft);
+            let (expected, discounted) = if_alive
+                .get(*pair as usize)
+                .copied()
+                .unwrap_or((f64::NAN, f64::NAN));
+            (p_alive, p_alive * expected, p_alive * discounted)
+        })
+        .collect()
+}
+
 fn score_rows(
     fitted: &FittedModels,
     settings: &ScoreSettings,
@@ -621,37 +665,8 @@ fn score_rows(
             })
         })
         .collect();
-    // Customers with the same (x, t_x, T) get the same predictions: each
-    // distinct history is scored once.
     cancel.check()?;
-    let (pairs, pair_of_row) = frequency_and_age(distinct);
-    let if_alive: Vec<(f64, f64)> = pairs
-        .par_iter()
-        .map(|&pair| {
-            let c = rft_of_pair(pair);
-            (
-                model.purchases_if_alive(c, settings.horizon_weeks as f64),
-                discounted_purchases_if_alive(
-                    model,
-                    c,
-                    settings.clv_months,
-                    settings.discount_rate_monthly,
-                ),
-            )
-        })
-        .collect();
-    let predictions: Vec<(f64, f64, f64)> = distinct
-        .par_iter()
-        .zip(&pair_of_row)
-        .map(|(row, pair)| {
-            let p_alive = model.p_alive(row.rft);
-            let (expected, discounted) = if_alive
-                .get(*pair as usize)
-                .copied()
-                .unwrap_or((f64::NAN, f64::NAN));
-            (p_alive, p_alive * expected, p_alive * discounted)
-        })
-        .collect();
+    let predictions = row_predictions(model, distinct, settings);
     cancel.check()?;
     Ok(summaries
         .par_iter()
