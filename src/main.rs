@@ -14,6 +14,7 @@ use kohorte::analysis::clv::{ClvSettings, ModelKind};
 use kohorte::analysis::cohorts::CohortSettings;
 use kohorte::analysis::kpis::KpiSettings;
 use kohorte::analysis::period::Granularity;
+use kohorte::analysis::rfm_scoring::RfmScoring;
 use kohorte::analysis::{SegmentSettings, Settings};
 use kohorte::data::ImportOptions;
 use kohorte::data::roles::Role;
@@ -84,6 +85,11 @@ struct ReportArgs {
     /// first order), or "RFM segment" or "Status".
     #[arg(long)]
     breakdown: Option<String>,
+    /// How RFM scores are given: quintiles (equal values kept together) or
+    /// breakpoints (chosen from the data so that no score stays empty when
+    /// the values allow it).
+    #[arg(long, default_value = "quintiles", value_parser = parse_rfm_scoring)]
+    rfm_scoring: RfmScoring,
     /// Lifecycle period for lifecycle.csv: day, week, month or quarter.
     #[arg(long, default_value = "month", value_parser = parse_granularity)]
     lifecycle_period: Granularity,
@@ -189,6 +195,16 @@ fn parse_model(text: &str) -> Result<ModelChoice, String> {
         .ok_or_else(|| format!("'{text}' is not a CLV model; use best, bgnbd, paretonbd or mbgnbd"))
 }
 
+fn parse_rfm_scoring(text: &str) -> Result<RfmScoring, String> {
+    match text.trim().to_lowercase().as_str() {
+        "quintiles" => Ok(RfmScoring::Quintiles),
+        "breakpoints" => Ok(RfmScoring::Breakpoints(None)),
+        _ => Err(format!(
+            "'{text}' is not an RFM scoring; use quintiles or breakpoints"
+        )),
+    }
+}
+
 fn parse_discount_rate(text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {
         Ok(rate) if (0.0..1.0).contains(&rate) => Ok(rate),
@@ -234,6 +250,7 @@ impl ReportArgs {
             },
             segments: SegmentSettings {
                 lifecycle_period: self.lifecycle_period,
+                scoring: self.rfm_scoring,
                 ..Default::default()
             },
             clv: ClvSettings {

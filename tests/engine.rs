@@ -178,7 +178,7 @@ fn everything_at_once(data: &Dataset, settings: &Settings) -> Reference {
     let as_of = settings.as_of.or(data.default_as_of()).unwrap();
     let as_of_day = day_number(as_of);
     let base = log.history(None, as_of_day, &never).unwrap();
-    let scores = segments::score(&base, as_of, &never).unwrap();
+    let scores = segments::score(&base, as_of, &settings.segments.scoring, &never).unwrap();
     let fitted = clv::fit(
         &base,
         data.has_amount,

@@ -242,3 +242,63 @@ fn an_edited_grid_renames_its_cells() {
             .any(|s| s.segment == "VIP")
     );
 }
+
+/// The demo shop log: with its one-time buyers the quintile rule leaves F 2
+/// empty (equal values share a score); breakpoints from the data fill every
+/// F score, the grid's caption says which rule made it, and breakpoints the
+/// user sets are used as set.
+#[test]
+fn breakpoints_fill_the_scores_quintiles_leave_empty() {
+    use kohorte::analysis::rfm_scoring::{RfmBreakpoints, RfmScoring};
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/orders.csv");
+    let data = load_path(&demo, &ImportOptions::default()).unwrap();
+    let f_columns = |settings: &Settings| {
+        let results = compute(&data, settings);
+        let customers = results.segments().customers();
+        let mut per_f = [0usize; 5];
+        for row in &customers.rows {
+            per_f[row.f as usize - 1] += 1;
+        }
+        (
+            per_f,
+            results.segments().tables.rfm_grid.caption.clone(),
+            customers.breakpoints,
+        )
+    };
+    // The CLV models' comparison and ranges play no part here.
+    let mut settings = Settings::default();
+    settings.clv.holdout_weeks = 0;
+    settings.clv.resamples = 0;
+    let (quintiles, caption, none) = f_columns(&settings);
+    assert_eq!(quintiles[1], 0, "F 2 under quintiles: {quintiles:?}");
+    assert!(caption.starts_with("Scores by quintiles"), "{caption}");
+    assert_eq!(none, None);
+
+    settings.segments.scoring = RfmScoring::Breakpoints(None);
+    let (filled, caption, chosen) = f_columns(&settings);
+    assert!(filled.iter().all(|n| *n > 0), "{filled:?}");
+    assert_eq!(
+        filled.iter().sum::<usize>(),
+        quintiles.iter().sum::<usize>()
+    );
+    assert!(caption.starts_with("Scores by breakpoints"), "{caption}");
+    let chosen = chosen.unwrap();
+    assert!(chosen.in_order(), "{chosen:?}");
+    assert_eq!(chosen.orders[0], 2, "F 2 from two orders: {chosen:?}");
+
+    let mine = RfmBreakpoints {
+        recency_days: [720, 360, 180, 30],
+        orders: [2, 4, 8, 16],
+        revenue: [10.0, 100.0, 1000.0, 10_000.0],
+    };
+    settings.segments.scoring = RfmScoring::Breakpoints(Some(mine));
+    let results = compute(&data, &settings);
+    let customers = results.segments().customers();
+    assert_eq!(customers.breakpoints, Some(mine));
+    for row in &customers.rows {
+        assert_eq!(row.f, mine.f(row.orders));
+        assert_eq!(row.r, mine.r(row.recency_days));
+        assert_eq!(row.m, mine.m(row.revenue));
+    }
+    assert!(customers.rows.iter().any(|r| r.orders == 3 && r.f == 2));
+}

@@ -268,6 +268,51 @@ fn changes_in_a_row_each_show_their_table_and_the_last_one_wins() {
     );
 }
 
+/// The Segments tab's scoring choice: breakpoints from the data fill the
+/// F column quintiles leave empty, the grid says which rule made it, and an
+/// edited breakpoint is used.
+#[test]
+fn rfm_scores_by_breakpoints_fill_every_column() {
+    let mut harness = start(Startup::default());
+    open_tab(&mut harness, "Segments");
+    harness.get_by_label_contains("Scores by quintiles");
+    harness.get_by_label("Breakpoints").click();
+    harness.run_steps(1);
+    settle(&mut harness);
+    harness.get_by_label_contains("Scores by breakpoints");
+    let orders = {
+        let customers = harness.state().results().segments().customers().clone();
+        let mut per_f = [0usize; 5];
+        for row in &customers.rows {
+            per_f[row.f as usize - 1] += 1;
+        }
+        assert!(per_f.iter().all(|n| *n > 0), "{per_f:?}");
+        customers.breakpoints.unwrap().orders
+    };
+    // F 5 from one order more than the data's breakpoint.
+    harness
+        .get_all_by_role_and_label(
+            eframe::egui::accesskit::Role::SpinButton,
+            "F: orders, at least",
+        )
+        .nth(3)
+        .unwrap()
+        .set_value_accesskit((orders[3] + 1) as f64);
+    harness.run_steps(2);
+    settle(&mut harness);
+    let app = harness.state();
+    let chosen = match &app.settings().segments.scoring {
+        kohorte::analysis::rfm_scoring::RfmScoring::Breakpoints(Some(points)) => *points,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(chosen.orders[3], orders[3] + 1);
+    assert_eq!(
+        app.results().segments().customers().breakpoints,
+        Some(chosen)
+    );
+    harness.get_by_label("Reset to the data's breakpoints");
+}
+
 #[test]
 fn filtering_the_app_to_at_risk_changes_the_cohort_table() {
     let mut harness = start(Startup::default());
@@ -792,7 +837,16 @@ fn change_everything(
     settings.segments.lifecycle_period = Granularity::Week;
     settings.segments.status_rule = StatusRule::PAlive;
     settings.segments.attribute = Some("device".into());
+    settings.segments.scoring = kohorte::analysis::rfm_scoring::RfmScoring::Breakpoints(Some(
+        kohorte::analysis::rfm_scoring::RfmBreakpoints {
+            recency_days: [400, 200, 90, 30],
+            orders: [2, 3, 5, 8],
+            revenue: [20.0, 60.0, 150.0, 400.0],
+        },
+    ));
     settings.clv.model = ModelKind::ParetoNbd;
+    settings.clv.pick_best_model = false;
+    settings.clv.resamples = 40;
     settings.clv.horizon_weeks = 26;
     settings.clv.discount_rate_monthly = 0.02;
     settings.clv.segment_by = "channel".into();

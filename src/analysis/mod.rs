@@ -23,6 +23,7 @@ pub mod order_log;
 pub mod period;
 pub mod pipeline;
 pub mod results;
+pub mod rfm_scoring;
 pub mod segment_charts;
 pub mod segments;
 pub mod side_sources;
@@ -66,10 +67,12 @@ pub struct Settings {
     pub nps_groups: Option<Arc<std::collections::BTreeMap<String, String>>>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SegmentSettings {
     pub grid: segments::SegmentGrid,
+    /// How the R, F and M scores the grid is read by are given.
+    pub scoring: rfm_scoring::RfmScoring,
     pub lifecycle_period: period::Granularity,
     /// An attribute column whose values are shown as segments too.
     pub attribute: Option<String>,
@@ -80,6 +83,7 @@ impl Default for SegmentSettings {
     fn default() -> Self {
         SegmentSettings {
             grid: segments::SegmentGrid::default(),
+            scoring: rfm_scoring::RfmScoring::default(),
             lifecycle_period: period::Granularity::Month,
             attribute: None,
             status_rule: segments::StatusRule::default(),

@@ -29,6 +29,7 @@ use super::loyalty::{self, LoyaltyResults, Programme};
 use super::order_log::OrderLog;
 use super::period::Granularity;
 use super::results::*;
+use super::rfm_scoring::RfmScoring;
 use super::segments::{self, Customers, SegmentGrid, StatusRule};
 use super::view::{self, View};
 use super::{
@@ -272,11 +273,17 @@ struct SimpleClvKey {
     active_window_months: u32,
 }
 
+/// The fitted models, and their refits on resampled customers when known.
+type FitAndRefits = (
+    Node<Result<FittedModels, String>>,
+    Option<Node<Option<Replicates>>>,
+);
+
 /// The analyses of one dataset, each kept until its inputs change.
 pub struct Engine {
     data: Arc<Data>,
     base: Memo<i32, History>,
-    scores: Memo<u64, Customers>,
+    scores: Memo<(u64, RfmScoring), Customers>,
     fitted: Memo<(u64, FitSettings), Result<FittedModels, String>>,
     predictions: Memo<(u64, ScoreSettings), Result<Arc<ModelFit>, String>>,
     replicates: Memo<(u64, u32), Option<Replicates>>,
@@ -405,8 +412,9 @@ impl Engine {
     fn scores(&mut self, settings: &Settings, cancel: &Cancel) -> Result<Node<Customers>, Stop> {
         let base = self.base(settings, cancel)?;
         let as_of = self.data.as_of(settings);
-        self.scores.get(base.stamp, || {
-            Ok(segments::score(&base.value, as_of, cancel)?)
+        let scoring = settings.segments.scoring.clone();
+        self.scores.get((base.stamp, scoring.clone()), || {
+            Ok(segments::score(&base.value, as_of, &scoring, cancel)?)
         })
     }
 
@@ -448,13 +456,7 @@ impl Engine {
         settings: &Settings,
         wait: bool,
         cancel: &Cancel,
-    ) -> Result<
-        (
-            Node<Result<FittedModels, String>>,
-            Option<Node<Option<Replicates>>>,
-        ),
-        Stop,
-    > {
+    ) -> Result<FitAndRefits, Stop> {
         let fitted = self.fitted(settings, cancel)?;
         let key = (fitted.stamp, settings.clv.resamples);
         if !wait {

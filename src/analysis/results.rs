@@ -302,6 +302,7 @@ pub fn segment_tables(
         Some(kept) => Arc::new(Customers {
             as_of: named.as_of,
             typical_gap_days: named.typical_gap_days,
+            breakpoints: named.breakpoints,
             rows: named
                 .rows
                 .iter()
@@ -315,7 +316,7 @@ pub fn segment_tables(
     let status_order: Vec<String> = STATUS_ORDER.map(String::from).to_vec();
     let status_table = segments::summarise(&rows, |r| r.status.label(), &status_order);
     SegmentTables {
-        rfm_grid: segment_charts::rfm_grid_spec(&rows, grid, window),
+        rfm_grid: segment_charts::rfm_grid_spec(&rows, grid, &customers.scoring_rule(), window),
         rfm_sizes: segment_charts::sizes_spec(
             "rfm_segments",
             "Customers and revenue by RFM segment",
@@ -453,7 +454,7 @@ pub fn clv_by_segment(
     fit: &ModelFit,
     kept: &ClvKept,
     grouping: (&GroupColumn, &CustomerLabels, &[String]),
-    ranges: &mut dyn FnMut(&[Vec<usize>]) -> Result<BootstrapRanges, Cancelled>,
+    ranges: &mut RangesOfGroups<'_>,
     window: &str,
 ) -> Result<ClvBySegment, Cancelled> {
     let (column, labels, order) = grouping;
@@ -498,6 +499,9 @@ pub fn clv_by_segment(
         table,
     })
 }
+
+/// What gives the ranges of groups of the fitted customers.
+pub type RangesOfGroups<'a> = dyn FnMut(&[Vec<usize>]) -> Result<BootstrapRanges, Cancelled> + 'a;
 
 /// Per group, the ranges of its totals (one `None` per group without
 /// them), and where they come from.

@@ -7,10 +7,14 @@ use crate::chart::spec::{HeatCell, Heatmap, days_since_epoch, palette};
 use crate::chart::{Axis, ChartSpec, Series, SeriesStyle, Unit};
 use crate::format::{format_number, group_thousands};
 
-pub const RFM_RULE: &str = "R, F and M scores run from 1 to 5: 1 + ⌊5 × (customers with a strictly lower value) ÷ all customers⌋, so equal values always share a score. Recency is scored reversed: the most recent customers score 5. F counts orders, M sums revenue.";
-
 /// The R × F grid: customers and average revenue per cell, R 5 on top.
-pub fn rfm_grid_spec(rows: &[&CustomerRow], grid: &SegmentGrid, window: &str) -> ChartSpec {
+/// `rule` says how the scores were given.
+pub fn rfm_grid_spec(
+    rows: &[&CustomerRow],
+    grid: &SegmentGrid,
+    rule: &str,
+    window: &str,
+) -> ChartSpec {
     let mut customers = [[0u64; 5]; 5];
     let mut revenue = [[0f64; 5]; 5];
     for row in rows {
@@ -59,9 +63,7 @@ pub fn rfm_grid_spec(rows: &[&CustomerRow], grid: &SegmentGrid, window: &str) ->
     ChartSpec {
         id: "rfm_grid".into(),
         title: "RFM grid: customers · average revenue".into(),
-        caption: format!(
-            "{RFM_RULE} Rows: recency score, columns: frequency score. Data: {window}."
-        ),
+        caption: format!("{rule} Rows: recency score, columns: frequency score. Data: {window}."),
         x: Axis::value("Frequency score", Unit::Count),
         y: Axis::value("Recency score", Unit::Count),
         series: Vec::new(),

@@ -1,12 +1,13 @@
 //! Customers as of the as-of date: their metrics, RFM scores, named RFM
 //! segment and status, and the segment table marketers compare.
 //!
-//! RFM scoring rule (also in the app's help and the README): every
-//! customer's score for a value is 1 + ⌊5 × (customers with a strictly
-//! lower value) ÷ (all customers)⌋, so equal values always get equal scores
-//! and the scores are quintiles when there are no ties. Recency is scored on
-//! the negative number of days since the last order, so the most recent
-//! customers score 5. Frequency is orders; monetary is revenue.
+//! RFM scoring rule by default (also in the app's help and the README):
+//! every customer's score for a value is 1 + ⌊5 × (customers with a
+//! strictly lower value) ÷ (all customers)⌋, so equal values always get
+//! equal scores and the scores are quintiles when there are no ties.
+//! Recency is scored on the negative number of days since the last order,
+//! so the most recent customers score 5. Frequency is orders; monetary is
+//! revenue. Breakpoints per score are the other choice (`rfm_scoring`).
 //!
 //! Status rule: with G the median number of days between two consecutive
 //! purchases of the same customer (over all customers), a customer is
@@ -24,6 +25,7 @@ use rayon::prelude::*;
 
 use super::cancel::{Cancel, Cancelled};
 use super::history::{Customer, History};
+use super::rfm_scoring::{QUINTILE_RULE, RfmBreakpoints, RfmScoring, balanced_breakpoints};
 use crate::calendar::{day_from_number, day_number};
 use crate::format::round_to;
 
@@ -128,6 +130,18 @@ pub struct Customers {
     pub rows: Vec<CustomerRow>,
     /// G of the status rule, in days.
     pub typical_gap_days: f64,
+    /// The breakpoints the scores came from; `None` for quintiles.
+    pub breakpoints: Option<RfmBreakpoints>,
+}
+
+impl Customers {
+    /// The rule that gave the R, F and M scores, in words.
+    pub fn scoring_rule(&self) -> String {
+        match &self.breakpoints {
+            Some(points) => points.describe(),
+            None => QUINTILE_RULE.to_string(),
+        }
+    }
 }
 
 impl Customers {
@@ -249,12 +263,13 @@ pub fn status_from_p_alive(p_alive: f64) -> Status {
 /// Every customer with a purchase before `as_of`, scored and named with
 /// the status by days since the last order.
 pub fn customers(history: &History, as_of: NaiveDate, grid: &SegmentGrid) -> Customers {
-    match score(history, as_of, &Cancel::never()) {
+    match score(history, as_of, &RfmScoring::Quintiles, &Cancel::never()) {
         Ok(scored) => name(&scored, grid, None),
         Err(Cancelled) => Customers {
             as_of,
             rows: Vec::new(),
             typical_gap_days: 90.0,
+            breakpoints: None,
         },
     }
 }
@@ -290,12 +305,18 @@ pub fn name(scored: &Customers, grid: &SegmentGrid, p_alive: Option<&[Option<f64
         as_of: scored.as_of,
         rows,
         typical_gap_days: scored.typical_gap_days,
+        breakpoints: scored.breakpoints,
     }
 }
 
 /// Every customer with a purchase before `as_of`: their metrics and RFM
-/// scores, not yet named (see [`name`]).
-pub fn score(history: &History, as_of: NaiveDate, cancel: &Cancel) -> Result<Customers, Cancelled> {
+/// scores by `scoring`, not yet named (see [`name`]).
+pub fn score(
+    history: &History,
+    as_of: NaiveDate,
+    scoring: &RfmScoring,
+    cancel: &Cancel,
+) -> Result<Customers, Cancelled> {
     let as_of_day = day_number(as_of);
     let buyers: Vec<Customer<'_>> = history
         .customers()
@@ -333,15 +354,35 @@ pub fn score(history: &History, as_of: NaiveDate, cancel: &Cancel) -> Result<Cus
     let frequency: Vec<f64> = raw.iter().map(|r| r.orders as f64).collect();
     let monetary: Vec<f64> = raw.iter().map(|r| r.revenue).collect();
     cancel.check()?;
-    let (rs, (fs, ms)) = rayon::join(
-        || quintile_scores(&recency),
-        || {
-            rayon::join(
-                || quintile_scores(&frequency),
-                || quintile_scores(&monetary),
-            )
-        },
-    );
+    let breakpoints = match scoring {
+        RfmScoring::Quintiles => None,
+        RfmScoring::Breakpoints(Some(chosen)) => Some(*chosen),
+        RfmScoring::Breakpoints(None) => {
+            let days: Vec<i64> = raw.iter().map(|r| (as_of_day - r.last) as i64).collect();
+            let orders: Vec<u64> = raw.iter().map(|r| r.orders).collect();
+            Some(balanced_breakpoints(&days, &orders, &monetary))
+        }
+    };
+    let (rs, (fs, ms)) = match &breakpoints {
+        None => rayon::join(
+            || quintile_scores(&recency),
+            || {
+                rayon::join(
+                    || quintile_scores(&frequency),
+                    || quintile_scores(&monetary),
+                )
+            },
+        ),
+        Some(points) => (
+            raw.iter()
+                .map(|r| points.r((as_of_day - r.last) as i64))
+                .collect(),
+            (
+                raw.iter().map(|r| points.f(r.orders)).collect(),
+                raw.iter().map(|r| points.m(r.revenue)).collect(),
+            ),
+        ),
+    };
     cancel.check()?;
     let unnamed: Arc<str> = Arc::from("");
     let rows = buyers
@@ -372,6 +413,7 @@ pub fn score(history: &History, as_of: NaiveDate, cancel: &Cancel) -> Result<Cus
         as_of,
         rows,
         typical_gap_days: gap,
+        breakpoints,
     })
 }
 

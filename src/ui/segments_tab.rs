@@ -8,10 +8,12 @@ use serde::{Deserialize, Serialize};
 use super::chart_view::{Export, chart_header_ui, chart_ui};
 use super::context::{Command, TabContext};
 use super::heatmap_view::heatmap_ui;
-use super::widgets::{Draft, maybe_stale_ui};
+use super::theme;
+use super::widgets::{Draft, maybe_stale_ui, settled};
 use crate::analysis::period::Granularity;
 use crate::analysis::results::SegmentResults;
-use crate::analysis::segment_charts::{LIFECYCLE_DEFINITION, RFM_RULE};
+use crate::analysis::rfm_scoring::{RfmBreakpoints, RfmScoring};
+use crate::analysis::segment_charts::LIFECYCLE_DEFINITION;
 use crate::analysis::segments::{
     CustomerRow, SegmentGrid, SegmentSummary, StatusRule, customer_list, summary_frame,
 };
@@ -38,10 +40,11 @@ pub struct SegmentPrefs {
     pub compared: Vec<String>,
 }
 
-/// The grid's names while the user types them.
+/// The grid's names and the score breakpoints while the user types them.
 #[derive(Default)]
 pub struct SegmentsTab {
     grid: Draft<SegmentGrid>,
+    breakpoints: Draft<RfmBreakpoints>,
 }
 
 impl SegmentsTab {
@@ -66,6 +69,7 @@ impl SegmentsTab {
                 segments_ui(ui, ctx, &results, prefs, commands)
             });
             ui.add_space(4.0);
+            self.scoring_ui(ui, ctx.settings, &results, commands);
             self.grid_editor_ui(ui, ctx.settings, commands);
             ui.add_space(8.0);
             maybe_stale_ui(ui, ctx.is_fresh(Part::Segments), |ui| {
@@ -93,7 +97,8 @@ fn segments_ui(
         .strong(),
     )
     .on_hover_text(format!(
-        "{RFM_RULE}\n\nStatus: {}",
+        "{}\n\nStatus: {}",
+        customers.scoring_rule(),
         ctx.settings.segments.status_rule.explanation()
     ));
     ui.columns(2, |columns| {
@@ -104,7 +109,7 @@ fn segments_ui(
         if let Some(heatmap) = &grid.heatmap {
             heatmap_ui(&mut columns[0], heatmap, 160.0);
         }
-        columns[0].label(RichText::new(RFM_RULE).small().weak());
+        columns[0].label(RichText::new(customers.scoring_rule()).small().weak());
         let sizes = match prefs.view {
             SegmentView::Attribute => results
                 .attribute_table
@@ -388,9 +393,113 @@ fn table_ui(
     }
 }
 
-/// The segment names of the R × F grid, one field per cell; renaming a cell
-/// moves its customers to the named segment.
 impl SegmentsTab {
+    /// How the scores are given: quintiles, or breakpoints per score that
+    /// start from the data's and can be edited.
+    fn scoring_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        settings: &Settings,
+        results: &SegmentResults,
+        commands: &mut Vec<Command>,
+    ) {
+        let current = &settings.segments.scoring;
+        let mut chosen = None;
+        ui.horizontal_wrapped(|ui| {
+            ui.label("RFM scores by");
+            let quintiles = matches!(current, RfmScoring::Quintiles);
+            if ui
+                .selectable_label(quintiles, "Quintiles")
+                .on_hover_text("Fifths of the customers, equal values kept together: with many one-time buyers a score can stay empty")
+                .clicked()
+                && !quintiles
+            {
+                chosen = Some(RfmScoring::Quintiles);
+            }
+            if ui
+                .selectable_label(!quintiles, "Breakpoints")
+                .on_hover_text("Where each score starts, chosen from the data so that every score has customers when the values allow it; editable")
+                .clicked()
+                && quintiles
+            {
+                chosen = Some(RfmScoring::Breakpoints(None));
+            }
+            if matches!(current, RfmScoring::Breakpoints(Some(_)))
+                && ui
+                    .button("Reset to the data's breakpoints")
+                    .clicked()
+            {
+                chosen = Some(RfmScoring::Breakpoints(None));
+            }
+        });
+        let shown = results.customers().breakpoints;
+        if let (RfmScoring::Breakpoints(_), Some(shown)) = (current, shown) {
+            let (mut changed, mut held) = (false, false);
+            let points = self.breakpoints.edit(&shown);
+            egui::Grid::new("rfm_breakpoints")
+                .num_columns(5)
+                .show(ui, |ui| {
+                    ui.label("");
+                    for score in 2..=5 {
+                        ui.label(RichText::new(format!("Score {score}")).strong());
+                    }
+                    ui.end_row();
+                    let mut field = |response: egui::Response| {
+                        changed |= settled(&response);
+                        held |= response.dragged() || response.has_focus();
+                    };
+                    let label = ui.label("R: days since the last order, at most");
+                    for i in 0..4 {
+                        let response = ui
+                            .add(
+                                egui::DragValue::new(&mut points.recency_days[i]).range(0..=36_500),
+                            )
+                            .labelled_by(label.id);
+                        field(response);
+                    }
+                    ui.end_row();
+                    let label = ui.label("F: orders, at least");
+                    for i in 0..4 {
+                        let response = ui
+                            .add(egui::DragValue::new(&mut points.orders[i]).range(1..=100_000))
+                            .labelled_by(label.id);
+                        field(response);
+                    }
+                    ui.end_row();
+                    let label = ui.label("M: revenue, at least");
+                    for i in 0..4 {
+                        let response = ui
+                            .add(
+                                egui::DragValue::new(&mut points.revenue[i])
+                                    .range(0.0..=f64::MAX)
+                                    .fixed_decimals(2),
+                            )
+                            .labelled_by(label.id);
+                        field(response);
+                    }
+                    ui.end_row();
+                });
+            if !points.in_order() {
+                ui.label(
+                    RichText::new("Each score should start after the one below it (R: fewer days, F and M: more).")
+                        .color(theme::WARNING_TEXT),
+                );
+            }
+            if let Some(points) = self.breakpoints.finish(changed, held)
+                && points != shown
+            {
+                chosen = Some(RfmScoring::Breakpoints(Some(points)));
+            }
+        }
+        if let Some(scoring) = chosen {
+            let mut all = settings.clone();
+            all.segments.scoring = scoring;
+            commands.push(Command::Apply(Box::new(all)));
+        }
+    }
+
+    /// The segment names of the R × F grid, one field per cell; renaming a
+    /// cell moves its customers to the named segment.
     fn grid_editor_ui(
         &mut self,
         ui: &mut egui::Ui,
