@@ -262,7 +262,12 @@ fn horizontal_bars_ui(ui: &mut egui::Ui, spec: &ChartSpec, height: f32) {
             HoverPosition::Elsewhere { .. } => None,
         });
     if spec.needs_legend() {
-        plot = plot.legend(Legend::default().follow_insertion_order(true));
+        // The first categories, on top, hold the longest bars as a rule.
+        plot = plot.legend(
+            Legend::default()
+                .position(Corner::RightBottom)
+                .follow_insertion_order(true),
+        );
     }
     let bars = spec.bar_rects();
     plot.show(ui, |plot_ui| {

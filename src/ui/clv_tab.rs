@@ -541,11 +541,16 @@ fn by_segment_ui(ui: &mut egui::Ui, results: &ClvResults, commands: &mut Vec<Com
         )),
         None => {}
     }
-    ui.columns(2, |columns| {
-        super::chart_view::plot_ui(&mut columns[0], chart, 220.0);
+    super::chart_view::plot_ui(ui, chart, 220.0);
+    ui.add_space(4.0);
+    // Figures and their ranges on one line each: a wrapped amount reads
+    // as two numbers.
+    ui.scope(|ui| {
+        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
         egui::Grid::new("clv_by_segment")
             .striped(true)
-            .show(&mut columns[1], |ui| {
+            .spacing([16.0, 4.0])
+            .show(ui, |ui| {
                 for title in [
                     "Segment",
                     "Customers",
@@ -562,8 +567,8 @@ fn by_segment_ui(ui: &mut egui::Ui, results: &ClvResults, commands: &mut Vec<Com
                 }
                 segment_row_ui(ui, &by.total, true);
             });
-        columns[1].label(RichText::new(ranges_note(by.ranges)).small().weak());
     });
+    ui.label(RichText::new(ranges_note(by.ranges)).small().weak());
 }
 
 /// One row of the CLV by segment table, the totals' 95 % ranges under them.

@@ -7,6 +7,7 @@ use crate::chart::render::{heat_color, heat_text_color};
 use crate::chart::spec::Heatmap;
 
 const LABEL_WIDTH: f32 = 150.0;
+/// The narrowest a cell is drawn.
 const CELL_WIDTH: f32 = 52.0;
 const CELL_HEIGHT: f32 = 22.0;
 
@@ -17,8 +18,26 @@ fn color([r, g, b]: [u8; 3]) -> Color32 {
 pub fn heatmap_ui(ui: &mut egui::Ui, heatmap: &Heatmap, max_height: f32) {
     let columns = heatmap.column_labels.len();
     let rows = heatmap.cells.len();
+    // Wide enough for the widest figure ("1,616 · 79" in the RFM grid).
+    let cell_width = heatmap
+        .cells
+        .iter()
+        .flatten()
+        .flatten()
+        .map(|cell| {
+            ui.painter()
+                .layout_no_wrap(
+                    cell.text.clone(),
+                    FontId::proportional(12.5),
+                    Color32::BLACK,
+                )
+                .size()
+                .x
+                + 10.0
+        })
+        .fold(CELL_WIDTH, f32::max);
     let size = vec2(
-        LABEL_WIDTH + CELL_WIDTH * columns as f32,
+        LABEL_WIDTH + cell_width * columns as f32,
         CELL_HEIGHT * (rows + 1) as f32,
     );
     egui::ScrollArea::both()
@@ -42,7 +61,7 @@ pub fn heatmap_ui(ui: &mut egui::Ui, heatmap: &Heatmap, max_height: f32) {
             for (j, label) in heatmap.column_labels.iter().enumerate() {
                 let center = origin
                     + vec2(
-                        LABEL_WIDTH + CELL_WIDTH * (j as f32 + 0.5),
+                        LABEL_WIDTH + cell_width * (j as f32 + 0.5),
                         CELL_HEIGHT / 2.0,
                     );
                 painter.text(center, Align2::CENTER_CENTER, label, strong.clone(), header);
@@ -66,9 +85,9 @@ pub fn heatmap_ui(ui: &mut egui::Ui, heatmap: &Heatmap, max_height: f32) {
                 }
                 for (j, cell) in row.iter().enumerate() {
                     let Some(cell) = cell else { continue };
-                    let min = origin + vec2(LABEL_WIDTH + CELL_WIDTH * j as f32, top);
+                    let min = origin + vec2(LABEL_WIDTH + cell_width * j as f32, top);
                     let cell_rect =
-                        Rect::from_min_size(min, vec2(CELL_WIDTH, CELL_HEIGHT)).shrink(1.0);
+                        Rect::from_min_size(min, vec2(cell_width, CELL_HEIGHT)).shrink(1.0);
                     painter.rect_filled(
                         cell_rect,
                         2.0,
@@ -101,7 +120,7 @@ pub fn heatmap_ui(ui: &mut egui::Ui, heatmap: &Heatmap, max_height: f32) {
             if let Some(pointer) = response.hover_pos() {
                 let local = pointer - origin;
                 let row = (local.y / CELL_HEIGHT).floor() as i64 - 1;
-                let column = ((local.x - LABEL_WIDTH) / CELL_WIDTH).floor() as i64;
+                let column = ((local.x - LABEL_WIDTH) / cell_width).floor() as i64;
                 let cell = (row >= 0 && column >= 0)
                     .then(|| {
                         heatmap

@@ -13,7 +13,6 @@ use super::widgets::{Draft, maybe_stale_ui, settled};
 use crate::analysis::period::Granularity;
 use crate::analysis::results::SegmentResults;
 use crate::analysis::rfm_scoring::{RfmBreakpoints, RfmScoring};
-use crate::analysis::segment_charts::LIFECYCLE_DEFINITION;
 use crate::analysis::segments::{
     CustomerRow, SegmentGrid, SegmentSummary, StatusRule, customer_list, summary_frame,
 };
@@ -68,9 +67,13 @@ impl SegmentsTab {
             maybe_stale_ui(ui, ctx.is_fresh(Part::Segments), |ui| {
                 segments_ui(ui, ctx, &results, prefs, commands)
             });
-            ui.add_space(4.0);
+            // The scoring and the names right under the grid they make.
             self.scoring_ui(ui, ctx.settings, &results, commands);
             self.grid_editor_ui(ui, ctx.settings, commands);
+            ui.add_space(8.0);
+            maybe_stale_ui(ui, ctx.is_fresh(Part::Segments), |ui| {
+                table_ui(ui, &results, prefs, commands)
+            });
             ui.add_space(8.0);
             maybe_stale_ui(ui, ctx.is_fresh(Part::Segments), |ui| {
                 lifecycle_and_comparison_ui(ui, &results, prefs, commands)
@@ -121,8 +124,6 @@ fn segments_ui(
             commands.push(Command::export_chart(sizes, format));
         }
     });
-    ui.add_space(8.0);
-    table_ui(ui, results, prefs, commands);
 }
 
 fn lifecycle_and_comparison_ui(
@@ -135,7 +136,6 @@ fn lifecycle_and_comparison_ui(
     if let Some(format) = chart_ui(ui, lifecycle, 240.0) {
         commands.push(Command::export_chart(lifecycle, format));
     }
-    ui.label(RichText::new(LIFECYCLE_DEFINITION).small().weak());
     ui.add_space(8.0);
     compare_ui(ui, results, prefs, commands);
 }
