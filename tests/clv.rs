@@ -394,9 +394,12 @@ fn bootstrap_ranges_are_seeded_and_surround_the_totals() {
     let repeaters: Vec<usize> = (0..scored.rows.len())
         .filter(|i| scored.rows[*i].frequency >= 3)
         .collect();
+    let scores =
+        bootstrap::RefitScores::new(&fitted, &first, &settings.score_part(), &never).unwrap();
     let ranges = bootstrap::group_ranges(
         &fitted,
         &first,
+        &scores,
         &settings.score_part(),
         &[everyone.clone(), repeaters.clone()],
         &never,

@@ -18,7 +18,7 @@ use polars::prelude::PolarsError;
 use rayon::prelude::*;
 
 use super::cancel::{Cancel, Cancelled};
-use super::clv::bootstrap::Replicates;
+use super::clv::bootstrap::{RefitScores, Replicates};
 use super::clv::by_segment::ClvSegmentRow;
 use super::clv::{self, FitSettings, FittedModels, ModelFit, ScoreSettings};
 use super::cohorts::{self, CohortTable};
@@ -287,6 +287,7 @@ pub struct Engine {
     fitted: Memo<(u64, FitSettings), Result<FittedModels, String>>,
     predictions: Memo<(u64, ScoreSettings), Result<Arc<ModelFit>, String>>,
     replicates: Memo<(u64, u32), Option<Replicates>>,
+    refit_scores: Memo<(u64, ScoreSettings), Option<RefitScores>>,
     named: Memo<NamedKey, Customers>,
     loyalty: Memo<LoyaltyKey, LoyaltyResults>,
     what_if: Memo<LoyaltyKey, LoyaltyResults>,
@@ -335,6 +336,7 @@ impl Engine {
             fitted: Memo::default(),
             predictions: Memo::default(),
             replicates: Memo::default(),
+            refit_scores: Memo::default(),
             named: Memo::default(),
             loyalty: Memo::default(),
             what_if: Memo::default(),
@@ -1118,6 +1120,17 @@ impl Engine {
         let (fitted, replicates) = self.replicates(settings, ranges, cancel)?;
         let scoring = settings.clv.score_part();
         let wanted = settings.clv.resamples > 0 && fitted.value.is_ok();
+        let refit_scores = match &replicates {
+            Some(node) => Some(self.refit_scores.get((node.stamp, scoring.clone()), || {
+                Ok(match (fitted.value.as_ref(), node.value.as_ref()) {
+                    (Ok(models), Some(refits)) => {
+                        Some(RefitScores::new(models, refits, &scoring, cancel)?)
+                    }
+                    _ => None,
+                })
+            })?),
+            None => None,
+        };
         let key = ClvByKey {
             kept: kept.stamp,
             labels: labels.stamp,
@@ -1127,15 +1140,18 @@ impl Engine {
         let by = self.clv_by.get(key, || {
             let mut ranges = |groups: &[Vec<usize>]| {
                 let refits = replicates.as_ref().map(|r| r.value.as_ref());
-                match (fitted.value.as_ref(), refits) {
-                    (Ok(models), Some(Some(refits))) => Ok((
-                        clv::bootstrap::group_ranges(models, refits, &scoring, groups, cancel)?,
+                let scores = refit_scores.as_ref().map(|s| s.value.as_ref());
+                match (fitted.value.as_ref(), refits, scores) {
+                    (Ok(models), Some(Some(refits)), Some(Some(scores))) => Ok((
+                        clv::bootstrap::group_ranges(
+                            models, refits, scores, &scoring, groups, cancel,
+                        )?,
                         RangeSource::Refits {
                             succeeded: refits.fits.len(),
                             asked: refits.asked,
                         },
                     )),
-                    (_, None) if wanted => Ok((vec![None; groups.len()], RangeSource::Pending)),
+                    (_, None, _) if wanted => Ok((vec![None; groups.len()], RangeSource::Pending)),
                     _ => Ok((vec![None; groups.len()], RangeSource::Off)),
                 }
             };

@@ -178,12 +178,56 @@ fn refit_purchases(
     })
 }
 
+/// Most predictions (distinct histories × refits) kept between groupings:
+/// 64 MB. Beyond, each grouping scores the refits again.
+const MAX_KEPT_PREDICTIONS: usize = 4_000_000;
+
+/// Every refit's predictions per distinct history (expected purchases and
+/// discounted purchases), kept when they are few enough, so that another
+/// grouping of the same customers sums them instead of scoring again.
+pub struct RefitScores {
+    kept: Option<Vec<Vec<(f64, f64)>>>,
+}
+
+impl RefitScores {
+    pub fn new(
+        fitted: &FittedModels,
+        replicates: &Replicates,
+        settings: &ScoreSettings,
+        cancel: &Cancel,
+    ) -> Result<RefitScores, Cancelled> {
+        if fitted.distinct.len() * replicates.fits.len() > MAX_KEPT_PREDICTIONS {
+            return Ok(RefitScores { kept: None });
+        }
+        let kept = replicates
+            .fits
+            .par_iter()
+            .map(|replicate| {
+                if cancel.is_cancelled() {
+                    return Vec::new();
+                }
+                scored(&replicate.model, fitted, settings)
+            })
+            .collect();
+        cancel.check()?;
+        Ok(RefitScores { kept: Some(kept) })
+    }
+}
+
+fn scored(model: &Fitted, fitted: &FittedModels, settings: &ScoreSettings) -> Vec<(f64, f64)> {
+    row_predictions(model, &fitted.distinct, settings)
+        .into_iter()
+        .map(|(_, expected, discounted)| (expected, discounted))
+        .collect()
+}
+
 /// The 95 % ranges of each group's total expected purchases and CLV, the
 /// groups given as indices of the fitted customers; `None` for every group
 /// when too few refits succeeded.
 pub fn group_ranges(
     fitted: &FittedModels,
     replicates: &Replicates,
+    scores: &RefitScores,
     settings: &ScoreSettings,
     groups: &[Vec<usize>],
     cancel: &Cancel,
@@ -196,11 +240,19 @@ pub fn group_ranges(
     let totals: Vec<Vec<(f64, Option<f64>)>> = replicates
         .fits
         .par_iter()
-        .map(|replicate| {
+        .enumerate()
+        .map(|(b, replicate)| {
             if cancel.is_cancelled() {
                 return Vec::new();
             }
-            let predictions = row_predictions(&replicate.model, &fitted.distinct, settings);
+            let computed;
+            let predictions = match scores.kept.as_ref().and_then(|kept| kept.get(b)) {
+                Some(kept) => kept,
+                None => {
+                    computed = scored(&replicate.model, fitted, settings);
+                    &computed
+                }
+            };
             groups
                 .iter()
                 .map(|members| {
@@ -212,10 +264,10 @@ pub fn group_ranges(
                         else {
                             continue;
                         };
-                        let (_, expected, discounted) = predictions
+                        let (expected, discounted) = predictions
                             .get(*row as usize)
                             .copied()
-                            .unwrap_or((f64::NAN, f64::NAN, f64::NAN));
+                            .unwrap_or((f64::NAN, f64::NAN));
                         purchases += expected;
                         if let (Some(total), Some(spend)) = (clv.as_mut(), replicate.spend) {
                             *total += spend
