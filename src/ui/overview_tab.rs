@@ -15,6 +15,7 @@ use crate::chart::Unit;
 use crate::format::{format_number, group_thousands};
 
 const CARD_WIDTH: f32 = 240.0;
+const CARD_MARGIN: f32 = 8.0;
 
 /// The text of the custom period's fields while the user types.
 #[derive(Default)]
@@ -141,7 +142,11 @@ fn kpis_ui(ui: &mut egui::Ui, results: &OverviewResults, commands: &mut Vec<Comm
     }
     ui.add_space(6.0);
     egui::ScrollArea::vertical().show(ui, |ui| {
-        let per_row = ((ui.available_width() / (CARD_WIDTH + 12.0)) as usize).max(1);
+        // A card takes its width, its frame's margins and stroke on both
+        // sides and the spacing to the next; counting less let a row run
+        // past the panel, and everything below then wrapped at that width.
+        let footprint = CARD_WIDTH + 2.0 * (CARD_MARGIN + 1.0) + ui.spacing().item_spacing.x;
+        let per_row = ((ui.available_width() / footprint) as usize).max(1);
         for chunk in overview.kpis.chunks(per_row) {
             ui.horizontal(|ui| {
                 for kpi in chunk {
@@ -263,7 +268,7 @@ fn change_text(kpi: &Kpi) -> Option<(String, Color32)> {
 
 fn card_ui(ui: &mut egui::Ui, kpi: &Kpi) {
     let frame = egui::Frame::group(ui.style())
-        .inner_margin(8.0)
+        .inner_margin(CARD_MARGIN)
         .corner_radius(6.0);
     frame.show(ui, |ui| {
         ui.set_width(CARD_WIDTH);

@@ -74,7 +74,9 @@ impl PurchaseModel for ParetoNbd {
 
     fn from_params(p: &[f64]) -> Option<Self> {
         let &[r, alpha, s, beta] = p else { return None };
-        ([r, alpha, s, beta].iter().all(|v| v.is_finite() && *v > 0.0)
+        ([r, alpha, s, beta]
+            .iter()
+            .all(|v| v.is_finite() && *v > 0.0)
             && alpha.max(beta) <= MAX_SCALE_RATIO * alpha.min(beta))
         .then_some(ParetoNbd { r, alpha, s, beta })
     }
