@@ -232,10 +232,12 @@ pub fn log_likelihood_and_gradient(
             }
             (ll, g)
         })
-        .reduce(
-            || (0.0, [0.0; 4]),
-            |(l1, g1), (l2, g2)| (l1 + l2, std::array::from_fn(|i| g1[i] + g2[i])),
-        );
+        .collect::<Vec<_>>()
+        .into_iter()
+        // In a fixed order: see `fit::total_log_likelihood`.
+        .fold((0.0, [0.0; 4]), |(l1, g1), (l2, g2)| {
+            (l1 + l2, std::array::from_fn(|i| g1[i] + g2[i]))
+        });
     // Chain rule to the log-parameters: ∂/∂ln θ = θ ∂/∂θ.
     (ll, [g[0] * r, g[1] * alpha, g[2] * a, g[3] * b])
 }

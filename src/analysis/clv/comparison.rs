@@ -292,6 +292,8 @@ impl Holdout<'_> {
             .par_iter()
             .enumerate()
             .map(|(i, s)| (predicted_of(i) - s.holdout_purchases as f64).abs())
+            .collect::<Vec<f64>>()
+            .iter()
             .sum();
         const BUCKETS: u32 = 7;
         let mut buckets: Vec<(usize, f64, f64)> = vec![(0, 0.0, 0.0); BUCKETS as usize + 1];

@@ -102,7 +102,11 @@ impl DayPairs {
     }
 }
 
-/// The total log-likelihood of the rows under `model`, row by row.
+/// The total log-likelihood of the rows under `model`, row by row. Sums
+/// over threads are added up in a fixed order (chunks of fixed size, then
+/// the chunks in turn): rayon's own reduction pairs them as the threads
+/// happen to split the work, and the last digits then differ from run to
+/// run, enough to move a refit's optimum and a range's printed digits.
 pub fn total_log_likelihood<M: PurchaseModel>(model: &M, rows: &[WeightedRow]) -> f64 {
     let max_x = rows.iter().map(|r| r.rft.x as usize).max().unwrap_or(0);
     let frequency_terms: Vec<f64> = (0..=max_x)
@@ -121,6 +125,8 @@ pub fn total_log_likelihood<M: PurchaseModel>(model: &M, rows: &[WeightedRow]) -
                 })
                 .sum::<f64>()
         })
+        .collect::<Vec<f64>>()
+        .iter()
         .sum()
 }
 

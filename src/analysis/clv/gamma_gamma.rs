@@ -169,10 +169,12 @@ impl SpendRows {
                 }
                 (ll, g)
             })
-            .reduce(
-                || (0.0, [0.0; 3]),
-                |(l1, g1), (l2, g2)| (l1 + l2, std::array::from_fn(|i| g1[i] + g2[i])),
-            );
+            .collect::<Vec<_>>()
+            .into_iter()
+            // In a fixed order: see `fit::total_log_likelihood`.
+            .fold((0.0, [0.0; 3]), |(l1, g1), (l2, g2)| {
+                (l1 + l2, std::array::from_fn(|i| g1[i] + g2[i]))
+            });
         (ll, [g[0] * p, g[1] * q, g[2] * gamma])
     }
 }

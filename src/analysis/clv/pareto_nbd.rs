@@ -117,6 +117,8 @@ impl PurchaseModel for ParetoNbd {
                 };
                 row.weight * self.log_likelihood_from(row.rft, *frequency, ln_sub_exp(*last, *end))
             })
+            .collect::<Vec<f64>>()
+            .iter()
             .sum()
     }
 
