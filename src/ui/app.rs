@@ -330,6 +330,11 @@ impl KohorteApp {
     }
 
     /// Whether `part` of the results answers the current settings.
+    /// Whether a file is being read (the results are the previous file's).
+    pub fn is_opening(&self) -> bool {
+        self.opening
+    }
+
     pub fn is_fresh(&self, part: Part) -> bool {
         self.freshness.fresh.contains(&part)
     }

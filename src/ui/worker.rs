@@ -166,6 +166,14 @@ impl<Q: Send + 'static, R: Send + 'static> Worker<Q, R> {
     }
 }
 
+/// A worker nobody will ask again stops what it is doing: the running job's
+/// next cancel check ends it, and the thread ends with the channel.
+impl<Q, R> Drop for Worker<Q, R> {
+    fn drop(&mut self) {
+        self.latest.store(u64::MAX, Ordering::SeqCst);
+    }
+}
+
 pub enum OrdersRequest {
     Open {
         source: Source,

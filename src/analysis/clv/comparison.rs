@@ -6,7 +6,9 @@ use chrono::NaiveDate;
 use rayon::prelude::*;
 
 use super::summary::{CustomerSummary, DAYS_PER_WEEK, summarise};
-use super::{Fitted, ModelKind, fit, fit_purchases, frequency_and_age, rft_of_pair, unfit_reason};
+use super::{
+    Fitted, ModelKind, fit, fit_purchases_with, frequency_and_age, rft_of_pair, unfit_reason,
+};
 use crate::analysis::cancel::{Cancel, Cancelled};
 use crate::analysis::history::History;
 use crate::calendar::{day_from_number, day_number};
@@ -184,7 +186,7 @@ pub fn compare_models(
     };
     let mut checks = Vec::new();
     for kind in ModelKind::ALL {
-        let check = match fit_purchases(kind, &holdout.rows, cancel)? {
+        let check = match fit_purchases_with(kind, &holdout.rows, fit::Search::Bounded, cancel)? {
             Ok((model, log_likelihood)) => Ok(holdout.check(model, log_likelihood)),
             Err(reason) => Err(reason),
         };

@@ -380,14 +380,36 @@ fn fit_purchases(
     rows: &[fit::WeightedRow],
     cancel: &Cancel,
 ) -> Result<Result<(Fitted, f64), String>, Cancelled> {
+    fit_purchases_with(kind, rows, fit::Search::Wide, cancel)
+}
+
+/// Fits `kind` searching as `search` says (bounded for the comparison).
+fn fit_purchases_with(
+    kind: ModelKind,
+    rows: &[fit::WeightedRow],
+    search: fit::Search,
+    cancel: &Cancel,
+) -> Result<Result<(Fitted, f64), String>, Cancelled> {
+    fn one<M: PurchaseModel>(
+        rows: &[fit::WeightedRow],
+        search: fit::Search,
+        cancel: &Cancel,
+    ) -> Option<(M, f64)> {
+        match search {
+            fit::Search::Bounded => fit::fit_purchase_model_bounded::<M>(rows, cancel),
+            _ => fit::fit_purchase_model::<M>(rows, cancel),
+        }
+    }
     let fitted = match kind {
         ModelKind::BgNbd => {
-            fit::fit_purchase_model::<BgNbd>(rows, cancel).map(|(m, ll)| (Fitted::BgNbd(m), ll))
+            one::<BgNbd>(rows, search, cancel).map(|(m, ll)| (Fitted::BgNbd(m), ll))
         }
-        ModelKind::ParetoNbd => fit::fit_purchase_model::<ParetoNbd>(rows, cancel)
-            .map(|(m, ll)| (Fitted::ParetoNbd(m), ll)),
-        ModelKind::ModifiedBgNbd => fit::fit_purchase_model::<ModifiedBgNbd>(rows, cancel)
-            .map(|(m, ll)| (Fitted::ModifiedBgNbd(m), ll)),
+        ModelKind::ParetoNbd => {
+            one::<ParetoNbd>(rows, search, cancel).map(|(m, ll)| (Fitted::ParetoNbd(m), ll))
+        }
+        ModelKind::ModifiedBgNbd => {
+            one::<ModifiedBgNbd>(rows, search, cancel).map(|(m, ll)| (Fitted::ModifiedBgNbd(m), ll))
+        }
     };
     cancel.check()?;
     Ok(fitted.ok_or_else(|| {
