@@ -137,7 +137,7 @@ pub fn fit_purchase_model<M: PurchaseModel>(
     rows: &[WeightedRow],
     cancel: &Cancel,
 ) -> Option<(M, f64)> {
-    fit_purchase_model_from(rows, &vec![0.0; M::NAMES.len()], Search::Wide, cancel)
+    fit_purchase_model_from(rows, &vec![0.0; M::NAMES.len()], Search::Wide, None, cancel)
 }
 
 /// As [`fit_purchase_model`] with a bounded search (see [`Search::Bounded`]).
@@ -145,7 +145,13 @@ pub fn fit_purchase_model_bounded<M: PurchaseModel>(
     rows: &[WeightedRow],
     cancel: &Cancel,
 ) -> Option<(M, f64)> {
-    fit_purchase_model_from(rows, &vec![0.0; M::NAMES.len()], Search::Bounded, cancel)
+    fit_purchase_model_from(
+        rows,
+        &vec![0.0; M::NAMES.len()],
+        Search::Bounded,
+        None,
+        cancel,
+    )
 }
 
 /// As [`fit_purchase_model`], searching near `start` (the logarithms of
@@ -157,7 +163,7 @@ pub fn fit_purchase_model_near<M: PurchaseModel>(
     start: &[f64],
     cancel: &Cancel,
 ) -> Option<(M, f64)> {
-    fit_purchase_model_from(rows, start, Search::Near, cancel)
+    fit_purchase_model_from(rows, start, Search::Near, None, cancel)
 }
 
 /// Refits from `start` (the log-parameters of a fit on similar customers)
@@ -173,36 +179,7 @@ pub fn refit_purchase_model<M: PurchaseModel>(
     inverse_hessian: &[Vec<f64>],
     cancel: &Cancel,
 ) -> Option<(M, f64)> {
-    let customers: f64 = rows.iter().map(|r| r.weight).sum();
-    if customers == 0.0 {
-        return None;
-    }
-    let pairs = DayPairs::of(rows);
-    let cost = |log_params: &[f64]| -> f64 {
-        let params: Vec<f64> = log_params.iter().map(|p| p.exp()).collect();
-        match M::from_params(&params) {
-            Some(model) => -model.log_likelihood_of_rows(rows, &pairs) / customers,
-            None => f64::INFINITY,
-        }
-    };
-    let smooth = |log_params: &[f64]| -> Option<(f64, Vec<f64>)> {
-        let params: Vec<f64> = log_params.iter().map(|p| p.exp()).collect();
-        let model = M::from_params(&params)?;
-        if let Some((ll, gradient)) = model.log_likelihood_and_gradient(rows) {
-            return Some((
-                -ll / customers,
-                gradient.iter().map(|g| -g / customers).collect(),
-            ));
-        }
-        Some((cost(log_params), central_differences(&cost, log_params)))
-    };
-    let best = minimise_bfgs(&smooth, start, inverse_hessian, cancel)
-        .or_else(|| Some(minimise_from(&cost, start.to_vec(), Search::Near, cancel)?.0))?;
-    let model = M::from_params(&best.iter().map(|p| p.exp()).collect::<Vec<_>>())?;
-    let log_likelihood = model.log_likelihood_of_rows(rows, &pairs);
-    log_likelihood
-        .is_finite()
-        .then_some((model, log_likelihood))
+    fit_purchase_model_from(rows, start, Search::Near, Some(inverse_hessian), cancel)
 }
 
 /// The gradient of `cost` at `point` by central differences.
@@ -272,10 +249,15 @@ pub enum Search {
 
 const BOUNDED_ITERATIONS: u64 = 1_500;
 
+/// The fit from `start`: L-BFGS where the model has an analytic gradient,
+/// BFGS from `curvature` (an inverse Hessian) when given, with central
+/// differences where it has none; Nelder–Mead as `search` says otherwise or
+/// when those fail.
 fn fit_purchase_model_from<M: PurchaseModel>(
     rows: &[WeightedRow],
     start: &[f64],
     search: Search,
+    curvature: Option<&[Vec<f64>]>,
     cancel: &Cancel,
 ) -> Option<(M, f64)> {
     let customers: f64 = rows.iter().map(|r| r.weight).sum();
@@ -292,13 +274,21 @@ fn fit_purchase_model_from<M: PurchaseModel>(
     };
     let smooth = |log_params: &[f64]| -> Option<(f64, Vec<f64>)> {
         let params: Vec<f64> = log_params.iter().map(|p| p.exp()).collect();
-        let (ll, gradient) = M::from_params(&params)?.log_likelihood_and_gradient(rows)?;
-        Some((
-            -ll / customers,
-            gradient.iter().map(|g| -g / customers).collect(),
-        ))
+        let model = M::from_params(&params)?;
+        if let Some((ll, gradient)) = model.log_likelihood_and_gradient(rows) {
+            return Some((
+                -ll / customers,
+                gradient.iter().map(|g| -g / customers).collect(),
+            ));
+        }
+        curvature?;
+        Some((cost(log_params), central_differences(&cost, log_params)))
     };
-    let best = match minimise_smooth(&smooth, start, cancel) {
+    let smoothly = match curvature {
+        Some(inverse_hessian) => minimise_bfgs(&smooth, start, inverse_hessian, cancel),
+        None => minimise_smooth(&smooth, start, cancel),
+    };
+    let best = match smoothly {
         Some(best) => best,
         None => minimise_from(&cost, start.to_vec(), search, cancel)?.0,
     };
