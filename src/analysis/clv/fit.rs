@@ -205,15 +205,7 @@ fn minimise_bfgs(
     cancel: &Cancel,
 ) -> Option<Vec<f64>> {
     let progress = Mutex::new(Progress::default());
-    let problem = Smooth {
-        objective,
-        last: Mutex::new(None),
-        cancel,
-        progress: &progress,
-    };
-    if !problem.evaluate(start).0.is_finite() {
-        return None;
-    }
+    let problem = Smooth::starting(objective, start, cancel, &progress)?;
     let solver = BFGS::new(MoreThuenteLineSearch::new())
         .with_tolerance_grad(1e-7)
         .ok()?
@@ -356,7 +348,24 @@ impl Progress {
 /// A point, the cost there and the gradient there.
 type Evaluated = (Vec<f64>, f64, Vec<f64>);
 
-impl Smooth<'_, '_> {
+impl<'a, 'b> Smooth<'a, 'b> {
+    /// The problem for argmin's quasi-Newton solvers; `None` when the
+    /// objective cannot be evaluated at `start`.
+    fn starting(
+        objective: &'a SmoothObjective<'b>,
+        start: &[f64],
+        cancel: &'a Cancel,
+        progress: &'a Mutex<Progress>,
+    ) -> Option<Self> {
+        let problem = Smooth {
+            objective,
+            last: Mutex::new(None),
+            cancel,
+            progress,
+        };
+        problem.evaluate(start).0.is_finite().then_some(problem)
+    }
+
     fn evaluate(&self, log_params: &[f64]) -> (f64, Vec<f64>) {
         if let Ok(last) = self.last.lock()
             && let Some((at, cost, gradient)) = last.as_ref()
@@ -410,15 +419,7 @@ pub fn minimise_smooth(
     cancel: &Cancel,
 ) -> Option<Vec<f64>> {
     let progress = Mutex::new(Progress::default());
-    let problem = Smooth {
-        objective,
-        last: Mutex::new(None),
-        cancel,
-        progress: &progress,
-    };
-    if !problem.evaluate(start).0.is_finite() {
-        return None;
-    }
+    let problem = Smooth::starting(objective, start, cancel, &progress)?;
     let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
         .with_tolerance_grad(1e-9)
         .ok()?
