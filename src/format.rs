@@ -1,6 +1,10 @@
-//! Numbers as people read them: thousands grouped, fixed decimals.
+//! Numbers as people read them: thousands grouped, fixed decimals, in the
+//! chosen language's marks (`1,234.56` or `1.234,56`).
 
-/// `1234567.891` with 2 decimals as `1,234,567.89`.
+use crate::i18n::{decimal_mark, thousands_separator};
+
+/// `1234567.891` with 2 decimals as `1,234,567.89` (`1.234.567,89` in
+/// German and Dutch).
 pub fn format_number(value: f64, decimals: usize) -> String {
     if !value.is_finite() {
         return "–".to_string();
@@ -13,15 +17,31 @@ pub fn format_number(value: f64, decimals: usize) -> String {
     let mut grouped = String::new();
     for (i, c) in int.chars().enumerate() {
         if i > 0 && (int.len() - i).is_multiple_of(3) {
-            grouped.push(',');
+            grouped.push(thousands_separator());
         }
         grouped.push(c);
     }
     let nonzero = text.chars().any(|c| c.is_ascii_digit() && c != '0');
     let sign = if value < 0.0 && nonzero { "-" } else { "" };
     match frac {
-        Some(f) => format!("{sign}{grouped}.{f}"),
+        Some(f) => format!("{sign}{grouped}{}{f}", decimal_mark()),
         None => format!("{sign}{grouped}"),
+    }
+}
+
+/// `12.5` with 1 decimal as `12.5 %` (`12,5 %`).
+pub fn format_percent(value: f64, decimals: usize) -> String {
+    format!("{} %", format_number(value, decimals))
+}
+
+/// A number typed in a field the language's way (`1,5`) or the English
+/// way (`1.5`); `None` when it is no number.
+pub fn parse_local_number(text: &str) -> Option<f64> {
+    let text = text.trim().trim_end_matches('%').trim();
+    if text.contains(',') && decimal_mark() == ',' {
+        text.replace('.', "").replace(',', ".").parse().ok()
+    } else {
+        text.replace(',', "").parse().ok()
     }
 }
 

@@ -19,6 +19,7 @@ use kohorte::analysis::{SegmentSettings, Settings};
 use kohorte::data::ImportOptions;
 use kohorte::data::roles::Role;
 use kohorte::data::values::{DateFormat, DecimalMark};
+use kohorte::i18n::{Language, set_language};
 use kohorte::report::{Analysis, ReportRequest};
 
 #[derive(Parser)]
@@ -33,6 +34,10 @@ struct Cli {
     command: Option<Command>,
     /// An order log (CSV, TSV, TXT or Parquet) to open; without it the demo opens.
     file: Option<PathBuf>,
+    /// The window's language: en, de or nl (default: the one chosen in the
+    /// Language menu, else the system's).
+    #[arg(long, value_parser = parse_language)]
+    lang: Option<Language>,
 }
 
 #[derive(Subcommand)]
@@ -140,6 +145,10 @@ struct ReportArgs {
     /// Comma-separated analyses to run (default: all).
     #[arg(long, value_delimiter = ',', value_parser = Analysis::parse)]
     only: Option<Vec<Analysis>>,
+    /// The language of the charts and the deck: en, de or nl. The CSV and
+    /// JSON files keep English column names and plain numbers.
+    #[arg(long, default_value = "en", value_parser = parse_language)]
+    lang: Language,
     /// Also write kohorte-deck.pptx (one slide per chart, the key tables)
     /// and kohorte-report.html (self-contained) to --out.
     #[arg(long)]
@@ -177,6 +186,12 @@ fn parse_granularity(text: &str) -> Result<Granularity, String> {
     Granularity::parse(text).ok_or_else(|| {
         format!("'{text}' is not a cohort granularity; use day, week, month or quarter")
     })
+}
+
+/// `--lang`: a language Kohorte speaks.
+fn parse_language(text: &str) -> Result<Language, String> {
+    Language::from_tag(text)
+        .ok_or_else(|| format!("'{text}' is not a language Kohorte speaks (en, de or nl)"))
 }
 
 /// `--clv-model`: a model, or `None` for the best on the holdout.
@@ -320,7 +335,10 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Some(Command::Report(args)) => report(args),
-        None => match kohorte::ui::run(kohorte::ui::Startup { file: cli.file }) {
+        None => match kohorte::ui::run(kohorte::ui::Startup {
+            file: cli.file,
+            language: cli.lang,
+        }) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("kohorte: could not open the window: {e}");
@@ -333,6 +351,7 @@ fn main() -> ExitCode {
 /// Runs the report; any failure is one line on stderr and exit code 2.
 fn report(args: ReportArgs) -> ExitCode {
     std::panic::set_hook(Box::new(|_| {}));
+    set_language(args.lang);
     let request = if kohorte::saved::is_saved_analysis(&args.file) {
         match kohorte::report::saved_request(&args.file, args.out, args.only, args.deck) {
             Ok(request) => request,

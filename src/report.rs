@@ -763,7 +763,7 @@ fn write_clv(
             crate::deck::clv_table(
                 &first.segment_by,
                 &first.table,
-                crate::analysis::clv::charts::CLV_DEFINITION,
+                &crate::analysis::clv::charts::clv_definition(),
             )
         });
     }

@@ -621,3 +621,53 @@ fn report_files_are_readable_by_others_as_the_umask_allows() {
         assert_eq!(mode & 0o777, 0o666 & !umask, "{name}: {mode:o}");
     }
 }
+
+/// `--lang de`: the charts in German with decimal commas, the CSV files
+/// still English with plain numbers.
+#[test]
+fn german_charts_say_kundenbindungsrate_with_decimal_commas() {
+    let out = tempfile::tempdir().unwrap();
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/orders.csv");
+    report_ok(
+        &demo,
+        out.path(),
+        &[
+            "--lang",
+            "de",
+            "--only",
+            "cohorts,clv",
+            "--clv-model",
+            "bgnbd",
+            "--holdout-weeks",
+            "26",
+            "--clv-resamples",
+            "0",
+        ],
+    );
+    let svg = |name: &str| std::fs::read_to_string(out.path().join(name)).unwrap();
+    let heatmap = svg("cohort_heatmap.svg");
+    assert!(heatmap.contains("Kohortentabelle: Kundenbindungsrate"));
+    assert!(heatmap.contains("Stichtag"));
+    let curves = svg("retention_curves.svg");
+    assert!(curves.contains("Kundenbindungskurven"));
+    assert!(curves.contains("Monate seit der ersten Bestellung"));
+    // The holdout chart's axis counts purchases per customer in halves.
+    let holdout = svg("clv_holdout_by_frequency.svg");
+    let labels: Vec<&str> = holdout
+        .split('>')
+        .filter_map(|part| part.split_once("</text").map(|(text, _)| text.trim()))
+        .collect();
+    let decimal = |mark: char| {
+        labels.iter().any(|l| {
+            let b = l.as_bytes();
+            (1..b.len().saturating_sub(1)).any(|i| {
+                b[i] == mark as u8 && b[i - 1].is_ascii_digit() && b[i + 1].is_ascii_digit()
+            })
+        })
+    };
+    assert!(decimal(','), "no decimal comma in {labels:?}");
+    let csv = std::fs::read_to_string(out.path().join("cohorts.csv")).unwrap();
+    assert!(csv.lines().next().unwrap().starts_with("cohort,"), "{csv}");
+    let clv = std::fs::read_to_string(out.path().join("clv_by_segment.csv")).unwrap();
+    assert!(clv.lines().nth(1).unwrap().contains('.'), "{clv}");
+}

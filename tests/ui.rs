@@ -6,12 +6,15 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use kohorte::analysis::Part;
 use kohorte::format::format_number;
+use kohorte::i18n::Language;
 use kohorte::ui::{KohorteApp, Startup};
 
 mod common;
 use common::Parts;
 
-fn start(startup: Startup) -> Harness<'static, KohorteApp> {
+/// The tests read the English window, whatever the machine's language.
+fn start(mut startup: Startup) -> Harness<'static, KohorteApp> {
+    startup.language = Some(Language::En);
     let mut harness = Harness::builder()
         .with_size(eframe::egui::vec2(1400.0, 1800.0))
         .build_eframe(move |cc| KohorteApp::new(cc, startup));
@@ -157,7 +160,7 @@ fn a_country_filter_narrows_the_data_tab() {
 #[test]
 fn a_bad_file_on_the_command_line_shows_why() {
     let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/no_dates.csv");
-    let harness = start(Startup { file: Some(file) });
+    let harness = start(Startup::file(file));
     let message = harness.state().error().unwrap().to_string();
     assert!(message.contains("no order date column"), "{message}");
     harness.get_by_label_contains("no order date column");
@@ -367,7 +370,7 @@ fn filtering_the_app_to_at_risk_changes_the_cohort_table() {
 fn unmappable_columns_can_be_mapped_by_hand() {
     let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/unnamed_compact_dates.csv");
-    let mut harness = start(Startup { file: Some(file) });
+    let mut harness = start(Startup::file(file));
     assert!(harness.state().dataset().is_none());
     harness.get_by_label("Map the columns");
     harness.get_by_label("Order date").click();
@@ -683,7 +686,7 @@ fn a_subscription_log_shows_its_mrr() {
         }
     }
     std::fs::write(&file, csv).unwrap();
-    let mut harness = start(Startup { file: Some(file) });
+    let mut harness = start(Startup::file(file));
     open_tab(&mut harness, "Overview");
     let mrr = harness.state().results().mrr().unwrap();
     assert!(mrr.reason.contains("plan"), "{}", mrr.reason);
@@ -757,7 +760,13 @@ fn a_large_file_shows_its_cohort_table_first() {
     std::fs::write(&file, csv).unwrap();
     let mut harness = Harness::builder()
         .with_size(eframe::egui::vec2(1400.0, 1800.0))
-        .build_eframe(move |cc| KohorteApp::new(cc, Startup { file: Some(file) }));
+        .build_eframe(move |cc| {
+            let startup = Startup {
+                language: Some(Language::En),
+                ..Startup::file(file)
+            };
+            KohorteApp::new(cc, startup)
+        });
     let deadline = Instant::now() + Duration::from_secs(120);
     while harness
         .query_by_label("The cohort table is ready: show it")
@@ -900,9 +909,7 @@ fn change_everything(
 fn a_saved_analysis_opens_in_a_fresh_app_with_the_same_settings_and_numbers() {
     let dir = tempfile::tempdir().unwrap();
     let [orders, events, survey] = demo_copies(dir.path());
-    let mut harness = start(Startup {
-        file: Some(orders.clone()),
-    });
+    let mut harness = start(Startup::file(orders.clone()));
     change_everything(&mut harness, &events, &survey);
     let analysis = dir.path().join("monday.kohorte");
     harness.state_mut().save_analysis_to(analysis.clone());
@@ -924,9 +931,7 @@ fn a_saved_analysis_opens_in_a_fresh_app_with_the_same_settings_and_numbers() {
     );
     let results = before.results().clone();
 
-    let mut fresh = start(Startup {
-        file: Some(analysis.clone()),
-    });
+    let mut fresh = start(Startup::file(analysis.clone()));
     settle_side(&mut fresh);
     settle_with_ranges(&mut fresh);
     settle_saving(&mut fresh);
@@ -968,9 +973,7 @@ fn a_saved_analysis_opens_in_a_fresh_app_with_the_same_settings_and_numbers() {
 fn an_analysis_on_next_months_export_says_what_changed() {
     let dir = tempfile::tempdir().unwrap();
     let [orders, _, _] = demo_copies(dir.path());
-    let mut harness = start(Startup {
-        file: Some(orders.clone()),
-    });
+    let mut harness = start(Startup::file(orders.clone()));
     let analysis = dir.path().join("december.kohorte");
     harness.state_mut().save_analysis_to(analysis.clone());
     settle_saving(&mut harness);
@@ -979,9 +982,7 @@ fn an_analysis_on_next_months_export_says_what_changed() {
     text.push_str("SO999999,00010083,2025-06-15 10:00:00,120.00,EUR,DE,Direct,Desktop,120,0\n");
     std::fs::write(&orders, text).unwrap();
 
-    let mut fresh = start(Startup {
-        file: Some(analysis),
-    });
+    let mut fresh = start(Startup::file(analysis));
     settle_saving(&mut fresh);
     settle(&mut fresh);
     fresh.run_steps(3);

@@ -1,7 +1,10 @@
 //! The cohort table as charts: the heatmap (any of its values) and the
 //! retention curves, split by a breakdown when there is one.
 
+use crate::i18n::format_day;
+use rust_i18n::t;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 use super::cohorts::{CohortCell, CohortTable};
 use crate::chart::spec::{HeatCell, Heatmap, compact, palette};
@@ -28,30 +31,36 @@ impl CellValue {
         CellValue::CumulativeRevenuePerCustomer,
     ];
 
-    pub fn label(self) -> &'static str {
+    pub fn label(self) -> Cow<'static, str> {
         match self {
-            CellValue::Retention => "Retention %",
-            CellValue::Active => "Active customers",
-            CellValue::RetentionUnbounded => "Retention on or after %",
-            CellValue::Revenue => "Revenue",
-            CellValue::CumulativeRevenuePerCustomer => "Cumulative revenue per customer",
+            CellValue::Retention => t!("Retention %"),
+            CellValue::Active => t!("Active customers"),
+            CellValue::RetentionUnbounded => t!("Retention on or after %"),
+            CellValue::Revenue => t!("Revenue"),
+            CellValue::CumulativeRevenuePerCustomer => t!("Cumulative revenue per customer"),
         }
     }
 
-    pub fn definition(self) -> &'static str {
+    pub fn definition(self) -> Cow<'static, str> {
         match self {
-            CellValue::Retention => RETENTION_DEFINITION,
+            CellValue::Retention => retention_definition(),
             CellValue::Active => {
-                "Active customers(k): customers of the cohort with at least one order in period k."
+                t!(
+                    "Active customers(k): customers of the cohort with at least one order in period k."
+                )
             }
             CellValue::RetentionUnbounded => {
-                "Retention on or after (unbounded), period k: customers of the cohort with an order in period k or any later period ÷ cohort size."
+                t!(
+                    "Retention on or after (unbounded), period k: customers of the cohort with an order in period k or any later period ÷ cohort size."
+                )
             }
             CellValue::Revenue => {
-                "Revenue(k): the cohort's order amounts in period k; refunds subtract."
+                t!("Revenue(k): the cohort's order amounts in period k; refunds subtract.")
             }
             CellValue::CumulativeRevenuePerCustomer => {
-                "Cumulative revenue per customer(k): the cohort's revenue in periods 0 to k ÷ cohort size."
+                t!(
+                    "Cumulative revenue per customer(k): the cohort's revenue in periods 0 to k ÷ cohort size."
+                )
             }
         }
     }
@@ -78,7 +87,11 @@ impl CellValue {
     }
 }
 
-pub const RETENTION_DEFINITION: &str = "Customer retention rate, period k: customers of the cohort with at least one order in period k ÷ customers in the cohort. A cohort is the customers whose first order fell in the same period; period 0 is that period. Incomplete periods (ending after the as-of date) are greyed, never shown as a drop.";
+pub fn retention_definition() -> Cow<'static, str> {
+    t!(
+        "Customer retention rate, period k: customers of the cohort with at least one order in period k ÷ customers in the cohort. A cohort is the customers whose first order fell in the same period; period 0 is that period. Incomplete periods (ending after the as-of date) are greyed, never shown as a drop."
+    )
+}
 
 /// Day cohorts over years would make a table no one can read.
 const HEATMAP_COHORTS: usize = 60;
@@ -92,7 +105,12 @@ pub fn heatmap_spec(table: &CohortTable, value: CellValue, scope: &str, window: 
     let shown = &table.rows[table.rows.len().saturating_sub(HEATMAP_COHORTS)..];
     let cut = if shown.len() < table.rows.len() || width <= table.max_period() {
         format!(
-            " Showing the latest {HEATMAP_COHORTS} cohorts and the first {HEATMAP_PERIODS} periods; the CSV export has all."
+            " {}",
+            t!(
+                "Showing the latest %{cohorts} cohorts and the first %{periods} periods; the CSV export has all.",
+                cohorts = HEATMAP_COHORTS,
+                periods = HEATMAP_PERIODS
+            )
         )
     } else {
         String::new()
@@ -110,7 +128,7 @@ pub fn heatmap_spec(table: &CohortTable, value: CellValue, scope: &str, window: 
         .map(|c| value.value(c).abs())
         .fold(0.0_f64, f64::max)
         .max(f64::MIN_POSITIVE);
-    let mut row_labels = vec!["Weighted average".to_string()];
+    let mut row_labels = vec![t!("Weighted average").into_owned()];
     let mut cells: Vec<Vec<Option<HeatCell>>> = Vec::new();
     let average: Vec<Option<HeatCell>> = (0..width)
         .map(|k| {
@@ -126,12 +144,14 @@ pub fn heatmap_spec(table: &CohortTable, value: CellValue, scope: &str, window: 
                 text: value.text(v),
                 shade: if value == CellValue::Active { 0.0 } else { (v.abs() / scale).min(1.0) as f32 },
                 complete: true,
-                tooltip: format!(
-                    "Weighted average, period {k}: {} over the {} customers of cohorts that completed period {k} ({} active)",
-                    value.text(v),
-                    group_thousands(avg.customers as usize),
-                    group_thousands(avg.active as usize)
-                ),
+                tooltip: t!(
+                    "Weighted average, period %{k}: %{value} over the %{customers} customers of cohorts that completed period %{k} (%{active} active)",
+                    k = k,
+                    value = value.text(v),
+                    customers = group_thousands(avg.customers as usize),
+                    active = group_thousands(avg.active as usize)
+                )
+                .into(),
             })
         })
         .collect();
@@ -148,19 +168,33 @@ pub fn heatmap_spec(table: &CohortTable, value: CellValue, scope: &str, window: 
                     let cell = row.cells.get(k)?;
                     let v = value.value(cell);
                     let period_label = g.label_of(row.index + k as i32);
-                    let status = if cell.complete { "" } else { " (incomplete: the period ends after the as-of date)" };
+                    let status = if cell.complete {
+                        String::new()
+                    } else {
+                        format!(" {}", t!("(incomplete: the period ends after the as-of date)"))
+                    };
                     Some(HeatCell {
                         text: value.text(v),
                         shade: (v.abs() / scale).min(1.0) as f32,
                         complete: cell.complete,
                         tooltip: format!(
-                            "Cohort {} ({} customers), period {k} = {period_label}{status}\nActive customers: {}\nRetention: {} %\nOn or after: {} %\nRevenue: {}\nCumulative revenue per customer: {}",
-                            row.label,
-                            group_thousands(row.size as usize),
+                            "{}{status}\n{}: {}\n{}: {} %\n{}: {} %\n{}: {}\n{}: {}",
+                            t!(
+                                "Cohort %{cohort} (%{customers} customers), period %{k} = %{period}",
+                                cohort = row.label,
+                                customers = group_thousands(row.size as usize),
+                                k = k,
+                                period = period_label
+                            ),
+                            t!("Active customers"),
                             group_thousands(cell.active as usize),
+                            t!("Retention"),
                             format_number(cell.retention * 100.0, 1),
+                            t!("On or after"),
                             format_number(cell.retention_unbounded * 100.0, 1),
+                            t!("Revenue"),
                             format_number(cell.revenue, 2),
+                            t!("Cumulative revenue per customer"),
                             format_number(cell.cumulative_revenue_per_customer, 2),
                         ),
                     })
@@ -170,23 +204,30 @@ pub fn heatmap_spec(table: &CohortTable, value: CellValue, scope: &str, window: 
     }
     ChartSpec {
         id: "cohort_heatmap".into(),
-        title: format!("Cohort table: {}{scope}", value.label().to_lowercase()),
-        caption: format!(
-            "{} Rows: {} cohorts by first order, with size. Columns: {} since the first order. As of {}. Data: {window}.{cut}",
-            value.definition(),
-            g.label().to_lowercase(),
-            g.plural().to_lowercase(),
-            table.as_of
+        title: format!(
+            "{}{scope}",
+            t!("Cohort table: %{value}", value = value.label())
         ),
-        x: Axis::value(&format!("{} since first order", g.plural()), Unit::Count),
-        y: Axis::value("Cohort", Unit::Count),
+        caption: format!(
+            "{} {}{cut}",
+            value.definition(),
+            t!(
+                "Rows: cohorts by the %{period} of their first order, with size. Columns: %{periods} since the first order. As of %{as_of}. Data: %{window}.",
+                period = g.noun(),
+                periods = g.nouns(),
+                as_of = format_day(table.as_of),
+                window = window
+            )
+        ),
+        x: Axis::value(&g.since_first_order(), Unit::Count),
+        y: Axis::value(&t!("Cohort"), Unit::Count),
         series: Vec::new(),
         heatmap: Some(Heatmap {
             row_labels,
             column_labels: (0..width).map(|k| k.to_string()).collect(),
             cells,
             summary_rows: 1,
-            corner_label: "Cohort · customers".into(),
+            corner_label: t!("Cohort · customers").into(),
         }),
     }
 }
@@ -236,26 +277,38 @@ pub fn curves_spec(
         }
     }
     series.push(Series {
-        name: "Weighted average".into(),
+        name: t!("Weighted average").into(),
         style: SeriesStyle::BoldLine,
         color: [20, 20, 20],
         points: average_points(table),
     });
-    let split = breakdown.map(|b| format!(" by {b}")).unwrap_or_default();
+    let title = match breakdown {
+        Some(b) => t!("Retention curves by %{breakdown}", breakdown = b),
+        None => t!("Retention curves"),
+    };
     let lines = if groups.is_empty() {
-        "Thin lines: one per cohort (the latest 36); bold: the weighted average over the cohorts that completed each period."
+        t!(
+            "Thin lines: one per cohort (the latest 36); bold: the weighted average over the cohorts that completed each period."
+        )
     } else {
-        "One line per group (its customers' value on their first order), each the weighted average of its cohorts; bold: all customers."
+        t!(
+            "One line per group (its customers' value on their first order), each the weighted average of its cohorts; bold: all customers."
+        )
     };
     ChartSpec {
         id: "retention_curves".into(),
-        title: format!("Retention curves{split}"),
+        title: title.into(),
         caption: format!(
-            "{lines} {RETENTION_DEFINITION} As of {}. Data: {window}.",
-            table.as_of
+            "{lines} {} {}",
+            retention_definition(),
+            t!(
+                "As of %{as_of}. Data: %{window}.",
+                as_of = format_day(table.as_of),
+                window = window
+            )
         ),
-        x: Axis::value(&format!("{} since first order", g.plural()), Unit::Count),
-        y: Axis::value("Customers active", Unit::Percent),
+        x: Axis::value(&g.since_first_order(), Unit::Count),
+        y: Axis::value(&t!("Customers active"), Unit::Percent),
         series,
         heatmap: None,
     }
@@ -274,10 +327,11 @@ pub fn curves_as_shown(curves: &ChartSpec, log_scale: bool, from_period_one: boo
         }
         shown.y.fit_to_data = true;
         shown.id = format!("{}_from_period_1", shown.id);
-        shown.title = format!("{} from period 1", shown.title);
+        shown.title = t!("%{title} from period 1", title = shown.title).into();
         shown.caption = format!(
-            "{} Period 0 (100 % by definition) is left out; the y axis spans the data.",
-            shown.caption
+            "{} {}",
+            shown.caption,
+            t!("Period 0 (100 % by definition) is left out; the y axis spans the data.")
         );
     }
     shown

@@ -6,6 +6,7 @@ use super::survey::NpsCounts;
 use crate::chart::spec::{days_since_epoch, palette};
 use crate::chart::{Axis, ChartSpec, Series, SeriesStyle, Unit};
 use chrono::NaiveDate;
+use rust_i18n::t;
 
 /// DAU, WAU and MAU per day.
 pub fn activity_spec(days: &[DayActivity], source: &str) -> ChartSpec {
@@ -20,12 +21,14 @@ pub fn activity_spec(days: &[DayActivity], source: &str) -> ChartSpec {
     };
     ChartSpec {
         id: "active_users".into(),
-        title: "Active users: DAU, WAU, MAU".into(),
-        caption: format!(
-            "Distinct users with an event on the day (DAU), in the 7 days (WAU) and in the 30 days (MAU) ending on it. Data: {source}."
-        ),
-        x: Axis::date("Day"),
-        y: Axis::value("Users", Unit::Count),
+        title: t!("Active users: DAU, WAU, MAU").into(),
+        caption: t!(
+            "Distinct users with an event on the day (DAU), in the 7 days (WAU) and in the 30 days (MAU) ending on it. Data: %{source}.",
+            source = source
+        )
+        .into(),
+        x: Axis::date(&t!("Day")),
+        y: Axis::value(&t!("Users"), Unit::Count),
         series: vec![
             line("MAU", SeriesStyle::Line, palette(2), |d| d.mau),
             line("WAU", SeriesStyle::Line, palette(1), |d| d.wau),
@@ -44,15 +47,17 @@ pub fn stickiness_spec(days: &[DayActivity], source: &str) -> ChartSpec {
     let last = days.last().map_or(0.0, |d| days_since_epoch(d.date));
     ChartSpec {
         id: "stickiness".into(),
-        title: "Stickiness: DAU ÷ MAU".into(),
-        caption: format!(
-            "Above 0.2 counts as good engagement (metric catalogue). Shown from the 30th day on, once a month of events is in the MAU. Data: {source}."
-        ),
-        x: Axis::date("Day"),
+        title: t!("Stickiness: DAU ÷ MAU").into(),
+        caption: t!(
+            "Above 20 % counts as good engagement (metric catalogue). Shown from the 30th day on, once a month of events is in the MAU. Data: %{source}.",
+            source = source
+        )
+        .into(),
+        x: Axis::date(&t!("Day")),
         y: Axis::value("DAU ÷ MAU", Unit::Percent),
         series: vec![
             Series {
-                name: "Stickiness".into(),
+                name: t!("Stickiness").into(),
                 style: SeriesStyle::BoldLine,
                 color: palette(0),
                 points: days
@@ -62,7 +67,7 @@ pub fn stickiness_spec(days: &[DayActivity], source: &str) -> ChartSpec {
                     .collect(),
             },
             Series {
-                name: "Good engagement (0.2)".into(),
+                name: t!("Good engagement (20 %)").into(),
                 style: SeriesStyle::Line,
                 color: palette(7),
                 points: vec![[first, 0.2], [last, 0.2]],
@@ -76,11 +81,13 @@ pub fn stickiness_spec(days: &[DayActivity], source: &str) -> ChartSpec {
 pub fn nps_spec(months: &[(NaiveDate, NpsCounts)], source: &str) -> ChartSpec {
     ChartSpec {
         id: "nps_per_month".into(),
-        title: "Net Promoter Score per month".into(),
-        caption: format!(
-            "NPS = % promoters (9–10) − % detractors (0–6), from −100 to 100, per calendar month of the answers. Data: {source}."
-        ),
-        x: Axis::date("Month"),
+        title: t!("Net Promoter Score per month").into(),
+        caption: t!(
+            "NPS = % promoters (9–10) − % detractors (0–6), from −100 to 100, per calendar month of the answers. Data: %{source}.",
+            source = source
+        )
+        .into(),
+        x: Axis::date(&t!("Month")),
         y: Axis::value("NPS", Unit::Decimal),
         series: vec![Series {
             name: "NPS".into(),
@@ -108,18 +115,20 @@ pub fn mrr_spec(months: &[MrrMonth], source: &str) -> ChartSpec {
     };
     ChartSpec {
         id: "mrr_movements".into(),
-        title: "MRR movements per month".into(),
-        caption: format!(
-            "New, reactivated and expansion MRR upwards, contraction and churned MRR downwards; a customer's MRR in a month is what they paid in it. Data: {source}."
-        ),
-        x: Axis::date("Month"),
-        y: Axis::value("MRR change", Unit::Money),
+        title: t!("MRR movements per month").into(),
+        caption: t!(
+            "New, reactivated and expansion MRR upwards, contraction and churned MRR downwards; a customer's MRR in a month is what they paid in it. Data: %{source}.",
+            source = source
+        )
+        .into(),
+        x: Axis::date(&t!("Month")),
+        y: Axis::value(&t!("MRR change"), Unit::Money),
         series: vec![
-            bars("New", palette(2), |m| m.new),
-            bars("Reactivated", palette(4), |m| m.reactivated),
-            bars("Expansion", palette(0), |m| m.expansion),
-            bars("Contraction", palette(1), |m| -m.contraction),
-            bars("Churned", palette(3), |m| -m.churned),
+            bars(&t!("New"), palette(2), |m| m.new),
+            bars(&t!("Reactivated"), palette(4), |m| m.reactivated),
+            bars(&t!("Expansion"), palette(0), |m| m.expansion),
+            bars(&t!("Contraction"), palette(1), |m| -m.contraction),
+            bars(&t!("Churned"), palette(3), |m| -m.churned),
         ],
         heatmap: None,
     }
@@ -136,14 +145,16 @@ pub fn score_distribution_spec(scores: &[(String, f64)], source: &str) -> ChartS
     }
     ChartSpec {
         id: "engagement_scores".into(),
-        title: "How engagement is spread over users".into(),
-        caption: format!(
-            "Users per range of engagement score (Σ of their events' weights). Data: {source}."
-        ),
-        x: Axis::value("Engagement score", Unit::Count),
-        y: Axis::value("Users", Unit::Count),
+        title: t!("How engagement is spread over users").into(),
+        caption: t!(
+            "Users per range of engagement score (Σ of their events' weights). Data: %{source}.",
+            source = source
+        )
+        .into(),
+        x: Axis::value(&t!("Engagement score"), Unit::Count),
+        y: Axis::value(&t!("Users"), Unit::Count),
         series: vec![Series {
-            name: "Users".into(),
+            name: t!("Users").into(),
             style: SeriesStyle::Bars,
             color: palette(4),
             points: counts

@@ -10,8 +10,11 @@
 //! CE, so CE = CS − lost + CN, (CE − CN) ÷ CS = (CS − lost) ÷ CS, and the
 //! retention rate can never exceed 100 % (retention + churn = 100 %).
 
+use crate::i18n::{format_day, format_month};
 use chrono::{Datelike, Months, NaiveDate};
+use rust_i18n::t;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 use rayon::prelude::*;
 
@@ -44,12 +47,12 @@ impl PeriodKind {
         PeriodKind::Custom,
     ];
 
-    pub fn label(self) -> &'static str {
+    pub fn label(self) -> Cow<'static, str> {
         match self {
-            PeriodKind::Month => "Month",
-            PeriodKind::Quarter => "Quarter",
-            PeriodKind::Year => "Year",
-            PeriodKind::Custom => "Custom",
+            PeriodKind::Month => t!("Month"),
+            PeriodKind::Quarter => t!("Quarter"),
+            PeriodKind::Year => t!("Year"),
+            PeriodKind::Custom => t!("Custom"),
         }
     }
 
@@ -116,7 +119,12 @@ impl Window {
 
     pub fn label(&self) -> String {
         let last = self.end.pred_opt().unwrap_or(self.end);
-        format!("{} to {}", self.start, last)
+        t!(
+            "%{from} to %{until}",
+            from = format_day(self.start),
+            until = format_day(last)
+        )
+        .into()
     }
 
     fn before(&self) -> Window {
@@ -420,7 +428,7 @@ pub fn simple_clv_of<'a>(
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Kpi {
     pub key: &'static str,
-    pub name: &'static str,
+    pub name: Cow<'static, str>,
     pub value: Option<f64>,
     pub unit: Unit,
     pub formula: String,
@@ -429,7 +437,7 @@ pub struct Kpi {
     /// Period start (days since 1970) and value, oldest first.
     #[serde(skip)]
     pub trend: Vec<[f64; 2]>,
-    pub context: Option<&'static str>,
+    pub context: Option<Cow<'static, str>>,
 }
 
 impl Kpi {
@@ -537,7 +545,7 @@ pub fn overview(
 
 pub fn period_name(kind: PeriodKind, window: Window) -> String {
     match kind {
-        PeriodKind::Month => window.start.format("%B %Y").to_string(),
+        PeriodKind::Month => format_month(window.start),
         PeriodKind::Quarter => {
             format!("Q{} {}", window.start.month0() / 3 + 1, window.start.year())
         }
@@ -546,21 +554,27 @@ pub fn period_name(kind: PeriodKind, window: Window) -> String {
     }
 }
 
-pub const RETENTION_CONTEXT: &str = "Context, not truth: 85 % or more is strong for SaaS; 40–60 % is good for e-commerce, depending on the purchase cycle.";
-pub const CHURN_CONTEXT: &str =
-    "A churn rate of 25 % means a quarter of the customer base is gone.";
+fn retention_context() -> Cow<'static, str> {
+    t!(
+        "Context, not truth: 85 % or more is strong for SaaS; 40–60 % is good for e-commerce, depending on the purchase cycle."
+    )
+}
+
+fn churn_context() -> Cow<'static, str> {
+    t!("A churn rate of 25 % means a quarter of the customer base is gone.")
+}
 
 type Getter = fn(&PeriodKpis) -> Option<f64>;
 
 /// How one KPI card is made from a period's KPIs.
 struct CardSpec {
     key: &'static str,
-    name: &'static str,
+    name: Cow<'static, str>,
     unit: Unit,
     formula: String,
     value: Getter,
-    inputs: Vec<(&'static str, Getter)>,
-    context: Option<&'static str>,
+    inputs: Vec<(Cow<'static, str>, Getter)>,
+    context: Option<Cow<'static, str>>,
 }
 
 fn cards(
@@ -569,135 +583,134 @@ fn cards(
     trend: &[PeriodKpis],
     w: u32,
 ) -> Vec<Kpi> {
-    let base = format!("customers with an order in the {w} months before");
     let specs: Vec<CardSpec> = vec![
         CardSpec {
             key: "customers_at_start",
-            name: "Customers at start (CS)",
+            name: t!("Customers at start (CS)"),
             unit: Unit::Count,
-            formula: format!("Active base at the period start: {base} it"),
+            formula: t!("Active base at the period start: customers with an order in the %{w} months before it", w = w).into(),
             value: |k| Some(k.customers_at_start as f64),
             inputs: vec![],
             context: None,
         },
         CardSpec {
             key: "customers_at_end",
-            name: "Customers at end (CE)",
+            name: t!("Customers at end (CE)"),
             unit: Unit::Count,
-            formula: format!("Active base at the period end: {base} it"),
+            formula: t!("Active base at the period end: customers with an order in the %{w} months before it", w = w).into(),
             value: |k| Some(k.customers_at_end as f64),
             inputs: vec![],
             context: None,
         },
         CardSpec {
             key: "customers_won",
-            name: "Customers won (CN)",
+            name: t!("Customers won (CN)"),
             unit: Unit::Count,
-            formula: format!(
-                "Customers in CE who were not in CS: new (first order ever in the period) + won back (no order in the {w} months before the period, ordered before that)"
-            ),
+            formula: t!(
+                "Customers in CE who were not in CS: new (first order ever in the period) + won back (no order in the %{w} months before the period, ordered before that)", w = w
+            ).into(),
             value: |k| Some(k.customers_won as f64),
             inputs: vec![
-                ("new", |k| Some(k.new_customers as f64)),
-                ("won back", |k| Some(k.won_back as f64)),
+                (t!("new"), |k| Some(k.new_customers as f64)),
+                (t!("won back"), |k| Some(k.won_back as f64)),
             ],
             context: None,
         },
         CardSpec {
             key: "product_retention_rate",
-            name: "Retention rate",
+            name: t!("Retention rate"),
             unit: Unit::Percent,
-            formula: "(CE − CN) ÷ CS, CN = new + won back; equals (CS − lost) ÷ CS".into(),
+            formula: t!("(CE − CN) ÷ CS, CN = new + won back; equals (CS − lost) ÷ CS").into(),
             value: |k| k.product_retention_rate,
             inputs: vec![
-                ("CS", |k| Some(k.customers_at_start as f64)),
-                ("CE", |k| Some(k.customers_at_end as f64)),
-                ("CN", |k| Some(k.customers_won as f64)),
-                ("new", |k| Some(k.new_customers as f64)),
-                ("won back", |k| Some(k.won_back as f64)),
+                (t!("CS"), |k| Some(k.customers_at_start as f64)),
+                (t!("CE"), |k| Some(k.customers_at_end as f64)),
+                (t!("CN"), |k| Some(k.customers_won as f64)),
+                (t!("new"), |k| Some(k.new_customers as f64)),
+                (t!("won back"), |k| Some(k.won_back as f64)),
             ],
-            context: Some(RETENTION_CONTEXT),
+            context: Some(retention_context()),
         },
         CardSpec {
             key: "churn_rate",
-            name: "Churn rate",
+            name: t!("Churn rate"),
             unit: Unit::Percent,
-            formula: "Lost ÷ CS, where lost = customers in CS who are not in CE".into(),
+            formula: t!("Lost ÷ CS, where lost = customers in CS who are not in CE").into(),
             value: |k| k.churn_rate,
-            inputs: vec![("lost", |k| Some(k.lost as f64)), ("CS", |k| Some(k.customers_at_start as f64))],
-            context: Some(CHURN_CONTEXT),
+            inputs: vec![(t!("lost"), |k| Some(k.lost as f64)), (t!("CS"), |k| Some(k.customers_at_start as f64))],
+            context: Some(churn_context()),
         },
         CardSpec {
             key: "won_back",
-            name: "Won back",
+            name: t!("Won back"),
             unit: Unit::Count,
-            formula: format!(
-                "Customers in CE who ordered before but not in the {w} months before the period: part of CN. CE = CS − lost + new + won back"
-            ),
+            formula: t!(
+                "Customers in CE who ordered before but not in the %{w} months before the period: part of CN. CE = CS − lost + new + won back", w = w
+            ).into(),
             value: |k| Some(k.won_back as f64),
             inputs: vec![
-                ("CS", |k| Some(k.customers_at_start as f64)),
-                ("lost", |k| Some(k.lost as f64)),
-                ("new", |k| Some(k.new_customers as f64)),
-                ("CE", |k| Some(k.customers_at_end as f64)),
+                (t!("CS"), |k| Some(k.customers_at_start as f64)),
+                (t!("lost"), |k| Some(k.lost as f64)),
+                (t!("new"), |k| Some(k.new_customers as f64)),
+                (t!("CE"), |k| Some(k.customers_at_end as f64)),
             ],
             context: None,
         },
         CardSpec {
             key: "repeat_purchase_rate",
-            name: "Repeat purchase rate",
+            name: t!("Repeat purchase rate"),
             unit: Unit::Percent,
-            formula: "Customers with more than one order in the period ÷ customers with at least one".into(),
+            formula: t!("Customers with more than one order in the period ÷ customers with at least one").into(),
             value: |k| k.repeat_purchase_rate,
             inputs: vec![
-                ("repeat customers", |k| Some(k.repeat_customers as f64)),
-                ("customers", |k| Some(k.active_customers as f64)),
+                (t!("repeat customers"), |k| Some(k.repeat_customers as f64)),
+                (t!("customers"), |k| Some(k.active_customers as f64)),
             ],
             context: None,
         },
         CardSpec {
             key: "revenue",
-            name: "Revenue",
+            name: t!("Revenue"),
             unit: Unit::Money,
-            formula: "Sum of order amounts in the period; refunds subtract".into(),
+            formula: t!("Sum of order amounts in the period; refunds subtract").into(),
             value: |k| Some(k.revenue),
             inputs: vec![],
             context: None,
         },
         CardSpec {
             key: "orders",
-            name: "Orders",
+            name: t!("Orders"),
             unit: Unit::Count,
-            formula: "Distinct orders in the period (an order id, or a row without one); refunds are not orders".into(),
+            formula: t!("Distinct orders in the period (an order id, or a row without one); refunds are not orders").into(),
             value: |k| Some(k.orders as f64),
             inputs: vec![],
             context: None,
         },
         CardSpec {
             key: "average_order_value",
-            name: "Average order value (APV)",
+            name: t!("Average order value (APV)"),
             unit: Unit::Money,
-            formula: "Revenue ÷ orders".into(),
+            formula: t!("Revenue ÷ orders").into(),
             value: |k| k.average_order_value,
-            inputs: vec![("revenue", |k| Some(k.revenue)), ("orders", |k| Some(k.orders as f64))],
+            inputs: vec![(t!("revenue"), |k| Some(k.revenue)), (t!("orders"), |k| Some(k.orders as f64))],
             context: None,
         },
         CardSpec {
             key: "purchase_frequency",
-            name: "Purchase frequency",
+            name: t!("Purchase frequency"),
             unit: Unit::Decimal,
-            formula: "Orders ÷ customers with an order in the period".into(),
+            formula: t!("Orders ÷ customers with an order in the period").into(),
             value: |k| k.purchase_frequency,
-            inputs: vec![("orders", |k| Some(k.orders as f64)), ("customers", |k| Some(k.active_customers as f64))],
+            inputs: vec![(t!("orders"), |k| Some(k.orders as f64)), (t!("customers"), |k| Some(k.active_customers as f64))],
             context: None,
         },
         CardSpec {
             key: "arpu",
-            name: "Revenue per customer (ARPU)",
+            name: t!("Revenue per customer (ARPU)"),
             unit: Unit::Money,
-            formula: "Revenue ÷ customers with an order in the period".into(),
+            formula: t!("Revenue ÷ customers with an order in the period").into(),
             value: |k| k.arpu,
-            inputs: vec![("revenue", |k| Some(k.revenue)), ("customers", |k| Some(k.active_customers as f64))],
+            inputs: vec![(t!("revenue"), |k| Some(k.revenue)), (t!("customers"), |k| Some(k.active_customers as f64))],
             context: None,
         },
     ];
@@ -720,7 +733,7 @@ fn cards(
                 formula,
                 inputs: inputs
                     .into_iter()
-                    .filter_map(|(n, f)| Some((n.to_string(), f(current)?)))
+                    .filter_map(|(n, f)| Some((n.into_owned(), f(current)?)))
                     .collect(),
                 previous: previous.and_then(get),
                 trend: trend
@@ -780,33 +793,33 @@ pub fn overview_frame(
     rows.extend([
         clv_row(
             "simple_clv",
-            "Simple CLV",
+            &t!("Simple CLV"),
             clv.clv,
-            format!("APV × APF × ACL over {window}"),
+            t!("APV × APF × ACL over %{window}", window = window).into(),
         ),
         clv_row(
             "clv_average_purchase_value",
             "APV",
             clv.average_purchase_value,
-            "Revenue ÷ orders".into(),
+            t!("Revenue ÷ orders").into(),
         ),
         clv_row(
             "clv_purchases_per_year",
             "APF",
             clv.purchases_per_year,
-            "Orders ÷ customers".into(),
+            t!("Orders ÷ customers").into(),
         ),
         clv_row(
             "clv_annual_churn",
-            "Annual churn",
+            &t!("Annual churn"),
             clv.annual_churn,
-            "Lost ÷ CS over the year".into(),
+            t!("Lost ÷ CS over the year").into(),
         ),
         clv_row(
             "clv_lifetime_years",
             "ACL",
             Some(clv.lifetime_years),
-            "1 ÷ annual churn, at most 10 years".into(),
+            t!("1 ÷ annual churn, at most 10 years").into(),
         ),
     ]);
     let period = period_name(overview.period, overview.current.window);

@@ -1,6 +1,10 @@
 //! The loyalty programme's charts and tables as specs and frames.
 
+use crate::format::format_number;
+use crate::i18n::format_day;
 use polars::prelude::*;
+use rust_i18n::t;
+use std::borrow::Cow;
 
 use super::loyalty::LoyaltyResults;
 use crate::chart::spec::{days_since_epoch, palette};
@@ -26,9 +30,9 @@ pub fn members_per_tier_spec(results: &LoyaltyResults, view: MembersView) -> Cha
     let (id, title, y, caption, series) = match view {
         MembersView::Count => (
             "loyalty_members_per_tier",
-            "members per tier",
-            Axis::value("Members", Unit::Count),
-            "Customers with a first purchase before the first day of each month".to_string(),
+            t!("members per tier"),
+            Axis::value(&t!("Members"), Unit::Count),
+            t!("Customers with a first purchase before the first day of each month").into_owned(),
             tiers
                 .iter()
                 .enumerate()
@@ -44,19 +48,23 @@ pub fn members_per_tier_spec(results: &LoyaltyResults, view: MembersView) -> Cha
                 .collect::<Vec<_>>(),
         ),
         MembersView::Share => {
-            let entry = tiers.first().map_or("the entry tier", |t| t.name.as_str());
+            let entry = tiers
+                .first()
+                .map_or_else(|| t!("the entry tier"), |t| Cow::Borrowed(t.name.as_str()));
             let entry_now = over_time
                 .last()
                 .map(|(_, counts)| share(counts, 0))
                 .unwrap_or(0.0);
             (
                 "loyalty_members_share",
-                "share of members in the upper tiers",
-                Axis::value("Share of all members", Unit::Percent),
-                format!(
-                    "Share of all members (customers with a first purchase before the first day of each month) holding each tier above {entry}; {entry} holds the rest ({} on the as-of date)",
-                    Unit::Percent.format(entry_now)
-                ),
+                t!("share of members in the upper tiers"),
+                Axis::value(&t!("Share of all members"), Unit::Percent),
+                t!(
+                    "Share of all members (customers with a first purchase before the first day of each month) holding each tier above %{entry}; %{entry} holds the rest (%{share} on the as-of date)",
+                    entry = entry,
+                    share = Unit::Percent.format(entry_now)
+                )
+                .into_owned(),
                 tiers
                     .iter()
                     .enumerate()
@@ -78,11 +86,13 @@ pub fn members_per_tier_spec(results: &LoyaltyResults, view: MembersView) -> Cha
     ChartSpec {
         id: id.into(),
         title: format!("{}: {title}", results.programme.name),
-        caption: format!(
-            "{caption}, by the tier they hold on that day; the last point is the as-of date {} (the programme replayed from the order log).",
-            results.as_of
-        ),
-        x: Axis::date("Month (members on its first day)"),
+        caption: t!(
+            "%{caption}, by the tier they hold on that day; the last point is the as-of date %{day} (the programme replayed from the order log).",
+            caption = caption,
+            day = format_day(results.as_of)
+        )
+        .into(),
+        x: Axis::date(&t!("Month (members on its first day)")),
         y,
         series,
         heatmap: None,
@@ -109,25 +119,25 @@ pub fn points_spec(results: &LoyaltyResults) -> ChartSpec {
     };
     ChartSpec {
         id: "loyalty_points".into(),
-        title: format!("{}: points per month", results.programme.name),
-        caption: "Points credited (refunds subtracted), redeemed (oldest points first) and expired in each month.".into(),
-        x: Axis::date("Month"),
-        y: Axis::value("Points", Unit::Count),
+        title: format!("{}: {}", results.programme.name, t!("points per month")),
+        caption: t!("Points credited (refunds subtracted), redeemed (oldest points first) and expired in each month.").into(),
+        x: Axis::date(&t!("Month")),
+        y: Axis::value(&t!("Points"), Unit::Count),
         series: vec![
             Series {
-                name: "Earned".into(),
+                name: t!("Earned").into(),
                 style: SeriesStyle::Bars,
                 color: palette(0),
                 points: points(|m| m.earned),
             },
             Series {
-                name: "Redeemed".into(),
+                name: t!("Redeemed").into(),
                 style: SeriesStyle::Bars,
                 color: palette(2),
                 points: points(|m| m.redeemed),
             },
             Series {
-                name: "Expired".into(),
+                name: t!("Expired").into(),
                 style: SeriesStyle::Bars,
                 color: palette(3),
                 points: points(|m| m.expired),
@@ -141,23 +151,25 @@ pub fn points_spec(results: &LoyaltyResults) -> ChartSpec {
 pub fn liability_spec(results: &LoyaltyResults) -> ChartSpec {
     ChartSpec {
         id: "loyalty_liability".into(),
-        title: format!("{}: liability", results.programme.name),
+        title: format!("{}: {}", results.programme.name, t!("liability")),
         caption: if results.redemptions_from_data {
-            format!(
-                "Points outstanding at each month end × {} per point.",
-                results.programme.point_value
+            t!(
+                "Points outstanding at each month end × %{value} per point.",
+                value = format_number(results.programme.point_value, 3)
             )
+            .into()
         } else {
-            format!(
-                "Points outstanding at each month end × {} expected redemption × {} per point (no redemptions in the data).",
-                Unit::Percent.format(results.programme.expected_redemption_rate),
-                results.programme.point_value
+            t!(
+                "Points outstanding at each month end × %{rate} expected redemption × %{value} per point (no redemptions in the data).",
+                rate = Unit::Percent.format(results.programme.expected_redemption_rate),
+                value = format_number(results.programme.point_value, 3)
             )
+            .into()
         },
-        x: Axis::date("Month end"),
-        y: Axis::value("Liability", Unit::Money),
+        x: Axis::date(&t!("Month end")),
+        y: Axis::value(&t!("Liability"), Unit::Money),
         series: vec![Series {
-            name: "Liability".into(),
+            name: t!("Liability").into(),
             style: SeriesStyle::BoldLine,
             color: palette(1),
             points: results

@@ -3,7 +3,9 @@
 //! `index − cohort index`, so months count calendar months.
 
 use chrono::{Datelike, NaiveDate};
+use rust_i18n::t;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 use crate::calendar::{day_from_number, day_number, month_index, month_start};
 
@@ -25,22 +27,42 @@ impl Granularity {
         Granularity::Quarter,
     ];
 
-    pub fn label(self) -> &'static str {
+    pub fn label(self) -> Cow<'static, str> {
         match self {
-            Granularity::Day => "Day",
-            Granularity::Week => "Week",
-            Granularity::Month => "Month",
-            Granularity::Quarter => "Quarter",
+            Granularity::Day => t!("Day"),
+            Granularity::Week => t!("Week"),
+            Granularity::Month => t!("Month"),
+            Granularity::Quarter => t!("Quarter"),
         }
     }
 
-    /// The plural noun for axis titles ("Months since first order").
-    pub fn plural(self) -> &'static str {
+    /// The noun inside a sentence: "by month".
+    pub fn noun(self) -> Cow<'static, str> {
         match self {
-            Granularity::Day => "Days",
-            Granularity::Week => "Weeks",
-            Granularity::Month => "Months",
-            Granularity::Quarter => "Quarters",
+            Granularity::Day => t!("day"),
+            Granularity::Week => t!("week"),
+            Granularity::Month => t!("month"),
+            Granularity::Quarter => t!("quarter"),
+        }
+    }
+
+    /// The plural inside a sentence: "12 months".
+    pub fn nouns(self) -> Cow<'static, str> {
+        match self {
+            Granularity::Day => t!("days"),
+            Granularity::Week => t!("weeks"),
+            Granularity::Month => t!("months"),
+            Granularity::Quarter => t!("quarters"),
+        }
+    }
+
+    /// The x axis title of cohort charts.
+    pub fn since_first_order(self) -> Cow<'static, str> {
+        match self {
+            Granularity::Day => t!("Days since first order"),
+            Granularity::Week => t!("Weeks since first order"),
+            Granularity::Month => t!("Months since first order"),
+            Granularity::Quarter => t!("Quarters since first order"),
         }
     }
 

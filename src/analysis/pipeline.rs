@@ -38,6 +38,7 @@ use super::{
 use crate::calendar::{day_from_number, day_number};
 use crate::chart::ChartSpec;
 use crate::data::Dataset;
+use crate::i18n::{Language, language};
 
 /// A file read and indexed for the analyses.
 #[derive(Debug)]
@@ -282,6 +283,8 @@ type FitAndRefits = (
 /// The analyses of one dataset, each kept until its inputs change.
 pub struct Engine {
     data: Arc<Data>,
+    /// The language the kept charts and labels were written in.
+    language: Language,
     base: Memo<i32, History>,
     scores: Memo<(u64, RfmScoring), Customers>,
     fitted: Memo<(u64, FitSettings), Result<FittedModels, String>>,
@@ -331,6 +334,7 @@ impl Engine {
     pub fn new(data: Arc<Data>) -> Engine {
         Engine {
             data,
+            language: language(),
             base: Memo::default(),
             scores: Memo::default(),
             fitted: Memo::default(),
@@ -381,6 +385,9 @@ impl Engine {
         results: &mut Results,
         cancel: &Cancel,
     ) -> Result<(), Stop> {
+        if self.language != language() {
+            self.forget_texts();
+        }
         results.as_of = Some(self.data.as_of(settings));
         match part {
             Part::Overview => results.overview = Some(self.overview_part(settings, cancel)?.value),
@@ -392,6 +399,20 @@ impl Engine {
             Part::Data => results.view = Some(self.view_part(settings, cancel)?.value),
         }
         Ok(())
+    }
+
+    /// Drops every kept result that holds words (charts, labels, tables'
+    /// captions) after a change of language; the histories, scores and
+    /// fitted models are numbers and stay.
+    fn forget_texts(&mut self) {
+        let mut fresh = Engine::new(self.data.clone());
+        fresh.base = std::mem::take(&mut self.base);
+        fresh.scores = std::mem::take(&mut self.scores);
+        fresh.fitted = std::mem::take(&mut self.fitted);
+        fresh.predictions = std::mem::take(&mut self.predictions);
+        fresh.replicates = std::mem::take(&mut self.replicates);
+        fresh.refit_scores = std::mem::take(&mut self.refit_scores);
+        *self = fresh;
     }
 
     /// Every part for `settings`.
@@ -975,11 +996,7 @@ impl Engine {
         let as_of = self.data.as_of(settings);
         let life = self.lifecycle.get((view.stamp, period), || {
             let rows = lifecycle::lifecycle(&view.value.history, period, as_of);
-            let chart = super::segment_charts::lifecycle_spec(
-                &rows,
-                &period.label().to_lowercase(),
-                &window,
-            );
+            let chart = super::segment_charts::lifecycle_spec(&rows, period, &window);
             Ok(Lifecycle { rows, chart })
         })?;
         let rfm = self.labels(&GroupColumn::RfmSegment, settings, cancel)?;

@@ -6,7 +6,9 @@
 //! data fill every score the values allow (on a shop log, F from 1, 2, 3, 4
 //! and 5+ orders, or 4–5 and 6+).
 
+use rust_i18n::t;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 use crate::format::format_number;
 
@@ -60,14 +62,25 @@ impl RfmBreakpoints {
     pub fn describe(&self) -> String {
         let [r2, r3, r4, r5] = self.recency_days;
         let f = self.orders.map(|o| o.to_string()).join(", ");
-        let m = self.revenue.map(|v| format_number(v, 2)).join(", ");
-        format!(
-            "Scores by breakpoints: R 5 up to {r5} days since the last order, R 4 up to {r4}, R 3 up to {r3}, R 2 up to {r2}; F 2, 3, 4, 5 from {f} orders; M 2, 3, 4, 5 from a revenue of {m}."
+        let m = self.revenue.map(|v| format_number(v, 2)).join("; ");
+        t!(
+            "Scores by breakpoints: R 5 up to %{r5} days since the last order, R 4 up to %{r4}, R 3 up to %{r3}, R 2 up to %{r2}; F 2, 3, 4, 5 from %{f} orders; M 2, 3, 4, 5 from a revenue of %{m}.",
+            r5 = r5,
+            r4 = r4,
+            r3 = r3,
+            r2 = r2,
+            f = f,
+            m = m
         )
+        .into()
     }
 }
 
-pub const QUINTILE_RULE: &str = "Scores by quintiles: R, F and M run from 1 to 5, 1 + ⌊5 × (customers with a strictly lower value) ÷ all customers⌋, so equal values always share a score (and a score stays empty when many customers share a value). Recency is scored reversed: the most recent customers score 5. F counts orders, M sums revenue.";
+pub fn quintile_rule() -> Cow<'static, str> {
+    t!(
+        "Scores by quintiles: R, F and M run from 1 to 5, 1 + ⌊5 × (customers with a strictly lower value) ÷ all customers⌋, so equal values always share a score (and a score stays empty when many customers share a value). Recency is scored reversed: the most recent customers score 5. F counts orders, M sums revenue."
+    )
+}
 
 /// Breakpoints that split the customers into five groups per score of
 /// about equal size, each holding at least one distinct value when there

@@ -2,10 +2,13 @@
 //! the lifecycle bars.
 
 use super::lifecycle::LifecycleRow;
+use super::period::Granularity;
 use super::segments::{CustomerRow, SegmentGrid, SegmentSummary};
 use crate::chart::spec::{HeatCell, Heatmap, days_since_epoch, palette};
 use crate::chart::{Axis, ChartSpec, Series, SeriesStyle, Unit};
 use crate::format::{format_number, group_thousands};
+use rust_i18n::t;
+use std::borrow::Cow;
 
 /// The R × F grid: customers and average revenue per cell, R 5 on top.
 /// `rule` says how the scores were given.
@@ -47,14 +50,15 @@ pub fn rfm_grid_spec(
                         ),
                         shade: n as f32 / largest,
                         complete: true,
-                        tooltip: format!(
-                            "{}: R {} and F {}\n{} customers, average revenue {}",
-                            grid.names[r][f],
-                            r + 1,
-                            f + 1,
-                            group_thousands(n as usize),
-                            format_number(average, 2)
-                        ),
+                        tooltip: t!(
+                            "%{segment}: R %{r} and F %{f}\n%{customers} customers, average revenue %{revenue}",
+                            segment = grid.names[r][f],
+                            r = r + 1,
+                            f = f + 1,
+                            customers = group_thousands(n as usize),
+                            revenue = format_number(average, 2)
+                        )
+                        .into(),
                     })
                 })
                 .collect()
@@ -62,17 +66,23 @@ pub fn rfm_grid_spec(
         .collect();
     ChartSpec {
         id: "rfm_grid".into(),
-        title: "RFM grid: customers · average revenue".into(),
-        caption: format!("{rule} Rows: recency score, columns: frequency score. Data: {window}."),
-        x: Axis::value("Frequency score", Unit::Count),
-        y: Axis::value("Recency score", Unit::Count),
+        title: t!("RFM grid: customers · average revenue").into(),
+        caption: format!(
+            "{rule} {}",
+            t!(
+                "Rows: recency score, columns: frequency score. Data: %{window}.",
+                window = window
+            )
+        ),
+        x: Axis::value(&t!("Frequency score"), Unit::Count),
+        y: Axis::value(&t!("Recency score"), Unit::Count),
         series: Vec::new(),
         heatmap: Some(Heatmap {
             row_labels: (1..=5).rev().map(|r| format!("R {r}")).collect(),
             column_labels: (1..=5).map(|f| format!("F {f}")).collect(),
             cells,
             summary_rows: 0,
-            corner_label: "Recency \\ frequency".into(),
+            corner_label: t!("Recency / frequency").into(),
         }),
     }
 }
@@ -89,23 +99,25 @@ pub fn sizes_spec(id: &str, title: &str, summaries: &[SegmentSummary], window: &
     ChartSpec {
         id: id.into(),
         title: title.into(),
-        caption: format!(
-            "Share of all customers and share of all revenue (refunds subtracted) per segment, as of the as-of date. Data: {window}."
-        ),
+        caption: t!(
+            "Share of all customers and share of all revenue (refunds subtracted) per segment, as of the as-of date. Data: %{window}.",
+            window = window
+        )
+        .into(),
         x: Axis::categories(
-            "Segment",
+            &t!("Segment"),
             summaries.iter().map(|s| s.segment.clone()).collect(),
         ),
-        y: Axis::value("Share", Unit::Percent),
+        y: Axis::value(&t!("Share"), Unit::Percent),
         series: vec![
             Series {
-                name: "Customers".into(),
+                name: t!("Customers").into(),
                 style: SeriesStyle::Bars,
                 color: palette(0),
                 points: bars(|s| s.share),
             },
             Series {
-                name: "Revenue".into(),
+                name: t!("Revenue").into(),
                 style: SeriesStyle::Bars,
                 color: palette(2),
                 points: bars(|s| s.share_of_revenue),
@@ -115,9 +127,13 @@ pub fn sizes_spec(id: &str, title: &str, summaries: &[SegmentSummary], window: &
     }
 }
 
-pub const LIFECYCLE_DEFINITION: &str = "New: first order ever in the period. Returning: ordered in the period and the one before. Resurrected: ordered in the period, not in the one before, but earlier. Dormant (below zero): ordered in the period before, not in this one.";
+pub fn lifecycle_definition() -> Cow<'static, str> {
+    t!(
+        "New: first order ever in the period. Returning: ordered in the period and the one before. Resurrected: ordered in the period, not in the one before, but earlier. Dormant (below zero): ordered in the period before, not in this one."
+    )
+}
 
-pub fn lifecycle_spec(rows: &[LifecycleRow], period: &str, window: &str) -> ChartSpec {
+pub fn lifecycle_spec(rows: &[LifecycleRow], period: Granularity, window: &str) -> ChartSpec {
     let series = |name: &str, color: [u8; 3], f: fn(&LifecycleRow) -> f64| Series {
         name: name.into(),
         style: SeriesStyle::StackedBars,
@@ -129,15 +145,19 @@ pub fn lifecycle_spec(rows: &[LifecycleRow], period: &str, window: &str) -> Char
     };
     ChartSpec {
         id: "lifecycle".into(),
-        title: format!("Customer lifecycle per {period}"),
-        caption: format!("{LIFECYCLE_DEFINITION} Data: {window}."),
-        x: Axis::date(&format!("{}{}", period[..1].to_uppercase(), &period[1..])),
-        y: Axis::value("Customers", Unit::Count),
+        title: t!("Customer lifecycle per %{period}", period = period.noun()).into(),
+        caption: format!(
+            "{} {}",
+            lifecycle_definition(),
+            t!("Data: %{window}.", window = window)
+        ),
+        x: Axis::date(&period.label()),
+        y: Axis::value(&t!("Customers"), Unit::Count),
         series: vec![
-            series("New", [44, 160, 44], |r| r.new as f64),
-            series("Returning", [31, 119, 180], |r| r.returning as f64),
-            series("Resurrected", [255, 127, 14], |r| r.resurrected as f64),
-            series("Dormant", [150, 150, 150], |r| -(r.dormant as f64)),
+            series(&t!("New"), [44, 160, 44], |r| r.new as f64),
+            series(&t!("Returning"), [31, 119, 180], |r| r.returning as f64),
+            series(&t!("Resurrected"), [255, 127, 14], |r| r.resurrected as f64),
+            series(&t!("Dormant"), [150, 150, 150], |r| -(r.dormant as f64)),
         ],
         heatmap: None,
     }

@@ -14,6 +14,8 @@
 //! active when their last purchase is at most 2G days before the as-of
 //! date, at risk up to 4G days, and lapsed beyond.
 
+use rust_i18n::t;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -25,7 +27,7 @@ use rayon::prelude::*;
 
 use super::cancel::{Cancel, Cancelled};
 use super::history::{Customer, History};
-use super::rfm_scoring::{QUINTILE_RULE, RfmBreakpoints, RfmScoring, balanced_breakpoints};
+use super::rfm_scoring::{RfmBreakpoints, RfmScoring, balanced_breakpoints, quintile_rule};
 use crate::calendar::{day_from_number, day_number};
 use crate::format::round_to;
 
@@ -139,7 +141,7 @@ impl Customers {
     pub fn scoring_rule(&self) -> String {
         match &self.breakpoints {
             Some(points) => points.describe(),
-            None => QUINTILE_RULE.to_string(),
+            None => quintile_rule().into_owned(),
         }
     }
 }
@@ -228,20 +230,24 @@ pub enum StatusRule {
 }
 
 impl StatusRule {
-    pub fn label(self) -> &'static str {
+    pub fn label(self) -> Cow<'static, str> {
         match self {
-            StatusRule::RecencyGap => "Days since last order",
-            StatusRule::PAlive => "P(alive) from the CLV model",
+            StatusRule::RecencyGap => t!("Days since last order"),
+            StatusRule::PAlive => t!("P(alive) from the CLV model"),
         }
     }
 
-    pub fn explanation(self) -> &'static str {
+    pub fn explanation(self) -> Cow<'static, str> {
         match self {
             StatusRule::RecencyGap => {
-                "With G the median number of days between two purchases of the same customer: active up to 2G days since the last purchase, at risk up to 4G, lapsed beyond."
+                t!(
+                    "With G the median number of days between two purchases of the same customer: active up to 2G days since the last purchase, at risk up to 4G, lapsed beyond."
+                )
             }
             StatusRule::PAlive => {
-                "From the CLV tab's model: active when P(alive) is at least 70 %, at risk from 30 %, lapsed below. Customers the model has not seen keep the rule by days since last order."
+                t!(
+                    "From the CLV tab's model: active when P(alive) is at least 70 %, at risk from 30 %, lapsed below. Customers the model has not seen keep the rule by days since last order."
+                )
             }
         }
     }

@@ -230,7 +230,7 @@ fn event_results(dataset: &Dataset, settings: &SideSettings) -> Result<EventResu
     retention_curves.title = "Retention on activity".into();
     let mut lifecycle_chart = segment_charts::lifecycle_spec(
         &lifecycle::lifecycle(&users, Granularity::Month, as_of),
-        "month",
+        Granularity::Month,
         &activity_source,
     );
     lifecycle_chart.id = "activity_lifecycle".into();

@@ -8,7 +8,9 @@
 
 use chrono::NaiveDate;
 use polars::prelude::*;
+use rust_i18n::t;
 use serde::Serialize;
+use std::borrow::Cow;
 
 use super::cancel::Cancel;
 use super::clv::fit::minimise;
@@ -35,10 +37,17 @@ impl BillingPeriod {
         }
     }
 
-    pub fn label(self) -> &'static str {
+    pub fn label(self) -> Cow<'static, str> {
         match self {
-            BillingPeriod::Month => "month",
-            BillingPeriod::Year => "year",
+            BillingPeriod::Month => t!("month"),
+            BillingPeriod::Year => t!("year"),
+        }
+    }
+
+    pub fn plural(self) -> Cow<'static, str> {
+        match self {
+            BillingPeriod::Month => t!("months"),
+            BillingPeriod::Year => t!("years"),
         }
     }
 
@@ -444,18 +453,23 @@ pub fn retention_spec(subscriptions: &Subscriptions, window: &str) -> ChartSpec 
             });
         }
     }
-    let unit = subscriptions.billing_period.label();
+    let units = subscriptions.billing_period.plural();
     ChartSpec {
         id: "subscription_retention".into(),
-        title: "Subscribers still paying: actual and sBG projection".into(),
-        caption: format!(
-            "Share of each cohort (first payment in that month; the {SHOWN} largest shown) still paying after k {unit}ly renewals, and the shifted-beta-geometric model (Fader & Hardie 2007) fitted to its renewals, projected {extra} {unit}s ahead. Data: {window}."
-        ),
+        title: t!("Subscribers still paying: actual and sBG projection").into(),
+        caption: t!(
+            "Share of each cohort (first payment in that month; the %{shown} largest shown) still paying after k renewals, and the shifted-beta-geometric model (Fader & Hardie 2007) fitted to its renewals, projected %{extra} %{units} ahead. Data: %{window}.",
+            shown = SHOWN,
+            extra = extra,
+            units = units,
+            window = window
+        )
+        .into(),
         x: Axis::value(
-            &format!("Renewals ({unit}s since the first payment)"),
+            &t!("Renewals (%{units} since the first payment)", units = units),
             Unit::Count,
         ),
-        y: Axis::value("Still subscribed", Unit::Percent),
+        y: Axis::value(&t!("Still subscribed"), Unit::Percent),
         series,
         heatmap: None,
     }

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::calendar::{day_from_number, day_number};
 use crate::format::format_number;
+use crate::i18n::{format_day, month_abbreviation};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub enum Unit {
@@ -509,18 +510,17 @@ pub fn day_from_epoch(days: f64) -> Option<NaiveDate> {
 }
 
 fn day_label(days: f64) -> String {
-    day_from_epoch(days)
-        .map(|d| d.format("%Y-%m-%d").to_string())
-        .unwrap_or_default()
+    day_from_epoch(days).map(format_day).unwrap_or_default()
 }
 
 fn month_label(days: f64) -> String {
     day_from_epoch(days)
         .map(|d| {
+            let month = month_abbreviation(d.month());
             if d.month() == 1 {
-                d.format("%b %Y").to_string()
+                format!("{month} {}", d.year())
             } else {
-                d.format("%b").to_string()
+                month.into_owned()
             }
         })
         .unwrap_or_default()
@@ -541,8 +541,11 @@ pub fn compact(value: f64) -> String {
 }
 
 fn trim_zero(v: f64) -> String {
-    let s = format!("{v:.1}");
-    s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
+    if (v * 10.0).round() % 10.0 == 0.0 {
+        format_number(v, 0)
+    } else {
+        format_number(v, 1)
+    }
 }
 
 #[cfg(test)]

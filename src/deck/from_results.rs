@@ -2,10 +2,11 @@
 //! as the user set them to be seen, and the key tables.
 
 use crate::analysis::Results;
-use crate::analysis::clv::charts::CLV_DEFINITION;
+use crate::analysis::clv::charts::clv_definition;
 use crate::analysis::cohort_charts::{CellValue, curves_as_shown, heatmap_spec};
 use crate::analysis::loyalty_charts::{self, MembersView};
 use crate::analysis::side_sources::SideResults;
+use rust_i18n::t;
 
 use super::{Deck, clv_table, kpi_table, segment_table};
 
@@ -56,7 +57,7 @@ pub fn deck_of(
     if let Some(segments) = &results.segments {
         let tables = &segments.tables;
         deck.tables
-            .push(segment_table("RFM segments", &tables.rfm_table));
+            .push(segment_table(&t!("RFM segments"), &tables.rfm_table));
         deck.add_chart(&tables.rfm_grid);
         deck.add_chart(&tables.rfm_sizes);
         if let Some(attribute) = &segments.attribute_table {
@@ -69,7 +70,7 @@ pub fn deck_of(
     {
         let by = &clv.by_segment;
         deck.tables
-            .push(clv_table(&by.segment_by, &by.table, CLV_DEFINITION));
+            .push(clv_table(&by.segment_by, &by.table, &clv_definition()));
         deck.add_chart(&by.chart);
         for chart in clv.model_charts() {
             deck.add_chart(chart);

@@ -9,6 +9,9 @@ mod pptx;
 
 pub use from_results::{ShownAs, deck_of};
 
+use crate::i18n::format_day;
+use rust_i18n::t;
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use crate::analysis::clv::by_segment::ClvSegmentRow;
@@ -47,15 +50,20 @@ impl Deck {
     /// depends on.
     pub fn new(source: &str, as_of: chrono::NaiveDate, window: &str) -> Deck {
         Deck {
-            title: format!("Customer retention: {source}"),
+            title: t!("Customer retention: %{source}", source = source).into(),
             facts: vec![
-                format!("Data: {window}"),
-                format!("As of {as_of} (the first day not covered)"),
-                format!(
-                    "Made with Kohorte {} on {}",
-                    env!("CARGO_PKG_VERSION"),
-                    chrono::Local::now().date_naive()
-                ),
+                t!("Data: %{window}", window = window).into(),
+                t!(
+                    "As of %{day} (the first day not covered)",
+                    day = format_day(as_of)
+                )
+                .into(),
+                t!(
+                    "Made with Kohorte %{version} on %{day}",
+                    version = env!("CARGO_PKG_VERSION"),
+                    day = format_day(chrono::Local::now().date_naive())
+                )
+                .into(),
             ],
             tables: Vec::new(),
             charts: Vec::new(),
@@ -90,12 +98,12 @@ pub fn kpi_table(overview: &Overview) -> DeckTable {
         value.map_or_else(|| "–".to_string(), |v| kpi.unit.format(v))
     };
     DeckTable {
-        title: format!("Key figures: {period}"),
+        title: t!("Key figures: %{period}", period = period).into(),
         header: vec![
-            "KPI".into(),
+            t!("KPI").into(),
             period.clone(),
-            "Period before".into(),
-            "Formula".into(),
+            t!("Period before").into(),
+            t!("Formula").into(),
         ],
         rows: overview
             .kpis
@@ -109,10 +117,11 @@ pub fn kpi_table(overview: &Overview) -> DeckTable {
                 ]
             })
             .collect(),
-        note: format!(
-            "The last complete period before the as-of date; a customer is active while their last order is less than {} months old.",
-            overview.active_window_months
-        ),
+        note: t!(
+            "The last complete period before the as-of date; a customer is active while their last order is less than %{months} months old.",
+            months = overview.active_window_months
+        )
+        .into(),
     }
 }
 
@@ -121,15 +130,15 @@ pub fn segment_table(title: &str, summaries: &[SegmentSummary]) -> DeckTable {
     DeckTable {
         title: title.to_string(),
         header: [
-            "Segment",
-            "Customers",
-            "Share",
-            "Share of revenue",
-            "Avg. recency (days)",
-            "Avg. orders",
-            "Avg. revenue",
+            t!("Segment"),
+            t!("Customers"),
+            t!("Share"),
+            t!("Share of revenue"),
+            t!("Avg recency (days)"),
+            t!("Avg orders"),
+            t!("Avg revenue"),
         ]
-        .map(String::from)
+        .map(Cow::into_owned)
         .to_vec(),
         rows: summaries
             .iter()
@@ -145,7 +154,7 @@ pub fn segment_table(title: &str, summaries: &[SegmentSummary]) -> DeckTable {
                 ]
             })
             .collect(),
-        note: "Customers as of the as-of date; revenue with refunds subtracted.".into(),
+        note: t!("Customers as of the as-of date; revenue with refunds subtracted.").into(),
     }
 }
 
@@ -153,16 +162,20 @@ pub fn segment_table(title: &str, summaries: &[SegmentSummary]) -> DeckTable {
 pub fn clv_table(segment_by: &str, rows: &[ClvSegmentRow], definition: &str) -> DeckTable {
     let money = |v: Option<f64>| v.map_or_else(|| "–".to_string(), |v| Unit::Money.format(v));
     DeckTable {
-        title: format!("Customer lifetime value by {segment_by}"),
+        title: t!(
+            "Customer lifetime value by %{segment_by}",
+            segment_by = segment_by
+        )
+        .into(),
         header: [
-            segment_by,
-            "Customers",
-            "Total CLV",
-            "Average CLV",
-            "Average P(alive)",
-            "Expected purchases",
+            Cow::Borrowed(segment_by),
+            t!("Customers"),
+            t!("Total CLV"),
+            t!("Average CLV"),
+            t!("Avg P(alive)"),
+            t!("Expected purchases"),
         ]
-        .map(String::from)
+        .map(Cow::into_owned)
         .to_vec(),
         rows: rows
             .iter()

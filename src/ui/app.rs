@@ -3,6 +3,7 @@
 
 mod saving;
 
+use rust_i18n::t;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -29,6 +30,7 @@ use crate::analysis::{Part, Results, Settings};
 use crate::chart::ChartSpec;
 use crate::chart::render::{ImageFormat, write_chart};
 use crate::data::{Dataset, ImportOptions, Source};
+use crate::i18n::{Language, language as language_now, set_language};
 
 const RECENT_FILES: usize = 10;
 
@@ -76,6 +78,8 @@ pub struct Persisted {
     pub side: crate::analysis::side_sources::SideSettings,
     pub view: ViewPrefs,
     pub tab: Tab,
+    /// Chosen in the Language menu; until then the system's.
+    pub language: Option<Language>,
 }
 
 /// How the app was started.
@@ -83,6 +87,18 @@ pub struct Persisted {
 pub struct Startup {
     /// A file given on the command line; without one the demo opens.
     pub file: Option<PathBuf>,
+    /// `--lang`: the language for this run, before the one remembered.
+    pub language: Option<Language>,
+}
+
+impl Startup {
+    /// The window on `file`, in the remembered or the system's language.
+    pub fn file(file: PathBuf) -> Startup {
+        Startup {
+            file: Some(file),
+            language: None,
+        }
+    }
 }
 
 /// The tabs' own state.
@@ -145,6 +161,12 @@ impl KohorteApp {
             .storage
             .and_then(|s| eframe::get_value(s, STORAGE_KEY))
             .unwrap_or_default();
+        set_language(
+            startup
+                .language
+                .or(persisted.language)
+                .unwrap_or_else(Language::of_system),
+        );
         let visible = Arc::new(AtomicUsize::new(usize::MAX));
         let tabs = Tabs {
             source: source_panel::SourcePanel::new(&persisted.settings),
@@ -226,7 +248,7 @@ impl KohorteApp {
                 options,
                 first_table,
             },
-            "Reading the file",
+            &t!("Reading the file"),
         );
     }
 
@@ -266,7 +288,7 @@ impl KohorteApp {
             self.freshness = Freshness::default();
             self.worker.submit(
                 OrdersRequest::Compute(Box::new(self.persisted.settings.clone())),
-                "Computing",
+                &t!("Computing"),
             );
         }
     }
@@ -368,7 +390,7 @@ impl KohorteApp {
                 survey: self.side_sources.1.clone(),
                 settings: Box::new(self.persisted.side.clone()),
             },
-            "Reading the event log and survey",
+            &t!("Reading the event log and survey"),
         );
     }
 
@@ -551,14 +573,15 @@ impl KohorteApp {
                 }
                 Command::ExportChart(spec, format) => {
                     let name = format!("{}.{}", spec.id, format.extension());
-                    if let Some(path) = dialogs::save_as("Export chart", &name, format.extension())
+                    if let Some(path) =
+                        dialogs::save_as(&t!("Export chart"), &name, format.extension())
                     {
                         self.finish_export(write_chart(&spec, format, &path), &path);
                     }
                 }
                 Command::ExportTable { name, frame } => {
                     if let Some(path) =
-                        dialogs::save_as("Export table", &format!("{name}.csv"), "csv")
+                        dialogs::save_as(&t!("Export table"), &format!("{name}.csv"), "csv")
                     {
                         self.finish_export(crate::export::write_csv(&path, &frame), &path);
                     }
@@ -566,7 +589,9 @@ impl KohorteApp {
                 Command::ExportCustomers { name, frame, excel } => {
                     let extension = if excel { "xlsx" } else { "csv" };
                     let file = format!("customers_{}.{extension}", file_stem(&name));
-                    if let Some(path) = dialogs::save_as("Export customer list", &file, extension) {
+                    if let Some(path) =
+                        dialogs::save_as(&t!("Export customer list"), &file, extension)
+                    {
                         let outcome = if excel {
                             crate::export::write_xlsx(&path, &frame)
                         } else {
@@ -581,9 +606,14 @@ impl KohorteApp {
                         .filters
                         .attributes
                         .insert(column.clone(), std::iter::once(value.clone()).collect());
-                    self.notice = Some(format!(
-                        "Filtered to {column} = {value}; clear it under Filters"
-                    ));
+                    self.notice = Some(
+                        t!(
+                            "Filtered to %{column} = %{value}; clear it under Filters",
+                            column = column,
+                            value = value
+                        )
+                        .into(),
+                    );
                     self.apply_settings(settings);
                 }
                 Command::SetProgramme(programme) => self.set_programme(programme),
@@ -592,7 +622,7 @@ impl KohorteApp {
                 Command::ShowTab(tab) => self.persisted.tab = tab,
                 Command::SaveAnalysisDialog => self.saving.asking_to_save = true,
                 Command::ExportDeckDialog => {
-                    if let Some(dir) = dialogs::folder("Export deck into folder") {
+                    if let Some(dir) = dialogs::folder(&t!("Export deck into folder")) {
                         self.export_deck_to(dir);
                     }
                 }
@@ -610,7 +640,19 @@ impl KohorteApp {
                     }
                 }
                 Command::ShowError(message) => self.error = Some(message),
+                Command::SetLanguage(language) => self.set_language(language),
             }
+        }
+    }
+
+    /// Speaks `language` from the next frame on; the charts and labels the
+    /// worker made are made again in it.
+    fn set_language(&mut self, language: Language) {
+        self.persisted.language = Some(language);
+        if language != language_now() {
+            set_language(language);
+            self.recompute();
+            self.resubmit_side();
         }
     }
 
@@ -635,7 +677,16 @@ impl KohorteApp {
                     .loyalty
                     .show_error(text, format!("{}: {e}", path.display())),
             },
-            Err(e) => self.error = Some(format!("could not read '{}': {e}", path.display())),
+            Err(e) => {
+                self.error = Some(
+                    t!(
+                        "could not read '%{file}': %{error}",
+                        file = path.display(),
+                        error = e
+                    )
+                    .into(),
+                )
+            }
         }
     }
 
@@ -644,28 +695,30 @@ impl KohorteApp {
             return;
         };
         let text = programme.to_toml();
-        if let Some(path) = dialogs::save_as("Save loyalty programme", "programme.toml", "toml") {
+        if let Some(path) =
+            dialogs::save_as(&t!("Save loyalty programme"), "programme.toml", "toml")
+        {
             self.finish_export(crate::export::write_bytes(&path, text.as_bytes()), &path);
         }
     }
 
     fn finish_export(&mut self, outcome: Result<(), crate::export::ExportError>, path: &Path) {
         match outcome {
-            Ok(()) => self.notice = Some(format!("Saved {}", path.display())),
+            Ok(()) => self.notice = Some(t!("Saved %{file}", file = path.display()).into()),
             Err(e) => self.error = Some(e.to_string()),
         }
     }
 
     fn top_bar_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
         egui::MenuBar::new().ui(ui, |ui| {
-            ui.menu_button("File", |ui| {
-                if ui.button("Open… (Ctrl+O)").clicked() {
+            ui.menu_button(t!("File"), |ui| {
+                if ui.button(t!("Open… (Ctrl+O)")).clicked() {
                     ui.close();
                     commands.push(Command::OpenDialog);
                 }
-                ui.menu_button("Open recent", |ui| {
+                ui.menu_button(t!("Open recent"), |ui| {
                     if self.persisted.recent_files.is_empty() {
-                        ui.label("No recent files yet");
+                        ui.label(t!("No recent files yet"));
                     }
                     for path in &self.persisted.recent_files {
                         if ui.button(path.display().to_string()).clicked() {
@@ -675,9 +728,9 @@ impl KohorteApp {
                     }
                 });
                 if ui
-                    .button("Open event log…")
+                    .button(t!("Open event log…"))
                     .on_hover_text(
-                        "App or web events (user, time, event name) for the Engagement tab",
+                        t!("App or web events (user, time, event name) for the Engagement tab"),
                     )
                     .clicked()
                 {
@@ -685,37 +738,37 @@ impl KohorteApp {
                     commands.push(Command::OpenSide { events: true });
                 }
                 if ui
-                    .button("Open survey…")
+                    .button(t!("Open survey…"))
                     .on_hover_text(
-                        "An NPS or CSAT export (respondent, date, score) for the Survey tab",
+                        t!("An NPS or CSAT export (respondent, date, score) for the Survey tab"),
                     )
                     .clicked()
                 {
                     ui.close();
                     commands.push(Command::OpenSide { events: false });
                 }
-                if ui.button("Open the demo shop").clicked() {
+                if ui.button(t!("Open the demo shop")).clicked() {
                     ui.close();
                     commands.push(Command::Open(Source::Demo));
                 }
                 ui.separator();
                 let has_data = self.dataset.is_some();
                 if ui
-                    .add_enabled(has_data, egui::Button::new("Save analysis… (Ctrl+S)"))
-                    .on_hover_text("Save every setting and the data file's place, without customer data, to open again next month")
+                    .add_enabled(has_data, egui::Button::new(t!("Save analysis… (Ctrl+S)")))
+                    .on_hover_text(t!("Save every setting and the data file's place, without customer data, to open again next month"))
                     .clicked()
                 {
                     ui.close();
                     commands.push(Command::SaveAnalysisDialog);
                 }
-                if self.saving.missing_data.is_some() && ui.button("Locate data file…").clicked() {
+                if self.saving.missing_data.is_some() && ui.button(t!("Locate data file…")).clicked() {
                     ui.close();
                     commands.push(Command::LocateDataDialog);
                 }
                 let ready = has_data && !self.is_busy();
                 if ui
-                    .add_enabled(ready, egui::Button::new("Export deck…"))
-                    .on_hover_text("Every chart as a slide (kohorte-deck.pptx) and a self-contained web page (kohorte-report.html), in a folder you choose; available when every tab is computed")
+                    .add_enabled(ready, egui::Button::new(t!("Export deck…")))
+                    .on_hover_text(t!("Every chart as a slide (kohorte-deck.pptx) and a self-contained web page (kohorte-report.html), in a folder you choose; available when every tab is computed"))
                     .clicked()
                 {
                     ui.close();
@@ -726,7 +779,7 @@ impl KohorteApp {
                 if ui
                     .add_enabled(
                         chart.is_some(),
-                        egui::Button::new("Export chart as PNG… (Ctrl+E)"),
+                        egui::Button::new(t!("Export chart as PNG… (Ctrl+E)")),
                     )
                     .clicked()
                     && let Some(spec) = chart
@@ -735,23 +788,34 @@ impl KohorteApp {
                     commands.push(Command::ExportChart(Box::new(spec), ImageFormat::Png));
                 }
             });
-            ui.menu_button("Help", |ui| {
-                if ui.button("About Kohorte").clicked() {
+            ui.menu_button(t!("Language"), |ui| {
+                for language in Language::ALL {
+                    if ui
+                        .selectable_label(language == language_now(), language.native_name())
+                        .clicked()
+                    {
+                        ui.close();
+                        commands.push(Command::SetLanguage(language));
+                    }
+                }
+            });
+            ui.menu_button(t!("Help"), |ui| {
+                if ui.button(t!("About Kohorte")).clicked() {
                     ui.close();
                     self.show_about = true;
                 }
             });
             ui.separator();
             if ui
-                .button("Open…")
-                .on_hover_text("Open a CSV or Parquet order log (Ctrl+O)")
+                .button(t!("Open…"))
+                .on_hover_text(t!("Open a CSV or Parquet order log (Ctrl+O)"))
                 .clicked()
             {
                 commands.push(Command::OpenDialog);
             }
             if let Some(dataset) = &self.dataset {
                 let label = if dataset.source.is_demo() {
-                    RichText::new("DEMO DATA: a fictional shop")
+                    RichText::new(t!("DEMO DATA: a fictional shop"))
                         .color(theme::DEMO_BADGE)
                         .strong()
                 } else {
@@ -771,23 +835,23 @@ impl KohorteApp {
             }
             if let Some((stage, secs)) = self.worker.busy() {
                 ui.spinner();
-                ui.label(format!("{stage}… {secs:.1} s"));
+                ui.label(format!("{stage}… {} s", crate::format::format_number(f64::from(secs), 1)));
                 if self.first_table.is_some()
                     && self.persisted.tab != Tab::Cohorts
                     && ui
-                        .link("The cohort table is ready: show it")
-                        .on_hover_text("Read straight from the file; the other tabs follow when the whole file is read")
+                        .link(t!("The cohort table is ready: show it"))
+                        .on_hover_text(t!("Read straight from the file; the other tabs follow when the whole file is read"))
                         .clicked()
                 {
                     self.persisted.tab = Tab::Cohorts;
                 }
             } else if let Some(view) = &self.results.view {
-                ui.label(format!(
-                    "Ready · {} orders in view",
-                    crate::format::group_thousands(view.rows.len())
+                ui.label(t!(
+                    "Ready · %{orders} orders in view",
+                    orders = crate::format::group_thousands(view.rows.len())
                 ));
                 if let Some(ms) = self.last_compute_ms {
-                    ui.label(RichText::new(format!("computed in {ms} ms")).weak());
+                    ui.label(RichText::new(t!("computed in %{ms} ms", ms = ms)).weak());
                 }
             }
             if let Some(notice) = &self.notice {
@@ -808,7 +872,7 @@ impl KohorteApp {
             .show(ui, |ui| {
                 ui.horizontal_wrapped(|ui| {
                     ui.label(RichText::new(format!("⚠ {message}")).color(theme::ERROR_TEXT));
-                    if ui.small_button("Dismiss").clicked() {
+                    if ui.small_button(t!("Dismiss")).clicked() {
                         self.error = None;
                     }
                 });
@@ -818,19 +882,22 @@ impl KohorteApp {
 
     fn about_ui(&mut self, ctx: &egui::Context) {
         let mut open = self.show_about;
-        egui::Window::new("About Kohorte")
+        egui::Window::new(t!("About Kohorte"))
             .open(&mut open)
             .collapsible(false)
             .resizable(false)
             .show(ctx, |ui| {
                 ui.heading("Kohorte");
-                ui.label(
-                    "Offline customer-retention analytics. Your data never leaves this computer.",
-                );
+                ui.label(t!(
+                    "Offline customer-retention analytics. Your data never leaves this computer."
+                ));
                 ui.add_space(6.0);
-                ui.label(format!("Version {}", env!("CARGO_PKG_VERSION")));
-                ui.label(format!("Commit {}", env!("KOHORTE_GIT_COMMIT")));
-                ui.label("MIT licence. Charts use the DejaVu Sans font.");
+                ui.label(t!(
+                    "Version %{version}",
+                    version = env!("CARGO_PKG_VERSION")
+                ));
+                ui.label(t!("Commit %{commit}", commit = env!("KOHORTE_GIT_COMMIT")));
+                ui.label(t!("MIT licence. Charts use the DejaVu Sans font."));
             });
         self.show_about = open;
     }
@@ -864,11 +931,11 @@ impl KohorteApp {
                 ui.add_space(80.0);
                 if self.is_busy() || self.side_busy() {
                     ui.spinner();
-                    ui.label("Reading the file…");
+                    ui.label(t!("Reading the file…"));
                 } else {
-                    ui.heading("No data open");
-                    ui.label("Open a CSV or Parquet order log with File → Open (Ctrl+O), drop a file onto this window, or open the demo shop.");
-                    if ui.button("Open the demo shop").clicked() {
+                    ui.heading(t!("No data open"));
+                    ui.label(t!("Open a CSV or Parquet order log with File → Open (Ctrl+O), drop a file onto this window, or open the demo shop."));
+                    if ui.button(t!("Open the demo shop")).clicked() {
                         commands.push(Command::Open(Source::Demo));
                     }
                 }
@@ -936,7 +1003,7 @@ impl eframe::App for KohorteApp {
                         .map(|stem| format!("{}.kohorte", stem.to_string_lossy()))
                 })
                 .unwrap_or_else(|| "analysis.kohorte".into());
-            if let Some(path) = dialogs::save_as("Save analysis", &name, "kohorte") {
+            if let Some(path) = dialogs::save_as(&t!("Save analysis"), &name, "kohorte") {
                 self.save_analysis_to(path);
             }
         }

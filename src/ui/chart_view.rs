@@ -6,12 +6,11 @@ use egui_plot::{
     Bar, BarChart, Corner, GridInput, GridMark, HoverPosition, Legend, Line, Plot, PlotPoints,
     Polygon,
 };
+use rust_i18n::t;
 
 use crate::chart::render::ImageFormat;
 use crate::chart::ticks::ticks;
 use crate::chart::{AxisKind, ChartSpec, SeriesStyle};
-
-const THIN_LINES_LEGEND: &str = "Cohorts (one line each)";
 
 /// What a chart's header buttons ask for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,20 +32,20 @@ pub fn chart_header_ui(
         ui.heading(&spec.title).on_hover_text(&spec.caption);
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if let Some(hint) = csv_hint
-                && ui.button("Export CSV").on_hover_text(hint).clicked()
+                && ui.button(t!("Export CSV")).on_hover_text(hint).clicked()
             {
                 export = Some(Export::Csv);
             }
             if ui
-                .button("Export SVG")
-                .on_hover_text("Save this chart as a scalable SVG, 1920×1080")
+                .button(t!("Export SVG"))
+                .on_hover_text(t!("Save this chart as a scalable SVG, 1920×1080"))
                 .clicked()
             {
                 export = Some(Export::Image(ImageFormat::Svg));
             }
             if ui
-                .button("Export PNG")
-                .on_hover_text("Save this chart as a 1920×1080 PNG for slides (Ctrl+E)")
+                .button(t!("Export PNG"))
+                .on_hover_text(t!("Save this chart as a 1920×1080 PNG for slides (Ctrl+E)"))
                 .clicked()
             {
                 export = Some(Export::Image(ImageFormat::Png));
@@ -69,7 +68,9 @@ pub fn chart_ui(ui: &mut egui::Ui, spec: &ChartSpec, height: f32) -> Option<Imag
 /// The chart itself and its caption, without the header.
 pub fn plot_ui(ui: &mut egui::Ui, spec: &ChartSpec, height: f32) {
     if spec.is_empty() {
-        ui.label("No data in this window: widen the date range or clear filters.");
+        ui.label(t!(
+            "No data in this window: widen the date range or clear filters."
+        ));
         return;
     }
     if spec.horizontal_bars() {
@@ -211,7 +212,7 @@ pub fn plot_ui(ui: &mut egui::Ui, spec: &ChartSpec, height: f32) {
                     // Thin lines (one per cohort) share one legend entry,
                     // which toggles them together.
                     let name = if style == SeriesStyle::ThinLine {
-                        THIN_LINES_LEGEND.to_string()
+                        t!("Cohorts (one line each)").into_owned()
                     } else {
                         series.name.clone()
                     };

@@ -3,6 +3,7 @@
 //! P(alive) map, the holdout check, valuable customers slipping away, and
 //! every customer's prediction in a sortable, searchable table.
 
+use rust_i18n::t;
 use std::sync::Arc;
 
 use eframe::egui::{self, RichText};
@@ -15,7 +16,7 @@ use super::heatmap_view::heatmap_ui;
 use super::theme;
 use super::widgets::{DateField, Draft, date_field_ui, maybe_stale_ui, settled};
 use crate::analysis::clv::by_segment::ClvSegmentRow;
-use crate::analysis::clv::charts::CLV_DEFINITION;
+use crate::analysis::clv::charts::clv_definition;
 use crate::analysis::clv::{
     ClvRow, ClvSettings, ModelComparison, ModelFit, ModelKind, SpendModel, frames,
 };
@@ -24,7 +25,9 @@ use crate::analysis::results::RangeSource;
 use crate::analysis::results::{ClvResults, SimpleClvRow};
 use crate::analysis::{FALLING_P_ALIVE, Part, Settings};
 use crate::chart::Unit;
-use crate::format::{format_number, group_thousands};
+use crate::format::{format_number, group_thousands, parse_local_number};
+use crate::i18n::format_day;
+use std::borrow::Cow;
 
 /// A column of the customer table, for sorting.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,31 +57,33 @@ impl ClvColumn {
         ClvColumn::Clv,
     ];
 
-    fn title(self) -> &'static str {
+    fn title(self) -> Cow<'static, str> {
         match self {
-            ClvColumn::Customer => "Customer",
-            ClvColumn::Frequency => "Repeat purchases",
-            ClvColumn::Recency => "Recency (weeks)",
-            ClvColumn::Age => "Age T (weeks)",
-            ClvColumn::Monetary => "Avg repeat spend",
-            ClvColumn::PAlive => "P(alive)",
-            ClvColumn::Expected => "Expected purchases",
-            ClvColumn::Spend => "Expected spend",
-            ClvColumn::Clv => "CLV",
+            ClvColumn::Customer => t!("Customer"),
+            ClvColumn::Frequency => t!("Repeat purchases"),
+            ClvColumn::Recency => t!("Recency (weeks)"),
+            ClvColumn::Age => t!("Age T (weeks)"),
+            ClvColumn::Monetary => t!("Avg repeat spend"),
+            ClvColumn::PAlive => t!("P(alive)"),
+            ClvColumn::Expected => t!("Expected purchases"),
+            ClvColumn::Spend => t!("Expected spend"),
+            ClvColumn::Clv => t!("CLV"),
         }
     }
 
-    fn hint(self) -> &'static str {
+    fn hint(self) -> Cow<'static, str> {
         match self {
-            ClvColumn::Customer => "Customer id",
-            ClvColumn::Frequency => "x: purchase days after the first, up to the calibration end",
-            ClvColumn::Recency => "t_x: weeks from the first to the last purchase day",
-            ClvColumn::Age => "T: weeks from the first purchase day to the calibration end",
-            ClvColumn::Monetary => "Mean spend of the repeat purchase days",
-            ClvColumn::PAlive => "The model's probability that the customer still buys",
-            ClvColumn::Expected => "Purchases the model expects in the horizon",
-            ClvColumn::Spend => "Gamma-Gamma expected spend per purchase",
-            ClvColumn::Clv => CLV_DEFINITION,
+            ClvColumn::Customer => t!("Customer id"),
+            ClvColumn::Frequency => {
+                t!("x: purchase days after the first, up to the calibration end")
+            }
+            ClvColumn::Recency => t!("t_x: weeks from the first to the last purchase day"),
+            ClvColumn::Age => t!("T: weeks from the first purchase day to the calibration end"),
+            ClvColumn::Monetary => t!("Mean spend of the repeat purchase days"),
+            ClvColumn::PAlive => t!("The model's probability that the customer still buys"),
+            ClvColumn::Expected => t!("Purchases the model expects in the horizon"),
+            ClvColumn::Spend => t!("Gamma-Gamma expected spend per purchase"),
+            ClvColumn::Clv => clv_definition(),
         }
     }
 
@@ -194,7 +199,7 @@ impl ClvTab {
         let fit = match &results.fit {
             Ok(fit) => fit.clone(),
             Err(reason) => {
-                ui.heading("Predicted CLV");
+                ui.heading(t!("Predicted CLV"));
                 ui.label(RichText::new(reason).color(theme::WARNING_TEXT));
                 return;
             }
@@ -235,7 +240,7 @@ impl ClvTab {
         let (mut changed, mut held) = (false, false);
         let settings = self.draft.edit(&current.clv);
         ui.horizontal_wrapped(|ui| {
-            let label = ui.label("CLV by");
+            let label = ui.label(t!("CLV by"));
             egui::ComboBox::from_id_salt("clv_segment_by")
                 .selected_text(settings.segment_by.clone())
                 .show_ui(ui, |ui| {
@@ -252,12 +257,12 @@ impl ClvTab {
                 })
                 .response
                 .labelled_by(label.id)
-                .on_hover_text("What \"CLV by segment\" groups the customers by");
+                .on_hover_text(t!("What “CLV by segment” groups the customers by"));
             ui.separator();
-            ui.label("Model");
+            ui.label(t!("Model"));
             if ui
-                .selectable_label(settings.pick_best_model, "Best on holdout")
-                .on_hover_text("Fits every model on the purchases before the holdout weeks and uses the one whose predictions came closest to what each customer did in them (BG/NBD when Holdout is 0)")
+                .selectable_label(settings.pick_best_model, t!("Best on holdout"))
+                .on_hover_text(t!("Fits every model on the purchases before the holdout weeks and uses the one whose predictions came closest to what each customer did in them (BG/NBD when Holdout is 0)"))
                 .clicked()
                 && !settings.pick_best_model
             {
@@ -280,7 +285,7 @@ impl ClvTab {
             ui.separator();
             match date_field_ui(
                 ui,
-                "Calibration end",
+                &t!("Calibration end"),
                 &mut self.calibration_end,
                 &mut settings.calibration_end,
                 true,
@@ -288,7 +293,7 @@ impl ClvTab {
                 DateField::Changed => changed = true,
                 DateField::Invalid => {
                     ui.label(
-                        RichText::new("YYYY-MM-DD, or empty for the last day")
+                        RichText::new(t!("YYYY-MM-DD, or empty for the last day"))
                             .color(theme::WARNING_TEXT),
                     );
                 }
@@ -311,49 +316,51 @@ impl ClvTab {
             };
             changed |= number(
                 ui,
-                "Horizon",
+                &t!("Horizon"),
                 &mut settings.horizon_weeks,
                 1..=520,
-                " weeks",
-                "Weeks ahead for the expected purchases",
+                &format!(" {}", t!("weeks")),
+                &t!("Weeks ahead for the expected purchases"),
             );
             changed |= number(
                 ui,
-                "CLV over",
+                &t!("CLV over"),
                 &mut settings.clv_months,
                 1..=120,
-                " months",
-                "Months of 30 days the CLV adds up",
+                &format!(" {}", t!("months")),
+                &t!("Months of 30 days the CLV adds up"),
             );
             changed |= number(
                 ui,
-                "Ranges",
+                &t!("Ranges"),
                 &mut settings.resamples,
                 0..=1000,
-                " refits",
-                "Refits on resampled customers for the 95 % ranges of the totals (0 = no ranges; more take longer and vary less)",
+                &format!(" {}", t!("refits")),
+                &t!("Refits on resampled customers for the 95 % ranges of the totals (0 = no ranges; more take longer and vary less)"),
             );
             changed |= number(
                 ui,
-                "Holdout",
+                &t!("Holdout"),
                 &mut settings.holdout_weeks,
                 0..=520,
-                " weeks",
-                "Weeks before the calibration end used to check the model (0 = no check)",
+                &format!(" {}", t!("weeks")),
+                &t!("Weeks before the calibration end used to check the model (0 = no check)"),
             );
             let mut percent = settings.discount_rate_monthly * 100.0;
-            let label = ui.label("Discount");
+            let label = ui.label(t!("Discount"));
             let response = ui
                 .add(
                     egui::DragValue::new(&mut percent)
                         .range(0.0..=20.0)
                         .speed(0.05)
                         .fixed_decimals(2)
-                        .suffix(" % / month"),
+                        .suffix(format!(" {}", t!("% / month")))
+                        .custom_formatter(|value, _| format_number(value, 2))
+                        .custom_parser(parse_local_number),
                 )
                 .labelled_by(label.id)
                 .on_hover_text(
-                    "Monthly discount rate: money next year is worth less than money today",
+                    t!("Monthly discount rate: money next year is worth less than money today"),
                 );
             if response.changed() {
                 settings.discount_rate_monthly = percent / 100.0;
@@ -374,19 +381,19 @@ fn simple_forms_ui(ui: &mut egui::Ui, simple: &[SimpleClvRow], commands: &mut Ve
         return;
     };
     ui.horizontal(|ui| {
-        ui.heading("Simple CLV forms").on_hover_text(
-            "Purchase form: APV × APF × ACL. ARPU form: ARPU × ACL. Subscription form: monthly price × months subscribed. ACL = 1 ÷ annual churn, capped at 10 years.",
+        ui.heading(t!("Simple CLV forms")).on_hover_text(
+            t!("Purchase form: APV × APF × ACL. ARPU form: ARPU × ACL. Subscription form: monthly price × months subscribed. ACL = 1 ÷ annual churn, capped at 10 years."),
         );
-        ui.label(RichText::new(format!("12 months to {}", all.window.end.pred_opt().unwrap_or(all.window.end))).weak());
+        ui.label(RichText::new(t!("12 months to %{day}", day = format_day(all.window.end.pred_opt().unwrap_or(all.window.end)))).weak());
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            if ui.button("Export CSV").on_hover_text("These forms per segment as CSV").clicked() {
+            if ui.button("Export CSV").on_hover_text(t!("These forms per segment as CSV")).clicked() {
                 commands.push(Command::export_table("clv_simple_forms", simple_frame(simple)));
             }
         });
     });
     ui.label(
         RichText::new(
-            "Per RFM segment, churn is measured on customers picked for their recent behaviour (Champions bought recently, so few of them churned), which inflates the lifetime of the best segments; the predicted CLV below has no such bias.",
+            t!("Per RFM segment, churn is measured on customers picked for their recent behaviour (Champions bought recently, so few of them churned), which inflates the lifetime of the best segments; the predicted CLV below has no such bias."),
         )
         .small()
         .weak(),
@@ -394,28 +401,41 @@ fn simple_forms_ui(ui: &mut egui::Ui, simple: &[SimpleClvRow], commands: &mut Ve
     let money = |v: Option<f64>| v.map_or("–".into(), |v| format_number(v, 2));
     egui::Grid::new("clv_simple").striped(true).show(ui, |ui| {
         for (title, hint) in [
-            ("Segment", ""),
-            ("APV", "Average purchase value: revenue ÷ purchases"),
+            (t!("Segment"), None),
             (
-                "APF / year",
-                "Average purchase frequency: purchases ÷ active customers",
+                t!("APV"),
+                Some(t!("Average purchase value: revenue ÷ purchases")),
             ),
             (
-                "Annual churn",
-                "Lost ÷ active base at the start of the 12 months",
+                t!("APF / year"),
+                Some(t!(
+                    "Average purchase frequency: purchases ÷ active customers"
+                )),
             ),
             (
-                "ACL (years)",
-                "Average customer lifetime: 1 ÷ annual churn, at most 10",
+                t!("Annual churn"),
+                Some(t!("Lost ÷ active base at the start of the 12 months")),
             ),
-            ("Purchase form", "APV × APF × ACL"),
-            ("ARPU / year", "Revenue ÷ active customers"),
-            ("ARPU form", "ARPU × ACL"),
-            ("Monthly price", "Revenue ÷ customer-months with a purchase"),
-            ("Subscription form", "Monthly price × ACL in months"),
+            (
+                t!("ACL (years)"),
+                Some(t!(
+                    "Average customer lifetime: 1 ÷ annual churn, at most 10"
+                )),
+            ),
+            (t!("Purchase form"), Some(t!("APV × APF × ACL"))),
+            (t!("ARPU / year"), Some(t!("Revenue ÷ active customers"))),
+            (t!("ARPU form"), Some(t!("ARPU × ACL"))),
+            (
+                t!("Monthly price"),
+                Some(t!("Revenue ÷ customer-months with a purchase")),
+            ),
+            (
+                t!("Subscription form"),
+                Some(t!("Monthly price × ACL in months")),
+            ),
         ] {
             let label = ui.label(RichText::new(title).strong());
-            if !hint.is_empty() {
+            if let Some(hint) = hint {
                 label.on_hover_text(hint);
             }
         }
@@ -482,26 +502,26 @@ fn simple_frame(
 fn model_summary_ui(ui: &mut egui::Ui, fit: &ModelFit) {
     let kind = fit.model.kind();
     ui.horizontal(|ui| {
-        ui.heading(format!("Predicted CLV: {}", kind.label()))
+        ui.heading(t!("Predicted CLV: %{model}", model = kind.label()))
             .on_hover_text(kind.explanation());
         if fit.settings.pick_best_model
             && let Some(Ok(comparison)) = &fit.comparison
             && comparison.best == Some(kind)
         {
-            ui.label(RichText::new("best on the holdout, see below").weak());
+            ui.label(RichText::new(t!("best on the holdout, see below")).weak());
         }
     });
     let parameters: Vec<String> = fit.parameter_intervals.iter().map(with_interval).collect();
-    ui.label(format!(
-        "Fitted on {} customers' purchases up to {} ({} distinct histories) in {} ms: {} · log-likelihood {}",
-        group_thousands(fit.customers),
-        fit.calibration_end,
-        group_thousands(fit.distinct_rows),
-        fit.fit_ms,
-        parameters.join(", "),
-        format_number(fit.log_likelihood, 1)
+    ui.label(t!(
+        "Fitted on %{customers} customers' purchases up to %{day} (%{histories} distinct histories) in %{ms} ms: %{parameters} · log-likelihood %{log_likelihood}",
+        customers = group_thousands(fit.customers),
+        day = format_day(fit.calibration_end),
+        histories = group_thousands(fit.distinct_rows),
+        ms = fit.fit_ms,
+        parameters = parameters.join("; "),
+        log_likelihood = format_number(fit.log_likelihood, 1)
     ))
-    .on_hover_text("Maximum likelihood (Nelder–Mead on the log-parameters). In brackets each parameter's 95 % interval: ± 1.96 standard errors from the observed information (the curvature of the log-likelihood at the optimum), on the log scale so that it stays positive. Purchases on the same day count once; time is in weeks.");
+    .on_hover_text(t!("Maximum likelihood (Nelder–Mead on the log-parameters). In brackets each parameter's 95 % interval: ± 1.96 standard errors from the observed information (the curvature of the log-likelihood at the optimum), on the log scale so that it stays positive. Purchases on the same day count once; time is in weeks."));
     match &fit.spend {
         SpendModel::Fitted {
             model,
@@ -510,30 +530,34 @@ fn model_summary_ui(ui: &mut egui::Ui, fit: &ModelFit) {
             ..
         } => {
             let parameters: Vec<String> = intervals.iter().map(with_interval).collect();
-            ui.label(format!(
-                "Spend: Gamma-Gamma on {} repeat customers: {} · average spend per purchase {}",
-                group_thousands(*customers),
-                parameters.join(", "),
-                format_number(model.population_mean(), 2)
+            ui.label(t!(
+                "Spend: Gamma-Gamma on %{customers} repeat customers: %{parameters} · average spend per purchase %{spend}",
+                customers = group_thousands(*customers),
+                parameters = parameters.join("; "),
+                spend = format_number(model.population_mean(), 2)
             ))
-            .on_hover_text("Each customer's expected spend is a weighted mean of their own average and everyone's; the weight grows with their repeat purchases.");
+            .on_hover_text(t!("Each customer's expected spend is a weighted mean of their own average and everyone's; the weight grows with their repeat purchases."));
         }
         SpendModel::Unavailable(reason) => {
             ui.label(RichText::new(reason).color(theme::WARNING_TEXT));
         }
     }
     ui.label(RichText::new(format!(
-        "{CLV_DEFINITION} Horizon for expected purchases: {} weeks; CLV over {} months at {} % a month.",
-        fit.settings.horizon_weeks,
-        fit.settings.clv_months,
-        format_number(fit.settings.discount_rate_monthly * 100.0, 2)
+        "{} {}",
+        clv_definition(),
+        t!(
+            "Horizon for expected purchases: %{weeks} weeks; CLV over %{months} months at %{discount} % a month.",
+            weeks = fit.settings.horizon_weeks,
+            months = fit.settings.clv_months,
+            discount = format_number(fit.settings.discount_rate_monthly * 100.0, 2)
+        )
     )).small().weak());
 }
 
 fn by_segment_ui(ui: &mut egui::Ui, results: &ClvResults, commands: &mut Vec<Command>) {
     let by = &results.by_segment;
     let chart = &by.chart;
-    match chart_header_ui(ui, chart, Some("The CLV by segment table as CSV")) {
+    match chart_header_ui(ui, chart, Some(&t!("The CLV by segment table as CSV"))) {
         Some(Export::Image(format)) => commands.push(Command::export_chart(chart, format)),
         Some(Export::Csv) => commands.push(Command::export_table(
             "clv_by_segment",
@@ -552,12 +576,12 @@ fn by_segment_ui(ui: &mut egui::Ui, results: &ClvResults, commands: &mut Vec<Com
             .spacing([16.0, 4.0])
             .show(ui, |ui| {
                 for title in [
-                    "Segment",
-                    "Customers",
-                    "Average CLV",
-                    "Total CLV",
-                    "Avg P(alive)",
-                    "Expected purchases",
+                    t!("Segment"),
+                    t!("Customers"),
+                    t!("Average CLV"),
+                    t!("Total CLV"),
+                    t!("Avg P(alive)"),
+                    t!("Expected purchases"),
                 ] {
                     ui.label(RichText::new(title).strong());
                 }
@@ -594,7 +618,9 @@ fn segment_row_ui(ui: &mut egui::Ui, row: &ClvSegmentRow, bold: bool) {
                     .small()
                     .weak(),
                 )
-                .on_hover_text("95 % range from refitting the models on resampled customers");
+                .on_hover_text(t!(
+                    "95 % range from refitting the models on resampled customers"
+                ));
             }
         });
     };
@@ -617,24 +643,30 @@ fn segment_row_ui(ui: &mut egui::Ui, row: &ClvSegmentRow, bold: bool) {
 /// Where the ranges under the totals come from, or how to get them.
 fn ranges_note(source: RangeSource) -> String {
     match source {
-        RangeSource::Off => "No ranges: set Ranges above to a number of refits.".into(),
+        RangeSource::Off => t!("No ranges: set Ranges above to a number of refits.").into(),
         RangeSource::Pending => {
-            "Computing the 95 % ranges: refitting the models on resampled customers…".into()
+            t!("Computing the 95 % ranges: refitting the models on resampled customers…").into()
         }
         RangeSource::Refits { succeeded, .. }
             if succeeded < crate::analysis::clv::bootstrap::MIN_REFITS =>
         {
-            format!(
-                "No ranges: only {succeeded} of the refits on resampled customers could be fitted."
+            t!(
+                "No ranges: only %{succeeded} of the refits on resampled customers could be fitted.",
+                succeeded = succeeded
             )
+            .into()
         }
-        RangeSource::Refits { succeeded, asked } if succeeded < asked as usize => format!(
-            "95 % ranges from {succeeded} refits on resampled customers ({} could not be fitted).",
-            asked as usize - succeeded
-        ),
-        RangeSource::Refits { succeeded, .. } => format!(
-            "95 % ranges from {succeeded} refits of the models on customers drawn with replacement."
-        ),
+        RangeSource::Refits { succeeded, asked } if succeeded < asked as usize => t!(
+            "95 % ranges from %{succeeded} refits on resampled customers (%{failed} could not be fitted).",
+            succeeded = succeeded,
+            failed = asked as usize - succeeded
+        )
+        .into(),
+        RangeSource::Refits { succeeded, .. } => t!(
+            "95 % ranges from %{succeeded} refits of the models on customers drawn with replacement.",
+            succeeded = succeeded
+        )
+        .into(),
     }
 }
 
@@ -644,10 +676,10 @@ fn holdout_ui(
     fit: &ModelFit,
     commands: &mut Vec<Command>,
 ) {
-    ui.heading("Which model to trust? The holdout check");
+    ui.heading(t!("Which model to trust? The holdout check"));
     match &fit.comparison {
         None => {
-            ui.label(RichText::new("Set Holdout above to a number of weeks: every model is then fitted on the purchases before them and its predictions compared with what customers did in them.").weak());
+            ui.label(RichText::new(t!("Set Holdout above to a number of weeks: every model is then fitted on the purchases before them and its predictions compared with what customers did in them.")).weak());
         }
         Some(Err(reason)) => {
             ui.label(RichText::new(reason).color(theme::WARNING_TEXT));
@@ -659,10 +691,10 @@ fn holdout_ui(
                 && best != fit.model.kind()
             {
                 ui.label(
-                    RichText::new(format!(
-                        "You chose {}; choose \"Best on holdout\" above to use {}.",
-                        fit.model.kind().label(),
-                        best.label()
+                    RichText::new(t!(
+                        "You chose %{chosen}; choose “Best on holdout” above to use %{best}.",
+                        chosen = fit.model.kind().label(),
+                        best = best.label()
                     ))
                     .weak(),
                 );
@@ -697,12 +729,12 @@ fn comparison_table_ui(ui: &mut egui::Ui, comparison: &ModelComparison, in_use: 
         .spacing([16.0, 4.0])
         .show(ui, |ui| {
             for heading in [
-                "Model",
-                "Predicted repeat purchases",
-                "Actual",
-                "Difference",
-                "Mean error per customer",
-                "",
+                t!("Model"),
+                t!("Predicted repeat purchases"),
+                t!("Actual"),
+                t!("Difference"),
+                t!("Mean error per customer"),
+                Cow::Borrowed(""),
             ] {
                 ui.label(RichText::new(heading).strong());
             }
@@ -719,7 +751,7 @@ fn comparison_table_ui(ui: &mut egui::Ui, comparison: &ModelComparison, in_use: 
                             format_number(check.total_error().abs() * 100.0, 1)
                         ));
                         ui.label(format_number(check.mae_per_customer, 3))
-                            .on_hover_text("Mean over the customers of |predicted − actual| purchases in the holdout");
+                            .on_hover_text(t!("Mean over the customers of |predicted − actual| purchases in the holdout"));
                     }
                     Err(reason) => {
                         ui.label(RichText::new(reason).color(theme::WARNING_TEXT));
@@ -730,10 +762,10 @@ fn comparison_table_ui(ui: &mut egui::Ui, comparison: &ModelComparison, in_use: 
                 }
                 let mut notes = Vec::new();
                 if comparison.best == Some(*kind) {
-                    notes.push("best");
+                    notes.push(t!("best"));
                 }
                 if in_use == *kind {
-                    notes.push("in use");
+                    notes.push(t!("in use"));
                 }
                 ui.label(RichText::new(notes.join(", ")).weak());
                 ui.end_row();
@@ -744,14 +776,14 @@ fn comparison_table_ui(ui: &mut egui::Ui, comparison: &ModelComparison, in_use: 
 fn watch_list_ui(ui: &mut egui::Ui, results: &ClvResults, commands: &mut Vec<Command>) {
     let rows = results.falling_rows();
     ui.horizontal(|ui| {
-        ui.heading("Valuable customers slipping away").on_hover_text(format!(
-            "Customers in the top fifth by revenue so far whose P(alive) fell by at least {} points over the last 30 days, the largest falls first.",
-            format_number(FALLING_P_ALIVE * 100.0, 0)
+        ui.heading(t!("Valuable customers slipping away")).on_hover_text(t!(
+            "Customers in the top fifth by revenue so far whose P(alive) fell by at least %{points} points over the last 30 days, the largest falls first.",
+            points = format_number(FALLING_P_ALIVE * 100.0, 0)
         ));
-        ui.label(RichText::new(format!("{} customers", group_thousands(rows.len()))).weak());
+        ui.label(RichText::new(t!("%{n} customers", n = group_thousands(rows.len()))).weak());
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             for (button, excel) in [("Excel", true), ("CSV", false)] {
-                if ui.add_enabled(!rows.is_empty(), egui::Button::new(format!("Export {button}"))).clicked() {
+                if ui.add_enabled(!rows.is_empty(), egui::Button::new(t!("Export %{format}", format = button))).clicked() {
                     commands.push(customer_export("slipping_away", frames::watch_list_frame(&rows), excel));
                 }
             }
@@ -759,8 +791,10 @@ fn watch_list_ui(ui: &mut egui::Ui, results: &ClvResults, commands: &mut Vec<Com
     });
     if rows.is_empty() {
         ui.label(
-            RichText::new("No valuable customer's P(alive) fell noticeably in the last 30 days.")
-                .weak(),
+            RichText::new(t!(
+                "No valuable customer's P(alive) fell noticeably in the last 30 days."
+            ))
+            .weak(),
         );
         return;
     }
@@ -768,11 +802,11 @@ fn watch_list_ui(ui: &mut egui::Ui, results: &ClvResults, commands: &mut Vec<Com
         .striped(true)
         .show(ui, |ui| {
             for title in [
-                "Customer",
-                "P(alive) 30 days ago",
-                "P(alive) now",
-                "Repeat purchases",
-                "CLV",
+                t!("Customer"),
+                t!("P(alive) 30 days ago"),
+                t!("P(alive) now"),
+                t!("Repeat purchases"),
+                t!("CLV"),
             ] {
                 ui.label(RichText::new(title).strong());
             }
@@ -791,9 +825,9 @@ fn watch_list_ui(ui: &mut egui::Ui, results: &ClvResults, commands: &mut Vec<Com
         });
     if rows.len() > 10 {
         ui.label(
-            RichText::new(format!(
-                "…and {} more in the export",
-                group_thousands(rows.len() - 10)
+            RichText::new(t!(
+                "…and %{n} more in the export",
+                n = group_thousands(rows.len() - 10)
             ))
             .weak(),
         );
@@ -812,7 +846,7 @@ fn customer_export(
             frame,
             excel,
         },
-        Err(e) => Command::ShowError(format!("could not build the list: {e}")),
+        Err(e) => Command::ShowError(t!("could not build the list: %{error}", error = e).into()),
     }
 }
 
@@ -827,11 +861,11 @@ impl ClvTab {
     ) {
         let kept = results.kept.rows.len();
         ui.horizontal(|ui| {
-            ui.heading("Every customer");
-            let label = ui.label("Search");
+            ui.heading(t!("Every customer"));
+            let label = ui.label(t!("Search"));
             ui.add(
                 egui::TextEdit::singleline(&mut self.search)
-                    .hint_text("customer id")
+                    .hint_text(t!("customer id"))
                     .desired_width(160.0),
             )
             .labelled_by(label.id);
@@ -844,18 +878,18 @@ impl ClvTab {
         );
         ui.horizontal(|ui| {
             ui.label(
-                RichText::new(format!(
-                    "{} of {} customers",
-                    group_thousands(order.len()),
-                    group_thousands(kept)
+                RichText::new(t!(
+                    "%{shown} of %{all} customers",
+                    shown = group_thousands(order.len()),
+                    all = group_thousands(kept)
                 ))
                 .weak(),
             );
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 for (button, excel) in [("Excel", true), ("CSV", false)] {
                     if ui
-                        .button(format!("Export {button}"))
-                        .on_hover_text("The customers shown, in this order")
+                        .button(t!("Export %{format}", format = button))
+                        .on_hover_text(t!("The customers shown, in this order"))
                         .clicked()
                     {
                         let rows: Vec<&ClvRow> =
@@ -889,7 +923,7 @@ impl ClvTab {
                         };
                         if ui
                             .button(RichText::new(format!("{}{arrow}", column.title())).strong())
-                            .on_hover_text(format!("{} (click to sort)", column.hint()))
+                            .on_hover_text(t!("%{hint} (click to sort)", hint = column.hint()))
                             .clicked()
                         {
                             clicked = Some(column);

@@ -1,6 +1,7 @@
 //! The Cohorts tab: the cohort table as a heatmap and the retention curves,
 //! with granularity, value, breakdown and scale beside them.
 
+use rust_i18n::t;
 use std::sync::Arc;
 
 use eframe::egui::{self, RichText};
@@ -11,12 +12,13 @@ use super::context::{Command, TabContext};
 use super::heatmap_view::heatmap_ui;
 use super::widgets::maybe_stale_ui;
 use crate::analysis::Part;
-use crate::analysis::cohort_charts::{self, CellValue, RETENTION_DEFINITION, heatmap_spec};
+use crate::analysis::cohort_charts::{self, CellValue, heatmap_spec, retention_definition};
 use crate::analysis::cohorts::{CohortTable, table_frame};
 use crate::analysis::period::Granularity;
 use crate::analysis::results::CohortResults;
 use crate::chart::ChartSpec;
-use crate::format::group_thousands;
+use crate::format::{format_number, group_thousands};
+use crate::i18n::format_day;
 
 /// How the tab shows the tables; saved with the app.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,16 +88,20 @@ impl CohortsTab {
         };
         if table.rows.is_empty() {
             ui.add_space(30.0);
-            ui.label("No customers with a purchase before the as-of date: widen the date range or clear filters.");
+            ui.label(t!("No customers with a purchase before the as-of date: widen the date range or clear filters."));
             return;
         }
         // The label describes the table drawn below it, not the settings,
         // so that a table still being replaced is never mislabelled.
         ui.label(RichText::new(summary(table, group.as_deref())).strong())
-            .on_hover_text(RETENTION_DEFINITION);
+            .on_hover_text(retention_definition());
         let value = prefs.cell_value;
         let spec = self.heatmap(cohorts, table, group.clone(), value);
-        let export = chart_header_ui(ui, &spec, Some("The whole cohort table as cohorts.csv"));
+        let export = chart_header_ui(
+            ui,
+            &spec,
+            Some(&t!("The whole cohort table as cohorts.csv")),
+        );
         if let Some(heatmap) = &spec.heatmap {
             heatmap_ui(ui, heatmap, (ui.available_height() * 0.5).max(200.0));
         }
@@ -145,13 +151,14 @@ impl CohortsTab {
 /// "27 cohorts · 14,000 customers · as of 2026-01-01 · by month", from the
 /// table itself.
 fn summary(table: &CohortTable, group: Option<&str>) -> String {
-    let mut text = format!(
-        "{} cohorts · {} customers · as of {} · by {}",
-        group_thousands(table.rows.len()),
-        group_thousands(table.customers() as usize),
-        table.as_of,
-        table.granularity.label().to_lowercase()
-    );
+    let mut text: String = t!(
+        "%{cohorts} cohorts · %{customers} customers · as of %{as_of} · by %{period}",
+        cohorts = group_thousands(table.rows.len()),
+        customers = group_thousands(table.customers() as usize),
+        as_of = format_day(table.as_of),
+        period = table.granularity.noun()
+    )
+    .into();
     if let Some(group) = group {
         text.push_str(&format!(" · {group}"));
     }
@@ -164,17 +171,17 @@ fn first_table_ui(ui: &mut egui::Ui, table: &CohortTable, ms: u128, value: CellV
     ui.horizontal(|ui| {
         ui.spinner();
         ui.label(
-            RichText::new(format!(
-                "{} · read in {:.1} s",
-                summary(table, None),
-                ms as f64 / 1000.0
+            RichText::new(t!(
+                "%{summary} · read in %{seconds} s",
+                summary = summary(table, None),
+                seconds = format_number(ms as f64 / 1000.0, 1)
             ))
             .strong(),
         )
-        .on_hover_text(RETENTION_DEFINITION);
+        .on_hover_text(retention_definition());
     });
     ui.label(
-        "First look: the cohort table straight from the file, for all customers. Curves, breakdowns, exports and the other tabs follow when the whole file is read.",
+        t!("First look: the cohort table straight from the file, for all customers. Curves, breakdowns, exports and the other tabs follow when the whole file is read."),
     );
     if table.rows.is_empty() {
         return;
@@ -204,7 +211,7 @@ fn controls_ui(
     let columns = ctx.groupable_columns();
     ui.horizontal_wrapped(|ui| {
         let settings = &mut all.cohorts;
-        ui.label("Cohorts by");
+        ui.label(t!("Cohorts by"));
         for g in Granularity::ALL {
             if ui.selectable_label(settings.granularity == g, g.label()).clicked() && settings.granularity != g {
                 settings.granularity = g;
@@ -212,7 +219,7 @@ fn controls_ui(
             }
         }
         ui.separator();
-        let label = ui.label("Show");
+        let label = ui.label(t!("Show"));
         egui::ComboBox::from_id_salt("cell_value")
             .selected_text(prefs.cell_value.label())
             .show_ui(ui, |ui| {
@@ -223,12 +230,12 @@ fn controls_ui(
             .response
             .labelled_by(label.id);
         ui.separator();
-        let label = ui.label("Breakdown");
+        let label = ui.label(t!("Breakdown"));
         let current = settings.breakdown.clone();
         egui::ComboBox::from_id_salt("breakdown")
-            .selected_text(current.clone().unwrap_or_else(|| "none".into()))
+            .selected_text(current.clone().unwrap_or_else(|| t!("none").into()))
             .show_ui(ui, |ui| {
-                if ui.selectable_label(current.is_none(), "none").clicked() && current.is_some() {
+                if ui.selectable_label(current.is_none(), t!("none")).clicked() && current.is_some() {
                     settings.breakdown = None;
                     changed = true;
                 }
@@ -241,13 +248,13 @@ fn controls_ui(
             })
             .response
             .labelled_by(label.id)
-            .on_hover_text("Split the curves and the table by an attribute: each customer counts under their value on their first order.");
+            .on_hover_text(t!("Split the curves and the table by an attribute: each customer counts under their value on their first order."));
         if !cohorts.groups.is_empty() {
-            let label = ui.label("Table for");
+            let label = ui.label(t!("Table for"));
             egui::ComboBox::from_id_salt("cohort_group")
-                .selected_text(prefs.group.clone().unwrap_or_else(|| "all customers".into()))
+                .selected_text(prefs.group.clone().unwrap_or_else(|| t!("all customers").into()))
                 .show_ui(ui, |ui| {
-                    ui.selectable_value(&mut prefs.group, None, "all customers");
+                    ui.selectable_value(&mut prefs.group, None, t!("all customers"));
                     for (name, _) in cohorts.groups.iter() {
                         ui.selectable_value(&mut prefs.group, Some(name.clone()), name);
                     }
@@ -256,10 +263,10 @@ fn controls_ui(
                 .labelled_by(label.id);
         }
         ui.separator();
-        ui.checkbox(&mut prefs.log_scale, "Log scale")
-            .on_hover_text("Logarithmic y axis for the retention curves: shows the tail of small percentages.");
-        ui.checkbox(&mut prefs.from_period_one, "From period 1")
-            .on_hover_text("Leave out period 0 (100 % by definition) and fit the y axis to the curves, so the differences between cohorts fill the chart.");
+        ui.checkbox(&mut prefs.log_scale, t!("Log scale"))
+            .on_hover_text(t!("Logarithmic y axis for the retention curves: shows the tail of small percentages."));
+        ui.checkbox(&mut prefs.from_period_one, t!("From period 1"))
+            .on_hover_text(t!("Leave out period 0 (100 % by definition) and fit the y axis to the curves, so the differences between cohorts fill the chart."));
     });
     if changed {
         prefs.group = None;

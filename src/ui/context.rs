@@ -2,6 +2,8 @@
 //! context and push commands; the app applies them after the frame, so no
 //! tab changes the app's state while drawing and no tab depends on the app.
 
+use rust_i18n::t;
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -43,16 +45,16 @@ impl Tab {
         Tab::Data,
     ];
 
-    pub fn label(self) -> &'static str {
+    pub fn label(self) -> Cow<'static, str> {
         match self {
-            Tab::Overview => "Overview",
-            Tab::Cohorts => "Cohorts",
-            Tab::Segments => "Segments",
-            Tab::Clv => "CLV",
-            Tab::Loyalty => "Loyalty",
-            Tab::Engagement => "Engagement",
-            Tab::Survey => "Survey",
-            Tab::Data => "Data",
+            Tab::Overview => t!("Overview"),
+            Tab::Cohorts => t!("Cohorts"),
+            Tab::Segments => t!("Segments"),
+            Tab::Clv => t!("CLV"),
+            Tab::Loyalty => t!("Loyalty"),
+            Tab::Engagement => t!("Engagement"),
+            Tab::Survey => t!("Survey"),
+            Tab::Data => t!("Data"),
         }
     }
 
@@ -106,6 +108,8 @@ pub enum Command {
     SaveProgramme,
     ShowTab(Tab),
     ShowError(String),
+    /// The Language menu's choice.
+    SetLanguage(crate::i18n::Language),
     /// Ask where to save the analysis (after saying what the file holds).
     SaveAnalysisDialog,
     /// Ask for a folder to write the deck into.

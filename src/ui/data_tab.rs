@@ -4,6 +4,7 @@
 use eframe::egui::{self, RichText};
 use egui_extras::{Column as TableColumn, TableBuilder};
 use polars::prelude::{AnyValue, DataFrame, IdxCa, IdxSize};
+use rust_i18n::t;
 
 use super::chart_view::chart_ui;
 use super::context::{Command, TabContext};
@@ -17,7 +18,7 @@ const ROW_HEIGHT: f32 = 20.0;
 pub fn ui(ui: &mut egui::Ui, ctx: &TabContext<'_>, commands: &mut Vec<Command>) {
     let (Some(dataset), Some(view)) = (ctx.dataset, ctx.results.view.clone()) else {
         ui.spinner();
-        ui.label("Computing…");
+        ui.label(t!("Computing…"));
         return;
     };
     maybe_stale_ui(ui, ctx.is_fresh(Part::Data), |ui| {
@@ -30,10 +31,10 @@ fn view_ui(ui: &mut egui::Ui, orders: &DataFrame, view: &ViewResults, commands: 
     let total = orders.height();
     ui.horizontal(|ui| {
         ui.label(
-            RichText::new(format!(
-                "Showing {} of {} rows",
-                group_thousands(shown),
-                group_thousands(total)
+            RichText::new(t!(
+                "Showing %{shown} of %{all} rows",
+                shown = group_thousands(shown),
+                all = group_thousands(total)
             ))
             .strong(),
         );
@@ -54,12 +55,12 @@ fn view_ui(ui: &mut egui::Ui, orders: &DataFrame, view: &ViewResults, commands: 
 
     ui.add_space(8.0);
     ui.horizontal(|ui| {
-        ui.heading("Orders");
-        ui.label(RichText::new("the canonical table every analysis reads").weak());
+        ui.heading(t!("Orders"));
+        ui.label(RichText::new(t!("the canonical table every analysis reads")).weak());
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if ui
-                .button("Export CSV")
-                .on_hover_text("Save the rows in view (after filters) as CSV")
+                .button(t!("Export CSV"))
+                .on_hover_text(t!("Save the rows in view (after filters) as CSV"))
                 .clicked()
             {
                 let rows = IdxCa::from_vec(

@@ -4,17 +4,18 @@
 //! line then still work. Nothing else in the window opens a dialog, so no
 //! test ever does.
 
+use rust_i18n::t;
 use std::path::PathBuf;
 
 /// An order log or a saved analysis to open.
 pub fn order_log() -> Option<PathBuf> {
     rfd::FileDialog::new()
-        .set_title("Open an order log")
+        .set_title(t!("Open an order log"))
         .add_filter(
-            "Order logs and saved analyses",
+            t!("Order logs and saved analyses"),
             &["csv", "tsv", "txt", "parquet", "pq", "kohorte"],
         )
-        .add_filter("All files", &["*"])
+        .add_filter(t!("All files"), &["*"])
         .pick_file()
 }
 
@@ -22,12 +23,12 @@ pub fn order_log() -> Option<PathBuf> {
 pub fn side_file(events: bool) -> Option<PathBuf> {
     rfd::FileDialog::new()
         .set_title(if events {
-            "Open event log"
+            t!("Open event log")
         } else {
-            "Open survey"
+            t!("Open survey")
         })
         .add_filter(
-            "CSV, TSV, TXT or Parquet",
+            t!("CSV, TSV, TXT or Parquet"),
             &["csv", "tsv", "txt", "parquet"],
         )
         .pick_file()
@@ -36,7 +37,7 @@ pub fn side_file(events: bool) -> Option<PathBuf> {
 /// A loyalty programme file (TOML) to open.
 pub fn programme() -> Option<PathBuf> {
     rfd::FileDialog::new()
-        .set_title("Open loyalty programme")
+        .set_title(t!("Open loyalty programme"))
         .add_filter("TOML", &["toml"])
         .pick_file()
 }
@@ -58,9 +59,9 @@ pub fn folder(title: &str) -> Option<PathBuf> {
 /// The data file of a saved analysis that is not where it was.
 pub fn data_file(name: &str) -> Option<PathBuf> {
     rfd::FileDialog::new()
-        .set_title(format!("Where is '{name}' now?"))
+        .set_title(t!("Where is '%{file}' now?", file = name))
         .add_filter(
-            "Order logs (CSV, TSV, TXT, Parquet)",
+            t!("Order logs (CSV, TSV, TXT, Parquet)"),
             &["csv", "tsv", "txt", "parquet", "pq"],
         )
         .pick_file()

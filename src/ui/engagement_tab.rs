@@ -2,7 +2,9 @@
 //! day, week and month, stickiness against the catalogue's 0.2, and the
 //! most and least engaged users.
 
+use crate::i18n::format_day;
 use eframe::egui::{self, RichText};
+use rust_i18n::t;
 
 use super::chart_view::chart_ui;
 use super::context::{Command, TabContext};
@@ -15,7 +17,7 @@ pub fn ui(ui: &mut egui::Ui, ctx: &TabContext<'_>, commands: &mut Vec<Command>) 
         if ctx.side_busy {
             ui.spinner();
         } else {
-            ui.label("No event log open. File → Open event log… reads app or web events (user, time, event name) with the same importer as orders.");
+            ui.label(t!("No event log open. File → Open event log… reads app or web events (user, time, event name) with the same importer as orders."));
         }
         return;
     };
@@ -27,7 +29,7 @@ pub fn ui(ui: &mut egui::Ui, ctx: &TabContext<'_>, commands: &mut Vec<Command>) 
             return;
         }
         None => {
-            ui.label("No event log open. File → Open event log… reads app or web events (user, time, event name).");
+            ui.label(t!("No event log open. File → Open event log… reads app or web events (user, time, event name)."));
             return;
         }
     };
@@ -35,23 +37,29 @@ pub fn ui(ui: &mut egui::Ui, ctx: &TabContext<'_>, commands: &mut Vec<Command>) 
         let last = events.days.last();
         ui.label(
             RichText::new(format!(
-                "{}: {} events of {} users{}",
-                events.source,
-                group_thousands(events.events),
-                group_thousands(events.users),
+                "{}{}",
+                t!(
+                    "%{source}: %{events} events of %{users} users",
+                    source = events.source,
+                    events = group_thousands(events.events),
+                    users = group_thousands(events.users)
+                ),
                 last.map_or(String::new(), |d| format!(
-                    " · on {}: DAU {}, WAU {}, MAU {}, stickiness {}",
-                    d.date,
-                    d.dau,
-                    d.wau,
-                    d.mau,
-                    d.stickiness.map_or("–".into(), |s| format_number(s, 2))
+                    " · {}",
+                    t!(
+                        "on %{day}: DAU %{dau}, WAU %{wau}, MAU %{mau}, stickiness %{stickiness}",
+                        day = format_day(d.date),
+                        dau = group_thousands(d.dau as usize),
+                        wau = group_thousands(d.wau as usize),
+                        mau = group_thousands(d.mau as usize),
+                        stickiness = d.stickiness.map_or("–".into(), |s| format_number(s, 2))
+                    )
                 ))
             ))
             .strong(),
         )
-        .on_hover_text("DAU: distinct users with an event on the day; WAU: in the 7 days ending on it; MAU: in the 30 days ending on it; stickiness = DAU ÷ MAU.");
-        ui.label(RichText::new(format!("Read: {}", events.import)).weak());
+        .on_hover_text(t!("DAU: distinct users with an event on the day; WAU: in the 7 days ending on it; MAU: in the 30 days ending on it; stickiness = DAU ÷ MAU."));
+        ui.label(RichText::new(t!("Read: %{summary}", summary = events.import)).weak());
         super::source_panel::side_columns_ui(ui, ctx, true, &events.columns, commands);
         for chart in [&events.activity_chart, &events.stickiness_chart] {
             if let Some(format) = chart_ui(ui, chart, 220.0) {
@@ -62,13 +70,13 @@ pub fn ui(ui: &mut egui::Ui, ctx: &TabContext<'_>, commands: &mut Vec<Command>) 
         let mut changed = false;
         let mut settings = ctx.side_settings.clone();
         ui.horizontal(|ui| {
-            let label = ui.label("Coming back means");
+            let label = ui.label(t!("Coming back means"));
             let current = settings.return_event.clone();
             egui::ComboBox::from_id_salt("return_event")
-                .selected_text(current.clone().unwrap_or_else(|| "any event".into()))
+                .selected_text(current.clone().unwrap_or_else(|| t!("any event").into()))
                 .show_ui(ui, |ui| {
                     for choice in std::iter::once(None).chain(events.event_names.iter().cloned().map(Some)) {
-                        let text = choice.clone().unwrap_or_else(|| "any event".into());
+                        let text = choice.clone().unwrap_or_else(|| t!("any event").into());
                         if ui.selectable_label(current == choice, text).clicked() && current != choice {
                             settings.return_event = choice;
                             changed = true;
@@ -86,14 +94,17 @@ pub fn ui(ui: &mut egui::Ui, ctx: &TabContext<'_>, commands: &mut Vec<Command>) 
             }
         });
         ui.add_space(8.0);
-        ui.heading("Engagement score").on_hover_text(
-            "Σ over a user's events of the event's weight (1 unless set below).",
+        ui.heading(t!("Engagement score")).on_hover_text(
+            t!("Σ over a user's events of the event's weight (1 unless set below)."),
         );
         ui.label(
-            RichText::new(format!(
-                "Event names from the column '{}'. Weights are saved with the app.",
-                events.event_column.as_deref().unwrap_or("(none found: every row is one event)")
-            ))
+            RichText::new(match events.event_column.as_deref() {
+                Some(column) => t!(
+                    "Event names from the column '%{column}'. Weights are saved with the app.",
+                    column = column
+                ),
+                None => t!("No event name column found: every row is one event."),
+            })
             .weak(),
         );
         egui::Grid::new("engagement_weights").show(ui, |ui| {
@@ -109,7 +120,7 @@ pub fn ui(ui: &mut egui::Ui, ctx: &TabContext<'_>, commands: &mut Vec<Command>) 
                 changed |= settled(&response);
                 ui.end_row();
             }
-            let label = ui.label("Score over the last (days, 0 = all)");
+            let label = ui.label(t!("Score over the last (days, 0 = all)"));
             let mut days = settings.score_window_days.unwrap_or(0);
             let response = ui
                 .add(egui::DragValue::new(&mut days).range(0..=3650))
@@ -126,12 +137,12 @@ pub fn ui(ui: &mut egui::Ui, ctx: &TabContext<'_>, commands: &mut Vec<Command>) 
         ui.columns(2, |columns| {
             for (column, (title, rows)) in columns
                 .iter_mut()
-                .zip([("Most engaged users", &events.top), ("Least engaged users", &events.bottom)])
+                .zip([(t!("Most engaged users"), &events.top), (t!("Least engaged users"), &events.bottom)])
             {
-                column.label(RichText::new(title).strong());
-                egui::Grid::new(title).striped(true).show(column, |ui| {
-                    ui.label(RichText::new("User").strong());
-                    ui.label(RichText::new("Score").strong());
+                column.label(RichText::new(title.as_ref()).strong());
+                egui::Grid::new(title.as_ref()).striped(true).show(column, |ui| {
+                    ui.label(RichText::new(t!("User")).strong());
+                    ui.label(RichText::new(t!("Score")).strong());
                     ui.end_row();
                     for (user, score) in rows.iter() {
                         ui.label(user);

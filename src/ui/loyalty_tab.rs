@@ -2,6 +2,9 @@
 //! per tier over time, points earned and expired, the liability, the tier
 //! migration of the last 12 months, and the programme's TOML file.
 
+use crate::i18n::format_day;
+use rust_i18n::t;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use eframe::egui::{self, Color32, RichText};
@@ -17,7 +20,11 @@ use crate::analysis::{Part, Settings, loyalty_charts};
 use crate::chart::Unit;
 use crate::format::{format_number, group_thousands};
 
-pub const REPLAY_RULES: &str = "Base points = rounding(amount × points per currency unit); a refund removes them. Qualifying points at a day: base points of the 12 months before it (or, by calendar year, the higher tier of this year's and last year's points). Tier: the highest whose minimum the qualifying points reach. An order earns base points × the multiplier of the tier held on its day. Points expire the set number of months after they were earned; refunds and expiry take from the oldest points first.";
+pub fn replay_rules() -> Cow<'static, str> {
+    t!(
+        "Base points = rounding(amount × points per currency unit); a refund removes them. Qualifying points at a day: base points of the 12 months before it (or, by calendar year, the higher tier of this year's and last year's points). Tier: the highest whose minimum the qualifying points reach. An order earns base points × the multiplier of the tier held on its day. Points expire the set number of months after they were earned; refunds and expiry take from the oldest points first."
+    )
+}
 
 /// How the Loyalty tab shows its results; changing it recomputes nothing.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -35,7 +42,7 @@ pub struct LoyaltyTab {
     migration_inputs: DateInputs,
     /// The P(alive)-weighted liability and the replay and model fit it was
     /// computed from (by address), so it is summed once per change.
-    expected_liability: Option<((usize, usize), f64, &'static str)>,
+    expected_liability: Option<((usize, usize), f64, Cow<'static, str>)>,
 }
 
 impl LoyaltyTab {
@@ -45,15 +52,15 @@ impl LoyaltyTab {
         &mut self,
         ctx: &TabContext<'_>,
         loyalty: &Arc<LoyaltyResults>,
-    ) -> Option<(f64, &'static str)> {
+    ) -> Option<(f64, Cow<'static, str>)> {
         let fit = ctx.results.clv.as_ref()?.fit.as_ref().ok()?;
         let key = (Arc::as_ptr(loyalty) as usize, Arc::as_ptr(fit) as usize);
         match &self.expected_liability {
-            Some((cached, value, model)) if *cached == key => Some((*value, model)),
+            Some((cached, value, model)) if *cached == key => Some((*value, model.clone())),
             _ => {
                 let value = crate::analysis::loyalty::expected_liability_with(loyalty, fit);
                 let model = fit.model.kind().label();
-                self.expected_liability = Some((key, value, model));
+                self.expected_liability = Some((key, value, model.clone()));
                 Some((value, model))
             }
         }
@@ -85,7 +92,7 @@ impl LoyaltyTab {
         programme_bar_ui(ui, ctx.settings, commands);
         let Some(loyalty) = results.current.clone() else {
             ui.add_space(12.0);
-            ui.label("No loyalty programme yet. Open a programme file (TOML), or start from the example and edit it below: the programme is replayed over every order, so you see who would hold which tier, what the points cost and what is still owed.");
+            ui.label(t!("No loyalty programme yet. Open a programme file (TOML), or start from the example and edit it below: the programme is replayed over every order, so you see who would hold which tier, what the points cost and what is still owed."));
             self.editor_ui(ui, ctx.settings, commands);
             return;
         };
@@ -93,16 +100,24 @@ impl LoyaltyTab {
         egui::ScrollArea::vertical().show(ui, |ui| {
             maybe_stale_ui(ui, fresh, |ui| {
                 let expected = self.expected_liability(ctx, &loyalty);
-                summary_ui(ui, &loyalty, expected);
+                summary_ui(
+                    ui,
+                    &loyalty,
+                    expected.as_ref().map(|(v, m)| (*v, m.as_ref())),
+                );
                 ui.add_space(8.0);
                 ui.horizontal(|ui| {
-                    ui.label("Members per tier as");
-                    ui.selectable_value(&mut prefs.members, MembersView::Count, "Counts")
-                        .on_hover_text("How many members hold each tier");
-                    ui.selectable_value(&mut prefs.members, MembersView::Share, "Share of members")
-                        .on_hover_text(
-                            "Each tier's share of all members, so the small top tiers can be read",
-                        );
+                    ui.label(t!("Members per tier as"));
+                    ui.selectable_value(&mut prefs.members, MembersView::Count, t!("Counts"))
+                        .on_hover_text(t!("How many members hold each tier"));
+                    ui.selectable_value(
+                        &mut prefs.members,
+                        MembersView::Share,
+                        t!("Share of members"),
+                    )
+                    .on_hover_text(t!(
+                        "Each tier's share of all members, so the small top tiers can be read"
+                    ));
                 });
                 let members = loyalty_charts::members_per_tier_spec(&loyalty, prefs.members);
                 if let Some(format) = chart_ui(ui, &members, 240.0) {
@@ -134,30 +149,32 @@ fn programme_bar_ui(ui: &mut egui::Ui, settings: &Settings, commands: &mut Vec<C
     ui.horizontal_wrapped(|ui| {
         match &settings.loyalty {
             Some(programme) => {
-                ui.heading(&programme.name).on_hover_text(REPLAY_RULES);
+                ui.heading(&programme.name).on_hover_text(replay_rules());
             }
             None => {
-                ui.heading("Loyalty programme");
+                ui.heading(t!("Loyalty programme"));
             }
         }
         if ui
-            .button("Open programme…")
-            .on_hover_text("Read a programme file (TOML)")
+            .button(t!("Open programme…"))
+            .on_hover_text(t!("Read a programme file (TOML)"))
             .clicked()
         {
             commands.push(Command::OpenProgramme);
         }
         if settings.loyalty.is_some() {
             if ui
-                .button("Save programme…")
-                .on_hover_text("Write this programme to a TOML file")
+                .button(t!("Save programme…"))
+                .on_hover_text(t!("Write this programme to a TOML file"))
                 .clicked()
             {
                 commands.push(Command::SaveProgramme);
             }
         } else if ui
-            .button("Use the example programme")
-            .on_hover_text("Member from 0, Silver from 500 and Gold from 1,500 points in 12 months")
+            .button(t!("Use the example programme"))
+            .on_hover_text(t!(
+                "Member from 0, Silver from 500 and Gold from 1,500 points in 12 months"
+            ))
             .clicked()
         {
             commands.push(Command::SetProgramme(Programme::default()));
@@ -173,80 +190,87 @@ fn summary_ui(ui: &mut egui::Ui, loyalty: &LoyaltyResults, expected: Option<(f64
         .map(|(name, n)| format!("{name} {}", group_thousands(*n as usize)))
         .collect();
     ui.label(
-        RichText::new(format!(
-            "{} members on {}: {}",
-            group_thousands(s.members as usize),
-            loyalty.as_of,
-            tiers.join(" · ")
+        RichText::new(t!(
+            "%{members} members on %{day}: %{tiers}",
+            members = group_thousands(s.members as usize),
+            day = format_day(loyalty.as_of),
+            tiers = tiers.join(" · ")
         ))
         .strong(),
     )
-    .on_hover_text(REPLAY_RULES);
+    .on_hover_text(replay_rules());
     let percent = |v: Option<f64>| v.map_or("–".into(), |v| Unit::Percent.format(v));
     egui::Grid::new("loyalty_summary").show(ui, |ui| {
         let programme = &loyalty.programme;
         for (name, value, hint) in [
             (
-                "Points earned",
+                t!("Points earned"),
                 format_number(s.points_earned, 0),
-                "Credited points, refunds subtracted".to_string(),
+                t!("Credited points, refunds subtracted").into_owned(),
             ),
             (
-                "Points redeemed",
+                t!("Points redeemed"),
                 format_number(s.points_redeemed, 0),
-                "From the column mapped to \"Points redeemed\", oldest points first".to_string(),
+                t!("From the column mapped to “Points redeemed”, oldest points first").into_owned(),
             ),
             (
-                "Points expired",
+                t!("Points expired"),
                 format_number(s.points_expired, 0),
-                format!(
-                    "Expire {} months after being earned (0 = never)",
-                    programme.expiry_months
-                ),
+                t!(
+                    "Expire %{months} months after being earned (0 = never)",
+                    months = programme.expiry_months
+                )
+                .into_owned(),
             ),
             (
-                "Points outstanding",
+                t!("Points outstanding"),
                 format_number(s.points_outstanding, 0),
-                "Earned, not expired, not redeemed".to_string(),
+                t!("Earned, not expired, not redeemed").into_owned(),
             ),
             (
-                "Liability",
+                t!("Liability"),
                 format_number(s.liability, 2),
                 if loyalty.redemptions_from_data {
-                    format!("Outstanding points × {} per point", programme.point_value)
-                } else {
-                    format!(
-                        "Outstanding points × {} expected redemption × {} per point",
-                        Unit::Percent.format(programme.expected_redemption_rate),
-                        programme.point_value
+                    t!(
+                        "Outstanding points × %{value} per point",
+                        value = format_number(programme.point_value, 3)
                     )
+                    .into_owned()
+                } else {
+                    t!(
+                        "Outstanding points × %{rate} expected redemption × %{value} per point",
+                        rate = Unit::Percent.format(programme.expected_redemption_rate),
+                        value = format_number(programme.point_value, 3)
+                    )
+                    .into_owned()
                 },
             ),
             (
-                "Expected liability",
+                t!("Expected liability"),
                 expected.map_or_else(|| "–".to_string(), |(v, _)| format_number(v, 2)),
                 match expected {
-                    Some((_, model)) => format!(
-                        "Each member's outstanding points weighed by their P(alive) from the CLV tab's {model} model: what is owed to customers who will come back"
-                    ),
-                    None => "Weighs each member's points by their P(alive) once the CLV tab's model is fitted".to_string(),
+                    Some((_, model)) => t!(
+                        "Each member's outstanding points weighed by their P(alive) from the CLV tab's %{model} model: what is owed to customers who will come back",
+                        model = model
+                    )
+                    .into_owned(),
+                    None => t!("Weighs each member's points by their P(alive) once the CLV tab's model is fitted").into_owned(),
                 },
             ),
             (
-                "Breakage",
+                t!("Breakage"),
                 percent(s.breakage),
-                "Expired ÷ earned points".to_string(),
+                t!("Expired ÷ earned points").into_owned(),
             ),
             (
-                "Reward cost",
+                t!("Reward cost"),
                 percent(s.reward_cost_share),
-                "Redeemed points × point value, as a share of revenue".to_string(),
+                t!("Redeemed points × point value, as a share of revenue").into_owned(),
             ),
             (
-                "Expected reward cost",
+                t!("Expected reward cost"),
                 percent(s.expected_reward_cost_share),
-                "Earned points × expected redemption × point value, as a share of revenue"
-                    .to_string(),
+                t!("Earned points × expected redemption × point value, as a share of revenue").into_owned(),
             ),
         ] {
             ui.label(name).on_hover_text(hint);
@@ -255,9 +279,13 @@ fn summary_ui(ui: &mut egui::Ui, loyalty: &LoyaltyResults, expected: Option<(f64
         }
     });
     let source = if loyalty.redemptions_from_data {
-        "Redemptions come from the column mapped to \"Points redeemed\"; the liability counts every outstanding point."
+        t!(
+            "Redemptions come from the column mapped to “Points redeemed”; the liability counts every outstanding point."
+        )
     } else {
-        "No column is mapped to \"Points redeemed\" (left panel, Column mapping): redeemed points count as 0 and the liability uses the programme's expected redemption rate."
+        t!(
+            "No column is mapped to “Points redeemed” (left panel, Column mapping): redeemed points count as 0 and the liability uses the programme's expected redemption rate."
+        )
     };
     ui.label(RichText::new(source).small().weak());
 }
@@ -274,8 +302,8 @@ impl LoyaltyTab {
         commands: &mut Vec<Command>,
     ) {
         let (from, to) = loyalty.migration_window;
-        ui.heading("Tier migration").on_hover_text(
-        "Members at the second date, by the tier they held at the first (rows) and at the second (columns). Share of the row in brackets.",
+        ui.heading(t!("Tier migration")).on_hover_text(
+        t!("Members at the second date, by the tier they held at the first (rows) and at the second (columns). Share of the row in brackets."),
     );
         let mut changed = false;
         let mut settings = current.clone();
@@ -289,13 +317,17 @@ impl LoyaltyTab {
             }
             for (name, text, slot) in [
                 (
-                    "From",
+                    t!("From"),
                     &mut inputs.from,
                     &mut settings.loyalty_migration_from,
                 ),
-                ("To", &mut inputs.until, &mut settings.loyalty_migration_to),
+                (
+                    t!("To"),
+                    &mut inputs.until,
+                    &mut settings.loyalty_migration_to,
+                ),
             ] {
-                match date_field_ui(ui, name, text, slot, true) {
+                match date_field_ui(ui, &name, text, slot, true) {
                     DateField::Changed => changed = true,
                     DateField::Invalid => {
                         ui.label(RichText::new("YYYY-MM-DD").color(theme::WARNING_TEXT));
@@ -303,7 +335,7 @@ impl LoyaltyTab {
                     DateField::Unchanged => {}
                 }
             }
-            ui.label(RichText::new(format!("{from} → {to}")).weak());
+            ui.label(RichText::new(format!("{} → {}", format_day(from), format_day(to))).weak());
         });
         if changed {
             commands.push(Command::Apply(Box::new(settings)));
@@ -321,7 +353,7 @@ fn migration_grid_ui(ui: &mut egui::Ui, loyalty: &LoyaltyResults) {
     egui::Grid::new("loyalty_migration")
         .striped(true)
         .show(ui, |ui| {
-            ui.label(RichText::new(format!("{from} \\ {to}")).strong());
+            ui.label(RichText::new(format!("{} / {}", format_day(from), format_day(to))).strong());
             for tier in tiers {
                 ui.label(RichText::new(&tier.name).strong());
             }
@@ -343,8 +375,8 @@ fn migration_grid_ui(ui: &mut egui::Ui, loyalty: &LoyaltyResults) {
                 }
                 let name = from
                     .and_then(|f| tiers.get(f))
-                    .map_or("Not a member", |t| t.name.as_str());
-                ui.label(RichText::new(name).strong());
+                    .map_or_else(|| t!("Not a member"), |t| Cow::Borrowed(t.name.as_str()));
+                ui.label(RichText::new(name.as_ref()).strong());
                 for (to, n) in row.iter().enumerate() {
                     let text = format!(
                         "{} ({})",
@@ -374,8 +406,8 @@ fn what_if_ui(
     results: &LoyaltyPart,
     commands: &mut Vec<Command>,
 ) {
-    ui.heading("What if…").on_hover_text(
-        "Change thresholds, earn rate, multipliers or expiry: the changed programme is replayed over every order beside the current one.",
+    ui.heading(t!("What if…")).on_hover_text(
+        t!("Change thresholds, earn rate, multipliers or expiry: the changed programme is replayed over every order beside the current one."),
     );
     let Some(current) = ctx.settings.loyalty.clone() else {
         return;
@@ -389,19 +421,19 @@ fn what_if_ui(
     let mut changed = false;
     let mut settle = |response: egui::Response| changed |= settled(&response);
     egui::Grid::new("loyalty_what_if_fields").show(ui, |ui| {
-        let label = ui.label("Points per 1.00");
+        let label = ui.label(t!("Points per 1.00"));
         settle(
             ui.add(egui::Slider::new(&mut draft.points_per_currency, 0.0..=5.0).step_by(0.05))
                 .labelled_by(label.id),
         );
         ui.end_row();
-        let label = ui.label("Expiry (months, 0 = never)");
+        let label = ui.label(t!("Expiry (months, 0 = never)"));
         settle(
             ui.add(egui::Slider::new(&mut draft.expiry_months, 0..=60))
                 .labelled_by(label.id),
         );
         ui.end_row();
-        let label = ui.label("Point value");
+        let label = ui.label(t!("Point value"));
         settle(
             ui.add(egui::Slider::new(&mut draft.point_value, 0.0..=0.2).step_by(0.001))
                 .labelled_by(label.id),
@@ -411,19 +443,19 @@ fn what_if_ui(
             ui.label(&tier.name);
             ui.horizontal(|ui| {
                 if i == 0 {
-                    ui.label("from 0 points");
+                    ui.label(t!("from 0 points"));
                 } else {
-                    let label = ui.label("from");
+                    let label = ui.label(t!("from"));
                     settle(
                         ui.add(
                             egui::Slider::new(&mut tier.min_points, 1.0..=10_000.0)
                                 .logarithmic(true)
-                                .suffix(" points"),
+                                .suffix(format!(" {}", t!("points"))),
                         )
                         .labelled_by(label.id),
                     );
                 }
-                let label = ui.label(format!("{} multiplier", tier.name));
+                let label = ui.label(t!("%{tier} multiplier", tier = tier.name));
                 settle(
                     ui.add(egui::Slider::new(&mut tier.multiplier, 0.0..=5.0).step_by(0.05))
                         .labelled_by(label.id),
@@ -442,24 +474,24 @@ fn what_if_ui(
         commands.push(Command::Apply(Box::new(settings)));
     }
     let (Some(now), Some(then)) = (&results.current, &results.what_if) else {
-        ui.label(RichText::new("Move a slider to replay a changed programme.").weak());
+        ui.label(RichText::new(t!("Move a slider to replay a changed programme.")).weak());
         return;
     };
     ui.horizontal(|ui| {
         if ui
-            .button("Adopt the changes")
-            .on_hover_text("Make the what-if programme the programme")
+            .button(t!("Adopt the changes"))
+            .on_hover_text(t!("Make the what-if programme the programme"))
             .clicked()
         {
             commands.push(Command::SetProgramme(then.programme.clone()));
         }
-        if ui.button("Discard").clicked() {
+        if ui.button(t!("Discard")).clicked() {
             let mut settings = ctx.settings.clone();
             settings.loyalty_what_if = None;
             commands.push(Command::Apply(Box::new(settings)));
         }
         if let Some(ms) = ctx.last_compute_ms {
-            ui.label(RichText::new(format!("replayed in {ms} ms")).weak());
+            ui.label(RichText::new(t!("replayed in %{ms} ms", ms = ms)).weak());
         }
     });
     maybe_stale_ui(ui, ctx.is_fresh(Part::Loyalty), |ui| {
@@ -475,7 +507,7 @@ fn comparison_ui(ui: &mut egui::Ui, now: &LoyaltyResults, then: &LoyaltyResults)
         .zip(&b.members_per_tier)
         .map(|((name, n), (_, m))| {
             (
-                format!("Members in {name}"),
+                t!("Members in %{tier}", tier = name).into_owned(),
                 *n as f64,
                 *m as f64,
                 Unit::Count,
@@ -484,31 +516,31 @@ fn comparison_ui(ui: &mut egui::Ui, now: &LoyaltyResults, then: &LoyaltyResults)
         .collect();
     rows.extend([
         (
-            "Points earned".to_string(),
+            t!("Points earned").into_owned(),
             a.points_earned,
             b.points_earned,
             Unit::Count,
         ),
         (
-            "Points outstanding".to_string(),
+            t!("Points outstanding").into_owned(),
             a.points_outstanding,
             b.points_outstanding,
             Unit::Count,
         ),
         (
-            "Liability".to_string(),
+            t!("Liability").into_owned(),
             a.liability,
             b.liability,
             Unit::Money,
         ),
         (
-            "Breakage".to_string(),
+            t!("Breakage").into_owned(),
             a.breakage.unwrap_or(0.0),
             b.breakage.unwrap_or(0.0),
             Unit::Percent,
         ),
         (
-            "Expected reward cost".to_string(),
+            t!("Expected reward cost").into_owned(),
             a.expected_reward_cost_share.unwrap_or(0.0),
             b.expected_reward_cost_share.unwrap_or(0.0),
             Unit::Percent,
@@ -517,7 +549,12 @@ fn comparison_ui(ui: &mut egui::Ui, now: &LoyaltyResults, then: &LoyaltyResults)
     egui::Grid::new("loyalty_what_if")
         .striped(true)
         .show(ui, |ui| {
-            for title in ["", "Current", "What if", "Difference"] {
+            for title in [
+                Cow::Borrowed(""),
+                t!("Current"),
+                t!("What if"),
+                t!("Difference"),
+            ] {
                 ui.label(RichText::new(title).strong());
             }
             ui.end_row();
@@ -543,14 +580,14 @@ fn comparison_ui(ui: &mut egui::Ui, now: &LoyaltyResults, then: &LoyaltyResults)
 
 impl LoyaltyTab {
     fn editor_ui(&mut self, ui: &mut egui::Ui, settings: &Settings, commands: &mut Vec<Command>) {
-        egui::CollapsingHeader::new("Edit the programme (TOML)")
+        egui::CollapsingHeader::new(t!("Edit the programme (TOML)"))
             .default_open(settings.loyalty.is_none())
             .show(ui, |ui| {
-                ui.label(RichText::new("Thresholds, earn rate, multipliers and expiry; Apply replays every order with the changed rules.").weak());
+                ui.label(RichText::new(t!("Thresholds, earn rate, multipliers and expiry; Apply replays every order with the changed rules.")).weak());
                 if self.editor_text.is_empty() {
                     self.editor_text = settings.loyalty.clone().unwrap_or_default().to_toml();
                 }
-                let label = ui.label("Programme");
+                let label = ui.label(t!("Programme"));
                 ui.add(
                     egui::TextEdit::multiline(&mut self.editor_text)
                         .code_editor()
@@ -559,7 +596,7 @@ impl LoyaltyTab {
                 )
                 .labelled_by(label.id);
                 ui.horizontal(|ui| {
-                    if ui.button("Apply").clicked() {
+                    if ui.button(t!("Apply")).clicked() {
                         match Programme::parse(&self.editor_text) {
                             Ok(programme) => commands.push(Command::SetProgramme(programme)),
                             Err(e) => self.editor_error = Some(e.to_string()),

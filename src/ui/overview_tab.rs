@@ -4,6 +4,7 @@
 
 use eframe::egui::{self, Color32, RichText};
 use egui_plot::{Line, Plot, PlotPoints};
+use rust_i18n::t;
 
 use super::context::{Command, TabContext};
 use super::theme;
@@ -13,6 +14,7 @@ use crate::analysis::kpis::{Kpi, KpiSettings, Overview, PeriodKind, overview_fra
 use crate::analysis::results::OverviewResults;
 use crate::chart::Unit;
 use crate::format::{format_number, group_thousands};
+use crate::i18n::format_month;
 
 const CARD_WIDTH: f32 = 240.0;
 const CARD_MARGIN: f32 = 8.0;
@@ -53,7 +55,7 @@ impl OverviewTab {
         let mut all = ctx.settings.clone();
         let settings = &mut all.kpis;
         ui.horizontal_wrapped(|ui| {
-            ui.label("Period");
+            ui.label(t!("Period"));
             for kind in PeriodKind::ALL {
                 if ui.selectable_label(settings.period == kind, kind.label()).clicked() && settings.period != kind {
                     settings.period = kind;
@@ -64,19 +66,19 @@ impl OverviewTab {
             ui.separator();
             if settings.period == PeriodKind::Custom {
                 for (name, text, slot) in [
-                    ("From", &mut self.kpi_inputs.from, &mut settings.custom_from),
-                    ("Until", &mut self.kpi_inputs.until, &mut settings.custom_until),
+                    (t!("From"), &mut self.kpi_inputs.from, &mut settings.custom_from),
+                    (t!("Until"), &mut self.kpi_inputs.until, &mut settings.custom_until),
                 ] {
-                    if let DateField::Changed = date_field_ui(ui, name, text, slot, false) {
+                    if let DateField::Changed = date_field_ui(ui, &name, text, slot, false) {
                         changed = true;
                     }
                 }
                 if settings.custom_from.is_none() || settings.custom_until.is_none() {
-                    ui.label(RichText::new("Enter both days as YYYY-MM-DD").color(theme::WARNING_TEXT));
+                    ui.label(RichText::new(t!("Enter both days as YYYY-MM-DD")).color(theme::WARNING_TEXT));
                 }
             } else if let Some(overview) = overview.filter(|o| !o.choices.is_empty()) {
                 let current = overview.current.window.start;
-                let label = ui.label("Which");
+                let label = ui.label(t!("Which"));
                 egui::ComboBox::from_id_salt("kpi_period")
                     .selected_text(period_name(overview.period, overview.current.window))
                     .show_ui(ui, |ui| {
@@ -91,11 +93,11 @@ impl OverviewTab {
                     .labelled_by(label.id);
             }
             ui.separator();
-            let label = ui.label("Active window (months)");
+            let label = ui.label(t!("Active window (months)"));
             let response = ui
                 .add(egui::DragValue::new(&mut settings.active_window_months).range(1..=36))
                 .labelled_by(label.id)
-                .on_hover_text("W: a customer belongs to the active base at a date when they ordered in the W months before it.");
+                .on_hover_text(t!("W: a customer belongs to the active base at a date when they ordered in the W months before it."));
             changed |= response.changed();
         });
         if changed {
@@ -107,35 +109,35 @@ impl OverviewTab {
 fn kpis_ui(ui: &mut egui::Ui, results: &OverviewResults, commands: &mut Vec<Command>) {
     let Some(overview) = &results.overview else {
         ui.add_space(30.0);
-        ui.label("No complete period before the as-of date yet: choose a shorter period or a custom range.");
+        ui.label(t!("No complete period before the as-of date yet: choose a shorter period or a custom range."));
         return;
     };
     ui.add_space(4.0);
     let k = &overview.current;
     ui.label(
-        RichText::new(format!(
-            "{} ({}) · active base: customers with an order in the previous {} months",
-            period_name(overview.period, k.window),
-            k.window.label(),
-            overview.active_window_months
+        RichText::new(t!(
+            "%{period} (%{dates}) · active base: customers with an order in the previous %{months} months",
+            period = period_name(overview.period, k.window),
+            dates = k.window.label(),
+            months = overview.active_window_months
         ))
         .strong(),
     );
     ui.label(
-        RichText::new(format!(
-            "Reconciliation: CS {} − lost {} + CN {} (new {} + won back {}) = CE {}",
-            group_thousands(k.customers_at_start as usize),
-            group_thousands(k.lost as usize),
-            group_thousands(k.customers_won as usize),
-            group_thousands(k.new_customers as usize),
-            group_thousands(k.won_back as usize),
-            group_thousands(k.customers_at_end as usize),
+        RichText::new(t!(
+            "Reconciliation: CS %{cs} − lost %{lost} + CN %{cn} (new %{new} + won back %{won_back}) = CE %{ce}",
+            cs = group_thousands(k.customers_at_start as usize),
+            lost = group_thousands(k.lost as usize),
+            cn = group_thousands(k.customers_won as usize),
+            new = group_thousands(k.new_customers as usize),
+            won_back = group_thousands(k.won_back as usize),
+            ce = group_thousands(k.customers_at_end as usize),
         ))
         .weak(),
     );
     if ui
-        .button("Export CSV")
-        .on_hover_text("These KPIs with their inputs and the simple CLV as CSV")
+        .button(t!("Export CSV"))
+        .on_hover_text(t!("These KPIs with their inputs and the simple CLV as CSV"))
         .clicked()
     {
         commands.push(Command::export_table("kpis", overview_frame(overview)));
@@ -158,22 +160,22 @@ fn kpis_ui(ui: &mut egui::Ui, results: &OverviewResults, commands: &mut Vec<Comm
         clv_ui(ui, overview);
         if let Some(mrr) = &results.mrr {
             ui.add_space(10.0);
-            ui.heading("Subscriptions: MRR").on_hover_text(
-                "A customer's MRR in a month is what they paid in it. New: first payment ever; reactivated: paid, not the month before but earlier; expansion and contraction: change for those who paid both months; churned: paid the month before, not now. Revenue churn = (churned + contraction) ÷ last month's MRR.",
+            ui.heading(t!("Subscriptions: MRR")).on_hover_text(
+                t!("A customer's MRR in a month is what they paid in it. New: first payment ever; reactivated: paid, not the month before but earlier; expansion and contraction: change for those who paid both months; churned: paid the month before, not now. Revenue churn = (churned + contraction) ÷ last month's MRR."),
             );
             if let Some(last) = mrr.months.last() {
-                ui.label(format!(
-                    "The orders look recurring: {}. {}: MRR {} from {} customers · new {} · expansion {} · contraction {} · churned {} · reactivated {} · revenue churn {}",
-                    mrr.reason,
-                    last.month.format("%B %Y"),
-                    format_number(last.mrr, 2),
-                    group_thousands(last.customers as usize),
-                    format_number(last.new, 2),
-                    format_number(last.expansion, 2),
-                    format_number(last.contraction, 2),
-                    format_number(last.churned, 2),
-                    format_number(last.reactivated, 2),
-                    last.revenue_churn.map_or("–".into(), |c| Unit::Percent.format(c)),
+                ui.label(t!(
+                    "The orders look recurring: %{reason}. %{month}: MRR %{mrr} from %{customers} customers · new %{new} · expansion %{expansion} · contraction %{contraction} · churned %{churned} · reactivated %{reactivated} · revenue churn %{revenue_churn}",
+                    reason = mrr.reason,
+                    month = format_month(last.month),
+                    mrr = format_number(last.mrr, 2),
+                    customers = group_thousands(last.customers as usize),
+                    new = format_number(last.new, 2),
+                    expansion = format_number(last.expansion, 2),
+                    contraction = format_number(last.contraction, 2),
+                    churned = format_number(last.churned, 2),
+                    reactivated = format_number(last.reactivated, 2),
+                    revenue_churn = last.revenue_churn.map_or("–".into(), |c| Unit::Percent.format(c)),
                 ));
             }
             if let Some(format) = super::chart_view::chart_ui(ui, &mrr.chart, 220.0) {
@@ -192,27 +194,29 @@ fn subscriptions_ui(
 ) {
     let s = &mrr.subscriptions;
     ui.add_space(10.0);
-    ui.heading("Subscriptions: how long subscribers stay").on_hover_text(
-        "Shifted-beta-geometric model (Fader & Hardie 2007): every subscriber has a constant chance to cancel at each renewal, and that chance differs between subscribers (a beta distribution), so a cohort's retention rises as the likely cancellers leave.",
+    ui.heading(t!("Subscriptions: how long subscribers stay")).on_hover_text(
+        t!("Shifted-beta-geometric model (Fader & Hardie 2007): every subscriber has a constant chance to cancel at each renewal, and that chance differs between subscribers (a beta distribution), so a cohort's retention rises as the likely cancellers leave."),
     );
     let unit = s.billing_period.label();
     match (s.pooled, s.expected_remaining_periods, s.clv_total) {
         (Some(model), Some(remaining), Some(value)) => {
-            ui.label(format!(
-                "Billed per {unit}. Fitted on {} cohorts' renewals: α {:.3}, β {:.3} (mean chance to cancel at a renewal {}). Today's {} subscribers are expected to pay for {} more {unit}s each within {} years; at their last price, discounted by {} a {unit}, they are worth {} (subscription CLV).",
-                s.cohorts.len(),
-                model.alpha,
-                model.beta,
-                Unit::Percent.format(model.alpha / (model.alpha + model.beta)),
-                group_thousands(s.subscribers as usize),
-                format_number(remaining, 1),
-                s.horizon_years,
-                Unit::Percent.format(s.discount_per_period),
-                format_number(value, 2),
+            ui.label(t!(
+                "Billed per %{unit}. Fitted on %{cohorts} cohorts' renewals: α %{alpha}, β %{beta} (mean chance to cancel at a renewal %{cancel}). Today's %{subscribers} subscribers are expected to pay for %{remaining} more %{units} each within %{years} years; at their last price, discounted by %{discount} a %{unit}, they are worth %{value} (subscription CLV).",
+                unit = unit,
+                units = s.billing_period.plural(),
+                cohorts = s.cohorts.len(),
+                alpha = format_number(model.alpha, 3),
+                beta = format_number(model.beta, 3),
+                cancel = Unit::Percent.format(model.alpha / (model.alpha + model.beta)),
+                subscribers = group_thousands(s.subscribers as usize),
+                remaining = format_number(remaining, 1),
+                years = s.horizon_years,
+                discount = Unit::Percent.format(s.discount_per_period),
+                value = format_number(value, 2),
             ));
         }
         _ => {
-            ui.label("No renewal observed yet: the retention model needs subscribers whose second payment is due before the as-of date.");
+            ui.label(t!("No renewal observed yet: the retention model needs subscribers whose second payment is due before the as-of date."));
         }
     }
     if let Some(format) = super::chart_view::chart_ui(ui, &mrr.retention_chart, 240.0) {
@@ -254,14 +258,23 @@ fn change_text(kpi: &Kpi) -> Option<(String, Color32)> {
         theme::ERROR_TEXT
     };
     let text = if kpi.is_rate() {
-        format!("{arrow} {} pp vs previous", format_number(delta * 100.0, 1))
+        format!(
+            "{arrow} {}",
+            t!(
+                "%{delta} pp vs previous",
+                delta = format_number(delta * 100.0, 1)
+            )
+        )
     } else if before != 0.0 {
         format!(
-            "{arrow} {} % vs previous",
-            format_number(delta / before.abs() * 100.0, 1)
+            "{arrow} {}",
+            t!(
+                "%{delta} % vs previous",
+                delta = format_number(delta / before.abs() * 100.0, 1)
+            )
         )
     } else {
-        format!("{arrow} vs previous")
+        format!("{arrow} {}", t!("vs previous"))
     };
     Some((text, color))
 }
@@ -280,10 +293,10 @@ fn card_ui(ui: &mut egui::Ui, kpi: &Kpi) {
                     format_number(*value, if value.fract() == 0.0 { 0 } else { 2 })
                 ));
             }
-            if let Some(context) = kpi.context {
+            if let Some(context) = &kpi.context {
                 hover.push_str(&format!("\n\n{context}"));
             }
-            ui.label(RichText::new(kpi.name).weak())
+            ui.label(RichText::new(kpi.name.as_ref()).weak())
                 .on_hover_text(&hover);
             ui.label(
                 RichText::new(value_text(kpi.unit, kpi.value))
@@ -300,7 +313,7 @@ fn card_ui(ui: &mut egui::Ui, kpi: &Kpi) {
             }
             match change_text(kpi) {
                 Some((text, color)) => ui.label(RichText::new(text).color(color).small()),
-                None => ui.label(RichText::new("no previous period").weak().small()),
+                None => ui.label(RichText::new(t!("no previous period")).weak().small()),
             };
             if kpi.trend.len() > 1 {
                 Plot::new(("spark", kpi.key))
@@ -315,14 +328,14 @@ fn card_ui(ui: &mut egui::Ui, kpi: &Kpi) {
                     .show_y(false)
                     .show(ui, |plot| {
                         plot.line(
-                            Line::new(kpi.name, PlotPoints::from(kpi.trend.clone()))
+                            Line::new(kpi.name.as_ref(), PlotPoints::from(kpi.trend.clone()))
                                 .color(Color32::from_rgb(31, 119, 180))
                                 .width(1.5),
                         );
                     });
             }
-            if let Some(context) = kpi.context {
-                ui.label(RichText::new(context).small().weak());
+            if let Some(context) = &kpi.context {
+                ui.label(RichText::new(context.as_ref()).small().weak());
             }
         });
     });
@@ -331,35 +344,37 @@ fn card_ui(ui: &mut egui::Ui, kpi: &Kpi) {
 fn clv_ui(ui: &mut egui::Ui, overview: &Overview) {
     let clv = &overview.simple_clv;
     ui.add_space(6.0);
-    ui.heading("Simple customer lifetime value");
-    ui.label(format!(
-        "CLV = average purchase value × purchases per year × expected lifetime, over {}",
-        clv.window.label()
+    ui.heading(t!("Simple customer lifetime value"));
+    ui.label(t!(
+        "CLV = average purchase value × purchases per year × expected lifetime, over %{window}",
+        window = clv.window.label()
     ));
     egui::Grid::new("simple_clv")
         .num_columns(2)
         .striped(true)
         .show(ui, |ui| {
             let money = |v: Option<f64>| v.map_or("–".into(), |v| format_number(v, 2));
-            ui.label("Average purchase value (APV)");
+            ui.label(t!("Average purchase value (APV)"));
             ui.label(money(clv.average_purchase_value));
             ui.end_row();
-            ui.label("Purchases per customer per year (APF)");
+            ui.label(t!("Purchases per customer per year (APF)"));
             ui.label(
                 clv.purchases_per_year
                     .map_or("–".into(), |v| format_number(v, 2)),
             );
             ui.end_row();
-            ui.label("Annual churn");
+            ui.label(t!("Annual churn"));
             ui.label(
                 clv.annual_churn
                     .map_or("–".into(), |v| Unit::Percent.format(v)),
             );
             ui.end_row();
-            ui.label("Expected lifetime (ACL = 1 ÷ annual churn, at most 10 years)");
-            ui.label(format!("{} years", format_number(clv.lifetime_years, 1)));
+            ui.label(t!(
+                "Expected lifetime (ACL = 1 ÷ annual churn, at most 10 years)"
+            ));
+            ui.label(t!("%{n} years", n = format_number(clv.lifetime_years, 1)));
             ui.end_row();
-            ui.label(RichText::new("Simple CLV").strong());
+            ui.label(RichText::new(t!("Simple CLV")).strong());
             ui.label(RichText::new(money(clv.clv)).strong());
             ui.end_row();
         });

@@ -2,8 +2,11 @@
 //! exports and a filter button per segment, the lifecycle chart, and a
 //! side-by-side comparison of chosen segments.
 
+use crate::i18n::format_day;
 use eframe::egui::{self, RichText};
+use rust_i18n::t;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 use super::chart_view::{Export, chart_header_ui, chart_ui};
 use super::context::{Command, TabContext};
@@ -60,7 +63,9 @@ impl SegmentsTab {
         };
         controls_ui(ui, ctx, &results, prefs, commands);
         if results.customers().rows.is_empty() {
-            ui.label("No customers with a purchase before the as-of date in view: clear filters.");
+            ui.label(t!(
+                "No customers with a purchase before the as-of date in view: clear filters."
+            ));
             return;
         }
         egui::ScrollArea::vertical().show(ui, |ui| {
@@ -91,17 +96,18 @@ fn segments_ui(
 ) {
     let customers = results.customers();
     ui.label(
-        RichText::new(format!(
-            "{} customers as of {} · typical time between orders G = {} days",
-            group_thousands(customers.rows.len()),
-            customers.as_of,
-            format_number(customers.typical_gap_days, 0)
+        RichText::new(t!(
+            "%{customers} customers as of %{as_of} · typical time between orders G = %{days} days",
+            customers = group_thousands(customers.rows.len()),
+            as_of = format_day(customers.as_of),
+            days = format_number(customers.typical_gap_days, 0)
         ))
         .strong(),
     )
     .on_hover_text(format!(
-        "{}\n\nStatus: {}",
+        "{}\n\n{}: {}",
         customers.scoring_rule(),
+        t!("Status"),
         ctx.settings.segments.status_rule.explanation()
     ));
     ui.columns(2, |columns| {
@@ -154,23 +160,23 @@ fn controls_ui(
     let mut changed = false;
     let mut all: Settings = ctx.settings.clone();
     ui.horizontal_wrapped(|ui| {
-        ui.label("Segments by");
-        ui.selectable_value(&mut prefs.view, SegmentView::Rfm, "RFM segment");
+        ui.label(t!("Segments by"));
+        ui.selectable_value(&mut prefs.view, SegmentView::Rfm, t!("RFM segment"));
         let status_rule = all.segments.status_rule;
-        ui.selectable_value(&mut prefs.view, SegmentView::Status, "Status")
+        ui.selectable_value(&mut prefs.view, SegmentView::Status, t!("Status"))
             .on_hover_text(status_rule.explanation());
         if ui
-            .selectable_label(prefs.view == SegmentView::Attribute, "Attribute")
+            .selectable_label(prefs.view == SegmentView::Attribute, t!("Attribute"))
             .clicked()
         {
             prefs.view = SegmentView::Attribute;
         }
         let settings = &mut all.segments;
         if prefs.view == SegmentView::Attribute {
-            let label = ui.label("Column");
+            let label = ui.label(t!("Column"));
             let current = settings.attribute.clone();
             egui::ComboBox::from_id_salt("segment_attribute")
-                .selected_text(current.clone().unwrap_or_else(|| "choose…".into()))
+                .selected_text(current.clone().unwrap_or_else(|| t!("choose…").into()))
                 .show_ui(ui, |ui| {
                     for a in &attributes {
                         if ui
@@ -187,7 +193,7 @@ fn controls_ui(
                 .labelled_by(label.id);
         }
         ui.separator();
-        let label = ui.label("Status rule");
+        let label = ui.label(t!("Status rule"));
         egui::ComboBox::from_id_salt("status_rule")
             .selected_text(settings.status_rule.label())
             .show_ui(ui, |ui| {
@@ -206,7 +212,7 @@ fn controls_ui(
             .response
             .labelled_by(label.id);
         ui.separator();
-        let label = ui.label("Lifecycle per");
+        let label = ui.label(t!("Lifecycle per"));
         egui::ComboBox::from_id_salt("lifecycle_period")
             .selected_text(settings.lifecycle_period.label())
             .show_ui(ui, |ui| {
@@ -224,7 +230,7 @@ fn controls_ui(
             .response
             .labelled_by(label.id);
         if results.attribute_table.is_none() && prefs.view == SegmentView::Attribute {
-            ui.label(RichText::new("Choose an attribute column").weak());
+            ui.label(RichText::new(t!("Choose an attribute column")).weak());
         }
     });
     if changed {
@@ -296,11 +302,11 @@ fn table_ui(
     };
     let mut action = None;
     ui.horizontal(|ui| {
-        ui.heading("Segments");
+        ui.heading(t!("Segments"));
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if ui
-                .button("Export CSV")
-                .on_hover_text("The segment table as CSV")
+                .button(t!("Export CSV"))
+                .on_hover_text(t!("The segment table as CSV"))
                 .clicked()
             {
                 action = Some(Action::ExportTable);
@@ -312,17 +318,17 @@ fn table_ui(
         .num_columns(11)
         .show(ui, |ui| {
             for title in [
-                "Segment",
-                "Customers",
-                "Share",
-                "Revenue",
-                "Share of revenue",
-                "Avg recency (days)",
-                "Avg orders",
-                "Avg revenue",
-                "Repeat rate",
-                "Customer list",
-                "",
+                t!("Segment"),
+                t!("Customers"),
+                t!("Share"),
+                t!("Revenue"),
+                t!("Share of revenue"),
+                t!("Avg recency (days)"),
+                t!("Avg orders"),
+                t!("Avg revenue"),
+                t!("Repeat rate"),
+                t!("Customer list"),
+                Cow::Borrowed(""),
             ] {
                 ui.label(RichText::new(title).strong());
             }
@@ -340,9 +346,10 @@ fn table_ui(
                 ui.horizontal(|ui| {
                     if ui
                         .small_button("CSV")
-                        .on_hover_text(format!(
-                            "Export the {} customers of {} as CSV",
-                            s.customers, s.segment
+                        .on_hover_text(t!(
+                            "Export the %{n} customers of %{segment} as CSV",
+                            n = group_thousands(s.customers as usize),
+                            segment = s.segment
                         ))
                         .clicked()
                     {
@@ -350,17 +357,18 @@ fn table_ui(
                     }
                     if ui
                         .small_button("Excel")
-                        .on_hover_text("Export as an Excel workbook (.xlsx)")
+                        .on_hover_text(t!("Export as an Excel workbook (.xlsx)"))
                         .clicked()
                     {
                         action = Some(Action::Export(s.segment.clone(), true));
                     }
                 });
                 if ui
-                    .small_button("Filter to this")
-                    .on_hover_text(format!(
-                        "Show only {} in every tab (a global filter on {column})",
-                        s.segment
+                    .small_button(t!("Filter to this"))
+                    .on_hover_text(t!(
+                        "Show only %{segment} in every tab (a global filter on %{column})",
+                        segment = s.segment,
+                        column = column
                     ))
                     .clicked()
                 {
@@ -378,7 +386,9 @@ fn table_ui(
                     frame,
                     excel,
                 },
-                Err(e) => Command::ShowError(format!("could not build the customer list: {e}")),
+                Err(e) => Command::ShowError(
+                    t!("could not build the customer list: %{error}", error = e).into(),
+                ),
             });
         }
         Some(Action::Focus(segment)) => commands.push(Command::FilterTo {
@@ -406,19 +416,19 @@ impl SegmentsTab {
         let current = &settings.segments.scoring;
         let mut chosen = None;
         ui.horizontal_wrapped(|ui| {
-            ui.label("RFM scores by");
+            ui.label(t!("RFM scores by"));
             let quintiles = matches!(current, RfmScoring::Quintiles);
             if ui
-                .selectable_label(quintiles, "Quintiles")
-                .on_hover_text("Fifths of the customers, equal values kept together: with many one-time buyers a score can stay empty")
+                .selectable_label(quintiles, t!("Quintiles"))
+                .on_hover_text(t!("Fifths of the customers, equal values kept together: with many one-time buyers a score can stay empty"))
                 .clicked()
                 && !quintiles
             {
                 chosen = Some(RfmScoring::Quintiles);
             }
             if ui
-                .selectable_label(!quintiles, "Breakpoints")
-                .on_hover_text("Where each score starts, chosen from the data so that every score has customers when the values allow it; editable")
+                .selectable_label(!quintiles, t!("Breakpoints"))
+                .on_hover_text(t!("Where each score starts, chosen from the data so that every score has customers when the values allow it; editable"))
                 .clicked()
                 && quintiles
             {
@@ -426,7 +436,7 @@ impl SegmentsTab {
             }
             if matches!(current, RfmScoring::Breakpoints(Some(_)))
                 && ui
-                    .button("Reset to the data's breakpoints")
+                    .button(t!("Reset to the data's breakpoints"))
                     .clicked()
             {
                 chosen = Some(RfmScoring::Breakpoints(None));
@@ -441,14 +451,14 @@ impl SegmentsTab {
                 .show(ui, |ui| {
                     ui.label("");
                     for score in 2..=5 {
-                        ui.label(RichText::new(format!("Score {score}")).strong());
+                        ui.label(RichText::new(t!("Score %{score}", score = score)).strong());
                     }
                     ui.end_row();
                     let mut field = |response: egui::Response| {
                         changed |= settled(&response);
                         held |= response.dragged() || response.has_focus();
                     };
-                    let label = ui.label("R: days since the last order, at most");
+                    let label = ui.label(t!("R: days since the last order, at most"));
                     for i in 0..4 {
                         let response = ui
                             .add(
@@ -458,7 +468,7 @@ impl SegmentsTab {
                         field(response);
                     }
                     ui.end_row();
-                    let label = ui.label("F: orders, at least");
+                    let label = ui.label(t!("F: orders, at least"));
                     for i in 0..4 {
                         let response = ui
                             .add(egui::DragValue::new(&mut points.orders[i]).range(1..=100_000))
@@ -466,7 +476,7 @@ impl SegmentsTab {
                         field(response);
                     }
                     ui.end_row();
-                    let label = ui.label("M: revenue, at least");
+                    let label = ui.label(t!("M: revenue, at least"));
                     for i in 0..4 {
                         let response = ui
                             .add(
@@ -481,7 +491,7 @@ impl SegmentsTab {
                 });
             if !points.in_order() {
                 ui.label(
-                    RichText::new("Each score should start after the one below it (R: fewer days, F and M: more).")
+                    RichText::new(t!("Each score should start after the one below it (R: fewer days, F and M: more)."))
                         .color(theme::WARNING_TEXT),
                 );
             }
@@ -508,10 +518,10 @@ impl SegmentsTab {
     ) {
         let (mut changed, mut held) = (false, false);
         let grid = self.grid.edit(&settings.segments.grid);
-        egui::CollapsingHeader::new("Edit segment names and grid").show(ui, |ui| {
+        egui::CollapsingHeader::new(t!("Edit segment names and grid")).show(ui, |ui| {
         ui.label(
             RichText::new(
-                "Each cell names the segment of the customers with that recency (row) and frequency (column) score. Cells with the same name form one segment. Press Enter to apply.",
+                t!("Each cell names the segment of the customers with that recency (row) and frequency (column) score. Cells with the same name form one segment. Press Enter to apply."),
             )
             .weak(),
         );
@@ -534,7 +544,7 @@ impl SegmentsTab {
                 ui.end_row();
             }
         });
-        if ui.button("Reset to the standard grid").clicked() {
+        if ui.button(t!("Reset to the standard grid")).clicked() {
             *grid = SegmentGrid::default();
             changed = true;
         }
@@ -553,11 +563,11 @@ fn compare_ui(
     prefs: &mut SegmentPrefs,
     commands: &mut Vec<Command>,
 ) {
-    ui.heading("Compare RFM segments");
+    ui.heading(t!("Compare RFM segments"));
     ui.label(
-        RichText::new(
-            "Tick two or more segments to see their retention curves and KPIs side by side.",
-        )
+        RichText::new(t!(
+            "Tick two or more segments to see their retention curves and KPIs side by side."
+        ))
         .weak(),
     );
     ui.horizontal_wrapped(|ui| {
@@ -577,9 +587,10 @@ fn compare_ui(
         return;
     }
     let mut curves: ChartSpec = (*segments.segment_curves).clone();
-    curves.title = "Retention curves of the chosen segments".into();
+    curves.title = t!("Retention curves of the chosen segments").into();
     curves.series.retain(|s| {
-        chosen.iter().any(|c| s.name.starts_with(&format!("{c} ("))) || s.name == "Weighted average"
+        chosen.iter().any(|c| s.name.starts_with(&format!("{c} (")))
+            || s.name == t!("Weighted average")
     });
     if let Some(format) = chart_ui(ui, &curves, 240.0) {
         commands.push(Command::export_chart(&curves, format));
@@ -594,10 +605,10 @@ fn compare_ui(
         .map(|s| (s.segment.clone(), s.kpis.clone()))
         .collect();
     ui.horizontal(|ui| {
-        ui.label(RichText::new(format!("KPIs for {}", window.label())).strong());
+        ui.label(RichText::new(t!("KPIs for %{window}", window = window.label())).strong());
         if ui
-            .small_button("Export CSV")
-            .on_hover_text("This comparison as CSV")
+            .small_button(t!("Export CSV"))
+            .on_hover_text(t!("This comparison as CSV"))
             .clicked()
         {
             commands.push(Command::export_table(
@@ -610,16 +621,16 @@ fn compare_ui(
         .striped(true)
         .show(ui, |ui| {
             for title in [
-                "Segment",
-                "CS",
-                "CE",
-                "CN (new + won back)",
-                "Retention rate",
-                "Churn rate",
-                "Repeat rate",
-                "Revenue",
-                "APV",
-                "ARPU",
+                t!("Segment"),
+                t!("CS"),
+                t!("CE"),
+                t!("CN (new + won back)"),
+                t!("Retention rate"),
+                t!("Churn rate"),
+                t!("Repeat rate"),
+                t!("Revenue"),
+                t!("APV"),
+                t!("ARPU"),
             ] {
                 ui.label(RichText::new(title).strong());
             }

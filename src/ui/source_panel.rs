@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 use eframe::egui::{self, RichText};
+use rust_i18n::t;
 
 use super::context::{Command, TabContext};
 use super::theme;
@@ -14,6 +15,7 @@ use crate::data::roles::Role;
 use crate::data::values::{DateFormat, DecimalMark};
 use crate::data::{Dataset, ImportOptions, Source};
 use crate::format::{format_number, group_thousands};
+use crate::i18n::format_day;
 
 /// The panel's own state: the text of the date filter fields while the
 /// user types, and the mapping being chosen for a file that needs one.
@@ -60,28 +62,28 @@ impl SourcePanel {
             None => self.mapping_draft = None,
         }
         let Some(dataset) = ctx.dataset else {
-            ui.heading("Data source");
+            ui.heading(t!("Data source"));
             match state.opening {
-                Some(source) => ui.label(format!("Opening {}…", source.display_name())),
-                None => ui.label("Nothing open yet."),
+                Some(source) => ui.label(t!("Opening %{file}…", file = source.display_name())),
+                None => ui.label(t!("Nothing open yet.")),
             };
             return;
         };
-        egui::CollapsingHeader::new(RichText::new("Data source").strong())
+        egui::CollapsingHeader::new(RichText::new(t!("Data source")).strong())
             .default_open(true)
             .show(ui, |ui| source_ui(ui, dataset, state.options, commands));
-        egui::CollapsingHeader::new(RichText::new("Import report").strong())
+        egui::CollapsingHeader::new(RichText::new(t!("Import report")).strong())
             .default_open(true)
             .show(ui, |ui| report_ui(ui, dataset));
-        egui::CollapsingHeader::new(RichText::new("Column mapping").strong())
+        egui::CollapsingHeader::new(RichText::new(t!("Column mapping")).strong())
             .default_open(true)
             .show(ui, |ui| mapping_ui(ui, dataset, state.options, commands));
-        egui::CollapsingHeader::new(RichText::new("Filters").strong())
+        egui::CollapsingHeader::new(RichText::new(t!("Filters")).strong())
             .default_open(true)
             .show(ui, |ui| {
                 filters_ui(ui, ctx, &mut self.date_inputs, commands)
             });
-        egui::CollapsingHeader::new(RichText::new("Other sources").strong())
+        egui::CollapsingHeader::new(RichText::new(t!("Other sources")).strong())
             .default_open(true)
             .show(ui, |ui| side_sources_ui(ui, ctx, commands));
     }
@@ -94,18 +96,18 @@ fn side_sources_ui(ui: &mut egui::Ui, ctx: &TabContext<'_>, commands: &mut Vec<C
         .num_columns(2)
         .show(ui, |ui| {
             for (name, source, used_by, events_kind) in [
-                ("Event log", events, "Engagement tab", true),
-                ("Survey file", survey, "Survey tab", false),
+                (t!("Event log"), events, t!("Engagement"), true),
+                (t!("Survey file"), survey, t!("Survey"), false),
             ] {
                 ui.label(name)
-                    .on_hover_text(format!("Used by the {used_by}"));
+                    .on_hover_text(t!("Used by the %{tab} tab", tab = used_by));
                 match source {
                     Some(source) => ui.label(source.display_name()),
-                    None => ui.label(RichText::new("none").weak()),
+                    None => ui.label(RichText::new(t!("none")).weak()),
                 };
                 if ui
-                    .small_button("Open…")
-                    .on_hover_text(format!("Open a file for the {used_by}"))
+                    .small_button(t!("Open…"))
+                    .on_hover_text(t!("Open a file for the %{tab} tab", tab = used_by))
                     .clicked()
                 {
                     commands.push(Command::OpenSide {
@@ -115,7 +117,7 @@ fn side_sources_ui(ui: &mut egui::Ui, ctx: &TabContext<'_>, commands: &mut Vec<C
                 ui.end_row();
             }
         });
-    ui.label(RichText::new("The orders above feed every other tab.").weak());
+    ui.label(RichText::new(t!("The orders above feed every other tab.")).weak());
 }
 
 fn source_ui(
@@ -126,7 +128,7 @@ fn source_ui(
 ) {
     if dataset.source.is_demo() {
         ui.label(
-            RichText::new("Demo data: a fictional online shop in DE, NL, AT and BE. Open your own file with File → Open or drop it here.")
+            RichText::new(t!("Demo data: a fictional online shop in DE, NL, AT and BE. Open your own file with File → Open or drop it here."))
                 .color(theme::DEMO_BADGE),
         );
     }
@@ -134,8 +136,8 @@ fn source_ui(
     let report = &dataset.report;
     let Some(dialect) = report.dialect.clone() else {
         ui.label(match report.format {
-            FileFormat::Parquet => "Parquet file: types are taken from the file.",
-            FileFormat::Csv => "CSV file",
+            FileFormat::Parquet => t!("Parquet file: types are taken from the file."),
+            FileFormat::Csv => t!("CSV file"),
         });
         return;
     };
@@ -144,7 +146,7 @@ fn source_ui(
     egui::Grid::new("dialect_grid")
         .num_columns(2)
         .show(ui, |ui| {
-            ui.label("Delimiter");
+            ui.label(t!("Delimiter"));
             egui::ComboBox::from_id_salt("delimiter")
                 .selected_text(delimiter_label(dialect.delimiter))
                 .show_ui(ui, |ui| {
@@ -158,7 +160,7 @@ fn source_ui(
                     }
                 });
             ui.end_row();
-            ui.label("Quote");
+            ui.label(t!("Quote"));
             egui::ComboBox::from_id_salt("quote")
                 .selected_text(quote_label(dialect.quote))
                 .show_ui(ui, |ui| {
@@ -172,7 +174,7 @@ fn source_ui(
                     }
                 });
             ui.end_row();
-            ui.label("Encoding");
+            ui.label(t!("Encoding"));
             egui::ComboBox::from_id_salt("encoding")
                 .selected_text(dialect.encoding.label())
                 .show_ui(ui, |ui| {
@@ -186,7 +188,7 @@ fn source_ui(
                     }
                 });
             ui.end_row();
-            ui.label("Numbers");
+            ui.label(t!("Numbers"));
             egui::ComboBox::from_id_salt("decimal_mark")
                 .selected_text(dialect.decimal_mark.label())
                 .show_ui(ui, |ui| {
@@ -203,7 +205,7 @@ fn source_ui(
         });
     let mut header = dialect.has_header;
     if ui
-        .checkbox(&mut header, "First row holds column names")
+        .checkbox(&mut header, t!("First row holds column names"))
         .changed()
     {
         options.dialect.has_header = Some(header);
@@ -215,8 +217,8 @@ fn source_ui(
 
 fn quote_label(quote: Option<char>) -> String {
     match quote {
-        Some(q) => format!("{q}text{q}"),
-        None => "no quoting".to_string(),
+        Some(q) => format!("{q}{}{q}", t!("text")),
+        None => t!("no quoting").into_owned(),
     }
 }
 
@@ -231,24 +233,25 @@ fn report_ui(ui: &mut egui::Ui, dataset: &Dataset) {
                 ui.label(value);
                 ui.end_row();
             };
-            row(ui, "Rows read", group_thousands(r.rows_read));
-            row(ui, "Rows used", group_thousands(r.rows_used));
-            row(ui, "Rows dropped", group_thousands(r.rows_dropped));
-            row(ui, "Customers", group_thousands(r.customers));
-            row(ui, "Orders", group_thousands(r.orders));
-            let day = |d: Option<NaiveDate>| d.map_or("–".to_string(), |d| d.to_string());
-            row(ui, "First order", day(r.first_date));
-            row(ui, "Last order", day(r.last_date));
+            row(ui, &t!("Rows read"), group_thousands(r.rows_read));
+            row(ui, &t!("Rows used"), group_thousands(r.rows_used));
+            row(ui, &t!("Rows dropped"), group_thousands(r.rows_dropped));
+            row(ui, &t!("Customers"), group_thousands(r.customers));
+            row(ui, &t!("Orders"), group_thousands(r.orders));
+            let day = |d: Option<NaiveDate>| d.map_or("–".to_string(), format_day);
+            row(ui, &t!("First order"), day(r.first_date));
+            row(ui, &t!("Last order"), day(r.last_date));
             if let Some(total) = r.total_amount {
-                row(ui, "Total amount", format_number(total, 2));
+                row(ui, &t!("Total amount"), format_number(total, 2));
                 row(
                     ui,
-                    "Refunds",
-                    format!(
-                        "{} rows, {}",
-                        group_thousands(r.refunds),
-                        format_number(r.refund_amount.unwrap_or(0.0), 2)
-                    ),
+                    &t!("Refunds"),
+                    t!(
+                        "%{n} rows, %{amount}",
+                        n = group_thousands(r.refunds),
+                        amount = format_number(r.refund_amount.unwrap_or(0.0), 2)
+                    )
+                    .into(),
                 );
             }
         });
@@ -258,19 +261,32 @@ fn report_ui(ui: &mut egui::Ui, dataset: &Dataset) {
             .iter()
             .map(|e| {
                 if e.value.is_empty() {
-                    format!("row {}", group_thousands(e.row))
+                    t!("row %{row}", row = group_thousands(e.row)).into_owned()
                 } else {
-                    format!("'{}' in row {}", e.value, group_thousands(e.row))
+                    t!(
+                        "'%{value}' in row %{row}",
+                        value = e.value,
+                        row = group_thousands(e.row)
+                    )
+                    .into_owned()
                 }
             })
             .collect();
         ui.label(
-            RichText::new(format!(
-                "Dropped {}: {} (e.g. {})",
-                crate::format::count_of(dropped.count, "row"),
-                dropped.message,
-                examples.join(", ")
-            ))
+            RichText::new(if dropped.count == 1 {
+                t!(
+                    "Dropped 1 row: %{reason} (e.g. %{examples})",
+                    reason = dropped.message,
+                    examples = examples.join("; ")
+                )
+            } else {
+                t!(
+                    "Dropped %{rows} rows: %{reason} (e.g. %{examples})",
+                    rows = group_thousands(dropped.count),
+                    reason = dropped.message,
+                    examples = examples.join("; ")
+                )
+            })
             .color(theme::WARNING_TEXT),
         );
     }
@@ -278,7 +294,7 @@ fn report_ui(ui: &mut egui::Ui, dataset: &Dataset) {
         ui.label(RichText::new(format!("⚠ {warning}")).color(theme::WARNING_TEXT));
     }
     if r.dropped.is_empty() && r.warnings.is_empty() {
-        ui.label(RichText::new("✔ Every row was used.").color(theme::OK_TEXT));
+        ui.label(RichText::new(t!("✔ Every row was used.")).color(theme::OK_TEXT));
     }
 }
 
@@ -289,7 +305,10 @@ fn mapping_ui(
     commands: &mut Vec<Command>,
 ) {
     ui.label(
-        RichText::new("Which column is what. Change any of them; the analyses recompute.").weak(),
+        RichText::new(t!(
+            "Which column is what. Change any of them; the analyses recompute."
+        ))
+        .weak(),
     );
     let mut options: ImportOptions = current.clone();
     let before = options.clone();
@@ -302,12 +321,12 @@ fn mapping_ui(
                 role.label().to_string()
             };
             let label = ui.label(name).on_hover_text(role.help());
-            let text = current.clone().unwrap_or_else(|| "(none)".to_string());
+            let text = current.clone().unwrap_or_else(|| t!("(none)").into_owned());
             egui::ComboBox::from_id_salt(("role", role.key()))
                 .selected_text(text)
                 .width(170.0)
                 .show_ui(ui, |ui| {
-                    if !role.required() && ui.selectable_label(current.is_none(), "(none)").clicked() {
+                    if !role.required() && ui.selectable_label(current.is_none(), t!("(none)")).clicked() {
                         options.roles.insert(role, None);
                     }
                     for column in &dataset.input_columns {
@@ -323,11 +342,11 @@ fn mapping_ui(
         }
         if dataset.mapping.date_format.is_some() || options.date_format.is_some() {
             let label = ui
-                .label("Date format")
-                .on_hover_text("How the order date column is written. Kohorte decides it from the whole column.");
+                .label(t!("Date format"))
+                .on_hover_text(t!("How the order date column is written. Kohorte decides it from the whole column."));
             let current = dataset.mapping.date_format;
             egui::ComboBox::from_id_salt("date_format")
-                .selected_text(current.map_or("native", |f| f.label()))
+                .selected_text(current.map_or_else(|| t!("native").into_owned(), |f| f.label().to_string()))
                 .width(170.0)
                 .show_ui(ui, |ui| {
                     for format in DateFormat::ALL {
@@ -343,9 +362,9 @@ fn mapping_ui(
     });
     if !dataset.attributes.is_empty() {
         ui.label(
-            RichText::new(format!(
-                "Kept as attributes: {}",
-                dataset.attributes.join(", ")
+            RichText::new(t!(
+                "Kept as attributes: %{columns}",
+                columns = dataset.attributes.join(", ")
             ))
             .weak(),
         );
@@ -364,8 +383,8 @@ fn unmapped_ui(
     options: &mut ImportOptions,
     commands: &mut Vec<Command>,
 ) {
-    ui.heading("Map the columns");
-    ui.label(format!("Kohorte could not tell which columns of '{name}' hold what. Choose them, then read the file again."));
+    ui.heading(t!("Map the columns"));
+    ui.label(t!("Kohorte could not tell which columns of '%{file}' hold what. Choose them, then read the file again.", file = name));
     egui::Grid::new("unmapped_grid")
         .num_columns(2)
         .show(ui, |ui| {
@@ -378,10 +397,10 @@ fn unmapped_ui(
                 let label = ui.label(role.label()).on_hover_text(role.help());
                 let current = options.roles.get(&role).cloned().flatten();
                 egui::ComboBox::from_id_salt(("unmapped", role.key()))
-                    .selected_text(current.clone().unwrap_or_else(|| "(detect)".into()))
+                    .selected_text(current.clone().unwrap_or_else(|| t!("(detect)").into()))
                     .width(170.0)
                     .show_ui(ui, |ui| {
-                        if !role.required() && ui.selectable_label(false, "(none)").clicked() {
+                        if !role.required() && ui.selectable_label(false, t!("(none)")).clicked() {
                             options.roles.insert(role, None);
                         }
                         for column in columns {
@@ -400,9 +419,13 @@ fn unmapped_ui(
                     .labelled_by(label.id);
                 ui.end_row();
             }
-            let label = ui.label("Date format");
+            let label = ui.label(t!("Date format"));
             egui::ComboBox::from_id_salt("unmapped_date_format")
-                .selected_text(options.date_format.map_or("(detect)", |f| f.label()))
+                .selected_text(
+                    options
+                        .date_format
+                        .map_or_else(|| t!("(detect)").into_owned(), |f| f.label().to_string()),
+                )
                 .width(170.0)
                 .show_ui(ui, |ui| {
                     for format in DateFormat::ALL {
@@ -418,7 +441,7 @@ fn unmapped_ui(
                 .labelled_by(label.id);
             ui.end_row();
         });
-    if ui.button("Read the file with these columns").clicked() {
+    if ui.button(t!("Read the file with these columns")).clicked() {
         commands.push(Command::Reimport(options.clone()));
     }
 }
@@ -436,16 +459,16 @@ fn filters_ui(
         .num_columns(2)
         .show(ui, |ui| {
             for (name, text, slot) in [
-                ("From", &mut date_inputs.from, &mut filters.from),
-                ("Until", &mut date_inputs.until, &mut filters.until),
+                (t!("From"), &mut date_inputs.from, &mut filters.from),
+                (t!("Until"), &mut date_inputs.until, &mut filters.until),
             ] {
-                match date_field_ui(ui, name, text, slot, true) {
+                match date_field_ui(ui, &name, text, slot, true) {
                     DateField::Changed => changed = true,
                     DateField::Invalid => {
                         ui.end_row();
                         ui.label("");
                         ui.label(
-                            RichText::new("Write the date as YYYY-MM-DD")
+                            RichText::new(t!("Write the date as YYYY-MM-DD"))
                                 .color(theme::WARNING_TEXT),
                         );
                     }
@@ -467,9 +490,14 @@ fn filters_ui(
         let Some(values) = choices else { continue };
         let selected = filters.attributes.entry(column.clone()).or_default();
         let title = if selected.is_empty() {
-            format!("{column}: all")
+            t!("%{column}: all", column = column).into_owned()
         } else {
-            format!("{column}: {} selected", selected.len())
+            t!(
+                "%{column}: %{n} selected",
+                column = column,
+                n = selected.len()
+            )
+            .into_owned()
         };
         egui::CollapsingHeader::new(title)
             .id_salt(("filter", column))
@@ -492,7 +520,7 @@ fn filters_ui(
             });
     }
     filters.attributes.retain(|_, values| !values.is_empty());
-    if filters.is_active() && ui.button("Clear all filters").clicked() {
+    if filters.is_active() && ui.button(t!("Clear all filters")).clicked() {
         *filters = Default::default();
         *date_inputs = DateInputs::default();
         changed = true;
@@ -573,17 +601,22 @@ pub(super) fn side_columns_ui(
             &mut settings.survey_import
         };
         let who = if events {
-            "User column"
+            t!("User column")
         } else {
-            "Respondent column"
+            t!("Respondent column")
         };
-        for (name, role) in [(who, Role::CustomerId), ("Time column", Role::Timestamp)] {
+        for (name, role) in [
+            (who, Role::CustomerId),
+            (t!("Time column"), Role::Timestamp),
+        ] {
             let label = ui.label(name);
             let current = options.roles.get(&role).cloned().flatten();
             egui::ComboBox::from_id_salt(format!("side_{events}_{}", role.key()))
-                .selected_text(current.clone().unwrap_or_else(|| "detected".into()))
+                .selected_text(current.clone().unwrap_or_else(|| t!("detected").into()))
                 .show_ui(ui, |ui| {
-                    if ui.selectable_label(current.is_none(), "detected").clicked()
+                    if ui
+                        .selectable_label(current.is_none(), t!("detected"))
+                        .clicked()
                         && current.is_some()
                     {
                         options.roles.remove(&role);

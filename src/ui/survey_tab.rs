@@ -2,6 +2,8 @@
 //! any attribute of the answers.
 
 use eframe::egui::{self, RichText};
+use rust_i18n::t;
+use std::borrow::Cow;
 
 use super::chart_view::chart_ui;
 use super::context::{Command, Tab, TabContext};
@@ -16,7 +18,7 @@ pub fn ui(ui: &mut egui::Ui, ctx: &TabContext<'_>, commands: &mut Vec<Command>) 
         if ctx.side_busy {
             ui.spinner();
         } else {
-            ui.label("No survey open. File → Open survey… reads an NPS or CSAT export (respondent, date, score).");
+            ui.label(t!("No survey open. File → Open survey… reads an NPS or CSAT export (respondent, date, score)."));
         }
         return;
     };
@@ -28,7 +30,7 @@ pub fn ui(ui: &mut egui::Ui, ctx: &TabContext<'_>, commands: &mut Vec<Command>) 
             return;
         }
         None => {
-            ui.label("No survey open. File → Open survey… reads an NPS or CSAT export (respondent, date, score).");
+            ui.label(t!("No survey open. File → Open survey… reads an NPS or CSAT export (respondent, date, score)."));
             return;
         }
     };
@@ -36,33 +38,33 @@ pub fn ui(ui: &mut egui::Ui, ctx: &TabContext<'_>, commands: &mut Vec<Command>) 
         let o = &survey.overall;
         let share = |n: u64| Unit::Percent.format(n as f64 / o.responses.max(1) as f64);
         ui.label(
-            RichText::new(format!(
-                "{}: {} answers · NPS {} · promoters {} ({}), passives {} ({}), detractors {} ({})",
-                survey.source,
-                group_thousands(o.responses as usize),
-                o.nps.map_or("–".into(), |n| format_number(n, 1)),
-                group_thousands(o.promoters as usize),
-                share(o.promoters),
-                group_thousands(o.passives as usize),
-                share(o.passives),
-                group_thousands(o.detractors as usize),
-                share(o.detractors),
+            RichText::new(t!(
+                "%{source}: %{answers} answers · NPS %{nps} · promoters %{promoters} (%{promoters_share}), passives %{passives} (%{passives_share}), detractors %{detractors} (%{detractors_share})",
+                source = survey.source,
+                answers = group_thousands(o.responses as usize),
+                nps = o.nps.map_or("–".into(), |n| format_number(n, 1)),
+                promoters = group_thousands(o.promoters as usize),
+                promoters_share = share(o.promoters),
+                passives = group_thousands(o.passives as usize),
+                passives_share = share(o.passives),
+                detractors = group_thousands(o.detractors as usize),
+                detractors_share = share(o.detractors),
             ))
             .strong(),
         )
-        .on_hover_text("NPS = % promoters (9–10) − % detractors (0–6), from −100 to 100.");
-        ui.label(RichText::new(format!("Read: {}", survey.import)).weak());
+        .on_hover_text(t!("NPS = % promoters (9–10) − % detractors (0–6), from −100 to 100."));
+        ui.label(RichText::new(t!("Read: %{summary}", summary = survey.import)).weak());
         super::source_panel::side_columns_ui(ui, ctx, false, &survey.columns, commands);
         let mut changed = false;
         let mut settings = ctx.side_settings.clone();
         ui.horizontal(|ui| {
-            ui.label(format!(
-                "CSAT {} · scores from the column '{}' ·",
-                survey.csat.map_or("–".into(), |c| Unit::Percent.format(c)),
-                survey.score_column
+            ui.label(t!(
+                "CSAT %{csat} · scores from the column '%{column}' ·",
+                csat = survey.csat.map_or("–".into(), |c| Unit::Percent.format(c)),
+                column = survey.score_column
             ))
-            .on_hover_text("Satisfied answers ÷ all answers.");
-            let label = ui.label("satisfied from");
+            .on_hover_text(t!("Satisfied answers ÷ all answers."));
+            let label = ui.label(t!("satisfied from"));
             let default = if survey.max_score <= 5.0 { 4.0 } else { 8.0 };
             let mut from = settings.satisfied_from.unwrap_or(default);
             let response = ui
@@ -84,13 +86,13 @@ pub fn ui(ui: &mut egui::Ui, ctx: &TabContext<'_>, commands: &mut Vec<Command>) 
                 .count()
         });
         ui.horizontal(|ui| {
-            ui.label(format!(
-                "{} respondents are customers of the order log:",
-                group_thousands(customers)
+            ui.label(t!(
+                "%{n} respondents are customers of the order log:",
+                n = group_thousands(customers)
             ));
             if ui
-                .button("Retention curves by NPS group")
-                .on_hover_text("Cohorts tab, broken down by promoters, passives, detractors and customers without an answer")
+                .button(t!("Retention curves by NPS group"))
+                .on_hover_text(t!("Cohorts tab, broken down by promoters, passives, detractors and customers without an answer"))
                 .clicked()
             {
                 let mut settings = ctx.settings.clone();
@@ -99,8 +101,8 @@ pub fn ui(ui: &mut egui::Ui, ctx: &TabContext<'_>, commands: &mut Vec<Command>) 
                 commands.push(Command::ShowTab(Tab::Cohorts));
             }
             if ui
-                .button("CLV by NPS group")
-                .on_hover_text("CLV tab, grouped by NPS group")
+                .button(t!("CLV by NPS group"))
+                .on_hover_text(t!("CLV tab, grouped by NPS group"))
                 .clicked()
             {
                 let mut settings = ctx.settings.clone();
@@ -113,16 +115,16 @@ pub fn ui(ui: &mut egui::Ui, ctx: &TabContext<'_>, commands: &mut Vec<Command>) 
         if let Some(format) = chart_ui(ui, &survey.chart, 220.0) {
             commands.push(Command::export_chart(&survey.chart, format));
         }
-        egui::CollapsingHeader::new("Answers and NPS per month").show(ui, |ui| {
+        egui::CollapsingHeader::new(t!("Answers and NPS per month")).show(ui, |ui| {
             let months = survey
                 .months
                 .iter()
                 .map(|(month, c)| (month.format("%Y-%m").to_string(), c));
-            nps_grid(ui, "nps_months", "Month", months);
+            nps_grid(ui, "nps_months", &t!("Month"), months);
         });
         ui.add_space(8.0);
         for (column, table) in &survey.by_attribute {
-            ui.heading(format!("NPS by {column}"));
+            ui.heading(t!("NPS by %{column}", column = column));
             let values = table.iter().map(|(value, c)| (value.clone(), c));
             nps_grid(ui, &format!("nps_by_{column}"), column, values);
             ui.add_space(8.0);
@@ -139,12 +141,12 @@ fn nps_grid<'a>(
 ) {
     egui::Grid::new(id).striped(true).show(ui, |ui| {
         for title in [
-            first_title,
-            "Answers",
-            "NPS",
-            "Promoters",
-            "Passives",
-            "Detractors",
+            Cow::Borrowed(first_title),
+            t!("Answers"),
+            Cow::Borrowed("NPS"),
+            t!("Promoters"),
+            t!("Passives"),
+            t!("Detractors"),
         ] {
             ui.label(RichText::new(title).strong());
         }

@@ -2,6 +2,7 @@
 
 use chrono::NaiveDate;
 use eframe::egui::{self, RichText};
+use rust_i18n::t;
 
 use super::theme;
 
@@ -75,7 +76,7 @@ pub fn maybe_stale_ui<R>(
     ui.horizontal(|ui| {
         ui.spinner();
         ui.label(
-            RichText::new("Updating: below is the result of the previous settings, until the new one is ready.")
+            RichText::new(t!("Updating: below is the result of the previous settings, until the new one is ready."))
                 .color(theme::WARNING_TEXT),
         );
     });

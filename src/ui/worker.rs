@@ -5,6 +5,8 @@
 //! under way stops at its next cancel check, and replies to either are
 //! ignored.
 
+use rust_i18n::t;
+use std::borrow::Cow;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
@@ -280,7 +282,7 @@ fn compute(
             .filter(|p| remaining.contains(p))
             .unwrap_or(remaining[0]);
         remaining.retain(|p| *p != next);
-        job.stage(format!("Computing {}", part_name(next)));
+        job.stage(stage_of(next));
         let outcome = guarded(|| engine.compute(next, settings, results, &job.cancel));
         match outcome {
             Ok(()) => job.reply(OrdersReply::Computed {
@@ -298,15 +300,17 @@ fn compute(
     job.finish(OrdersReply::Done);
 }
 
-fn part_name(part: Part) -> &'static str {
+fn stage_of(part: Part) -> Cow<'static, str> {
     match part {
-        Part::Overview => "the KPIs",
-        Part::Cohorts => "the cohort tables",
-        Part::Segments => "the segments",
-        Part::Clv => "the CLV models",
-        Part::ClvRanges => "the ranges of the CLV totals (refitting on resampled customers)",
-        Part::Loyalty => "the loyalty programme",
-        Part::Data => "the orders in view",
+        Part::Overview => t!("Computing the KPIs"),
+        Part::Cohorts => t!("Computing the cohort tables"),
+        Part::Segments => t!("Computing the segments"),
+        Part::Clv => t!("Computing the CLV models"),
+        Part::ClvRanges => {
+            t!("Computing the ranges of the CLV totals (refitting on resampled customers)")
+        }
+        Part::Loyalty => t!("Computing the loyalty programme"),
+        Part::Data => t!("Computing the orders in view"),
     }
 }
 
@@ -319,13 +323,13 @@ fn open(
     job: &Job<'_, OrdersReply>,
 ) -> Option<Engine> {
     if let (Source::File(path), Some(granularity)) = (&source, first_table) {
-        job.stage("Reading the cohort table");
+        job.stage(t!("Reading the cohort table"));
         let table = guarded(|| Ok::<_, Stop>(quick_cohort_table(path, options, granularity, None)));
         if let Ok(Some(table)) = table {
             job.reply(OrdersReply::FirstTable(Arc::new(table)));
         }
     }
-    job.stage("Reading the file");
+    job.stage(t!("Reading the file"));
     let failed = source.clone();
     let opened = guarded(|| {
         let dataset = source.load(options).map_err(|e| OpenFailure {
@@ -333,11 +337,11 @@ fn open(
             message: e.to_string(),
             columns: e.input_columns().map(<[String]>::to_vec),
         })?;
-        job.stage("Indexing the orders");
+        job.stage(t!("Indexing the orders"));
         let dataset = Arc::new(dataset);
         let data = Data::new(dataset.clone()).map_err(|e| OpenFailure {
             source: source.clone(),
-            message: format!("could not index the orders: {e}"),
+            message: t!("could not index the orders: %{error}", error = e).into(),
             columns: None,
         })?;
         let filter_choices = dataset

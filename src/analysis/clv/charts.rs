@@ -6,16 +6,23 @@ use super::{ClvRow, Fitted, HoldoutCheck, HoldoutFrequency, ModelComparison, Rft
 use crate::chart::spec::{HeatCell, Heatmap, palette};
 use crate::chart::{Axis, ChartSpec, Series, SeriesStyle, Unit};
 use crate::format::format_number;
+use crate::i18n::format_day;
+use rust_i18n::t;
+use std::borrow::Cow;
 
 /// Whiskers in dark grey, readable on every bar colour.
 const RANGE_COLOR: [u8; 3] = [60, 60, 60];
 
-pub const CLV_DEFINITION: &str = "CLV = Σ over the next M months of expected spend per purchase × expected purchases in that month ÷ (1 + monthly discount rate)^month, months of 30 days.";
+pub fn clv_definition() -> Cow<'static, str> {
+    t!(
+        "CLV = Σ over the next M months of expected spend per purchase × expected purchases in that month ÷ (1 + monthly discount rate)^month, months of 30 days."
+    )
+}
 
 /// Average predicted CLV per segment.
 pub fn by_segment_spec(dimension: &str, table: &[ClvSegmentRow], window: &str) -> ChartSpec {
     let mut series = vec![Series {
-        name: "Average CLV".into(),
+        name: t!("Average CLV").into(),
         style: SeriesStyle::Bars,
         color: palette(0),
         points: table
@@ -33,10 +40,13 @@ pub fn by_segment_spec(dimension: &str, table: &[ClvSegmentRow], window: &str) -
         })
         .collect();
     let ranges_note = if ranges.is_empty() {
-        ""
+        String::new()
     } else {
-        series.push(Series::ranges("95 % range", RANGE_COLOR, &ranges));
-        " Whiskers: the 95 % range from refitting the models on resampled customers."
+        series.push(Series::ranges(&t!("95 % range"), RANGE_COLOR, &ranges));
+        format!(
+            " {}",
+            t!("Whiskers: the 95 % range from refitting the models on resampled customers.")
+        )
     };
     let id = format!(
         "clv_by_{}",
@@ -48,10 +58,14 @@ pub fn by_segment_spec(dimension: &str, table: &[ClvSegmentRow], window: &str) -
     );
     ChartSpec {
         id,
-        title: format!("Average CLV by {dimension}"),
-        caption: format!("{CLV_DEFINITION}{ranges_note} Data: {window}."),
+        title: t!("Average CLV by %{dimension}", dimension = dimension).into(),
+        caption: format!(
+            "{}{ranges_note} {}",
+            clv_definition(),
+            t!("Data: %{window}.", window = window)
+        ),
         x: Axis::categories(dimension, table.iter().map(|r| r.segment.clone()).collect()),
-        y: Axis::value("Average CLV per customer", Unit::Money),
+        y: Axis::value(&t!("Average CLV per customer"), Unit::Money),
         series,
         heatmap: None,
     }
@@ -87,14 +101,17 @@ pub fn distribution_spec(rows: &[&ClvRow], window: &str) -> ChartSpec {
     }
     ChartSpec {
         id: "clv_distribution".into(),
-        title: "How CLV is spread over customers".into(),
+        title: t!("How CLV is spread over customers").into(),
         caption: format!(
-            "Customers per range of predicted CLV; the last bar holds the top 1 %. {CLV_DEFINITION} Data: {window}."
+            "{} {} {}",
+            t!("Customers per range of predicted CLV; the last bar holds the top 1 %."),
+            clv_definition(),
+            t!("Data: %{window}.", window = window)
         ),
-        x: Axis::value("Predicted CLV", Unit::Money),
-        y: Axis::value("Customers", Unit::Count),
+        x: Axis::value(&t!("Predicted CLV"), Unit::Money),
+        y: Axis::value(&t!("Customers"), Unit::Count),
         series: vec![Series {
-            name: "Customers".into(),
+            name: t!("Customers").into(),
             style: SeriesStyle::Bars,
             color: palette(1),
             points,
@@ -126,12 +143,14 @@ pub fn p_alive_heatmap_spec(
                         text: format!("{} %", format_number(p * 100.0, 0)),
                         shade: p as f32,
                         complete: true,
-                        tooltip: format!(
-                            "{x} repeat purchases, the last {} weeks after the first, first purchase {} weeks ago: P(alive) {} %",
-                            format_number(t_x, 1),
-                            format_number(t_weeks, 1),
-                            format_number(p * 100.0, 1)
-                        ),
+                        tooltip: t!(
+                            "%{x} repeat purchases, the last %{recency} weeks after the first, first purchase %{age} weeks ago: P(alive) %{p} %",
+                            x = x,
+                            recency = format_number(t_x, 1),
+                            age = format_number(t_weeks, 1),
+                            p = format_number(p * 100.0, 1)
+                        )
+                        .into(),
                     })
                 })
                 .collect()
@@ -139,24 +158,26 @@ pub fn p_alive_heatmap_spec(
         .collect();
     ChartSpec {
         id: "p_alive_heatmap".into(),
-        title: "P(alive) by recency and frequency".into(),
-        caption: format!(
-            "The chance that a customer who first bought {} weeks before the calibration end is still a customer, by when they last bought and how often they came back ({}). Data: {window}.",
-            format_number(t_weeks, 0),
-            model.kind().label()
-        ),
-        x: Axis::value("Repeat purchases", Unit::Count),
-        y: Axis::value("Weeks from first to last purchase", Unit::Count),
+        title: t!("P(alive) by recency and frequency").into(),
+        caption: t!(
+            "The chance that a customer who first bought %{weeks} weeks before the calibration end is still a customer, by when they last bought and how often they came back (%{model}). Data: %{window}.",
+            weeks = format_number(t_weeks, 0),
+            model = model.kind().label(),
+            window = window
+        )
+        .into(),
+        x: Axis::value(&t!("Repeat purchases"), Unit::Count),
+        y: Axis::value(&t!("Weeks from first to last purchase"), Unit::Count),
         series: Vec::new(),
         heatmap: Some(Heatmap {
             row_labels: recencies
                 .iter()
-                .map(|r| format!("{} wk", format_number(*r, 0)))
+                .map(|r| t!("%{n} wk", n = format_number(*r, 0)).into_owned())
                 .collect(),
             column_labels: (0..=columns).map(|x| x.to_string()).collect(),
             cells,
             summary_rows: 0,
-            corner_label: "Recency \\ repeat purchases".into(),
+            corner_label: t!("Recency / repeat purchases").into(),
         }),
     }
 }
@@ -179,7 +200,7 @@ pub fn tracking_spec(comparison: &ModelComparison, cumulative: bool) -> Option<C
             .collect()
     };
     let mut series = vec![Series {
-        name: "Actual".into(),
+        name: t!("Actual").into(),
         style: SeriesStyle::BoldLine,
         color: palette(0),
         points: per_week(first.weekly.iter().map(|w| w.actual).collect()),
@@ -195,27 +216,28 @@ pub fn tracking_spec(comparison: &ModelComparison, cumulative: bool) -> Option<C
     let (id, title, y) = if cumulative {
         (
             "clv_tracking_cumulative",
-            "Holdout: cumulative repeat purchases",
-            "Repeat purchases (cumulative)",
+            t!("Holdout: cumulative repeat purchases"),
+            t!("Repeat purchases (cumulative)"),
         )
     } else {
         (
             "clv_tracking_weekly",
-            "Holdout: repeat purchases per week",
-            "Repeat purchases in the week",
+            t!("Holdout: repeat purchases per week"),
+            t!("Repeat purchases in the week"),
         )
     };
     Some(ChartSpec {
         id: id.into(),
         title: title.into(),
-        caption: format!(
-            "Each model fitted on purchases up to {}, predicting the {} weeks after; actual purchase days of the same {} customers. The model whose line stays closest can be trusted on this data.",
-            comparison.calibration_end,
-            comparison.weeks,
-            format_number(first.customers as f64, 0)
-        ),
-        x: Axis::value("Week of the holdout", Unit::Count),
-        y: Axis::value(y, Unit::Decimal),
+        caption: t!(
+            "Each model fitted on purchases up to %{day}, predicting the %{weeks} weeks after; actual purchase days of the same %{customers} customers. The model whose line stays closest can be trusted on this data.",
+            day = format_day(comparison.calibration_end),
+            weeks = comparison.weeks,
+            customers = format_number(first.customers as f64, 0)
+        )
+        .into(),
+        x: Axis::value(&t!("Week of the holdout"), Unit::Count),
+        y: Axis::value(&y, Unit::Decimal),
         series,
         heatmap: None,
     })
@@ -232,26 +254,27 @@ pub fn holdout_frequency_spec(check: &HoldoutCheck) -> ChartSpec {
     };
     ChartSpec {
         id: "clv_holdout_by_frequency".into(),
-        title: "Holdout: purchases by frequency".into(),
-        caption: format!(
-            "Mean repeat purchases in the {} holdout weeks, actual and predicted, for customers grouped by their repeat purchases up to {}.",
-            check.weekly.len(),
-            check.calibration_end
-        ),
+        title: t!("Holdout: purchases by frequency").into(),
+        caption: t!(
+            "Mean repeat purchases in the %{weeks} holdout weeks, actual and predicted, for customers grouped by their repeat purchases up to %{day}.",
+            weeks = check.weekly.len(),
+            day = format_day(check.calibration_end)
+        )
+        .into(),
         x: Axis::categories(
-            "Repeat purchases in the calibration period",
+            &t!("Repeat purchases in the calibration period"),
             check.by_frequency.iter().map(|b| b.label.clone()).collect(),
         ),
-        y: Axis::value("Purchases per customer in the holdout", Unit::Decimal),
+        y: Axis::value(&t!("Purchases per customer in the holdout"), Unit::Decimal),
         series: vec![
             Series {
-                name: "Actual".into(),
+                name: t!("Actual").into(),
                 style: SeriesStyle::Bars,
                 color: palette(0),
                 points: bars(|b| b.actual),
             },
             Series {
-                name: "Predicted".into(),
+                name: t!("Predicted").into(),
                 style: SeriesStyle::Bars,
                 color: palette(1),
                 points: bars(|b| b.predicted),

@@ -4,6 +4,7 @@
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
+use rust_i18n::t;
 
 use super::summary::{CustomerSummary, DAYS_PER_WEEK, summarise};
 use super::{
@@ -99,7 +100,7 @@ impl ModelComparison {
     pub fn recommendation(&self) -> String {
         let mut checks = self.fitted();
         let Some(first) = checks.next() else {
-            return "No model could be fitted on the purchases before the holdout.".into();
+            return t!("No model could be fitted on the purchases before the holdout.").into();
         };
         let as_predicted = |check: &HoldoutCheck| {
             format!(
@@ -113,26 +114,28 @@ impl ModelComparison {
                 format_number(check.total_error().abs() * 100.0, 1)
             )
         };
-        let mut text = format!(
-            "{} predicted the last {} weeks' {} repeat purchases as {}",
-            first.model.kind().label(),
-            self.weeks,
-            format_number(first.actual_total(), 0),
-            as_predicted(first)
-        );
+        let mut text: String = t!(
+            "%{model} predicted the last %{weeks} weeks' %{actual} repeat purchases as %{predicted}",
+            model = first.model.kind().label(),
+            weeks = self.weeks,
+            actual = format_number(first.actual_total(), 0),
+            predicted = as_predicted(first)
+        )
+        .into();
         for check in checks {
-            text.push_str(&format!(
-                "; {} as {}",
-                check.model.kind().label(),
-                as_predicted(check)
+            text.push_str(&t!(
+                "; %{model} as %{predicted}",
+                model = check.model.kind().label(),
+                predicted = as_predicted(check)
             ));
         }
         text.push('.');
         if let Some(best) = self.best.and_then(|k| self.check(k)?.ok()) {
-            text.push_str(&format!(
-                " {} is closest for the single customer (off by {} purchases on average) and the one to use here.",
-                best.model.kind().label(),
-                format_number(best.mae_per_customer, 2)
+            text.push(' ');
+            text.push_str(&t!(
+                "%{model} is closest for the single customer (off by %{error} purchases on average) and the one to use here.",
+                model = best.model.kind().label(),
+                error = format_number(best.mae_per_customer, 2)
             ));
         }
         for (kind, check) in &self.checks {
@@ -170,9 +173,11 @@ pub fn compare_models(
     let calibration_end = day_from_number(calibration_end_day);
     let summaries = summarise(history, calibration_end_day, end_day + 1);
     if let Some(reason) = unfit_reason(&summaries, calibration_end) {
-        return Ok(Err(format!(
-            "The holdout check needs more history: {reason}"
-        )));
+        return Ok(Err(t!(
+            "The holdout check needs more history: %{reason}",
+            reason = reason
+        )
+        .into()));
     }
     let (rows, row_of) = fit::compress_indexed(&summaries);
     let holdout = Holdout {

@@ -20,6 +20,9 @@ pub mod pareto_nbd;
 pub mod special;
 pub mod summary;
 
+use crate::i18n::format_day;
+use rust_i18n::t;
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -110,11 +113,11 @@ impl ModelKind {
         ModelKind::ModifiedBgNbd,
     ];
 
-    pub fn label(self) -> &'static str {
+    pub fn label(self) -> Cow<'static, str> {
         match self {
-            ModelKind::BgNbd => "BG/NBD",
-            ModelKind::ParetoNbd => "Pareto/NBD",
-            ModelKind::ModifiedBgNbd => "Modified BG/NBD",
+            ModelKind::BgNbd => Cow::Borrowed("BG/NBD"),
+            ModelKind::ParetoNbd => Cow::Borrowed("Pareto/NBD"),
+            ModelKind::ModifiedBgNbd => t!("Modified BG/NBD"),
         }
     }
 
@@ -127,16 +130,22 @@ impl ModelKind {
         }
     }
 
-    pub fn explanation(self) -> &'static str {
+    pub fn explanation(self) -> Cow<'static, str> {
         match self {
             ModelKind::BgNbd => {
-                "BG/NBD (Fader, Hardie & Lee 2005): while alive a customer buys at their own steady rate; after each purchase they may drop out for good. A customer who never bought again is assumed alive."
+                t!(
+                    "BG/NBD (Fader, Hardie & Lee 2005): while alive a customer buys at their own steady rate; after each purchase they may drop out for good. A customer who never bought again is assumed alive."
+                )
             }
             ModelKind::ParetoNbd => {
-                "Pareto/NBD (Schmittlein, Morrison & Colombo 1987): while alive a customer buys at their own steady rate; their lifetime ends at a random moment, purchase or not."
+                t!(
+                    "Pareto/NBD (Schmittlein, Morrison & Colombo 1987): while alive a customer buys at their own steady rate; their lifetime ends at a random moment, purchase or not."
+                )
             }
             ModelKind::ModifiedBgNbd => {
-                "Modified BG/NBD (Batislam, Denizel & Filiztekin 2007): as BG/NBD, but a customer may also drop out right after their first purchase, so one-time buyers are not assumed alive; their P(alive) falls with the time since they bought."
+                t!(
+                    "Modified BG/NBD (Batislam, Denizel & Filiztekin 2007): as BG/NBD, but a customer may also drop out right after their first purchase, so one-time buyers are not assumed alive; their P(alive) falls with the time since they bought."
+                )
             }
         }
     }
@@ -413,24 +422,33 @@ fn fit_purchases_with(
     };
     cancel.check()?;
     Ok(fitted.ok_or_else(|| {
-        format!(
-            "the {} model could not be fitted to these customers",
-            kind.label()
+        t!(
+            "the %{model} model could not be fitted to these customers",
+            model = kind.label()
         )
+        .into()
     }))
 }
 
 /// Why the models cannot learn from these summaries, if they cannot.
 fn unfit_reason(summaries: &[CustomerSummary], calibration_end: NaiveDate) -> Option<String> {
     if summaries.is_empty() {
-        return Some(format!(
-            "No purchases on or before the calibration end {calibration_end}: choose a later calibration end."
-        ));
+        return Some(
+            t!(
+                "No purchases on or before the calibration end %{day}: choose a later calibration end.",
+                day = format_day(calibration_end)
+            )
+            .into(),
+        );
     }
     if summaries.iter().all(|s| s.frequency == 0) {
-        return Some(format!(
-            "No customer bought on two different days up to {calibration_end}, so the models have no repeat purchases to learn from. Choose a later calibration end or a longer data window."
-        ));
+        return Some(
+            t!(
+                "No customer bought on two different days up to %{day}, so the models have no repeat purchases to learn from. Choose a later calibration end or a longer data window.",
+                day = format_day(calibration_end)
+            )
+            .into(),
+        );
     }
     None
 }
@@ -485,7 +503,7 @@ pub fn fit(
         Err(reason) => return Ok(Err(reason)),
     };
     let spend = if !has_amount {
-        SpendModel::Unavailable("No amount column is mapped, so there is no spend to model; expected purchases are shown without CLV.".into())
+        SpendModel::Unavailable(t!("No amount column is mapped, so there is no spend to model; expected purchases are shown without CLV.").into())
     } else {
         let pairs: Vec<(f64, f64)> = summaries
             .iter()
@@ -503,8 +521,8 @@ pub fn fit(
                     pairs.iter().map(|(x, m)| candidate.log_likelihood(*x, *m)).sum()
                 }),
             },
-            Some(_) => SpendModel::Unavailable("The spend of repeat purchases varies so much that the Gamma-Gamma model has no finite average (q ≤ 1); CLV is not shown.".into()),
-            None => SpendModel::Unavailable("Fewer than two customers have repeat purchases with a positive amount, so the spend model cannot be fitted.".into()),
+            Some(_) => SpendModel::Unavailable(t!("The spend of repeat purchases varies so much that the Gamma-Gamma model has no finite average (q ≤ 1); CLV is not shown.").into()),
+            None => SpendModel::Unavailable(t!("Fewer than two customers have repeat purchases with a positive amount, so the spend model cannot be fitted.").into()),
         }
     };
     Ok(Ok(FittedModels {

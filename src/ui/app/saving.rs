@@ -3,6 +3,8 @@
 //! in a new export) and writing the deck, each heavy step in the
 //! background.
 
+use crate::i18n::format_day;
+use rust_i18n::t;
 use std::path::{Path, PathBuf};
 
 use eframe::egui::{self, RichText};
@@ -46,7 +48,13 @@ impl KohorteApp {
             Ok(saved) => match saved.data_path(path) {
                 Ok(data) => self.restore(path, saved, data),
                 Err(message) => {
-                    self.error = Some(format!("{message}: choose File → Locate data file…"));
+                    self.error = Some(
+                        t!(
+                            "%{message}: choose File → Locate data file…",
+                            message = message
+                        )
+                        .into(),
+                    );
                     self.saving.missing_data = Some((path.to_path_buf(), saved));
                 }
             },
@@ -90,8 +98,8 @@ impl KohorteApp {
             found.map(Source::File)
         };
         let side_sources = (
-            side(&saved.events, "the event log"),
-            side(&saved.survey, "the survey"),
+            side(&saved.events, &t!("the event log")),
+            side(&saved.survey, &t!("the survey")),
         );
         let source = match &data {
             Some(data) => {
@@ -107,10 +115,11 @@ impl KohorteApp {
         self.resubmit_side();
         self.open_data(source);
         if !missing.is_empty() {
-            self.notice = Some(format!("Not found, left out: {}", missing.join(", ")));
+            self.notice =
+                Some(t!("Not found, left out: %{files}", files = missing.join(", ")).into());
         }
         self.saving.check = data.map(|data| {
-            Background::spawn("Checking the data file", &self.ctx, move || {
+            Background::spawn(&t!("Checking the data file"), &self.ctx, move || {
                 fingerprint(&data)
             })
         });
@@ -128,7 +137,7 @@ impl KohorteApp {
     /// the background; the notice says when it is saved).
     pub fn save_analysis_to(&mut self, path: PathBuf) {
         let Some(dataset) = self.dataset.clone() else {
-            self.error = Some("Open a data file before saving an analysis".into());
+            self.error = Some(t!("Open a data file before saving an analysis").into());
             return;
         };
         let as_of = self
@@ -161,7 +170,7 @@ impl KohorteApp {
         };
         let saved = SavedAnalysis::new(&path, parts);
         self.saving.save = Some(Background::spawn(
-            "Saving the analysis",
+            &t!("Saving the analysis"),
             &self.ctx,
             move || saved.save(&path).map(|()| path),
         ));
@@ -181,11 +190,11 @@ impl KohorteApp {
             members: prefs.loyalty.members,
         };
         let Some(deck) = deck_of(&source, &self.results, self.side.as_deref(), shown) else {
-            self.error = Some("Nothing to put in a deck yet: open a file first".into());
+            self.error = Some(t!("Nothing to put in a deck yet: open a file first").into());
             return;
         };
         self.saving.deck = Some(Background::spawn(
-            "Writing the deck",
+            &t!("Writing the deck"),
             &self.ctx,
             move || deck.write(&dir).map_err(|e| e.to_string()),
         ));
@@ -203,31 +212,36 @@ impl KohorteApp {
 
     /// Picks up the answers of the background jobs.
     pub(super) fn receive_saving(&mut self) {
-        let died = "the job stopped unexpectedly; please try again";
+        let died = t!("the job stopped unexpectedly; please try again");
         if let Some(answer) = self.saving.deck.as_ref().and_then(Background::poll) {
             self.saving.deck = None;
             match answer {
                 Ok(Ok(files)) => {
                     let shown: Vec<String> =
                         files.iter().map(|f| f.display().to_string()).collect();
-                    self.notice = Some(format!("Wrote {}", shown.join(" and ")));
+                    self.notice = Some(t!("Wrote %{files}", files = shown.join(", ")).into());
                 }
                 Ok(Err(message)) => self.error = Some(message),
-                Err(()) => self.error = Some(format!("Writing the deck: {died}")),
+                Err(()) => self.error = Some(t!("Writing the deck: %{error}", error = died).into()),
             }
         }
         if let Some(answer) = self.saving.save.as_ref().and_then(Background::poll) {
             self.saving.save = None;
             match answer {
                 Ok(Ok(path)) => {
-                    self.notice = Some(format!(
-                        "Saved the analysis to {} (settings only, no customer data)",
-                        path.display()
-                    ));
+                    self.notice = Some(
+                        t!(
+                            "Saved the analysis to %{file} (settings only, no customer data)",
+                            file = path.display()
+                        )
+                        .into(),
+                    );
                     super::remember_recent(&mut self.persisted.recent_files, &path);
                 }
                 Ok(Err(message)) => self.error = Some(message),
-                Err(()) => self.error = Some(format!("Saving the analysis: {died}")),
+                Err(()) => {
+                    self.error = Some(t!("Saving the analysis: %{error}", error = died).into())
+                }
             }
         }
         if let Some(answer) = self.saving.check.as_ref().and_then(Background::poll) {
@@ -284,26 +298,30 @@ impl KohorteApp {
             .corner_radius(4.0)
             .show(ui, |ui| {
                 ui.label(
-                    RichText::new(format!(
-                        "The data file changed since {name} was saved: the analysis is shown with its saved settings on the new data."
+                    RichText::new(t!(
+                        "The data file changed since %{name} was saved: the analysis is shown with its saved settings on the new data.",
+                        name = name
                     ))
                     .strong(),
                 );
-                ui.label("Late orders change history too: figures of past periods can move, not only the newest.");
+                ui.label(t!("Late orders change history too: figures of past periods can move, not only the newest."));
                 egui::Grid::new("what_changed")
                     .striped(true)
                     .num_columns(3)
                     .show(ui, |ui| {
-                        ui.strong("What changed");
-                        ui.strong("When saved");
-                        ui.strong("Now");
+                        ui.strong(t!("What changed"));
+                        ui.strong(t!("When saved"));
+                        ui.strong(t!("Now"));
                         ui.end_row();
                         let mut kpis_started = false;
                         for change in changes.iter().filter(|c| c.differs()) {
                             if change.kpi && !kpis_started {
                                 kpis_started = true;
-                                let at = as_of.map(|d| format!(" as of {d}")).unwrap_or_default();
-                                ui.label(RichText::new(format!("Overview KPIs{at}")).italics());
+                                let title = match as_of {
+                                    Some(day) => t!("Overview KPIs as of %{day}", day = format_day(day)),
+                                    None => t!("Overview KPIs"),
+                                };
+                                ui.label(RichText::new(title).italics());
                                 ui.end_row();
                             }
                             ui.label(&change.what);
@@ -315,14 +333,18 @@ impl KohorteApp {
                 ui.horizontal(|ui| {
                     if unchanged > 0 {
                         ui.label(
-                            RichText::new(format!(
-                                "Unchanged: {}.",
-                                crate::format::count_of(unchanged, "other figure")
-                            ))
+                            RichText::new(if unchanged == 1 {
+                                t!("Unchanged: 1 other figure.")
+                            } else {
+                                t!(
+                                    "Unchanged: %{n} other figures.",
+                                    n = crate::format::group_thousands(unchanged)
+                                )
+                            })
                             .weak(),
                         );
                     }
-                    if ui.button("Close").clicked() {
+                    if ui.button(t!("Close")).clicked() {
                         dismiss = true;
                     }
                 });
@@ -340,17 +362,17 @@ impl KohorteApp {
         }
         let mut choose = false;
         let mut open = true;
-        egui::Window::new("Save analysis")
+        egui::Window::new(t!("Save analysis"))
             .open(&mut open)
             .collapsible(false)
             .resizable(false)
             .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
             .default_width(420.0)
             .show(ctx, |ui| {
-                ui.label("Saves every setting of this analysis (filters, as-of date, cohorts, segments, CLV, loyalty programme, engagement weights, the open tab) and where the data file is, with its fingerprint.");
-                ui.label(RichText::new("It holds no customer data: you can share it without personal data. Whoever opens it needs the data file too.").strong());
-                ui.label("Open it next month on the new export: Kohorte shows the same view and what changed.");
-                if ui.button("Choose where to save…").clicked() {
+                ui.label(t!("Saves every setting of this analysis (filters, as-of date, cohorts, segments, CLV, loyalty programme, engagement weights, the open tab) and where the data file is, with its fingerprint."));
+                ui.label(RichText::new(t!("It holds no customer data: you can share it without personal data. Whoever opens it needs the data file too.")).strong());
+                ui.label(t!("Open it next month on the new export: Kohorte shows the same view and what changed."));
+                if ui.button(t!("Choose where to save…")).clicked() {
                     choose = true;
                 }
             });
