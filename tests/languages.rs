@@ -2,8 +2,6 @@
 //! language would see it. The language is one for the whole process, so the
 //! three windows are opened one after another in a single test.
 
-use std::time::{Duration, Instant};
-
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use kohorte::analysis::Part;
@@ -11,7 +9,7 @@ use kohorte::i18n::Language;
 use kohorte::ui::{KohorteApp, Startup};
 
 mod common;
-use common::Parts;
+use common::{Parts, settle_until};
 
 fn open(language: Language) -> Harness<'static, KohorteApp> {
     let mut harness = Harness::builder()
@@ -25,21 +23,10 @@ fn open(language: Language) -> Harness<'static, KohorteApp> {
                 },
             )
         });
-    let deadline = Instant::now() + Duration::from_secs(300);
-    loop {
-        harness.run_steps(2);
-        let app = harness.state();
+    settle_until(&mut harness, |app| {
         let parts = [Part::Overview, Part::Cohorts, Part::Clv];
-        if app.error().is_some() || parts.iter().all(|p| app.is_fresh(*p)) {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the worker did not answer in time"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    harness.run_steps(3);
+        app.error().is_some() || parts.iter().all(|p| app.is_fresh(*p))
+    });
     assert_eq!(harness.state().error(), None);
     harness
 }

@@ -11,6 +11,10 @@ use kohorte::analysis::loyalty::LoyaltyResults;
 use kohorte::analysis::results::{ClvResults, CohortResults, Mrr, SegmentResults, ViewResults};
 use kohorte::analysis::{Data, Engine, Results, Settings};
 use kohorte::data::Dataset;
+use kohorte::ui::KohorteApp;
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
 
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -83,4 +87,25 @@ impl Parts for Results {
     fn view(&self) -> &ViewResults {
         self.view.as_deref().expect("view computed")
     }
+}
+
+/// Steps the window until `done` says the worker has answered (a spinner
+/// never settles, so `run()` cannot be used while the worker is busy).
+pub fn settle_until(harness: &mut Harness<'_, KohorteApp>, done: fn(&KohorteApp) -> bool) {
+    // A guard against a worker that never answers, not a speed check: the
+    // tests run side by side on two cores, where one settle with the CLV
+    // ranges has taken minutes.
+    let deadline = Instant::now() + Duration::from_secs(900);
+    loop {
+        harness.run_steps(2);
+        if done(harness.state()) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the worker did not answer in time"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    harness.run_steps(3);
 }
