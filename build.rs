@@ -1,5 +1,7 @@
-//! Stamps the git commit into the binary (shown in the About dialog) and, on
-//! Windows, embeds the application icon.
+//! Stamps the git commit into the binary (shown in the About dialog), on
+//! Windows embeds the application icon, and rebuilds the crate when a
+//! translation changes (rust-i18n reads them while compiling, and Cargo
+//! does not know it).
 
 use std::process::Command;
 
@@ -16,6 +18,7 @@ fn main() {
     println!("cargo:rustc-env=KOHORTE_GIT_COMMIT={commit}");
     println!("cargo:rerun-if-changed=.git/HEAD");
     println!("cargo:rerun-if-changed=.git/refs/heads");
+    println!("cargo:rerun-if-changed=assets/locales");
 
     if std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("windows") {
         let mut resource = winresource::WindowsResource::new();
