@@ -750,7 +750,10 @@ fn write_clv(
         .map(|t| (t.segment_by.as_str(), t.table.as_slice()))
         .collect();
     // The totals users plan with, once: every grouping sums to them.
-    borrowed.push(("All customers", std::slice::from_ref(&clv.by_segment.total)));
+    borrowed.push((
+        crate::analysis::groups::ALL_CUSTOMERS,
+        std::slice::from_ref(&clv.by_segment.total),
+    ));
     writer.csv(
         "clv_by_segment.csv",
         &frames::segments_frame(&borrowed).map_err(analysis_error)?,

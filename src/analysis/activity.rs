@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 use polars::prelude::*;
+use rust_i18n::t;
 
 use super::history::History;
 use super::period::{Granularity, PeriodTable};
@@ -92,21 +93,23 @@ pub fn monthly_activity(history: &History, window: &str) -> PolarsResult<Monthly
     let x = |m: &Month| days_since_epoch(m.first_day);
     let orders_chart = ChartSpec {
         id: "orders_per_month".into(),
-        title: "Orders and active customers per month".into(),
-        caption: format!(
-            "Orders: distinct order ids (or rows, without an order id column) per calendar month. Active customers: distinct customers with at least one order in the month. Data: {window}."
-        ),
-        x: Axis::date("Month"),
-        y: Axis::value("Count", Unit::Count),
+        title: t!("Orders and active customers per month").into(),
+        caption: t!(
+            "Orders: distinct order ids (or rows, without an order id column) per calendar month. Active customers: distinct customers with at least one order in the month. Data: %{window}.",
+            window = window
+        )
+        .into(),
+        x: Axis::date(&t!("Month")),
+        y: Axis::value(&t!("Count"), Unit::Count),
         series: vec![
             Series {
-                name: "Orders".into(),
+                name: t!("Orders").into(),
                 style: SeriesStyle::Line,
                 color: palette(0),
                 points: months.iter().map(|m| [x(m), m.orders as f64]).collect(),
             },
             Series {
-                name: "Active customers".into(),
+                name: t!("Active customers").into(),
                 style: SeriesStyle::Line,
                 color: palette(1),
                 points: months.iter().map(|m| [x(m), m.customers as f64]).collect(),
@@ -116,14 +119,16 @@ pub fn monthly_activity(history: &History, window: &str) -> PolarsResult<Monthly
     };
     let revenue_chart = has_amount.then(|| ChartSpec {
         id: "revenue_per_month".into(),
-        title: "Revenue per month".into(),
-        caption: format!(
-            "Sum of order amounts per calendar month, refunds subtracted. Data: {window}."
-        ),
-        x: Axis::date("Month"),
-        y: Axis::value("Revenue", Unit::Money),
+        title: t!("Revenue per month").into(),
+        caption: t!(
+            "Sum of order amounts per calendar month, refunds subtracted. Data: %{window}.",
+            window = window
+        )
+        .into(),
+        x: Axis::date(&t!("Month")),
+        y: Axis::value(&t!("Revenue"), Unit::Money),
         series: vec![Series {
-            name: "Revenue".into(),
+            name: t!("Revenue").into(),
             style: SeriesStyle::Line,
             color: palette(2),
             points: months.iter().map(|m| [x(m), m.revenue]).collect(),

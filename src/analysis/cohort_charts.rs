@@ -1,6 +1,7 @@
 //! The cohort table as charts: the heatmap (any of its values) and the
 //! retention curves, split by a breakdown when there is one.
 
+use super::groups::display_name;
 use crate::i18n::format_day;
 use rust_i18n::t;
 use serde::{Deserialize, Serialize};
@@ -283,7 +284,10 @@ pub fn curves_spec(
         points: average_points(table),
     });
     let title = match breakdown {
-        Some(b) => t!("Retention curves by %{breakdown}", breakdown = b),
+        Some(b) => t!(
+            "Retention curves by %{breakdown}",
+            breakdown = display_name(b)
+        ),
         None => t!("Retention curves"),
     };
     let lines = if groups.is_empty() {

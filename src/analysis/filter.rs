@@ -2,9 +2,12 @@
 //! labels such as the RFM segment), which [`super::view`] applies before any
 //! analysis sees the orders.
 
+use rust_i18n::t;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
+
+use crate::i18n::format_day;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -30,19 +33,31 @@ impl Filters {
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
         match (self.from, self.until) {
-            (Some(f), Some(u)) => parts.push(format!("orders {f} to {u}")),
-            (Some(f), None) => parts.push(format!("orders from {f}")),
-            (None, Some(u)) => parts.push(format!("orders until {u}")),
+            (Some(f), Some(u)) => parts.push(
+                t!(
+                    "orders %{from} to %{until}",
+                    from = format_day(f),
+                    until = format_day(u)
+                )
+                .into(),
+            ),
+            (Some(f), None) => parts.push(t!("orders from %{from}", from = format_day(f)).into()),
+            (None, Some(u)) => {
+                parts.push(t!("orders until %{until}", until = format_day(u)).into())
+            }
             (None, None) => {}
         }
         for (column, values) in &self.attributes {
             if !values.is_empty() {
                 let list: Vec<&str> = values.iter().map(String::as_str).collect();
-                parts.push(format!("{column} = {}", list.join(" or ")));
+                parts.push(format!(
+                    "{column} = {}",
+                    list.join(&format!(" {} ", t!("or")))
+                ));
             }
         }
         if parts.is_empty() {
-            "all orders".to_string()
+            t!("all orders").into_owned()
         } else {
             parts.join(", ")
         }

@@ -7,7 +7,10 @@
 //! their choices from [`groupable_columns`], so the window and the report
 //! offer the same ones.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+
+use rust_i18n::t;
 
 use super::history::History;
 
@@ -17,6 +20,21 @@ pub const STATUS: &str = "Status";
 pub const LOYALTY_TIER: &str = "Loyalty tier";
 /// Customers who answered the survey, by their NPS group.
 pub const NPS_GROUP: &str = "NPS group";
+/// The row of every customer under a table of groups.
+pub const ALL_CUSTOMERS: &str = "All customers";
+
+/// A built-in grouping's or the total row's name in the chosen language;
+/// the names of the user's own columns and segments as they are.
+pub fn display_name(name: &str) -> Cow<'_, str> {
+    match name {
+        RFM_SEGMENT => t!("RFM segment"),
+        STATUS => t!("Status"),
+        LOYALTY_TIER => t!("Loyalty tier"),
+        NPS_GROUP => t!("NPS group"),
+        ALL_CUSTOMERS => t!("All customers"),
+        other => Cow::Borrowed(other),
+    }
+}
 
 /// A column customers can be grouped by.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

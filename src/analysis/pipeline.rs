@@ -1183,7 +1183,7 @@ impl Engine {
                 Err(_) => ClvBySegment {
                     segment_by: column.name().to_string(),
                     table: Vec::new(),
-                    total: ClvSegmentRow::of("All customers".into(), &[], None),
+                    total: ClvSegmentRow::of(super::groups::ALL_CUSTOMERS.into(), &[], None),
                     ranges: RangeSource::Off,
                     chart: super::clv::charts::by_segment_spec(column.name(), &[], &window),
                 },
@@ -1204,7 +1204,7 @@ impl Engine {
         let simple = self.simple_clv.get(key, || {
             let history = &view.value.history;
             let mut rows = vec![SimpleClvRow {
-                segment: "All customers".into(),
+                segment: super::groups::ALL_CUSTOMERS.into(),
                 forms: kpis::simple_clv_of(history.customers(), as_of, w),
             }];
             let segments = members_by_label(history, &rfm.value, &grid_names);

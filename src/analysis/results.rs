@@ -1,6 +1,7 @@
 //! What the window shows and the report writes, tab by tab, and the pure
 //! steps that build each part from the analyses' outputs.
 
+use rust_i18n::t;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -319,7 +320,10 @@ pub fn segment_tables(
         rfm_grid: segment_charts::rfm_grid_spec(&rows, grid, &customers.scoring_rule(), window),
         rfm_sizes: segment_charts::sizes_spec(
             "rfm_segments",
-            "Customers and revenue by RFM segment",
+            &t!(
+                "Customers and revenue by %{group}",
+                group = t!("RFM segment")
+            ),
             &rfm_table,
             window,
         ),
@@ -384,7 +388,10 @@ pub fn attribute_segments(
     AttributeSegments {
         chart: segment_charts::sizes_spec(
             "attribute_segments",
-            &format!("Customers and revenue by {column}"),
+            &t!(
+                "Customers and revenue by %{group}",
+                group = super::groups::display_name(column)
+            ),
             &table,
             window,
         ),
@@ -494,7 +501,11 @@ pub fn clv_by_segment(
     Ok(ClvBySegment {
         chart: super::clv::charts::by_segment_spec(column.name(), &table, window),
         segment_by: column.name().to_string(),
-        total: ClvSegmentRow::of("All customers".into(), &rows_of(&kept.rows), total_ranges),
+        total: ClvSegmentRow::of(
+            super::groups::ALL_CUSTOMERS.into(),
+            &rows_of(&kept.rows),
+            total_ranges,
+        ),
         ranges: source,
         table,
     })

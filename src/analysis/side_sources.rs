@@ -2,6 +2,7 @@
 //! the same importer, then summarised for the Engagement and Survey tabs.
 
 use chrono::NaiveDate;
+use rust_i18n::t;
 
 use super::engagement::{self, DayActivity};
 use super::extra_charts;
@@ -227,14 +228,14 @@ fn event_results(dataset: &Dataset, settings: &SideSettings) -> Result<EventResu
         .map_err(|c| c.to_string())?;
     let mut retention_curves = cohort_charts::curves_spec(&table, &[], None, &activity_source);
     retention_curves.id = "activity_retention".into();
-    retention_curves.title = "Retention on activity".into();
+    retention_curves.title = t!("Retention on activity").into();
     let mut lifecycle_chart = segment_charts::lifecycle_spec(
         &lifecycle::lifecycle(&users, Granularity::Month, as_of),
         Granularity::Month,
         &activity_source,
     );
     lifecycle_chart.id = "activity_lifecycle".into();
-    lifecycle_chart.title = "User lifecycle per month".into();
+    lifecycle_chart.title = t!("User lifecycle per month").into();
     let score_distribution = extra_charts::score_distribution_spec(&scores, &source);
     scores.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let top = scores.iter().take(LISTED_USERS).cloned().collect();

@@ -4,6 +4,7 @@
 //! a decimal comma; those from American tools are the opposite. The sniffed
 //! dialect is shown to the user, who can override every part of it.
 
+use rust_i18n::t;
 use serde::{Deserialize, Serialize};
 
 use super::values::{DateFormat, DecimalMark};
@@ -94,10 +95,10 @@ pub const DELIMITERS: [char; 4] = [',', ';', '\t', '|'];
 
 pub fn delimiter_label(delimiter: char) -> String {
     match delimiter {
-        '\t' => "tab".to_string(),
-        ',' => "comma ,".to_string(),
-        ';' => "semicolon ;".to_string(),
-        '|' => "pipe |".to_string(),
+        '\t' => t!("tab").into_owned(),
+        ',' => t!("comma ,").into_owned(),
+        ';' => t!("semicolon ;").into_owned(),
+        '|' => t!("pipe |").into_owned(),
         other => format!("'{other}'"),
     }
 }

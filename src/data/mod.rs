@@ -10,6 +10,7 @@ mod parquet_types;
 pub mod roles;
 pub mod values;
 
+use rust_i18n::t;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -55,9 +56,9 @@ pub enum Source {
 impl Source {
     pub fn display_name(&self) -> String {
         match self {
-            Source::Demo => "Demo shop (built-in demo data)".to_string(),
-            Source::DemoEvents => "Demo app events (built-in)".to_string(),
-            Source::DemoSurvey => "Demo NPS survey (built-in)".to_string(),
+            Source::Demo => t!("Demo shop (built-in demo data)").into_owned(),
+            Source::DemoEvents => t!("Demo app events (built-in)").into_owned(),
+            Source::DemoSurvey => t!("Demo NPS survey (built-in)").into_owned(),
             Source::File(path) => load::file_name(path),
         }
     }

@@ -2,6 +2,9 @@
 //! their detection from header names in English, German, Dutch and French and
 //! from the values below the header.
 
+use std::borrow::Cow;
+
+use rust_i18n::t;
 use serde::{Deserialize, Serialize};
 
 use super::values::{DateFormat, DecimalMark, parse_number};
@@ -40,6 +43,19 @@ impl Role {
         }
     }
 
+    /// The role's name in the chosen language, for the mapping panel.
+    pub fn display_name(self) -> Cow<'static, str> {
+        match self {
+            Role::CustomerId => t!("Customer id"),
+            Role::Timestamp => t!("Order date"),
+            Role::Amount => t!("Amount"),
+            Role::OrderId => t!("Order id"),
+            Role::Quantity => t!("Quantity"),
+            Role::UnitPrice => t!("Unit price"),
+            Role::PointsRedeemed => t!("Points redeemed"),
+        }
+    }
+
     /// The key used in import.json and on the command line.
     pub fn key(self) -> &'static str {
         match self {
@@ -57,24 +73,32 @@ impl Role {
         matches!(self, Role::CustomerId | Role::Timestamp)
     }
 
-    pub fn help(self) -> &'static str {
+    pub fn help(self) -> Cow<'static, str> {
         match self {
             Role::CustomerId => {
-                "Who ordered: a customer number or an e-mail address. Kept as text exactly as written."
+                t!(
+                    "Who ordered: a customer number or an e-mail address. Kept as text exactly as written."
+                )
             }
-            Role::Timestamp => "When the order was placed: a date or a date and time.",
-            Role::Amount => "The order's (or line's) value. Negative values are refunds.",
+            Role::Timestamp => t!("When the order was placed: a date or a date and time."),
+            Role::Amount => t!("The order's (or line's) value. Negative values are refunds."),
             Role::OrderId => {
-                "Groups line items into orders. Without it every row counts as one order."
+                t!("Groups line items into orders. Without it every row counts as one order.")
             }
             Role::Quantity => {
-                "Units on the line; with a unit price it gives the amount when no amount column exists."
+                t!(
+                    "Units on the line; with a unit price it gives the amount when no amount column exists."
+                )
             }
             Role::UnitPrice => {
-                "Price of one unit; amount = unit price × quantity when no amount column exists."
+                t!(
+                    "Price of one unit; amount = unit price × quantity when no amount column exists."
+                )
             }
             Role::PointsRedeemed => {
-                "Loyalty points the customer spent on the order; the Loyalty tab takes them from the oldest points."
+                t!(
+                    "Loyalty points the customer spent on the order; the Loyalty tab takes them from the oldest points."
+                )
             }
         }
     }

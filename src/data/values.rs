@@ -5,7 +5,10 @@
 //! These parsers work on one cell at a time; the file itself is split into
 //! cells by polars' CSV reader.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
+use rust_i18n::t;
 use serde::{Deserialize, Serialize};
 
 /// Which character separates the integer part from the fraction.
@@ -22,6 +25,14 @@ impl DecimalMark {
         match self {
             DecimalMark::Dot => "1,234.56 (decimal point)",
             DecimalMark::Comma => "1.234,56 (decimal comma)",
+        }
+    }
+
+    /// The label in the chosen language, for the import panel.
+    pub fn display_name(self) -> Cow<'static, str> {
+        match self {
+            DecimalMark::Dot => t!("1,234.56 (decimal point)"),
+            DecimalMark::Comma => t!("1.234,56 (decimal comma)"),
         }
     }
 }

@@ -651,6 +651,8 @@ impl KohorteApp {
         self.persisted.language = Some(language);
         if language != language_now() {
             set_language(language);
+            // Sizes measured in the old language would linger a frame.
+            self.ctx.request_discard("language changed");
             self.recompute();
             self.resubmit_side();
         }

@@ -28,8 +28,25 @@ pub fn chart_header_ui(
     csv_hint: Option<&str>,
 ) -> Option<Export> {
     let mut export = None;
-    ui.horizontal(|ui| {
+    // The buttons go under a title too long to leave them room beside it
+    // (a half-width chart, a German title), instead of over its end.
+    let title_width = ui
+        .painter()
+        .layout_no_wrap(
+            spec.title.clone(),
+            egui::TextStyle::Heading.resolve(ui.style()),
+            egui::Color32::PLACEHOLDER,
+        )
+        .size()
+        .x;
+    let buttons_width = if csv_hint.is_some() { 420.0 } else { 290.0 };
+    if ui.available_width() < title_width + buttons_width {
         ui.heading(&spec.title).on_hover_text(&spec.caption);
+    }
+    ui.horizontal(|ui| {
+        if ui.available_width() >= title_width + buttons_width {
+            ui.heading(&spec.title).on_hover_text(&spec.caption);
+        }
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             if let Some(hint) = csv_hint
                 && ui.button(t!("Export CSV")).on_hover_text(hint).clicked()

@@ -14,12 +14,13 @@ use super::chart_view::{Export, chart_header_ui, chart_ui};
 use super::context::{Command, TabContext};
 use super::heatmap_view::heatmap_ui;
 use super::theme;
-use super::widgets::{DateField, Draft, date_field_ui, maybe_stale_ui, settled};
+use super::widgets::{DateField, Draft, controls_row, date_field_ui, maybe_stale_ui, settled};
 use crate::analysis::clv::by_segment::ClvSegmentRow;
 use crate::analysis::clv::charts::clv_definition;
 use crate::analysis::clv::{
     ClvRow, ClvSettings, ModelComparison, ModelFit, ModelKind, SpendModel, frames,
 };
+use crate::analysis::groups::display_name;
 use crate::analysis::kpis::SimpleClv;
 use crate::analysis::results::RangeSource;
 use crate::analysis::results::{ClvResults, SimpleClvRow};
@@ -239,14 +240,14 @@ impl ClvTab {
     ) {
         let (mut changed, mut held) = (false, false);
         let settings = self.draft.edit(&current.clv);
-        ui.horizontal_wrapped(|ui| {
+        controls_row(ui, |ui| {
             let label = ui.label(t!("CLV by"));
             egui::ComboBox::from_id_salt("clv_segment_by")
-                .selected_text(settings.segment_by.clone())
+                .selected_text(display_name(&settings.segment_by))
                 .show_ui(ui, |ui| {
                     for choice in groupable {
                         if ui
-                            .selectable_label(settings.segment_by == *choice, choice)
+                            .selectable_label(settings.segment_by == *choice, display_name(choice))
                             .clicked()
                             && settings.segment_by != *choice
                         {
@@ -336,7 +337,9 @@ impl ClvTab {
                 &mut settings.resamples,
                 0..=1000,
                 &format!(" {}", t!("refits")),
-                &t!("Refits on resampled customers for the 95 % ranges of the totals (0 = no ranges; more take longer and vary less)"),
+                &t!(
+                    "Refits on resampled customers for the 95 % ranges of the totals (0 = no ranges; more take longer and vary less)"
+                ),
             );
             changed |= number(
                 ui,
@@ -359,9 +362,9 @@ impl ClvTab {
                         .custom_parser(parse_local_number),
                 )
                 .labelled_by(label.id)
-                .on_hover_text(
-                    t!("Monthly discount rate: money next year is worth less than money today"),
-                );
+                .on_hover_text(t!(
+                    "Monthly discount rate: money next year is worth less than money today"
+                ));
             if response.changed() {
                 settings.discount_rate_monthly = percent / 100.0;
             }
@@ -386,7 +389,7 @@ fn simple_forms_ui(ui: &mut egui::Ui, simple: &[SimpleClvRow], commands: &mut Ve
         );
         ui.label(RichText::new(t!("12 months to %{day}", day = format_day(all.window.end.pred_opt().unwrap_or(all.window.end)))).weak());
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            if ui.button("Export CSV").on_hover_text(t!("These forms per segment as CSV")).clicked() {
+            if ui.button(t!("Export CSV")).on_hover_text(t!("These forms per segment as CSV")).clicked() {
                 commands.push(Command::export_table("clv_simple_forms", simple_frame(simple)));
             }
         });
@@ -441,7 +444,7 @@ fn simple_forms_ui(ui: &mut egui::Ui, simple: &[SimpleClvRow], commands: &mut Ve
         }
         ui.end_row();
         for row in simple {
-            ui.label(&row.segment);
+            ui.label(display_name(&row.segment));
             simple_row_ui(ui, &row.forms, &money);
             ui.end_row();
         }
@@ -624,7 +627,7 @@ fn segment_row_ui(ui: &mut egui::Ui, row: &ClvSegmentRow, bold: bool) {
             }
         });
     };
-    ui.label(text(row.segment.clone()));
+    ui.label(text(display_name(&row.segment).into_owned()));
     ui.label(text(group_thousands(row.customers as usize)));
     with_range(ui, money(row.average_clv), row.average_clv_range(), 2);
     let total_range = row.clv_low.zip(row.clv_high);

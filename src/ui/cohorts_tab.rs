@@ -10,10 +10,11 @@ use serde::{Deserialize, Serialize};
 use super::chart_view::{Export, chart_header_ui, chart_ui};
 use super::context::{Command, TabContext};
 use super::heatmap_view::heatmap_ui;
-use super::widgets::maybe_stale_ui;
+use super::widgets::{controls_row, maybe_stale_ui};
 use crate::analysis::Part;
 use crate::analysis::cohort_charts::{self, CellValue, heatmap_spec, retention_definition};
 use crate::analysis::cohorts::{CohortTable, table_frame};
+use crate::analysis::groups::display_name;
 use crate::analysis::period::Granularity;
 use crate::analysis::results::CohortResults;
 use crate::chart::ChartSpec;
@@ -209,11 +210,15 @@ fn controls_ui(
     let mut changed = false;
     let mut all = ctx.settings.clone();
     let columns = ctx.groupable_columns();
-    ui.horizontal_wrapped(|ui| {
+    controls_row(ui, |ui| {
         let settings = &mut all.cohorts;
         ui.label(t!("Cohorts by"));
         for g in Granularity::ALL {
-            if ui.selectable_label(settings.granularity == g, g.label()).clicked() && settings.granularity != g {
+            if ui
+                .selectable_label(settings.granularity == g, g.label())
+                .clicked()
+                && settings.granularity != g
+            {
                 settings.granularity = g;
                 changed = true;
             }
@@ -224,7 +229,8 @@ fn controls_ui(
             .selected_text(prefs.cell_value.label())
             .show_ui(ui, |ui| {
                 for v in CellValue::ALL {
-                    ui.selectable_value(&mut prefs.cell_value, v, v.label()).on_hover_text(v.definition());
+                    ui.selectable_value(&mut prefs.cell_value, v, v.label())
+                        .on_hover_text(v.definition());
                 }
             })
             .response
@@ -233,14 +239,14 @@ fn controls_ui(
         let label = ui.label(t!("Breakdown"));
         let current = settings.breakdown.clone();
         egui::ComboBox::from_id_salt("breakdown")
-            .selected_text(current.clone().unwrap_or_else(|| t!("none").into()))
+            .selected_text(current.as_deref().map_or_else(|| t!("none"), display_name))
             .show_ui(ui, |ui| {
                 if ui.selectable_label(current.is_none(), t!("none")).clicked() && current.is_some() {
                     settings.breakdown = None;
                     changed = true;
                 }
                 for a in &columns {
-                    if ui.selectable_label(current.as_deref() == Some(a), a).clicked() && current.as_deref() != Some(a) {
+                    if ui.selectable_label(current.as_deref() == Some(a), display_name(a)).clicked() && current.as_deref() != Some(a) {
                         settings.breakdown = Some(a.clone());
                         changed = true;
                     }
@@ -252,7 +258,12 @@ fn controls_ui(
         if !cohorts.groups.is_empty() {
             let label = ui.label(t!("Table for"));
             egui::ComboBox::from_id_salt("cohort_group")
-                .selected_text(prefs.group.clone().unwrap_or_else(|| t!("all customers").into()))
+                .selected_text(
+                    prefs
+                        .group
+                        .clone()
+                        .unwrap_or_else(|| t!("all customers").into()),
+                )
                 .show_ui(ui, |ui| {
                     ui.selectable_value(&mut prefs.group, None, t!("all customers"));
                     for (name, _) in cohorts.groups.iter() {
@@ -264,7 +275,9 @@ fn controls_ui(
         }
         ui.separator();
         ui.checkbox(&mut prefs.log_scale, t!("Log scale"))
-            .on_hover_text(t!("Logarithmic y axis for the retention curves: shows the tail of small percentages."));
+            .on_hover_text(t!(
+                "Logarithmic y axis for the retention curves: shows the tail of small percentages."
+            ));
         ui.checkbox(&mut prefs.from_period_one, t!("From period 1"))
             .on_hover_text(t!("Leave out period 0 (100 % by definition) and fit the y axis to the curves, so the differences between cohorts fill the chart."));
     });

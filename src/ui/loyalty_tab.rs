@@ -12,7 +12,7 @@ use eframe::egui::{self, Color32, RichText};
 use super::chart_view::chart_ui;
 use super::context::{Command, TabContext};
 use super::theme;
-use super::widgets::{DateField, DateInputs, date_field_ui, maybe_stale_ui, settled};
+use super::widgets::{DateField, DateInputs, controls_row, date_field_ui, maybe_stale_ui, settled};
 use crate::analysis::loyalty::{LoyaltyResults, Programme};
 use crate::analysis::loyalty_charts::MembersView;
 use crate::analysis::results::LoyaltyPart;
@@ -146,7 +146,7 @@ impl LoyaltyTab {
 }
 
 fn programme_bar_ui(ui: &mut egui::Ui, settings: &Settings, commands: &mut Vec<Command>) {
-    ui.horizontal_wrapped(|ui| {
+    controls_row(ui, |ui| {
         match &settings.loyalty {
             Some(programme) => {
                 ui.heading(&programme.name).on_hover_text(replay_rules());
@@ -330,7 +330,7 @@ impl LoyaltyTab {
                 match date_field_ui(ui, &name, text, slot, true) {
                     DateField::Changed => changed = true,
                     DateField::Invalid => {
-                        ui.label(RichText::new("YYYY-MM-DD").color(theme::WARNING_TEXT));
+                        ui.label(RichText::new(t!("YYYY-MM-DD")).color(theme::WARNING_TEXT));
                     }
                     DateField::Unchanged => {}
                 }

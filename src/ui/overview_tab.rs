@@ -8,7 +8,7 @@ use rust_i18n::t;
 
 use super::context::{Command, TabContext};
 use super::theme;
-use super::widgets::{DateField, DateInputs, date_field_ui, maybe_stale_ui};
+use super::widgets::{DateField, DateInputs, controls_row, date_field_ui, maybe_stale_ui};
 use crate::analysis::Part;
 use crate::analysis::kpis::{Kpi, KpiSettings, Overview, PeriodKind, overview_frame, period_name};
 use crate::analysis::results::OverviewResults;
@@ -54,10 +54,14 @@ impl OverviewTab {
         let mut changed = false;
         let mut all = ctx.settings.clone();
         let settings = &mut all.kpis;
-        ui.horizontal_wrapped(|ui| {
+        controls_row(ui, |ui| {
             ui.label(t!("Period"));
             for kind in PeriodKind::ALL {
-                if ui.selectable_label(settings.period == kind, kind.label()).clicked() && settings.period != kind {
+                if ui
+                    .selectable_label(settings.period == kind, kind.label())
+                    .clicked()
+                    && settings.period != kind
+                {
                     settings.period = kind;
                     settings.period_start = None;
                     changed = true;
@@ -66,15 +70,26 @@ impl OverviewTab {
             ui.separator();
             if settings.period == PeriodKind::Custom {
                 for (name, text, slot) in [
-                    (t!("From"), &mut self.kpi_inputs.from, &mut settings.custom_from),
-                    (t!("Until"), &mut self.kpi_inputs.until, &mut settings.custom_until),
+                    (
+                        t!("From"),
+                        &mut self.kpi_inputs.from,
+                        &mut settings.custom_from,
+                    ),
+                    (
+                        t!("Until"),
+                        &mut self.kpi_inputs.until,
+                        &mut settings.custom_until,
+                    ),
                 ] {
                     if let DateField::Changed = date_field_ui(ui, &name, text, slot, false) {
                         changed = true;
                     }
                 }
                 if settings.custom_from.is_none() || settings.custom_until.is_none() {
-                    ui.label(RichText::new(t!("Enter both days as YYYY-MM-DD")).color(theme::WARNING_TEXT));
+                    ui.label(
+                        RichText::new(t!("Enter both days as YYYY-MM-DD"))
+                            .color(theme::WARNING_TEXT),
+                    );
                 }
             } else if let Some(overview) = overview.filter(|o| !o.choices.is_empty()) {
                 let current = overview.current.window.start;
@@ -83,7 +98,9 @@ impl OverviewTab {
                     .selected_text(period_name(overview.period, overview.current.window))
                     .show_ui(ui, |ui| {
                         for (start, name) in &overview.choices {
-                            if ui.selectable_label(*start == current, name).clicked() && *start != current {
+                            if ui.selectable_label(*start == current, name).clicked()
+                                && *start != current
+                            {
                                 settings.period_start = Some(*start);
                                 changed = true;
                             }

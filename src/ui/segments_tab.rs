@@ -12,7 +12,7 @@ use super::chart_view::{Export, chart_header_ui, chart_ui};
 use super::context::{Command, TabContext};
 use super::heatmap_view::heatmap_ui;
 use super::theme;
-use super::widgets::{Draft, maybe_stale_ui, settled};
+use super::widgets::{Draft, controls_row, maybe_stale_ui, settled};
 use crate::analysis::period::Granularity;
 use crate::analysis::results::SegmentResults;
 use crate::analysis::rfm_scoring::{RfmBreakpoints, RfmScoring};
@@ -159,7 +159,7 @@ fn controls_ui(
         .unwrap_or_default();
     let mut changed = false;
     let mut all: Settings = ctx.settings.clone();
-    ui.horizontal_wrapped(|ui| {
+    controls_row(ui, |ui| {
         ui.label(t!("Segments by"));
         ui.selectable_value(&mut prefs.view, SegmentView::Rfm, t!("RFM segment"));
         let status_rule = all.segments.status_rule;
@@ -415,7 +415,7 @@ impl SegmentsTab {
     ) {
         let current = &settings.segments.scoring;
         let mut chosen = None;
-        ui.horizontal_wrapped(|ui| {
+        controls_row(ui, |ui| {
             ui.label(t!("RFM scores by"));
             let quintiles = matches!(current, RfmScoring::Quintiles);
             if ui
@@ -435,9 +435,7 @@ impl SegmentsTab {
                 chosen = Some(RfmScoring::Breakpoints(None));
             }
             if matches!(current, RfmScoring::Breakpoints(Some(_)))
-                && ui
-                    .button(t!("Reset to the data's breakpoints"))
-                    .clicked()
+                && ui.button(t!("Reset to the data's breakpoints")).clicked()
             {
                 chosen = Some(RfmScoring::Breakpoints(None));
             }

@@ -7,8 +7,9 @@ use rust_i18n::t;
 
 use super::context::{Command, TabContext};
 use super::theme;
-use super::widgets::{DateField, DateInputs, date_field_ui};
+use super::widgets::{DateField, DateInputs, controls_row, date_field_ui};
 use crate::analysis::Settings;
+use crate::analysis::groups::display_name;
 use crate::data::dialect::{DELIMITERS, TextEncoding, delimiter_label};
 use crate::data::load::FileFormat;
 use crate::data::roles::Role;
@@ -190,11 +191,11 @@ fn source_ui(
             ui.end_row();
             ui.label(t!("Numbers"));
             egui::ComboBox::from_id_salt("decimal_mark")
-                .selected_text(dialect.decimal_mark.label())
+                .selected_text(dialect.decimal_mark.display_name())
                 .show_ui(ui, |ui| {
                     for m in [DecimalMark::Dot, DecimalMark::Comma] {
                         if ui
-                            .selectable_label(dialect.decimal_mark == m, m.label())
+                            .selectable_label(dialect.decimal_mark == m, m.display_name())
                             .clicked()
                         {
                             options.dialect.decimal_mark = Some(m);
@@ -316,9 +317,9 @@ fn mapping_ui(
         for role in Role::ALL {
             let current = dataset.mapping.get(role).map(str::to_string);
             let name = if role.required() {
-                format!("{} *", role.label())
+                format!("{} *", role.display_name())
             } else {
-                role.label().to_string()
+                role.display_name().into_owned()
             };
             let label = ui.label(name).on_hover_text(role.help());
             let text = current.clone().unwrap_or_else(|| t!("(none)").into_owned());
@@ -394,7 +395,7 @@ fn unmapped_ui(
                 Role::Amount,
                 Role::OrderId,
             ] {
-                let label = ui.label(role.label()).on_hover_text(role.help());
+                let label = ui.label(role.display_name()).on_hover_text(role.help());
                 let current = options.roles.get(&role).cloned().flatten();
                 egui::ComboBox::from_id_salt(("unmapped", role.key()))
                     .selected_text(current.clone().unwrap_or_else(|| t!("(detect)").into()))
@@ -490,11 +491,11 @@ fn filters_ui(
         let Some(values) = choices else { continue };
         let selected = filters.attributes.entry(column.clone()).or_default();
         let title = if selected.is_empty() {
-            t!("%{column}: all", column = column).into_owned()
+            t!("%{column}: all", column = display_name(column)).into_owned()
         } else {
             t!(
                 "%{column}: %{n} selected",
-                column = column,
+                column = display_name(column),
                 n = selected.len()
             )
             .into_owned()
@@ -594,7 +595,7 @@ pub(super) fn side_columns_ui(
     }
     let mut changed = false;
     let mut settings = ctx.side_settings.clone();
-    ui.horizontal_wrapped(|ui| {
+    controls_row(ui, |ui| {
         let options = if events {
             &mut settings.events_import
         } else {

@@ -31,7 +31,8 @@ pub enum DateField {
     Invalid,
 }
 
-/// A labelled YYYY-MM-DD field bound to `slot`. An empty field clears the
+/// A labelled date field bound to `slot`: YYYY-MM-DD, or DD.MM.YYYY as
+/// German and Dutch users write it. An empty field clears the
 /// date when `clearable`, and is otherwise left unapplied.
 pub fn date_field_ui(
     ui: &mut egui::Ui,
@@ -44,12 +45,14 @@ pub fn date_field_ui(
     let response = ui
         .add(
             egui::TextEdit::singleline(text)
-                .hint_text("YYYY-MM-DD")
+                .hint_text(t!("YYYY-MM-DD"))
                 .desired_width(110.0),
         )
         .labelled_by(label.id);
     let trimmed = text.trim();
-    let parsed = match NaiveDate::parse_from_str(trimmed, "%Y-%m-%d") {
+    let parsed = match NaiveDate::parse_from_str(trimmed, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(trimmed, "%d.%m.%Y"))
+    {
         Ok(day) => Some(day),
         Err(_) if trimmed.is_empty() && clearable => None,
         Err(_) if trimmed.is_empty() => return DateField::Unchanged,
@@ -125,4 +128,16 @@ impl<T: Clone> Draft<T> {
             None
         }
     }
+}
+
+/// A row of controls that wraps between controls, never inside a label:
+/// the longer German and Dutch labels move whole to the next line.
+pub fn controls_row<R>(
+    ui: &mut egui::Ui,
+    add: impl FnOnce(&mut egui::Ui) -> R,
+) -> egui::InnerResponse<R> {
+    ui.horizontal_wrapped(|ui| {
+        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
+        add(ui)
+    })
 }

@@ -3,6 +3,7 @@
 
 use super::by_segment::ClvSegmentRow;
 use super::{ClvRow, Fitted, HoldoutCheck, HoldoutFrequency, ModelComparison, Rft};
+use crate::analysis::groups::display_name;
 use crate::chart::spec::{HeatCell, Heatmap, palette};
 use crate::chart::{Axis, ChartSpec, Series, SeriesStyle, Unit};
 use crate::format::format_number;
@@ -58,13 +59,20 @@ pub fn by_segment_spec(dimension: &str, table: &[ClvSegmentRow], window: &str) -
     );
     ChartSpec {
         id,
-        title: t!("Average CLV by %{dimension}", dimension = dimension).into(),
+        title: t!(
+            "Average CLV by %{dimension}",
+            dimension = display_name(dimension)
+        )
+        .into(),
         caption: format!(
             "{}{ranges_note} {}",
             clv_definition(),
             t!("Data: %{window}.", window = window)
         ),
-        x: Axis::categories(dimension, table.iter().map(|r| r.segment.clone()).collect()),
+        x: Axis::categories(
+            &display_name(dimension),
+            table.iter().map(|r| r.segment.clone()).collect(),
+        ),
         y: Axis::value(&t!("Average CLV per customer"), Unit::Money),
         series,
         heatmap: None,
