@@ -2,17 +2,29 @@
 //! renamed into place, so a crash or a full disk never leaves half a file
 //! and never touches the user's input.
 
+use rust_i18n::t;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-#[derive(Debug, thiserror::Error)]
-#[error("could not write '{path}': {reason}")]
+#[derive(Debug)]
 pub struct ExportError {
     pub path: PathBuf,
     pub reason: String,
 }
+
+impl std::fmt::Display for ExportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&t!(
+            "could not write '%{path}': %{reason}",
+            path = self.path.display(),
+            reason = self.reason
+        ))
+    }
+}
+
+impl std::error::Error for ExportError {}
 
 impl ExportError {
     pub fn new(path: &Path, reason: impl ToString) -> Self {

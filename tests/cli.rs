@@ -133,9 +133,13 @@ fn flags_override_detection() {
 }
 
 fn assert_fails_cleanly(file: &Path, expected: &str) {
+    assert_fails_cleanly_with(file, &[], expected);
+}
+
+fn assert_fails_cleanly_with(file: &Path, extra: &[&str], expected: &str) {
     let out = tempfile::tempdir().unwrap();
     let before = std::fs::read(file).ok();
-    let run = report(file, out.path(), &[]);
+    let run = report(file, out.path(), extra);
     assert_eq!(run.status.code(), Some(2), "{}", file.display());
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert_eq!(
@@ -146,6 +150,25 @@ fn assert_fails_cleanly(file: &Path, expected: &str) {
     assert!(stderr.contains(expected), "'{expected}' not in: {stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(std::fs::read(file).ok(), before, "input changed");
+}
+
+/// `--lang de` and `--lang nl` say what is wrong in German and Dutch.
+#[test]
+fn bad_files_are_explained_in_the_chosen_language() {
+    let de = ["--lang", "de"];
+    let nl = ["--lang", "nl"];
+    assert_fails_cleanly_with(&fixture("empty.csv"), &de, "ist leer");
+    assert_fails_cleanly_with(&fixture("header_only.csv"), &nl, "geen gegevensregels");
+    assert_fails_cleanly_with(
+        &fixture("no_dates.csv"),
+        &de,
+        "hat keine Spalte für das Bestelldatum",
+    );
+    assert_fails_cleanly_with(
+        &fixture("does_not_exist.csv"),
+        &nl,
+        "kon niet worden gelezen",
+    );
 }
 
 #[test]

@@ -8,6 +8,7 @@
 //! contraction − churned. Revenue churn = (churned + contraction) ÷
 //! MRR(m − 1).
 
+use rust_i18n::t;
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
@@ -53,7 +54,7 @@ pub fn recurring_reason(history: &History, attributes: &[String]) -> Option<Stri
         .iter()
         .find(|a| PLAN_HEADERS.contains(&normalise_header(a).as_str()))
     {
-        return Some(format!("the column '{plan}' names a plan"));
+        return Some(t!("the column '%{column}' names a plan", column = plan).into());
     }
     let mut gaps: Vec<i32> = Vec::new();
     let (mut months, mut single) = (0u64, 0u64);
@@ -91,8 +92,13 @@ pub fn recurring_reason(history: &History, attributes: &[String]) -> Option<Stri
     }
     gaps.sort_unstable();
     let median = gaps[gaps.len() / 2];
-    ((25..=35).contains(&median) && single as f64 >= 0.9 * months as f64)
-        .then(|| format!("customers pay about monthly (median {median} days between payments)"))
+    ((25..=35).contains(&median) && single as f64 >= 0.9 * months as f64).then(|| {
+        t!(
+            "customers pay about monthly (median %{days} days between payments)",
+            days = median
+        )
+        .into()
+    })
 }
 
 /// MRR and its movements for every calendar month before `as_of` from the

@@ -220,8 +220,13 @@ fn event_results(dataset: &Dataset, settings: &SideSettings) -> Result<EventResu
     );
     let source = dataset.report.source.clone();
     let activity_source = match &settings.return_event {
-        Some(event) => format!("{source}, coming back = '{event}'"),
-        None => format!("{source}, any event"),
+        Some(event) => t!(
+            "%{source}, coming back = '%{event}'",
+            source = source,
+            event = event
+        )
+        .into_owned(),
+        None => t!("%{source}, any event", source = source).into_owned(),
     };
     let never = super::cancel::Cancel::never();
     let table = cohorts::cohort_table(&users, Granularity::Month, as_of, &never)

@@ -1,6 +1,9 @@
 //! CSV and Parquet files into the canonical order frame, with the import
 //! report that says what was read, what was dropped and why.
 
+use std::borrow::Cow;
+
+use rust_i18n::t;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Cursor;
 use std::path::Path;
@@ -53,20 +56,26 @@ pub enum DropReason {
 }
 
 impl DropReason {
-    pub fn label(self) -> &'static str {
+    pub fn label(self) -> Cow<'static, str> {
         match self {
-            DropReason::MissingCustomerId => "no customer id",
-            DropReason::MissingDate => "no order date",
-            DropReason::UnreadableDate => "date not understood",
+            DropReason::MissingCustomerId => t!("no customer id"),
+            DropReason::MissingDate => t!("no order date"),
+            DropReason::UnreadableDate => t!("date not understood"),
             DropReason::ImplausibleDate => {
-                "date before 1950 or more than a year from today (a placeholder such as 1900-01-01, or a typo such as 2999)"
+                t!(
+                    "date before 1950 or more than a year from today (a placeholder such as 1900-01-01, or a typo such as 2999)"
+                )
             }
-            DropReason::MissingAmount => "no amount",
-            DropReason::UnreadableAmount => "amount is not a number",
+            DropReason::MissingAmount => t!("no amount"),
+            DropReason::UnreadableAmount => t!("amount is not a number"),
             DropReason::ImpossibleAmount => {
-                "amount is not a finite number or beyond ±1,000,000,000,000 (NaN, infinity, overflow)"
+                t!(
+                    "amount is not a finite number or beyond ±1,000,000,000,000 (NaN, infinity, overflow)"
+                )
             }
-            DropReason::SummaryRow => "a summary row (Total, Summe, Gesamt, Totaal…), not an order",
+            DropReason::SummaryRow => {
+                t!("a summary row (Total, Summe, Gesamt, Totaal…), not an order")
+            }
         }
     }
 }
@@ -141,57 +150,124 @@ impl Dataset {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
+/// Why a file cannot be used, in the chosen language (the window's banner,
+/// the report's one line on stderr).
+#[derive(Debug)]
 pub enum ImportError {
-    #[error("could not read '{name}': {reason}")]
-    Unreadable { name: String, reason: String },
-    #[error(
-        "'{name}' is empty: export the orders again and make sure the file has a header and rows"
-    )]
-    Empty { name: String },
-    #[error("'{name}' has a header but no data rows")]
-    HeaderOnly { name: String },
-    #[error(
-        "'{name}' is not a CSV or Parquet file (it holds binary data; an Excel workbook must first be saved as CSV)"
-    )]
-    Binary { name: String },
-    #[error("'{name}' could not be read as {format}: {reason}")]
-    Malformed {
+    Unreadable {
         name: String,
-        format: &'static str,
         reason: String,
     },
-    #[error("'{name}' has no {role} column: {hint}")]
+    Empty {
+        name: String,
+    },
+    HeaderOnly {
+        name: String,
+    },
+    Binary {
+        name: String,
+    },
+    Malformed {
+        name: String,
+        format: Cow<'static, str>,
+        reason: String,
+    },
     MissingRole {
         name: String,
-        role: &'static str,
+        role: Cow<'static, str>,
         hint: String,
         /// The file's columns, for a mapping panel to offer.
         columns: Vec<String>,
     },
-    #[error("the column '{column}' chosen as {role} is not in '{name}' (its columns: {available})")]
     UnknownColumn {
         name: String,
-        role: &'static str,
+        role: Cow<'static, str>,
         column: String,
         available: String,
         columns: Vec<String>,
     },
-    #[error(
-        "'{name}' holds no purchases, only refunds: all {rows} amounts in '{column}' are negative. Check that the column holds order amounts (and their sign)"
-    )]
     NoPurchases {
         name: String,
         rows: usize,
         column: String,
     },
-    #[error("none of the {rows} rows of '{name}' could be used: {why}")]
     NoUsableRows {
         name: String,
         rows: usize,
         why: String,
     },
 }
+
+impl std::fmt::Display for ImportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = match self {
+            ImportError::Unreadable { name, reason } => {
+                t!(
+                    "could not read '%{name}': %{reason}",
+                    name = name,
+                    reason = reason
+                )
+            }
+            ImportError::Empty { name } => t!(
+                "'%{name}' is empty: export the orders again and make sure the file has a header and rows",
+                name = name
+            ),
+            ImportError::HeaderOnly { name } => {
+                t!("'%{name}' has a header but no data rows", name = name)
+            }
+            ImportError::Binary { name } => t!(
+                "'%{name}' is not a CSV or Parquet file (it holds binary data; an Excel workbook must first be saved as CSV)",
+                name = name
+            ),
+            ImportError::Malformed {
+                name,
+                format,
+                reason,
+            } => t!(
+                "'%{name}' could not be read as %{format}: %{reason}",
+                name = name,
+                format = format,
+                reason = reason
+            ),
+            ImportError::MissingRole {
+                name, role, hint, ..
+            } => t!(
+                "'%{name}' has no %{role} column: %{hint}",
+                name = name,
+                role = role,
+                hint = hint
+            ),
+            ImportError::UnknownColumn {
+                name,
+                role,
+                column,
+                available,
+                ..
+            } => t!(
+                "the column '%{column}' chosen as %{role} is not in '%{name}' (its columns: %{available})",
+                column = column,
+                role = role,
+                name = name,
+                available = available
+            ),
+            ImportError::NoPurchases { name, rows, column } => t!(
+                "'%{name}' holds no purchases, only refunds: all %{rows} amounts in '%{column}' are negative. Check that the column holds order amounts (and their sign)",
+                name = name,
+                rows = rows,
+                column = column
+            ),
+            ImportError::NoUsableRows { name, rows, why } => t!(
+                "none of the %{rows} rows of '%{name}' could be used: %{why}",
+                rows = rows,
+                name = name,
+                why = why
+            ),
+        };
+        f.write_str(&text)
+    }
+}
+
+impl std::error::Error for ImportError {}
 
 impl ImportError {
     /// The file's columns when the file was read but its columns could not
@@ -216,9 +292,10 @@ pub fn load_path(path: &Path, options: &ImportOptions) -> Result<Dataset, Import
     if !std::fs::metadata(path).map_err(unreadable)?.is_file() {
         return Err(ImportError::Unreadable {
             name,
-            reason:
+            reason: t!(
                 "it is not a regular file (a folder, pipe or device); choose a CSV or Parquet file"
-                    .into(),
+            )
+            .into(),
         });
     }
     // Parquet is read straight from the file (memory-mapped by polars);
@@ -288,7 +365,7 @@ fn read_parquet(
 ) -> Result<RawTable, ImportError> {
     let malformed = |e: PolarsError| ImportError::Malformed {
         name: name.to_string(),
-        format: "Parquet",
+        format: "Parquet".into(),
         reason: first_line(&e.to_string()),
     };
     let frame = ParquetReader::new(reader).finish().map_err(malformed)?;
@@ -355,8 +432,8 @@ pub(super) fn decimal_mark(
     }
     let (sniffed_mark, decided) = evidence.decide();
     let warning = (!decided && overrides.decimal_mark.is_none()).then(|| {
-        "Numbers such as '1,234' could use either decimal mark; a decimal point was assumed. Check the amounts."
-            .to_string()
+        t!("Numbers such as '1,234' could use either decimal mark; a decimal point was assumed. Check the amounts.")
+            .into_owned()
     });
     (overrides.decimal_mark.unwrap_or(sniffed_mark), warning)
 }
@@ -379,10 +456,13 @@ fn read_csv(
     {
         return Err(ImportError::Malformed {
             name: name.to_string(),
-            format: "CSV",
-            reason: format!(
-                "row {line} opens a quote ({quote}) that is never closed, so every row after it would be read as one value; fix that row, or choose \"no quote\" in the mapping panel"
-            ),
+            format: "CSV".into(),
+            reason: t!(
+                "row %{line} opens a quote (%{quote}) that is never closed, so every row after it would be read as one value; fix that row, or choose “no quoting” in the mapping panel",
+                line = line,
+                quote = quote
+            )
+            .into(),
         });
     }
     let frame = layout
@@ -391,13 +471,13 @@ fn read_csv(
         .finish()
         .map_err(|e| ImportError::Malformed {
             name: name.to_string(),
-            format: "CSV",
+            format: "CSV".into(),
             reason: first_line(&e.to_string()),
         })?;
     // One chunk per column: the cleaning below reads rows by index.
     let mut frame = without_empty_rows(frame).map_err(|e| ImportError::Malformed {
         name: name.to_string(),
-        format: "CSV",
+        format: "CSV".into(),
         reason: first_line(&e.to_string()),
     })?;
     frame.rechunk_mut();
@@ -441,8 +521,12 @@ fn ascii_byte(c: char, name: &str) -> Result<u8, ImportError> {
         .filter(u8::is_ascii)
         .ok_or_else(|| ImportError::Malformed {
             name: name.to_string(),
-            format: "CSV",
-            reason: format!("the delimiter or quote '{c}' must be a single plain character"),
+            format: "CSV".into(),
+            reason: t!(
+                "the delimiter or quote '%{character}' must be a single plain character",
+                character = c
+            )
+            .into(),
         })
 }
 
@@ -518,7 +602,7 @@ pub(super) fn map_columns(
         {
             return Err(ImportError::UnknownColumn {
                 name,
-                role: role.label(),
+                role: role.display_name(),
                 column: column.to_string(),
                 available: input_columns.join(", "),
                 columns: input_columns.clone(),
@@ -527,20 +611,22 @@ pub(super) fn map_columns(
     }
     mapping.customer_id.as_ref().ok_or_else(|| ImportError::MissingRole {
         name: name.clone(),
-        role: "customer id",
-        hint: format!(
-            "no column is named like one (customer, Kunde, klant, client, e-mail…). Columns: {}. Choose one in the mapping panel or with --customer COLUMN",
-            input_columns.join(", ")
-        ),
+        role: t!("customer id"),
+        hint: t!(
+            "no column is named like one (customer, Kunde, klant, client, e-mail…). Columns: %{columns}. Choose one in the mapping panel or with --customer COLUMN",
+            columns = input_columns.join(", ")
+        )
+        .into(),
         columns: input_columns.clone(),
     })?;
     let date_col = mapping.timestamp.clone().ok_or_else(|| ImportError::MissingRole {
         name: name.clone(),
-        role: "order date",
-        hint: format!(
-            "none of the columns ({}) holds dates Kohorte can read. Choose one in the mapping panel or with --date COLUMN (and --date-format)",
-            input_columns.join(", ")
-        ),
+        role: t!("order date"),
+        hint: t!(
+            "none of the columns (%{columns}) holds dates Kohorte can read. Choose one in the mapping panel or with --date COLUMN (and --date-format)",
+            columns = input_columns.join(", ")
+        )
+        .into(),
         columns: input_columns.clone(),
     })?;
     Ok((mapping, date_col, warnings))
@@ -569,19 +655,28 @@ fn doubtful_number_columns(
                 .collect();
             let example = unreadable
                 .first()
-                .map(|v| format!(" (e.g. '{v}')"))
+                .map(|v| format!(" ({})", t!("e.g. '%{value}'", value = v)))
                 .unwrap_or_default();
-            Some(format!(
-                "{} of the first {} values of '{column}' ({}) are not numbers with a decimal {}{example}; rows whose {} cannot be read are dropped and counted below. Check the decimal mark or choose another column in the mapping panel.",
-                unreadable.len(),
-                profile.sample.len(),
-                role.label().to_lowercase(),
-                match mark {
-                    DecimalMark::Dot => "point",
-                    DecimalMark::Comma => "comma",
-                },
-                role.label().to_lowercase(),
-            ))
+            let role = role.display_name();
+            let text = match mark {
+                DecimalMark::Dot => t!(
+                    "%{unreadable} of the first %{sample} values of '%{column}' (%{role}) are not numbers with a decimal point%{example}; rows whose value cannot be read are dropped and counted below. Check the decimal mark or choose another column in the mapping panel.",
+                    unreadable = unreadable.len(),
+                    sample = profile.sample.len(),
+                    column = column,
+                    role = role,
+                    example = example
+                ),
+                DecimalMark::Comma => t!(
+                    "%{unreadable} of the first %{sample} values of '%{column}' (%{role}) are not numbers with a decimal comma%{example}; rows whose value cannot be read are dropped and counted below. Check the decimal mark or choose another column in the mapping panel.",
+                    unreadable = unreadable.len(),
+                    sample = profile.sample.len(),
+                    column = column,
+                    role = role,
+                    example = example
+                ),
+            };
+            Some(text.into_owned())
         })
         .collect()
 }
@@ -649,7 +744,7 @@ fn build_dataset(
                 column: mapping
                     .amount
                     .clone()
-                    .unwrap_or_else(|| "unit price × quantity".into()),
+                    .unwrap_or_else(|| t!("unit price × quantity").into()),
             });
         }
     }
@@ -663,7 +758,7 @@ fn build_dataset(
     )
     .map_err(|e| ImportError::Malformed {
         name: name.clone(),
-        format: "a table",
+        format: t!("a table"),
         reason: e.to_string(),
     })?;
     let canonical_attributes: Vec<String> = orders
@@ -675,7 +770,7 @@ fn build_dataset(
     let index = OrderIndex::build(&orders, mapping.order_id.is_some()).map_err(|e| {
         ImportError::Malformed {
             name: name.clone(),
-            format: "a table",
+            format: t!("a table"),
             reason: e.to_string(),
         }
     })?;
@@ -779,7 +874,7 @@ impl Cleaned {
             .iter()
             .map(|(reason, (count, examples))| DroppedRows {
                 reason: *reason,
-                message: reason.label().to_string(),
+                message: reason.label().into_owned(),
                 count: *count,
                 examples: examples.clone(),
             })
@@ -876,7 +971,7 @@ impl<'a> Cleaner<'a> {
     fn malformed(&self, e: PolarsError) -> ImportError {
         ImportError::Malformed {
             name: self.name.clone(),
-            format: "a table",
+            format: t!("a table"),
             reason: first_line(&e.to_string()),
         }
     }
@@ -901,14 +996,17 @@ impl<'a> Cleaner<'a> {
         let Some(guess) = roles::guess_date_format(values.iter().copied(), true) else {
             let example = values
                 .first()
-                .map(|v| format!(" (e.g. '{v}')"))
+                .map(|v| format!(" ({})", t!("e.g. '%{value}'", value = v)))
                 .unwrap_or_default();
             return Err(ImportError::MissingRole {
                 name: self.name.clone(),
-                role: "readable order date",
-                hint: format!(
-                    "the values of '{date_col}'{example} match no known date format. Choose the date column and its format in the mapping panel or with --date and --date-format"
-                ),
+                role: t!("readable order date"),
+                hint: t!(
+                    "the values of '%{column}'%{example} match no known date format. Choose the date column and its format in the mapping panel or with --date and --date-format",
+                    column = date_col,
+                    example = example
+                )
+                .into(),
                 columns: self
                     .frame
                     .get_column_names()
@@ -918,12 +1016,13 @@ impl<'a> Cleaner<'a> {
             });
         };
         let warning = guess.rival.map(|rival| {
-            format!(
-                "Dates in '{date_col}' read as {} and as {} (no day is above 12). Kohorte used {}; change the date format in the mapping panel if that is wrong.",
-                guess.format.label(),
-                rival.label(),
-                guess.format.label()
+            t!(
+                "Dates in '%{column}' read as %{used} and as %{rival} (no day is above 12). Kohorte used %{used}; change the date format in the mapping panel if that is wrong.",
+                column = date_col,
+                used = guess.format.label(),
+                rival = rival.label()
             )
+            .into_owned()
         });
         Ok((Some(guess.format), warning))
     }
