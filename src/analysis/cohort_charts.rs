@@ -270,7 +270,11 @@ pub fn curves_spec(
     } else {
         for (i, (name, group)) in groups.iter().enumerate() {
             series.push(Series {
-                name: format!("{name} ({})", group_thousands(group.customers() as usize)),
+                name: format!(
+                    "{} ({})",
+                    display_name(name),
+                    group_thousands(group.customers() as usize)
+                ),
                 style: SeriesStyle::Line,
                 color: palette(i + 1),
                 points: average_points(group),

@@ -23,8 +23,10 @@ pub const NPS_GROUP: &str = "NPS group";
 /// The row of every customer under a table of groups.
 pub const ALL_CUSTOMERS: &str = "All customers";
 
-/// A built-in grouping's or the total row's name in the chosen language;
-/// the names of the user's own columns and segments as they are.
+/// A built-in grouping's, the standard RFM segments', the statuses' or the
+/// total row's name in the chosen language; the names of the user's own
+/// columns and segments as they are. Settings, filters and files keep the
+/// English names.
 pub fn display_name(name: &str) -> Cow<'_, str> {
     match name {
         RFM_SEGMENT => t!("RFM segment"),
@@ -32,6 +34,19 @@ pub fn display_name(name: &str) -> Cow<'_, str> {
         LOYALTY_TIER => t!("Loyalty tier"),
         NPS_GROUP => t!("NPS group"),
         ALL_CUSTOMERS => t!("All customers"),
+        "Champions" => t!("Champions"),
+        "Loyal customers" => t!("Loyal customers"),
+        "Potential loyalists" => t!("Potential loyalists"),
+        "New customers" => t!("New customers"),
+        "Promising" => t!("Promising"),
+        "Need attention" => t!("Need attention"),
+        "About to sleep" => t!("About to sleep"),
+        "At risk" => t!("At risk"),
+        "Can't lose them" => t!("Can't lose them"),
+        "Hibernating" => t!("Hibernating"),
+        "active" => t!("active"),
+        "at risk" => t!("at risk"),
+        "lapsed" => t!("lapsed"),
         other => Cow::Borrowed(other),
     }
 }

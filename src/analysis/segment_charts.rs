@@ -1,6 +1,7 @@
 //! Segments as charts: the R × F grid, segment sizes against revenue, and
 //! the lifecycle bars.
 
+use super::groups::display_name;
 use super::lifecycle::LifecycleRow;
 use super::period::Granularity;
 use super::segments::{CustomerRow, SegmentGrid, SegmentSummary};
@@ -52,7 +53,7 @@ pub fn rfm_grid_spec(
                         complete: true,
                         tooltip: t!(
                             "%{segment}: R %{r} and F %{f}\n%{customers} customers, average revenue %{revenue}",
-                            segment = grid.names[r][f],
+                            segment = display_name(&grid.names[r][f]),
                             r = r + 1,
                             f = f + 1,
                             customers = group_thousands(n as usize),
@@ -106,7 +107,10 @@ pub fn sizes_spec(id: &str, title: &str, summaries: &[SegmentSummary], window: &
         .into(),
         x: Axis::categories(
             &t!("Segment"),
-            summaries.iter().map(|s| s.segment.clone()).collect(),
+            summaries
+                .iter()
+                .map(|s| display_name(&s.segment).into_owned())
+                .collect(),
         ),
         y: Axis::value(&t!("Share"), Unit::Percent),
         series: vec![

@@ -9,6 +9,7 @@ mod pptx;
 
 pub use from_results::{ShownAs, deck_of};
 
+use crate::analysis::groups::display_name;
 use crate::i18n::format_day;
 use rust_i18n::t;
 use std::borrow::Cow;
@@ -144,7 +145,7 @@ pub fn segment_table(title: &str, summaries: &[SegmentSummary]) -> DeckTable {
             .iter()
             .map(|s| {
                 vec![
-                    s.segment.clone(),
+                    display_name(&s.segment).into_owned(),
                     group_thousands(s.customers as usize),
                     Unit::Percent.format(s.share),
                     Unit::Percent.format(s.share_of_revenue),
@@ -181,7 +182,7 @@ pub fn clv_table(segment_by: &str, rows: &[ClvSegmentRow], definition: &str) -> 
             .iter()
             .map(|r| {
                 vec![
-                    r.segment.clone(),
+                    display_name(&r.segment).into_owned(),
                     group_thousands(r.customers as usize),
                     money(r.total_clv),
                     money(r.average_clv),

@@ -2,6 +2,7 @@
 //! exports and a filter button per segment, the lifecycle chart, and a
 //! side-by-side comparison of chosen segments.
 
+use crate::analysis::groups::display_name;
 use crate::i18n::format_day;
 use eframe::egui::{self, RichText};
 use rust_i18n::t;
@@ -334,7 +335,7 @@ fn table_ui(
             }
             ui.end_row();
             for s in table {
-                ui.label(&s.segment);
+                ui.label(display_name(&s.segment));
                 ui.label(group_thousands(s.customers as usize));
                 ui.label(Unit::Percent.format(s.share));
                 ui.label(format_number(s.revenue, 2));
@@ -349,7 +350,7 @@ fn table_ui(
                         .on_hover_text(t!(
                             "Export the %{n} customers of %{segment} as CSV",
                             n = group_thousands(s.customers as usize),
-                            segment = s.segment
+                            segment = display_name(&s.segment)
                         ))
                         .clicked()
                     {
@@ -367,7 +368,7 @@ fn table_ui(
                     .small_button(t!("Filter to this"))
                     .on_hover_text(t!(
                         "Show only %{segment} in every tab (a global filter on %{column})",
-                        segment = s.segment,
+                        segment = display_name(&s.segment),
                         column = column
                     ))
                     .clicked()
@@ -571,7 +572,7 @@ fn compare_ui(
     ui.horizontal_wrapped(|ui| {
         for s in &segments.tables.rfm_table {
             let mut on = prefs.compared.contains(&s.segment);
-            if ui.checkbox(&mut on, &s.segment).changed() {
+            if ui.checkbox(&mut on, display_name(&s.segment)).changed() {
                 if on {
                     prefs.compared.push(s.segment.clone());
                 } else {
@@ -587,7 +588,9 @@ fn compare_ui(
     let mut curves: ChartSpec = (*segments.segment_curves).clone();
     curves.title = t!("Retention curves of the chosen segments").into();
     curves.series.retain(|s| {
-        chosen.iter().any(|c| s.name.starts_with(&format!("{c} (")))
+        chosen
+            .iter()
+            .any(|c| s.name.starts_with(&format!("{} (", display_name(c))))
             || s.name == t!("Weighted average")
     });
     if let Some(format) = chart_ui(ui, &curves, 240.0) {
@@ -636,7 +639,7 @@ fn compare_ui(
             for (name, k) in &compared {
                 let rate = |v: Option<f64>| v.map_or("–".into(), |v| Unit::Percent.format(v));
                 let money = |v: Option<f64>| v.map_or("–".into(), |v| format_number(v, 2));
-                ui.label(name);
+                ui.label(display_name(name));
                 ui.label(group_thousands(k.customers_at_start as usize));
                 ui.label(group_thousands(k.customers_at_end as usize));
                 ui.label(format!(

@@ -506,7 +506,9 @@ fn filters_ui(
                 for (value, count) in values {
                     let mut on = selected.contains(value);
                     let text = match count {
-                        Some(count) => format!("{value} ({})", group_thousands(*count)),
+                        Some(count) => {
+                            format!("{} ({})", display_name(value), group_thousands(*count))
+                        }
                         None => value.clone(),
                     };
                     if ui.checkbox(&mut on, text).changed() {

@@ -71,7 +71,10 @@ pub fn by_segment_spec(dimension: &str, table: &[ClvSegmentRow], window: &str) -
         ),
         x: Axis::categories(
             &display_name(dimension),
-            table.iter().map(|r| r.segment.clone()).collect(),
+            table
+                .iter()
+                .map(|r| display_name(&r.segment).into_owned())
+                .collect(),
         ),
         y: Axis::value(&t!("Average CLV per customer"), Unit::Money),
         series,
