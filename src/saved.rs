@@ -4,6 +4,7 @@
 //! that next month's export can be opened the same way and compared. It
 //! holds no customer data: it can be shared without personal data.
 
+use rust_i18n::t;
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
@@ -136,7 +137,7 @@ impl Change {
 /// The data's figures and the KPIs at the saved as-of date, then and now.
 pub fn what_changed(then: &DataSummary, now: &DataSummary) -> Vec<Change> {
     let count = |n: usize| group_thousands(n);
-    let day = |d: Option<NaiveDate>| d.map_or_else(|| "–".to_string(), |d| d.to_string());
+    let day = |d: Option<NaiveDate>| d.map_or_else(|| "–".to_string(), crate::i18n::format_day);
     let money = |v: Option<f64>| v.map_or_else(|| "–".to_string(), |v| format_number(v, 2));
     let file = |what: &str, then: String, now: String| Change {
         what: what.into(),
@@ -145,12 +146,20 @@ pub fn what_changed(then: &DataSummary, now: &DataSummary) -> Vec<Change> {
         kpi: false,
     };
     let mut changes = vec![
-        file("Rows used", count(then.rows), count(now.rows)),
-        file("Customers", count(then.customers), count(now.customers)),
-        file("Orders", count(then.orders), count(now.orders)),
-        file("Revenue", money(then.revenue), money(now.revenue)),
-        file("First order", day(then.first_date), day(now.first_date)),
-        file("Last order", day(then.last_date), day(now.last_date)),
+        file(&t!("Rows used"), count(then.rows), count(now.rows)),
+        file(
+            &t!("Customers"),
+            count(then.customers),
+            count(now.customers),
+        ),
+        file(&t!("Orders"), count(then.orders), count(now.orders)),
+        file(&t!("Revenue"), money(then.revenue), money(now.revenue)),
+        file(
+            &t!("First order"),
+            day(then.first_date),
+            day(now.first_date),
+        ),
+        file(&t!("Last order"), day(then.last_date), day(now.last_date)),
     ];
     for kpi in &then.kpis {
         let format = |v: Option<f64>| v.map_or_else(|| "–".to_string(), |v| kpi.unit.format(v));
@@ -203,11 +212,13 @@ impl FileRef {
     /// naming the `what` and where it was looked for.
     pub fn find(&self, analysis: &Path, what: &str) -> Result<PathBuf, String> {
         self.locate(analysis).ok_or_else(|| {
-            format!(
-                "the {what} of this analysis was not found at '{}' nor beside '{}'",
-                self.absolute.display(),
-                analysis.display()
+            t!(
+                "the %{what} of this analysis was not found at '%{path}' nor beside '%{analysis}'",
+                what = what,
+                path = self.absolute.display(),
+                analysis = analysis.display()
             )
+            .into_owned()
         })
     }
 
@@ -253,19 +264,36 @@ fn relative_path(target: &Path, base: &Path) -> Option<PathBuf> {
 }
 
 /// Why a saved analysis could not be read.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum SavedError {
-    #[error("could not read the analysis '{path}': {reason}")]
     Read { path: String, reason: String },
-    #[error(
-        "'{path}' is not a Kohorte analysis ({reason}); open order logs as CSV or Parquet files"
-    )]
     NotAnAnalysis { path: String, reason: String },
-    #[error(
-        "'{path}' was saved by a newer Kohorte (analysis format {version}); update Kohorte to open it"
-    )]
     Newer { path: String, version: u32 },
 }
+
+impl std::fmt::Display for SavedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&match self {
+            SavedError::Read { path, reason } => t!(
+                "could not read the analysis '%{path}': %{reason}",
+                path = path,
+                reason = reason
+            ),
+            SavedError::NotAnAnalysis { path, reason } => t!(
+                "'%{path}' is not a Kohorte analysis (%{reason}); open order logs as CSV or Parquet files",
+                path = path,
+                reason = reason
+            ),
+            SavedError::Newer { path, version } => t!(
+                "'%{path}' was saved by a newer Kohorte (analysis format %{version}); update Kohorte to open it",
+                path = path,
+                version = version
+            ),
+        })
+    }
+}
+
+impl std::error::Error for SavedError {}
 
 impl SavedAnalysis {
     pub fn read(path: &Path) -> Result<SavedAnalysis, SavedError> {
@@ -309,7 +337,7 @@ impl SavedAnalysis {
         self.data
             .file
             .as_ref()
-            .map(|file| file.find(analysis, "data file"))
+            .map(|file| file.find(analysis, &t!("data file")))
             .transpose()
     }
 
@@ -345,8 +373,14 @@ impl SavedAnalysis {
     /// to `path`, atomically.
     pub fn save(mut self, path: &Path) -> Result<(), String> {
         if let Some(file) = &self.data.file {
-            let (size, sha256) = fingerprint(&file.absolute)
-                .map_err(|e| format!("could not read '{}': {e}", file.absolute.display()))?;
+            let (size, sha256) = fingerprint(&file.absolute).map_err(|e| {
+                t!(
+                    "could not read '%{name}': %{reason}",
+                    name = file.absolute.display(),
+                    reason = e
+                )
+                .into_owned()
+            })?;
             self.data.size_bytes = size;
             self.data.sha256 = sha256;
         }

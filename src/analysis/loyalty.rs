@@ -19,6 +19,7 @@
 //!   it was earned (0 = never). An order's redemption is taken before its
 //!   own points are credited, and never more than the balance.
 
+use rust_i18n::t;
 use std::sync::Arc;
 
 use chrono::{Datelike, Months, NaiveDate};
@@ -113,13 +114,30 @@ impl Default for Programme {
 }
 
 /// Why a programme file cannot be used, with where to look.
-#[derive(Debug, thiserror::Error, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub enum ProgrammeError {
-    #[error("the programme file is not valid TOML at line {line}: {message}")]
     Syntax { line: usize, message: String },
-    #[error("the programme's '{field}' {problem}")]
     Invalid { field: String, problem: String },
 }
+
+impl std::fmt::Display for ProgrammeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&match self {
+            ProgrammeError::Syntax { line, message } => t!(
+                "the programme file is not valid TOML at line %{line}: %{message}",
+                line = line,
+                message = message
+            ),
+            ProgrammeError::Invalid { field, problem } => t!(
+                "the programme's '%{field}' %{problem}",
+                field = field,
+                problem = problem
+            ),
+        })
+    }
+}
+
+impl std::error::Error for ProgrammeError {}
 
 impl Programme {
     pub fn parse(text: &str) -> Result<Programme, ProgrammeError> {
@@ -151,36 +169,38 @@ impl Programme {
             ("expected_redemption_rate", self.expected_redemption_rate),
         ] {
             if !value.is_finite() || value < 0.0 {
-                return Err(invalid(field, "must be a number of 0 or more"));
+                return Err(invalid(field, &t!("must be a number of 0 or more")));
             }
         }
         if self.expected_redemption_rate > 1.0 {
             return Err(invalid(
                 "expected_redemption_rate",
-                "must be at most 1 (100 %)",
+                &t!("must be at most 1 (100 %)"),
             ));
         }
         let Some(first) = self.tiers.first() else {
-            return Err(invalid("tiers", "needs at least one [[tiers]] entry"));
+            return Err(invalid("tiers", &t!("needs at least one [[tiers]] entry")));
         };
         if first.min_points != 0.0 {
             return Err(invalid(
                 "tiers",
-                "must start with a tier from 0 points, so that every member has a tier",
+                &t!("must start with a tier from 0 points, so that every member has a tier"),
             ));
         }
         for (i, tier) in self.tiers.iter().enumerate() {
             let field = format!("tiers[{}] ({})", i + 1, tier.name);
             if !tier.min_points.is_finite() || tier.min_points < 0.0 {
-                return Err(invalid(&field, "needs a min_points of 0 or more"));
+                return Err(invalid(&field, &t!("needs a min_points of 0 or more")));
             }
             if !tier.multiplier.is_finite() || tier.multiplier < 0.0 {
-                return Err(invalid(&field, "needs a multiplier of 0 or more"));
+                return Err(invalid(&field, &t!("needs a multiplier of 0 or more")));
             }
             if i > 0 && tier.min_points <= self.tiers[i - 1].min_points {
                 return Err(invalid(
                     &field,
-                    "must have a higher min_points than the tier before it (tiers go from lowest to highest)",
+                    &t!(
+                        "must have a higher min_points than the tier before it (tiers go from lowest to highest)"
+                    ),
                 ));
             }
         }
