@@ -29,11 +29,6 @@ pub fn format_number(value: f64, decimals: usize) -> String {
     }
 }
 
-/// `12.5` with 1 decimal as `12.5 %` (`12,5 %`).
-pub fn format_percent(value: f64, decimals: usize) -> String {
-    format!("{} %", format_number(value, decimals))
-}
-
 /// A number typed in a field the language's way (`1,5`) or the English
 /// way (`1.5`); `None` when it is no number.
 pub fn parse_local_number(text: &str) -> Option<f64> {

@@ -3,7 +3,7 @@
 //! whatever is chosen.
 //!
 //! Strings are looked up by their English text (`t!("Cohorts")`) in
-//! `locales/app.yml`, where every entry carries all three languages side by
+//! `assets/locales/app.yml`, where every entry carries all three languages side by
 //! side; a test checks that no entry misses one.
 
 use std::sync::atomic::{AtomicU8, Ordering};

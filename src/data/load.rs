@@ -721,7 +721,16 @@ fn build_dataset(
                 let first = d
                     .examples
                     .first()
-                    .map(|e| format!(" (first: '{}' in row {})", e.value, group_thousands(e.row)))
+                    .map(|e| {
+                        format!(
+                            " ({})",
+                            t!(
+                                "first: '%{value}' in row %{row}",
+                                value = e.value,
+                                row = group_thousands(e.row)
+                            )
+                        )
+                    })
                     .unwrap_or_default();
                 format!("{} {}{first}", group_thousands(d.count), d.message)
             })
